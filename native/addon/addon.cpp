@@ -1,0 +1,14 @@
+// Module entry: each part of the library registers its functions here.
+#include <napi.h>
+
+namespace sshn::addon {
+void registerBinaryHopfield(Napi::Env env, Napi::Object exports);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  sshn::addon::registerBinaryHopfield(env, exports);
+  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  return exports;
+}
+
+NODE_API_MODULE(sshn, Init)

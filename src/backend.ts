@@ -1,0 +1,116 @@
+// Backend selection: the native addon when a binary loads, else the pure TypeScript twin with a
+// one-line notice. SSHN_BACKEND=js|native forces one (native forced but missing is an error).
+import * as path from 'node:path';
+import { Backend, BackendName, Kernels } from './kernels';
+import * as jsBinary from './js/binaryHopfield';
+
+/** Runs a synchronous kernel after the current turn of the event loop, as a promise. */
+function deferred<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
+  return (...args: A) =>
+    new Promise<R>((resolve, reject) => {
+      setImmediate(() => {
+        try {
+          resolve(fn(...args));
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+}
+
+const jsKernels: Kernels = {
+  binaryRecall: jsBinary.binaryRecall,
+  binaryRecallAsync: deferred(jsBinary.binaryRecall),
+  binaryEnergy: jsBinary.binaryEnergy,
+  binaryStore: jsBinary.binaryStore,
+  binaryStoreAsync: deferred(jsBinary.binaryStore),
+};
+
+const jsBackend: Backend = Object.freeze({ name: 'js' as const, ...jsKernels });
+
+const packageRoot = path.join(__dirname, '..');
+let nativeBackend: Backend | null | undefined;
+let nativeLoadError: Error | undefined;
+let nativeBinaryPath: string | undefined;
+
+function loadNative(): Backend | null {
+  if (nativeBackend !== undefined) return nativeBackend;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeGypBuild = require('node-gyp-build') as ((dir: string) => Kernels) & { resolve?: (dir: string) => string };
+    nativeBinaryPath = nodeGypBuild.resolve ? nodeGypBuild.resolve(packageRoot) : undefined;
+    const addon = nodeGypBuild(packageRoot);
+    nativeBackend = Object.freeze({ ...addon, name: 'native' as const });
+  } catch (error) {
+    nativeLoadError = error as Error;
+    nativeBackend = null;
+  }
+  return nativeBackend;
+}
+
+function firstLine(error: Error | undefined): string {
+  return (error?.message ?? 'unknown reason').split('\n')[0];
+}
+
+let active: Backend;
+let noticeShown = false;
+
+function initialBackend(): Backend {
+  const requested = process.env.SSHN_BACKEND;
+  if (requested === 'js') return jsBackend;
+  if (requested === 'native') {
+    const native = loadNative();
+    if (!native) throw new Error(`sshn: SSHN_BACKEND=native but the native addon could not be loaded: ${firstLine(nativeLoadError)}`);
+    return native;
+  }
+  if (requested !== undefined && requested !== '') {
+    throw new Error(`sshn: SSHN_BACKEND must be 'js' or 'native', got '${requested}'`);
+  }
+  const native = loadNative();
+  if (native) return native;
+  if (!noticeShown) {
+    noticeShown = true;
+    process.stderr.write(`sshn: native addon not available (${firstLine(nativeLoadError)}); using the pure TypeScript backend\n`);
+  }
+  return jsBackend;
+}
+
+active = initialBackend();
+
+/** The backend new objects use by default. */
+export function activeBackend(): Backend {
+  return active;
+}
+
+/** Looks up a backend by name; throws if the native one is asked for but cannot load. */
+export function getBackend(name?: BackendName): Backend {
+  if (name === undefined) return active;
+  if (name === 'js') return jsBackend;
+  if (name === 'native') {
+    const native = loadNative();
+    if (!native) throw new Error(`sshn: the native addon could not be loaded: ${firstLine(nativeLoadError)}`);
+    return native;
+  }
+  throw new RangeError(`backend must be 'js' or 'native', got ${String(name)}`);
+}
+
+/** Makes `name` the default backend for objects created from now on. */
+export function setBackend(name: BackendName): void {
+  active = getBackend(name);
+}
+
+/** Names of the backends that can run here. */
+export function availableBackends(): BackendName[] {
+  return loadNative() ? ['native', 'js'] : ['js'];
+}
+
+/** What is loaded, for diagnostics. */
+export function backendInfo(): { active: BackendName; nativeAvailable: boolean; nativeBinary?: string; nativeError?: string } {
+  const native = loadNative();
+  return {
+    active: active.name,
+    nativeAvailable: native !== null,
+    nativeBinary: native ? nativeBinaryPath : undefined,
+    nativeError: native ? undefined : firstLine(nativeLoadError),
+  };
+}

@@ -1,0 +1,197 @@
+// Network-level analyses: spurious states reached from random starts, and capacity curves.
+import type { BackendName } from '../kernels';
+import { Rng } from '../rng';
+import { checkFinite, checkInteger, checkOneOf, checkOptions, checkSeed, isArrayLikeOfNumbers } from '../validate';
+import { BinaryHopfield, RecallModeName, RecallResult, StorageRule } from './binary';
+import { flipBits, randomPatterns } from './patterns';
+
+export interface SpuriousStateReport {
+  starts: number;
+  /** Starts whose dynamics reached a fixed point. */
+  converged: number;
+  /** ... at a stored pattern. */
+  stored: number;
+  /** ... at the negation of a stored pattern. */
+  reversed: number;
+  /** ... at anything else. */
+  spurious: number;
+  /** spurious / converged (0 when nothing converged). */
+  spuriousRatio: number;
+  /** Number of different spurious fixed points found. */
+  distinctSpurious: number;
+}
+
+function classify(state: Int8Array, patterns: Int8Array, n: number): 'stored' | 'reversed' | 'spurious' {
+  for (let mu = 0; mu * n < patterns.length; mu++) {
+    let same = true;
+    let opposite = true;
+    for (let i = 0; i < n && (same || opposite); i++) {
+      const x = patterns[mu * n + i];
+      if (x !== state[i]) same = false;
+      if (x !== -state[i]) opposite = false;
+    }
+    if (same) return 'stored';
+    if (opposite) return 'reversed';
+  }
+  return 'spurious';
+}
+
+function summarise(net: BinaryHopfield, results: RecallResult[]): SpuriousStateReport {
+  const patterns = net.patterns.data;
+  const counts = { converged: 0, stored: 0, reversed: 0, spurious: 0 };
+  const distinct = new Set<string>();
+  for (const r of results) {
+    if (!r.converged) continue;
+    counts.converged++;
+    const kind = classify(r.state, patterns, net.n);
+    counts[kind]++;
+    if (kind === 'spurious') distinct.add(Buffer.from(r.state.buffer, r.state.byteOffset, r.state.length).toString('base64'));
+  }
+  return {
+    starts: results.length,
+    ...counts,
+    spuriousRatio: counts.converged === 0 ? 0 : counts.spurious / counts.converged,
+    distinctSpurious: distinct.size,
+  };
+}
+
+export interface SpuriousOptions {
+  /** Random starting states (default 200). */
+  starts?: number;
+  seed?: number;
+  mode?: 'async' | 'sync';
+  maxSweeps?: number;
+}
+
+function spuriousInputs(net: BinaryHopfield, options: SpuriousOptions) {
+  const opts = checkOptions(options, 'options');
+  const starts = checkInteger(opts.starts ?? 200, 'options.starts', 1);
+  const seed = checkSeed(opts.seed ?? 0, 'options.seed');
+  const mode = checkOneOf(opts.mode ?? 'async', 'options.mode', ['async', 'sync'] as const);
+  const maxSweeps = checkInteger(opts.maxSweeps ?? 100, 'options.maxSweeps', 1);
+  return { cues: randomPatterns(starts, net.n, { seed }), recall: { mode, maxSweeps, seed, trackEnergy: false } };
+}
+
+/** Runs the dynamics from seeded random states and classifies the fixed points reached. */
+export function spuriousStates(net: BinaryHopfield, options: SpuriousOptions = {}): SpuriousStateReport {
+  const { cues, recall } = spuriousInputs(net, options);
+  return summarise(net, net.recallBatch(cues, recall));
+}
+
+export async function spuriousStatesAsync(net: BinaryHopfield, options: SpuriousOptions = {}): Promise<SpuriousStateReport> {
+  const { cues, recall } = spuriousInputs(net, options);
+  return summarise(net, await net.recallBatchAsync(cues, recall));
+}
+
+export interface CapacityOptions {
+  /** Neurons (required). */
+  n: number;
+  /** Loads p/N to measure (required). */
+  loads: ArrayLike<number>;
+  rule?: StorageRule;
+  /** Independent networks per load (default 1). */
+  trials?: number;
+  /** Fraction of bits flipped in each cue (default 0: start from the pattern itself). */
+  noise?: number;
+  mode?: RecallModeName;
+  maxSweeps?: number;
+  seed?: number;
+  backend?: BackendName;
+}
+
+export interface CapacityPoint {
+  load: number;
+  patterns: number;
+  /** Mean final overlap with the target pattern. */
+  meanOverlap: number;
+  /** Fraction of patterns recalled exactly. */
+  retrieved: number;
+  /** Fraction of stored patterns that are fixed points. */
+  stable: number;
+}
+
+function capacityPlan(options: CapacityOptions) {
+  const opts = checkOptions(options, 'options');
+  const n = checkInteger(opts.n, 'options.n', 1);
+  if (!isArrayLikeOfNumbers(opts.loads) || opts.loads.length === 0) throw new TypeError('options.loads must be a non-empty array of numbers');
+  const loads = Array.from(opts.loads as ArrayLike<number>, (load, i) => {
+    checkFinite(load, `options.loads[${i}]`);
+    if (load <= 0) throw new RangeError(`options.loads[${i}] must be > 0, got ${load}`);
+    return load;
+  });
+  const trials = checkInteger(opts.trials ?? 1, 'options.trials', 1);
+  const noise = checkFinite(opts.noise ?? 0, 'options.noise');
+  if (noise < 0 || noise > 1) throw new RangeError(`options.noise must be in [0, 1], got ${noise}`);
+  const seed = checkSeed(opts.seed ?? 0, 'options.seed');
+  const rule = (opts.rule ?? 'hebbian') as StorageRule;
+  const recall = { mode: (opts.mode ?? 'async') as RecallModeName, maxSweeps: checkInteger(opts.maxSweeps ?? 100, 'options.maxSweeps', 1), seed, trackEnergy: false };
+  // One seed per (load, trial), drawn up front so every point is reproducible on its own.
+  const seeds = new Rng(seed);
+  const jobs = loads.flatMap((load) => {
+    const p = Math.max(1, Math.round(load * n));
+    return Array.from({ length: trials }, () => ({ load, p, seed: seeds.nextU32() }));
+  });
+  const build = (job: { p: number; seed: number }) => {
+    const patterns = randomPatterns(job.p, n, { seed: job.seed });
+    const flips = Math.round(noise * n);
+    const cues = new Int8Array(patterns.data.length);
+    for (let mu = 0; mu < job.p; mu++) {
+      cues.set(flipBits(patterns.data.subarray(mu * n, (mu + 1) * n), flips, job.seed + mu + 1), mu * n);
+    }
+    const net = new BinaryHopfield(n, { rule, backend: opts.backend as BackendName | undefined });
+    return { net, patterns, cues: { data: cues, rows: job.p, cols: n } };
+  };
+  return { n, loads, trials, recall, jobs, build };
+}
+
+function score(net: BinaryHopfield, patterns: Int8Array, results: RecallResult[]) {
+  const n = net.n;
+  let overlapSum = 0;
+  let exact = 0;
+  let stable = 0;
+  results.forEach((r, mu) => {
+    const target = patterns.subarray(mu * n, (mu + 1) * n);
+    let dot = 0;
+    for (let i = 0; i < n; i++) dot += r.state[i] * target[i];
+    overlapSum += dot / n;
+    if (dot === n) exact++;
+    if (net.isStable(target)) stable++;
+  });
+  return { overlapSum, exact, stable, count: results.length };
+}
+
+function aggregate(plan: ReturnType<typeof capacityPlan>, scores: ReturnType<typeof score>[]): CapacityPoint[] {
+  return plan.loads.map((load, l) => {
+    const mine = scores.slice(l * plan.trials, (l + 1) * plan.trials);
+    const total = mine.reduce((a, s) => a + s.count, 0);
+    return {
+      load,
+      patterns: plan.jobs[l * plan.trials].p,
+      meanOverlap: mine.reduce((a, s) => a + s.overlapSum, 0) / total,
+      retrieved: mine.reduce((a, s) => a + s.exact, 0) / total,
+      stable: mine.reduce((a, s) => a + s.stable, 0) / total,
+    };
+  });
+}
+
+/** Retrieval quality against load p/N on random patterns (seeded). */
+export function capacityCurve(options: CapacityOptions): CapacityPoint[] {
+  const plan = capacityPlan(options);
+  const scores = plan.jobs.map((job) => {
+    const { net, patterns, cues } = plan.build(job);
+    net.store(patterns);
+    return score(net, patterns.data, net.recallBatch(cues, plan.recall));
+  });
+  return aggregate(plan, scores);
+}
+
+export async function capacityCurveAsync(options: CapacityOptions): Promise<CapacityPoint[]> {
+  const plan = capacityPlan(options);
+  const scores = [];
+  for (const job of plan.jobs) {
+    const { net, patterns, cues } = plan.build(job);
+    await net.storeAsync(patterns);
+    scores.push(score(net, patterns.data, await net.recallBatchAsync(cues, plan.recall)));
+  }
+  return aggregate(plan, scores);
+}

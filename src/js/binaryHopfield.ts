@@ -1,0 +1,274 @@
+// Pure TypeScript twin of native/core/binary_hopfield.cpp. Every floating-point operation runs in
+// the same order as the C++ code, so states, sweeps and energies match bit for bit.
+import { NetworkData, RecallMode, RecallOutputs, RecallParams, RecallStatus, StorageRuleCode, WeightArray } from '../kernels';
+import { Rng } from '../rng';
+
+type IntWeights = Int8Array | Int16Array | Int32Array;
+
+function computeFields(net: NetworkData, s: Int8Array, acc: Float64Array): void {
+  const { weights, n } = net;
+  for (let i = 0; i < n; i++) {
+    const base = i * n;
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += weights[base + j] * s[j];
+    acc[i] = sum;
+  }
+}
+
+function energyFromFields(net: NetworkData, s: Int8Array, acc: Float64Array): number {
+  const u = net.thresholds;
+  let quadratic = 0;
+  let linear = 0;
+  for (let i = 0; i < net.n; i++) {
+    quadratic += s[i] * acc[i];
+    if (u) linear += u[i] * s[i];
+  }
+  return -0.5 * net.scale * quadratic + linear;
+}
+
+function applyFlip(weightsT: WeightArray, n: number, acc: Float64Array, i: number, newSign: number): void {
+  const delta = 2 * newSign;
+  const base = i * n;
+  for (let k = 0; k < n; k++) acc[k] += delta * weightsT[base + k];
+}
+
+function sameState(history: Int8Array[], t: number, s: Int8Array): boolean {
+  const old = history[t];
+  for (let i = 0; i < s.length; i++) if (old[i] !== s[i]) return false;
+  return true;
+}
+
+function recallOne(net: NetworkData, cues: Int8Array, item: number, params: RecallParams, out: RecallOutputs,
+  acc: Float64Array, order: Uint32Array, next: Int8Array): void {
+  const { n, weightsT, scale } = net;
+  const u = net.thresholds;
+  const s = out.states.subarray(item * n, (item + 1) * n);
+  s.set(cues.subarray(item * n, (item + 1) * n));
+  const stride = params.maxSweeps + 1;
+  const energies = params.trackEnergy ? out.energies.subarray(item * stride, (item + 1) * stride) : null;
+  computeFields(net, s, acc);
+  if (energies) energies[0] = energyFromFields(net, s, acc);
+
+  const rng = new Rng(params.seed, item);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const history: Int8Array[] = params.mode === RecallMode.Sync ? [s.slice()] : [];
+
+  let status = RecallStatus.MaxSweeps;
+  let cycleLength = 0;
+  let sweep = 0;
+  while (sweep < params.maxSweeps) {
+    sweep++;
+    let changed = false;
+    if (params.mode === RecallMode.Sync) {
+      for (let i = 0; i < n; i++) next[i] = scale * acc[i] - (u ? u[i] : 0) >= 0 ? 1 : -1;
+      for (let i = 0; i < n; i++) {
+        if (next[i] !== s[i]) {
+          s[i] = next[i];
+          applyFlip(weightsT, n, acc, i, s[i]);
+          changed = true;
+        }
+      }
+    } else {
+      for (let i = n - 1; i > 0; i--) {
+        const j = rng.below(i + 1);
+        const tmp = order[i];
+        order[i] = order[j];
+        order[j] = tmp;
+      }
+      for (let k = 0; k < n; k++) {
+        const i = order[k];
+        const h = scale * acc[i] - (u ? u[i] : 0);
+        let sign: number;
+        if (params.mode === RecallMode.Async) {
+          sign = h >= 0 ? 1 : -1;
+        } else {
+          const pPlus = 1 / (1 + Math.exp((-2 * h) / params.temperature));
+          sign = rng.nextDouble() < pPlus ? 1 : -1;
+        }
+        if (sign !== s[i]) {
+          s[i] = sign;
+          applyFlip(weightsT, n, acc, i, sign);
+          changed = true;
+        }
+      }
+    }
+    if (energies) energies[sweep] = energyFromFields(net, s, acc);
+    if (!changed) {
+      status = RecallStatus.Converged;
+      break;
+    }
+    if (params.mode === RecallMode.Sync) {
+      for (let t = history.length - 1; t >= 0; t--) {
+        if (sameState(history, t, s)) {
+          cycleLength = sweep - t;
+          break;
+        }
+      }
+      if (cycleLength > 0) {
+        status = RecallStatus.Cycle;
+        break;
+      }
+      history.push(s.slice());
+    }
+  }
+  if (energies) energies.fill(NaN, sweep + 1);
+  out.sweeps[item] = sweep;
+  out.status[item] = status;
+  out.cycleLength[item] = cycleLength;
+}
+
+export function binaryRecall(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): void {
+  const acc = new Float64Array(net.n);
+  const order = new Uint32Array(net.n);
+  const next = new Int8Array(net.n);
+  for (let item = 0; item < count; item++) recallOne(net, cues, item, params, out, acc, order, next);
+}
+
+export function binaryEnergy(net: NetworkData, state: Int8Array): number {
+  const acc = new Float64Array(net.n);
+  computeFields(net, state, acc);
+  return energyFromFields(net, state, acc);
+}
+
+function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+function hebbianAccumulate(patterns: Int8Array, p: number, n: number, counts: IntWeights, zeroDiagonal: boolean): void {
+  // One bit per pattern and neuron (set where the pattern is -1):
+  // sum_mu x_i x_j = p - 2 popcount(bits_i xor bits_j).
+  const words = Math.ceil(p / 32);
+  const bits = new Int32Array(n * words);
+  for (let mu = 0; mu < p; mu++) {
+    const mask = 1 << (mu % 32);
+    const word = mu >>> 5;
+    for (let i = 0; i < n; i++) if (patterns[mu * n + i] < 0) bits[i * words + word] |= mask;
+  }
+  for (let i = 0; i < n; i++) {
+    const bi = i * words;
+    for (let j = i + 1; j < n; j++) {
+      const bj = j * words;
+      let differing = 0;
+      for (let w = 0; w < words; w++) differing += popcount32(bits[bi + w] ^ bits[bj + w]);
+      const value = counts[i * n + j] + (p - 2 * differing);
+      counts[i * n + j] = value;
+      counts[j * n + i] = value;
+    }
+    counts[i * n + i] = zeroDiagonal ? 0 : counts[i * n + i] + p;
+  }
+}
+
+function storkeyAccumulate(patterns: Int8Array, p: number, n: number, weights: Float64Array): void {
+  const local = new Float64Array(n);
+  for (let mu = 0; mu < p; mu++) {
+    const base = mu * n;
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += weights[i * n + j] * patterns[base + j];
+      local[i] = sum;
+    }
+    for (let i = 0; i < n; i++) {
+      const xi = patterns[base + i];
+      for (let j = i + 1; j < n; j++) {
+        const xj = patterns[base + j];
+        const w = weights[i * n + j];
+        const hij = local[i] - w * xj;
+        const hji = local[j] - w * xi;
+        const updated = w + (xi * xj - xi * hji - hij * xj) / n;
+        weights[i * n + j] = updated;
+        weights[j * n + i] = updated;
+      }
+    }
+  }
+}
+
+function pseudoinverseWeights(patterns: Int8Array, p: number, n: number, weights: Float64Array, zeroDiagonal: boolean): number {
+  const gram = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    for (let b = 0; b <= a; b++) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += patterns[a * n + i] * patterns[b * n + i];
+      gram[a * p + b] = dot;
+      gram[b * p + a] = dot;
+    }
+  }
+  // Cholesky restricted to linearly independent patterns, in order.
+  const kept: number[] = [];
+  const chol = new Float64Array(p * p);
+  for (let k = 0; k < p; k++) {
+    const m = kept.length;
+    const row = m * p;
+    for (let a = 0; a < m; a++) {
+      let v = gram[k * p + kept[a]];
+      for (let b = 0; b < a; b++) v -= chol[row + b] * chol[a * p + b];
+      chol[row + a] = v / chol[a * p + a];
+    }
+    let d = gram[k * p + k];
+    for (let b = 0; b < m; b++) d -= chol[row + b] * chol[row + b];
+    if (d > 1e-9 * gram[k * p + k]) {
+      chol[row + m] = Math.sqrt(d);
+      kept.push(k);
+    } else {
+      chol.fill(0, row, row + p);
+    }
+  }
+  const m = kept.length;
+  const coef = new Float64Array(m * n);
+  for (let a = 0; a < m; a++) {
+    const out = a * n;
+    for (let i = 0; i < n; i++) coef[out + i] = patterns[kept[a] * n + i];
+    for (let b = 0; b < a; b++) {
+      const l = chol[a * p + b];
+      for (let i = 0; i < n; i++) coef[out + i] -= l * coef[b * n + i];
+    }
+    const diag = chol[a * p + a];
+    for (let i = 0; i < n; i++) coef[out + i] /= diag;
+  }
+  for (let a = m - 1; a >= 0; a--) {
+    const out = a * n;
+    for (let b = a + 1; b < m; b++) {
+      const l = chol[b * p + a];
+      for (let i = 0; i < n; i++) coef[out + i] -= l * coef[b * n + i];
+    }
+    const diag = chol[a * p + a];
+    for (let i = 0; i < n; i++) coef[out + i] /= diag;
+  }
+  weights.fill(0);
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    for (let a = 0; a < m; a++) {
+      const c = a * n;
+      if (patterns[kept[a] * n + i] > 0) {
+        for (let j = 0; j < n; j++) weights[row + j] += coef[c + j];
+      } else {
+        for (let j = 0; j < n; j++) weights[row + j] -= coef[c + j];
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const mean = 0.5 * (weights[i * n + j] + weights[j * n + i]);
+      weights[i * n + j] = mean;
+      weights[j * n + i] = mean;
+    }
+    if (zeroDiagonal) weights[i * n + i] = 0;
+  }
+  return m;
+}
+
+export function binaryStore(rule: StorageRuleCode, patterns: Int8Array, p: number, n: number, weights: WeightArray, zeroDiagonal: boolean): number {
+  switch (rule) {
+    case StorageRuleCode.Hebbian:
+      if (weights instanceof Float64Array) throw new TypeError('Hebbian counts must be an integer typed array');
+      hebbianAccumulate(patterns, p, n, weights, zeroDiagonal);
+      return p;
+    case StorageRuleCode.Storkey:
+      storkeyAccumulate(patterns, p, n, weights as Float64Array);
+      return p;
+    default:
+      return pseudoinverseWeights(patterns, p, n, weights as Float64Array, zeroDiagonal);
+  }
+}

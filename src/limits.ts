@@ -1,0 +1,40 @@
+// Up-front size limits: a request that would need more memory than allowed is refused with a
+// RangeError naming the size, instead of failing inside an allocation.
+
+const limits = {
+  /** Largest single buffer the library will allocate, in bytes. */
+  maxBytes: 4 * 2 ** 30,
+};
+
+export function getLimits(): Readonly<typeof limits> {
+  return { ...limits };
+}
+
+/** Raise or lower the allocation limit (bytes, at most 2^53). */
+export function setLimits(update: { maxBytes?: number }): void {
+  if (update.maxBytes !== undefined) {
+    if (typeof update.maxBytes !== 'number' || !Number.isInteger(update.maxBytes) || update.maxBytes < 1) {
+      throw new RangeError(`maxBytes must be a positive integer, got ${String(update.maxBytes)}`);
+    }
+    limits.maxBytes = update.maxBytes;
+  }
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Throws a RangeError when `elements * bytesPerElement` exceeds the limit. */
+export function checkAllocation(what: string, elements: number, bytesPerElement: number): void {
+  const bytes = elements * bytesPerElement;
+  if (!(bytes <= limits.maxBytes) || !Number.isSafeInteger(elements)) {
+    throw new RangeError(`${what} would need ${formatBytes(bytes)}, above the limit of ${formatBytes(limits.maxBytes)} (see setLimits)`);
+  }
+}

@@ -1,0 +1,151 @@
+// Argument checks shared by every public entry point: each failure is a TypeError (wrong kind of
+// value) or RangeError (right kind, value out of range) whose message names the argument.
+
+export type NumericArray = ArrayLike<number>;
+export type RealArray = Float64Array | Float32Array;
+
+/** A row-major matrix. */
+export interface Matrix<T extends NumericArray = NumericArray> {
+  data: T;
+  rows: number;
+  cols: number;
+}
+
+export function isTypedNumberArray(value: unknown): value is ArrayLike<number> {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array);
+}
+
+export function isArrayLikeOfNumbers(value: unknown): value is ArrayLike<number> {
+  return Array.isArray(value) || isTypedNumberArray(value);
+}
+
+export function checkInteger(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describe(value)}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
+  }
+  return value;
+}
+
+export function checkSeed(value: unknown, name: string): number {
+  return checkInteger(value, name, 0, Number.MAX_SAFE_INTEGER);
+}
+
+export function checkFinite(value: unknown, name: string): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describe(value)}`);
+  if (!Number.isFinite(value)) throw new RangeError(`${name} must be finite, got ${value}`);
+  return value;
+}
+
+export function checkPositive(value: unknown, name: string): number {
+  checkFinite(value, name);
+  if ((value as number) <= 0) throw new RangeError(`${name} must be > 0, got ${value}`);
+  return value as number;
+}
+
+export function checkBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+export function checkOneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new (typeof value === 'string' ? RangeError : TypeError)(
+      `${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`,
+    );
+  }
+  return value as T;
+}
+
+export function checkOptions(value: unknown, name: string): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`${name} must be an object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A vector of finite numbers as Float64Array (copied), with an optional required length. */
+export function toFiniteFloat64(value: unknown, name: string, length?: number): Float64Array {
+  if (!isArrayLikeOfNumbers(value)) throw new TypeError(`${name} must be an array or typed array of numbers, got ${describe(value)}`);
+  if (length !== undefined && value.length !== length) {
+    throw new RangeError(`${name} must have length ${length}, got ${value.length}`);
+  }
+  const out = new Float64Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    if (typeof v !== 'number') throw new TypeError(`${name}[${i}] must be a number, got ${describe(v)}`);
+    if (!Number.isFinite(v)) throw new RangeError(`${name}[${i}] must be finite, got ${v}`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** A +-1 vector as Int8Array (copied), with an optional required length. */
+export function toBipolarVector(value: unknown, name: string, length?: number): Int8Array {
+  if (!isArrayLikeOfNumbers(value)) throw new TypeError(`${name} must be an array or typed array of +-1 values, got ${describe(value)}`);
+  if (length !== undefined && value.length !== length) {
+    throw new RangeError(`${name} must have length ${length}, got ${value.length}`);
+  }
+  const out = new Int8Array(value.length);
+  for (let i = 0; i < value.length; i++) out[i] = bipolarEntry(value[i], name, i);
+  return out;
+}
+
+function bipolarEntry(v: unknown, name: string, index: number): 1 | -1 {
+  if (v === 1 || v === -1) return v;
+  if (typeof v !== 'number') throw new TypeError(`${name}[${index}] must be +1 or -1, got ${describe(v)}`);
+  throw new RangeError(`${name}[${index}] must be +1 or -1, got ${v}`);
+}
+
+/**
+ * Rows of numbers given as number[][], an array of typed arrays, or a row-major {data, rows, cols}.
+ * Returns the flattened rows; `cols` may be required.
+ */
+export function toRows(value: unknown, name: string, cols?: number): Matrix<ArrayLike<number>> & { row(i: number): ArrayLike<number> } {
+  if (Array.isArray(value)) {
+    if (value.length === 0) throw new RangeError(`${name} must contain at least one row`);
+    const width = cols ?? (isArrayLikeOfNumbers(value[0]) ? value[0].length : -1);
+    value.forEach((row, i) => {
+      if (!isArrayLikeOfNumbers(row)) throw new TypeError(`${name}[${i}] must be an array or typed array of numbers, got ${describe(row)}`);
+      if (row.length !== width) throw new RangeError(`${name}[${i}] must have length ${width}, got ${row.length}`);
+    });
+    return { data: [], rows: value.length, cols: width, row: (i) => value[i] as ArrayLike<number> };
+  }
+  if (value !== null && typeof value === 'object' && 'data' in value && 'rows' in value && 'cols' in value) {
+    const m = value as Matrix;
+    const rows = checkInteger(m.rows, `${name}.rows`, 1);
+    const width = checkInteger(m.cols, `${name}.cols`, 1);
+    if (!isArrayLikeOfNumbers(m.data)) throw new TypeError(`${name}.data must be an array or typed array of numbers`);
+    if (m.data.length !== rows * width) {
+      throw new RangeError(`${name}.data must have rows * cols = ${rows * width} entries, got ${m.data.length}`);
+    }
+    if (cols !== undefined && width !== cols) throw new RangeError(`${name}.cols must be ${cols}, got ${width}`);
+    const data = m.data;
+    const row = ArrayBuffer.isView(data)
+      ? (i: number) => (data as unknown as Int8Array).subarray(i * width, (i + 1) * width)
+      : (i: number) => Array.prototype.slice.call(data, i * width, (i + 1) * width) as number[];
+    return { data, rows, cols: width, row };
+  }
+  throw new TypeError(`${name} must be an array of rows or a {data, rows, cols} matrix, got ${describe(value)}`);
+}
+
+/** Rows of +-1 values flattened into one Int8Array (rows x cols). */
+export function toBipolarRows(value: unknown, name: string, cols?: number): { data: Int8Array; rows: number; cols: number } {
+  const m = toRows(value, name, cols);
+  const out = new Int8Array(m.rows * m.cols);
+  for (let r = 0; r < m.rows; r++) {
+    const row = m.row(r);
+    for (let c = 0; c < m.cols; c++) out[r * m.cols + c] = bipolarEntry(row[c], `${name}[${r}]`, c);
+  }
+  return { data: out, rows: m.rows, cols: m.cols };
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return `'${value.length > 40 ? value.slice(0, 40) + '...' : value}'`;
+  return typeof value;
+}
