@@ -1,0 +1,84 @@
+// C++ unit tests of the binary Hopfield core, independent of Node.
+#include <cstdint>
+#include <vector>
+
+#include "../core/binary_hopfield.hpp"
+#include "../core/errors.hpp"
+#include "../core/rng.hpp"
+#include "check.hpp"
+
+using namespace sshn::binary;
+
+static std::vector<int8_t> randomPatterns(int64_t p, int64_t n, double seed) {
+  sshn::Rng rng(seed);
+  std::vector<int8_t> x(static_cast<size_t>(p * n));
+  for (auto& v : x) v = rng.nextDouble() < 0.5 ? 1 : -1;
+  return x;
+}
+
+TEST_CASE("Hebbian counts equal sum_mu x_i x_j, diagonal zeroed") {
+  const int64_t p = 70, n = 23;  // p > 64 exercises more than one packed word
+  auto x = randomPatterns(p, n, 1);
+  std::vector<int16_t> counts(n * n, 0);
+  hebbianAccumulate(x.data(), p, n, counts.data(), true);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      int expected = 0;
+      if (i != j) for (int64_t mu = 0; mu < p; ++mu) expected += x[mu * n + i] * x[mu * n + j];
+      CHECK(counts[i * n + j] == expected);
+    }
+  }
+}
+
+TEST_CASE("async recall never raises the energy and ends at a fixed point") {
+  const int64_t p = 10, n = 100;
+  auto x = randomPatterns(p, n, 2);
+  std::vector<int16_t> counts(n * n, 0);
+  hebbianAccumulate(x.data(), p, n, counts.data(), true);
+  NetworkView<int16_t> net{counts.data(), counts.data(), 1.0 / n, nullptr, n};
+  const int64_t count = 8;
+  auto cues = randomPatterns(count, n, 3);
+  RecallParams params;
+  params.maxSweeps = 50;
+  params.threads = 2;
+  std::vector<int8_t> states(count * n);
+  std::vector<int32_t> sweeps(count), cycles(count);
+  std::vector<uint8_t> status(count);
+  std::vector<double> energies(count * (params.maxSweeps + 1));
+  recallBatch(net, cues.data(), count, params, RecallOutputs{states.data(), sweeps.data(), status.data(), cycles.data(), energies.data()});
+  for (int64_t b = 0; b < count; ++b) {
+    CHECK(status[b] == static_cast<uint8_t>(Status::Converged));
+    for (int32_t t = 1; t <= sweeps[b]; ++t) CHECK(energies[b * (params.maxSweeps + 1) + t] <= energies[b * (params.maxSweeps + 1) + t - 1] + 1e-12);
+    CHECK_NEAR(energies[b * (params.maxSweeps + 1) + sweeps[b]], energy(net, states.data() + b * n), 1e-9);
+  }
+}
+
+TEST_CASE("synchronous 2-cycle is reported") {
+  const double w[4] = {0, -1, -1, 0};
+  NetworkView<double> net{w, w, 1.0, nullptr, 2};
+  const int8_t cue[2] = {1, 1};
+  RecallParams params;
+  params.mode = Mode::Sync;
+  int8_t state[2];
+  int32_t sweeps = 0, cycle = 0;
+  uint8_t status = 0;
+  recallBatch(net, cue, 1, params, RecallOutputs{state, &sweeps, &status, &cycle, nullptr});
+  CHECK(status == static_cast<uint8_t>(Status::Cycle));
+  CHECK(cycle == 2);
+}
+
+TEST_CASE("bad parameters throw instead of crashing") {
+  const double w[1] = {0};
+  NetworkView<double> net{w, w, 1.0, nullptr, 1};
+  RecallParams params;
+  params.maxSweeps = 0;
+  bool threw = false;
+  try {
+    recallBatch(net, nullptr, 0, params, RecallOutputs{});
+  } catch (const sshn::RangeError&) {
+    threw = true;
+  }
+  CHECK(threw);
+}
+
+TEST_MAIN()
