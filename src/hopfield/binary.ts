@@ -237,7 +237,7 @@ export class BinaryHopfield {
   }
 
   /** recallBatch() off the main thread (native backend); the cues are copied first. */
-  recallBatchAsync(cues: unknown, options: RecallOptions = {}): Promise<RecallResult[]> {
+  async recallBatchAsync(cues: unknown, options: RecallOptions = {}): Promise<RecallResult[]> {
     const x = toBipolarRows(cues, 'cues', this.n);
     return this.runRecall(x.data, x.rows, options, true);
   }
