@@ -242,27 +242,25 @@ void hebbianAccumulate(const int8_t* patterns, int64_t p, int64_t n, W* counts, 
 
 void storkeyAccumulate(const int8_t* patterns, int64_t p, int64_t n, double* weights) {
   std::vector<double> local(static_cast<size_t>(n));
-  const double nd = static_cast<double>(n);
+  const double invN = 1.0 / static_cast<double>(n);
   for (int64_t mu = 0; mu < p; ++mu) {
     const int8_t* x = patterns + mu * n;
     // local_i = sum_j w_ij x_j with w_ii = 0, so h_ij = local_i - w_ij x_j.
-    for (int64_t i = 0; i < n; ++i) {
-      const double* row = weights + i * n;
-      double sum = 0;
-      for (int64_t j = 0; j < n; ++j) sum += row[j] * x[j];
-      local[i] = sum;
-    }
+    computeFields(NetworkView<double>{weights, weights, 1.0, nullptr, n}, x, local.data());
+    // Row by row in place: entry (i, j) reads the old w_ij, and the old w_ji = w_ij is still in
+    // row j, untouched until row j is rewritten. The update is written symmetric in (i, j) so both
+    // triangles get identical bits.
     for (int64_t i = 0; i < n; ++i) {
       const double xi = x[i];
+      const double localI = local[i];
       double* row = weights + i * n;
-      for (int64_t j = i + 1; j < n; ++j) {
+      for (int64_t j = 0; j < n; ++j) {
+        if (j == i) continue;
         const double xj = x[j];
         const double w = row[j];
-        const double hij = local[i] - w * xj;
+        const double hij = localI - w * xj;
         const double hji = local[j] - w * xi;
-        const double updated = w + (xi * xj - xi * hji - hij * xj) / nd;
-        row[j] = updated;
-        weights[j * n + i] = updated;
+        row[j] = w + (xi * xj - (xi * hji + hij * xj)) * invN;
       }
     }
   }

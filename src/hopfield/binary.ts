@@ -87,13 +87,22 @@ export class BinaryHopfield {
   private pendingStore: Promise<unknown> = Promise.resolve();
   private storesInFlight = 0;
 
-  constructor(n: number, options: BinaryHopfieldOptions = {}) {
+  constructor(n: number, options?: BinaryHopfieldOptions);
+  constructor(n: number, options: BinaryHopfieldOptions = {}, restored?: RestoredState) {
     checkInteger(n, 'n', 1, 2 ** 31 - 1);
     const opts = checkOptions(options, 'options');
+    this.n = n;
+    this.kernels = getBackend(opts.backend as BackendName | undefined);
+    if (restored) {
+      this.rule = restored.rule;
+      this.zeroDiagonal = restored.zeroDiagonal;
+      this.net = restored.net;
+      this.stored = restored.patterns;
+      this.rankUsed = restored.rank;
+      return;
+    }
     this.rule = checkOneOf(opts.rule ?? 'hebbian', 'options.rule', ['hebbian', 'storkey', 'pseudoinverse'] as const);
     this.zeroDiagonal = this.rule === 'storkey' ? true : checkBoolean(opts.zeroDiagonal ?? true, 'options.zeroDiagonal');
-    this.kernels = getBackend(opts.backend as BackendName | undefined);
-    this.n = n;
     checkAllocation(`weights of ${n} neurons`, n * n, this.rule === 'hebbian' ? 1 : 8);
     const thresholds = opts.thresholds === undefined ? null : toFiniteFloat64(opts.thresholds, 'options.thresholds', n);
     const weights = this.rule === 'hebbian' ? new Int8Array(n * n) : new Float64Array(n * n);
@@ -109,10 +118,9 @@ export class BinaryHopfield {
     const w = new Float64Array(n * n);
     for (let i = 0; i < n; i++) w.set(toFiniteFloat64(m.row(i), `weights[${i}]`, n), i * n);
     const opts = checkOptions(options, 'options');
-    const net = new BinaryHopfield(n, { rule: 'storkey', thresholds: opts.thresholds as ArrayLike<number> | undefined, backend: opts.backend as BackendName | undefined });
-    Object.assign(net, { rule: 'custom', zeroDiagonal: false });
-    net.net = { ...net.net, weights: w, weightsT: isSymmetric(w, n) ? w : transpose(w, n), scale: 1 };
-    return net;
+    const thresholds = opts.thresholds === undefined ? null : toFiniteFloat64(opts.thresholds, 'options.thresholds', n);
+    const net = { weights: w, weightsT: isSymmetric(w, n) ? w : transpose(w, n), scale: 1, thresholds, n };
+    return new (BinaryHopfield as RestoringConstructor)(n, { backend: opts.backend as BackendName | undefined }, { rule: 'custom', zeroDiagonal: false, net, patterns: new Int8Array(0), rank: 0 });
   }
 
   /** Name of the backend this network runs on. */
@@ -308,16 +316,22 @@ export class BinaryHopfield {
 
   private static restore(model: ModelSnapshot, options: { backend?: BackendName }): BinaryHopfield {
     const opts = checkOptions(options, 'options');
-    const net = new BinaryHopfield(model.n, {
-      rule: model.rule === 'custom' ? 'storkey' : model.rule,
-      zeroDiagonal: model.zeroDiagonal,
-      backend: opts.backend as BackendName | undefined,
+    const net = { weights: model.weights, weightsT: model.weightsT ?? model.weights, scale: model.scale, thresholds: model.thresholds, n: model.n };
+    return new (BinaryHopfield as RestoringConstructor)(model.n, { backend: opts.backend as BackendName | undefined }, {
+      rule: model.rule, zeroDiagonal: model.zeroDiagonal, net, patterns: model.patterns, rank: model.rank,
     });
-    Object.assign(net, { rule: model.rule, zeroDiagonal: model.zeroDiagonal, stored: model.patterns, rankUsed: model.rank });
-    net.net = { weights: model.weights, weightsT: model.weightsT ?? model.weights, scale: model.scale, thresholds: model.thresholds, n: model.n };
-    return net;
   }
 }
+
+/** The full state of a network, for fromWeights() and load(). */
+interface RestoredState {
+  rule: StorageRule | 'custom';
+  zeroDiagonal: boolean;
+  net: NetworkData;
+  patterns: Int8Array;
+  rank: number;
+}
+type RestoringConstructor = new (n: number, options: BinaryHopfieldOptions, restored: RestoredState) => BinaryHopfield;
 
 export function parseRecallOptions(options: RecallOptions): RecallParams {
   const opts = checkOptions(options, 'options');
