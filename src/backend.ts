@@ -77,6 +77,9 @@ function initialBackend(): Backend {
 
 active = initialBackend();
 
+/** The active backend's name, kept current for the `backend` export of the package. */
+export const activeState: { name: BackendName } = { name: active.name };
+
 /** The backend new objects use by default. */
 export function activeBackend(): Backend {
   return active;
@@ -97,6 +100,7 @@ export function getBackend(name?: BackendName): Backend {
 /** Makes `name` the default backend for objects created from now on. */
 export function setBackend(name: BackendName): void {
   active = getBackend(name);
+  activeState.name = active.name;
 }
 
 /** Names of the backends that can run here. */

@@ -1,5 +1,5 @@
 // sshn: sparse and structured Hopfield networks. Public API.
-import { activeBackend } from './backend';
+import { activeState } from './backend';
 import type { BackendName } from './kernels';
 
 export { activeBackend, availableBackends, backendInfo, getBackend, setBackend } from './backend';
@@ -18,4 +18,7 @@ export { ModelFileError } from './io/modelFile';
 
 /** Name of the active backend ('native' or 'js'). */
 export declare const backend: BackendName;
-Object.defineProperty(exports, 'backend', { enumerable: true, get: () => activeBackend().name });
+// Written in the one getter form Node's CommonJS export detection recognises, so that
+// `import { backend } from 'sshn'` works from ES modules too.
+const state = activeState;
+Object.defineProperty(exports, 'backend', { enumerable: true, get: function () { return state.name; } });
