@@ -13,16 +13,17 @@ const prebuildDir = path.join(root, 'prebuilds', `${process.platform}-${process.
 const nativeUnderTest = process.env.SSHN_BACKEND !== 'js';
 
 function run(cmd: string, args: string[], cwd: string, env: Record<string, string | undefined> = {}) {
-  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, SSHN_BACKEND: undefined, ...env }, encoding: 'utf8' });
+  // npm is a .cmd script on Windows, which only runs through a shell.
+  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, SSHN_BACKEND: undefined, ...env }, encoding: 'utf8', shell: process.platform === 'win32' && cmd === npm });
   return { status: r.status, stdout: (r.stdout ?? '').trim(), stderr: (r.stderr ?? '').trim() };
 }
 
 const probe = "const s = require('sshn'); const n = new s.BinaryHopfield(4).store([[1,-1,1,-1]]); console.log(s.backend, s.backendInfo().nativeBinary || '-', n.recall([1,-1,1,1]).state.join(','));";
 
 t.test('npm pack ships lib, prebuilds, native sources, Eigen, binding.gyp, README and licences only', { timeout: 300000 }, async (t) => {
-  if (nativeUnderTest && !fs.existsSync(prebuildDir)) execFileSync(npm, ['run', 'prebuildify'], { cwd: root, stdio: 'ignore' });
+  if (nativeUnderTest && !fs.existsSync(prebuildDir)) execFileSync(npm, ['run', 'prebuildify'], { cwd: root, stdio: 'ignore', shell: process.platform === 'win32' });
   const dest = t.testdir();
-  const out = execFileSync(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', dest], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', dest], { cwd: root, encoding: 'utf8', shell: process.platform === 'win32' });
   const info = JSON.parse(out)[0] as { filename: string; files: { path: string }[] };
   const files = info.files.map((f) => f.path);
   const allowed = /^(lib\/.+\.(js|d\.ts)|prebuilds\/[^/]+\/[^/]+\.node|native\/(core|addon)\/[^/]+\.(cpp|hpp)|native\/vendor\/eigen\/.+|binding\.gyp|package\.json|README\.md|LICENSE)$/;
@@ -71,7 +72,7 @@ t.test('npm pack ships lib, prebuilds, native sources, Eigen, binding.gyp, READM
       t.equal(rebuilt.status, 0, rebuilt.stderr);
       t.ok(fs.existsSync(path.join(dir, 'node_modules', 'sshn', 'build', 'Release', 'sshn.node')), 'compiled');
       const used = run(process.execPath, ['-e', probe], dir);
-      t.match(used.stdout, /^native .*build\/Release\/sshn\.node 1,-1,1,-1$/, used.stderr);
+      t.match(used.stdout, /^native .*build[\\/]Release[\\/]sshn\.node 1,-1,1,-1$/, used.stderr);
     });
   }
 
