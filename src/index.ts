@@ -15,6 +15,8 @@ export type { PatternSet } from './hopfield/patterns';
 export { capacityCurve, capacityCurveAsync, spuriousStates, spuriousStatesAsync } from './hopfield/analysis';
 export type { CapacityOptions, CapacityPoint, SpuriousOptions, SpuriousStateReport } from './hopfield/analysis';
 export { ModelFileError } from './io/modelFile';
+export { barChartSvg, capacityCurveSvg, energyTraceSvg, lineChartSvg, patternGridSvg, supportHistogramSvg } from './plot/svg';
+export type { ChartOptions, PatternGridOptions, Series } from './plot/svg';
 
 /** Name of the active backend ('native' or 'js'). */
 export declare const backend: BackendName;
