@@ -2,8 +2,9 @@
 import { activeState } from './backend';
 import type { BackendName } from './kernels';
 
-export { activeBackend, availableBackends, backendInfo, getBackend, setBackend } from './backend';
+export { availableBackends, backendInfo, setBackend } from './backend';
 export type { BackendName } from './kernels';
+export type { NumericArray } from './validate';
 export { getLimits, setLimits } from './limits';
 export { Rng } from './rng';
 export type { Matrix } from './validate';
@@ -18,7 +19,15 @@ export { ModelFileError } from './io/modelFile';
 export { barChartSvg, capacityCurveSvg, energyTraceSvg, lineChartSvg, patternGridSvg, supportHistogramSvg } from './plot/svg';
 export type { ChartOptions, PatternGridOptions, Series } from './plot/svg';
 
-/** Name of the active backend ('native' or 'js'). */
+/**
+ * Name of the active backend ('native' or 'js').
+ *
+ * @example
+ * ```ts
+ * import { backend } from 'sshn';
+ * console.log(backend);
+ * ```
+ */
 export declare const backend: BackendName;
 // Written in the one getter form Node's CommonJS export detection recognises, so that
 // `import { backend } from 'sshn'` works from ES modules too.

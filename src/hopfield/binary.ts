@@ -7,9 +7,12 @@ import {
   checkBoolean, checkInteger, checkOneOf, checkOptions, checkPositive, checkSeed, toBipolarRows, toBipolarVector, toFiniteFloat64, toRows,
 } from '../validate';
 
+/** How patterns become weights: Hebb's rule (1/N) sum x x^T, Storkey's rule, or the projection (pseudo-inverse) rule. */
 export type StorageRule = 'hebbian' | 'storkey' | 'pseudoinverse';
+/** Update schedule of recall: one neuron at a time in a seeded random order, all at once, or Glauber dynamics. */
 export type RecallModeName = 'async' | 'sync' | 'stochastic';
 
+/** Options of {@link BinaryHopfield}. */
 export interface BinaryHopfieldOptions {
   /** Storage rule; default 'hebbian' (W = (1/N) sum x x^T). */
   rule?: StorageRule;
@@ -21,6 +24,7 @@ export interface BinaryHopfieldOptions {
   backend?: BackendName;
 }
 
+/** Options of {@link BinaryHopfield.recall} and its batch and async forms. */
 export interface RecallOptions {
   /** 'async' (default): one neuron at a time in a seeded random order; 'sync': all at once; 'stochastic': Glauber dynamics. */
   mode?: RecallModeName;
@@ -36,6 +40,7 @@ export interface RecallOptions {
   threads?: number;
 }
 
+/** What one recall returns. */
 export interface RecallResult {
   /** Final state, +-1. */
   state: Int8Array;
@@ -75,6 +80,16 @@ function transpose(w: Float64Array, n: number): Float64Array {
   return t;
 }
 
+/**
+ * A classical Hopfield network of n binary (+-1) neurons (SPEC.md section 1).
+ *
+ * @example
+ * ```ts
+ * const net = new BinaryHopfield(9, { rule: 'storkey' });
+ * net.store([[1, 1, 1, 1, -1, 1, 1, 1, 1], [-1, 1, -1, -1, 1, -1, -1, 1, -1]]);
+ * const { state, sweeps, energies } = net.recall([1, 1, -1, 1, -1, 1, -1, 1, 1], { seed: 1 });
+ * ```
+ */
 export class BinaryHopfield {
   /** Number of neurons. */
   readonly n: number;
@@ -291,10 +306,27 @@ export class BinaryHopfield {
     writeModelFile(path, this.toBuffer());
   }
 
+  /**
+   * Rebuilds a network from {@link BinaryHopfield.toBuffer} output; a damaged buffer throws a ModelFileError.
+   *
+   * @example
+   * ```ts
+   * const copy = BinaryHopfield.fromBuffer(net.toBuffer());
+   * ```
+   */
   static fromBuffer(buffer: Uint8Array, options: { backend?: BackendName } = {}): BinaryHopfield {
     return BinaryHopfield.restore(decodeModel(buffer), options);
   }
 
+  /**
+   * Reads a model file written by {@link BinaryHopfield.save}; a truncated or corrupted file throws a ModelFileError.
+   *
+   * @example
+   * ```ts
+   * net.save('letters.sshn');
+   * const again = BinaryHopfield.load('letters.sshn');
+   * ```
+   */
   static load(path: string, options: { backend?: BackendName } = {}): BinaryHopfield {
     return BinaryHopfield.restore(decodeModel(readModelFile(path), path), options);
   }
@@ -333,6 +365,7 @@ interface RestoredState {
 }
 type RestoringConstructor = new (n: number, options: BinaryHopfieldOptions, restored: RestoredState) => BinaryHopfield;
 
+/** Validates recall options into kernel parameters. @internal */
 export function parseRecallOptions(options: RecallOptions): RecallParams {
   const opts = checkOptions(options, 'options');
   const mode = checkOneOf(opts.mode ?? 'async', 'options.mode', ['async', 'sync', 'stochastic'] as const);

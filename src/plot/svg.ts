@@ -21,6 +21,7 @@ function svgDocument(width: number, height: number, body: string[]): string {
   ].join('\n');
 }
 
+/** Options of {@link patternGridSvg}. */
 export interface PatternGridOptions {
   /** Pixels per row of each pattern (required unless the pattern is square). */
   width?: number;
@@ -32,7 +33,14 @@ export interface PatternGridOptions {
   columns?: number;
 }
 
-/** +-1 (or real, shown in grey levels on [-1, 1]) patterns drawn as pixel grids side by side. */
+/**
+ * +-1 (or real, shown in grey levels on [-1, 1]) patterns drawn as pixel grids side by side.
+ *
+ * @example
+ * ```ts
+ * fs.writeFileSync('letters.svg', patternGridSvg([H, V], { width: 3, titles: ['H', 'V'] }));
+ * ```
+ */
 export function patternGridSvg(patterns: ArrayLike<number>[], options: PatternGridOptions = {}): string {
   if (!Array.isArray(patterns) || patterns.length === 0) throw new TypeError('patterns must be a non-empty array of vectors');
   const opts = checkOptions(options, 'options');
@@ -70,12 +78,14 @@ export function patternGridSvg(patterns: ArrayLike<number>[], options: PatternGr
   return svgDocument(gap + Math.min(columns, patterns.length) * (boxW + gap), gap + rows * (boxH + gap), body);
 }
 
+/** One line of a {@link lineChartSvg}. */
 export interface Series {
   name: string;
   x: ArrayLike<number>;
   y: ArrayLike<number>;
 }
 
+/** Size and labels of a chart. */
 export interface ChartOptions {
   title?: string;
   xLabel?: string;
@@ -109,7 +119,14 @@ function axisRange(values: number[]): [number, number] {
   return [lo - pad, hi + pad];
 }
 
-/** Lines with markers, one per series, with a legend (energy traces, capacity curves). */
+/**
+ * Lines with markers, one per series, with a legend (energy traces, capacity curves).
+ *
+ * @example
+ * ```ts
+ * const svg = lineChartSvg([{ name: 'E', x: [0, 1, 2], y: [-1, -3, -3] }], { title: 'energy' });
+ * ```
+ */
 export function lineChartSvg(series: Series[], options: ChartOptions = {}): string {
   if (!Array.isArray(series) || series.length === 0) throw new TypeError('series must be a non-empty array');
   const points = series.map((s, k) => {
@@ -144,7 +161,14 @@ export function lineChartSvg(series: Series[], options: ChartOptions = {}): stri
   return svgDocument(width, height, body);
 }
 
-/** Vertical bars (e.g. the share of queries per support size). */
+/**
+ * Vertical bars (e.g. the share of queries per support size).
+ *
+ * @example
+ * ```ts
+ * const svg = barChartSvg(['1', '2', '3+'], [70, 20, 10]);
+ * ```
+ */
 export function barChartSvg(labels: string[], values: ArrayLike<number>, options: ChartOptions = {}): string {
   if (!Array.isArray(labels) || !isArrayLikeOfNumbers(values) || labels.length !== values.length || labels.length === 0) {
     throw new RangeError('labels and values must be non-empty and of the same length');
@@ -163,7 +187,14 @@ export function barChartSvg(labels: string[], values: ArrayLike<number>, options
   return svgDocument(width, height, body);
 }
 
-/** Energy after each sweep, one line per recall result. */
+/**
+ * Energy after each sweep, one line per recall result.
+ *
+ * @example
+ * ```ts
+ * const svg = energyTraceSvg([{ name: 'cue 0', energies: net.recall(cue).energies }]);
+ * ```
+ */
 export function energyTraceSvg(traces: { name: string; energies: ArrayLike<number> }[], options: ChartOptions = {}): string {
   return lineChartSvg(
     traces.map((t) => ({ name: t.name, x: Array.from({ length: t.energies.length }, (_, i) => i), y: t.energies })),
@@ -171,7 +202,14 @@ export function energyTraceSvg(traces: { name: string; energies: ArrayLike<numbe
   );
 }
 
-/** Mean final overlap against load p/N, one line per curve. */
+/**
+ * Mean final overlap against load p/N, one line per curve.
+ *
+ * @example
+ * ```ts
+ * const svg = capacityCurveSvg([{ name: 'hebbian', points: capacityCurve({ n: 256, loads: [0.05, 0.1, 0.2] }) }]);
+ * ```
+ */
 export function capacityCurveSvg(curves: { name: string; points: { load: number; meanOverlap: number }[] }[], options: ChartOptions = {}): string {
   return lineChartSvg(
     curves.map((c) => ({ name: c.name, x: c.points.map((p) => p.load), y: c.points.map((p) => p.meanOverlap) })),
@@ -179,7 +217,14 @@ export function capacityCurveSvg(curves: { name: string; points: { load: number;
   );
 }
 
-/** Share of queries per support size: counts[k] = queries whose support has k + 1 entries (last = k+1 or more). */
+/**
+ * Share of queries per support size: counts[k] = queries whose support has k + 1 entries (the last bar: k + 1 or more).
+ *
+ * @example
+ * ```ts
+ * const svg = supportHistogramSvg([812, 120, 40, 28]);
+ * ```
+ */
 export function supportHistogramSvg(counts: ArrayLike<number>, options: ChartOptions = {}): string {
   const labels = Array.from({ length: counts.length }, (_, k) => (k === counts.length - 1 ? `${k + 1}+` : String(k + 1)));
   return barChartSvg(labels, counts, { xLabel: 'support size', yLabel: 'queries', ...options });
