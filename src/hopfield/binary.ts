@@ -283,11 +283,7 @@ export class BinaryHopfield {
   private runRecall(cues: Int8Array, count: number, options: RecallOptions, async: false): RecallResult[];
   private runRecall(cues: Int8Array, count: number, options: RecallOptions, async: true): Promise<RecallResult[]>;
   private runRecall(cues: Int8Array, count: number, options: RecallOptions, async: boolean): RecallResult[] | Promise<RecallResult[]> {
-    const params = parseRecallOptions(options);
-    const fields = checkOneOf(checkOptions(options, 'options').fields ?? 'auto', 'options.fields', ['auto', 'matrix', 'patterns'] as const);
-    const p = this.net.patternCount ?? 0;
-    if (fields === 'patterns' && p === 0) throw new RangeError("options.fields 'patterns' needs a Hebbian network with stored patterns");
-    params.patternFields = fields === 'patterns' || (fields === 'auto' && p > 0 && 4 * p <= this.n);
+    const params = parseRecallOptions(options, this.net);
     const stride = params.maxSweeps + 1;
     checkAllocation('recall states', count * this.n, 1);
     if (params.trackEnergy) checkAllocation('energy traces', count * stride, 8);
@@ -385,10 +381,13 @@ interface RestoredState {
 }
 type RestoringConstructor = new (n: number, options: BinaryHopfieldOptions, restored: RestoredState) => BinaryHopfield;
 
-/** Validates recall options into kernel parameters. @internal */
-export function parseRecallOptions(options: RecallOptions): RecallParams {
+/** Validates recall options into kernel parameters for `net`. @internal */
+export function parseRecallOptions(options: RecallOptions, net: NetworkData): RecallParams {
   const opts = checkOptions(options, 'options');
   const mode = checkOneOf(opts.mode ?? 'async', 'options.mode', ['async', 'sync', 'stochastic'] as const);
+  const fields = checkOneOf(opts.fields ?? 'auto', 'options.fields', ['auto', 'matrix', 'patterns'] as const);
+  const p = net.patternCount ?? 0;
+  if (fields === 'patterns' && p === 0) throw new RangeError("options.fields 'patterns' needs a Hebbian network with stored patterns");
   return {
     mode: MODE_CODES[mode],
     maxSweeps: checkInteger(opts.maxSweeps ?? 100, 'options.maxSweeps', 1, 2 ** 31 - 2),
@@ -396,6 +395,6 @@ export function parseRecallOptions(options: RecallOptions): RecallParams {
     temperature: checkPositive(opts.temperature ?? 1, 'options.temperature'),
     trackEnergy: checkBoolean(opts.trackEnergy ?? true, 'options.trackEnergy'),
     threads: checkInteger(opts.threads ?? 0, 'options.threads', 0, 1024),
-    patternFields: false,
+    patternFields: fields === 'patterns' || (fields === 'auto' && p > 0 && 4 * p <= net.n),
   };
 }
