@@ -15,6 +15,13 @@ export type { PatternSet } from './hopfield/patterns';
 export { capacityCurve, capacityCurveAsync, spuriousStates, spuriousStatesAsync } from './hopfield/analysis';
 export type { CapacityOptions, CapacityPoint, SpuriousOptions, SpuriousStateReport } from './hopfield/analysis';
 export { ModelFileError } from './io/modelFile';
+export {
+  FactorGraph, kSubsetsExact, kSubsetsExactBatch, sequentialKSubsets, sequentialKSubsetsBatch,
+} from './sparsemap/index';
+export type {
+  BatchOptions, SequenceBudgetOptions, SequenceOptions, SequentialKSubsetsOptions, SolveOptions, SolveResult, SparseMapGradients,
+  SparseMapStatusName, WeightedStructure,
+} from './sparsemap/index';
 
 /** Name of the active backend ('native' or 'js'). */
 export declare const backend: BackendName;
