@@ -1,0 +1,109 @@
+// Active-set SparseMAP for factors with a MAP oracle (OROUT, Sequence, SequenceBudget).
+// Mirrors src/js/sparsemap/activeSet.ts line for line (see there for the algorithm).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <Eigen/Core>
+
+namespace sshn::sparsemap {
+
+// A vertex of the marginal polytope: sorted indices of its unary and additional ones.
+struct Structure {
+  std::vector<int32_t> label;  // state path (sequences) or 0/1 membership (OROUT)
+  std::vector<int32_t> on;
+  std::vector<int32_t> add;
+};
+
+class Oracle {
+ public:
+  virtual ~Oracle() = default;
+  virtual int64_t n() const = 0;
+  virtual int64_t nAdd() const = 0;
+  virtual int64_t labelLength() const = 0;
+  // argmax over structures of u.m + b.n (ties: the first found).
+  virtual Structure argmax(const double* u, const double* b) = 0;
+};
+
+double structureScore(const Structure& s, const double* u, const double* b);
+
+class OrOutOracle : public Oracle {
+ public:
+  explicit OrOutOracle(int64_t n) : n_(n) {}
+  int64_t n() const override { return n_; }
+  int64_t nAdd() const override { return 0; }
+  int64_t labelLength() const override { return n_; }
+  Structure argmax(const double* u, const double* b) override;
+
+ private:
+  int64_t n_;
+};
+
+inline int64_t sequenceAdditionalLength(int64_t length, int64_t states) { return 2 * states + (length - 1) * states * states; }
+
+// Sequence (budget < 0) or SequenceBudget (state 0 used at most / exactly `budget` times).
+class SequenceOracle : public Oracle {
+ public:
+  SequenceOracle(int64_t length, int64_t states, int64_t budget = -1, bool exact = false);
+  int64_t n() const override { return length_ * states_; }
+  int64_t nAdd() const override { return sequenceAdditionalLength(length_, states_); }
+  int64_t labelLength() const override { return length_; }
+  Structure argmax(const double* u, const double* b) override;
+
+ private:
+  int64_t length_, states_, budget_;
+  bool exact_;
+  int64_t counts_;
+  std::vector<double> delta_;
+  std::vector<int32_t> back_;
+};
+
+// The reduced system of a support: H = Z'GZ with Z eliminating the first weight, factorised by
+// pivoted Cholesky.
+class ReducedSystem {
+ public:
+  void factor(const std::vector<std::vector<double>>& gram, int64_t k);
+  int64_t solve(const double* r, double nullTol);
+  void nullDirection(int64_t j);
+  const double* y() const { return y_.data(); }
+
+ private:
+  int64_t m_ = 0, rank_ = 0;
+  Eigen::MatrixXd h_, l_;
+  std::vector<int64_t> perm_;
+  std::vector<double> z_, y_;
+};
+
+class ActiveSetQP {
+ public:
+  explicit ActiveSetQP(std::unique_ptr<Oracle> oracle);
+  bool solve(const double* a, const double* b, int64_t maxIter, double* x, double* v);
+  void prepareJvp();
+  void jvp(const double* da, const double* db, double* dx, double* dv);
+
+  const Oracle& oracle() const { return *oracle_; }
+  const std::vector<Structure>& structures() const { return structures_; }
+  const std::vector<double>& weights() const { return weights_; }
+  int64_t iterations() const { return iterations_; }
+
+ private:
+  void addStructure(Structure s, double weight);
+  void removeStructure(size_t index);
+  void dropEmpty();
+  void unaryMarginals(double* x) const;
+  void recomputeScores(const double* a, const double* b);
+  void scatter(size_t s, double dw, double* dx, double* dv) const;
+
+  std::unique_ptr<Oracle> oracle_;
+  std::vector<Structure> structures_;
+  std::vector<double> weights_;
+  std::vector<std::vector<double>> gram_;
+  std::vector<double> scores_;
+  std::vector<double> residual_, r_, p_;
+  ReducedSystem reduced_;
+  int64_t iterations_ = 0;
+  bool converged_ = true;
+};
+
+}  // namespace sshn::sparsemap
