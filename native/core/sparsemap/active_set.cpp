@@ -276,7 +276,16 @@ bool ActiveSetQP::solve(const double* a, const double* b, int64_t maxIter, doubl
 }
 
 void ActiveSetQP::prepareJvp() {
-  if (structures_.size() > 1) reduced_.factor(gram_, static_cast<int64_t>(structures_.size()));
+  jvpSupport_.clear();
+  for (size_t s = 0; s < weights_.size(); ++s)
+    if (weights_[s] > kSupportTol) jvpSupport_.push_back(s);
+  const size_t k = jvpSupport_.size();
+  if (k > 1) {
+    std::vector<std::vector<double>> sub(k, std::vector<double>(k));
+    for (size_t i = 0; i < k; ++i)
+      for (size_t j = 0; j < k; ++j) sub[i][j] = gram_[jvpSupport_[i]][jvpSupport_[j]];
+    reduced_.factor(sub, static_cast<int64_t>(k));
+  }
 }
 
 void ActiveSetQP::scatter(size_t s, double dw, double* dx, double* dv) const {
@@ -287,21 +296,20 @@ void ActiveSetQP::scatter(size_t s, double dw, double* dx, double* dv) const {
 void ActiveSetQP::jvp(const double* da, const double* db, double* dx, double* dv) {
   std::fill(dx, dx + oracle_->n(), 0.0);
   std::fill(dv, dv + oracle_->nAdd(), 0.0);
-  const size_t k = structures_.size();
+  const size_t k = jvpSupport_.size();
   if (k < 2) return;
   const size_t m = k - 1;
   r_.resize(m);
-  const double dc0 = structureScore(structures_[0], da, db);
-  for (size_t i = 0; i < m; ++i) r_[i] = structureScore(structures_[i + 1], da, db) - dc0;
+  const double dc0 = structureScore(structures_[jvpSupport_[0]], da, db);
+  for (size_t i = 0; i < m; ++i) r_[i] = structureScore(structures_[jvpSupport_[i + 1]], da, db) - dc0;
   reduced_.solve(r_.data(), kInf);
   const double* y = reduced_.y();
   double sum = 0;
   for (size_t s = 1; s < k; ++s) {
-    const double dw = y[s - 1];
-    sum += dw;
-    scatter(s, dw, dx, dv);
+    sum += y[s - 1];
+    scatter(jvpSupport_[s], y[s - 1], dx, dv);
   }
-  scatter(0, -sum, dx, dv);
+  scatter(jvpSupport_[0], -sum, dx, dv);
 }
 
 Structure OrOutOracle::argmax(const double* u, const double*) {

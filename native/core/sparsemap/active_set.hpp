@@ -9,6 +9,9 @@
 
 namespace sshn::sparsemap {
 
+// Weights at or below this are rounding noise, not support, for the Jacobian and the reported distribution.
+constexpr double kSupportTol = 1e-10;
+
 // A vertex of the marginal polytope: sorted indices of its unary and additional ones.
 struct Structure {
   std::vector<int32_t> label;  // state path (sequences) or 0/1 membership (OROUT)
@@ -101,6 +104,7 @@ class ActiveSetQP {
   std::vector<std::vector<double>> gram_;
   std::vector<double> scores_;
   std::vector<double> residual_, r_, p_;
+  std::vector<size_t> jvpSupport_;
   ReducedSystem reduced_;
   int64_t iterations_ = 0;
   bool converged_ = true;

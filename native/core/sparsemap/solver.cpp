@@ -222,18 +222,25 @@ void writeInfo(double* info, const AdmmResult& r) {
   info[InfoLocalScale] = r.localScale;
 }
 
+// The distribution of each active-set factor: structures with weight above kSupportTol.
 void writeSupports(const GraphView& graph, const Model& model, const Outputs& out) {
   for (int64_t f = 0; f < graph.nFactors; ++f) {
     const ActiveSetQP* qp = model.factor(f).qp();
-    out.supportCount[f] = qp == nullptr ? 0 : static_cast<int32_t>(qp->structures().size());
+    out.supportCount[f] = 0;
     if (qp == nullptr) continue;
-    const size_t capacity = static_cast<size_t>(graph.supportStart[f + 1] - graph.supportStart[f]);
+    const int64_t capacity = graph.supportStart[f + 1] - graph.supportStart[f];
     const int64_t labelLength = qp->oracle().labelLength();
-    for (size_t s = 0; s < qp->structures().size() && s < capacity; ++s) {
-      out.supportWeights[graph.supportStart[f] + s] = qp->weights()[s];
-      const auto& label = qp->structures()[s].label;
-      std::copy(label.begin(), label.end(), out.supportLabels + graph.labelStart[f] + s * labelLength);
+    int64_t count = 0;
+    for (size_t s = 0; s < qp->structures().size(); ++s) {
+      if (!(qp->weights()[s] > kSupportTol)) continue;
+      if (count < capacity) {
+        out.supportWeights[graph.supportStart[f] + count] = qp->weights()[s];
+        const auto& label = qp->structures()[s].label;
+        std::copy(label.begin(), label.end(), out.supportLabels + graph.labelStart[f] + count * labelLength);
+      }
+      ++count;
     }
+    out.supportCount[f] = static_cast<int32_t>(count);
   }
 }
 

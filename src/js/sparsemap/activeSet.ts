@@ -27,6 +27,8 @@ const GAP_TOL = 1e-12;
 const RANK_TOL = 1e-10;
 /** Relative residual above which a singular reduced QP is unbounded along its null space. */
 const NULL_TOL = 1e-11;
+/** Weights at or below this are rounding noise, not support, for the Jacobian and the reported distribution. */
+export const SUPPORT_TOL = 1e-10;
 
 function overlap(a: Int32Array, b: Int32Array): number {
   let i = 0;
@@ -191,12 +193,6 @@ export class ActiveSetQP {
     this.residual = new Float64Array(oracle.n);
   }
 
-  reset(): void {
-    this.structures = [];
-    this.weights = [];
-    this.gram = [];
-  }
-
   private addStructure(s: Structure, weight: number): void {
     const row: number[] = [];
     for (let i = 0; i < this.structures.length; i++) {
@@ -324,9 +320,15 @@ export class ActiveSetQP {
     return this.converged;
   }
 
-  /** Factorises the current support for jvp. */
+  /** Structures whose weight is above SUPPORT_TOL: the support the Jacobian is taken on. */
+  private jvpSupport: number[] = [];
+
+  /** Factorises the current support (weights above SUPPORT_TOL) for jvp. */
   prepareJvp(): void {
-    if (this.structures.length > 1) this.reduced.factor(this.gram, this.structures.length);
+    this.jvpSupport = [];
+    for (let s = 0; s < this.weights.length; s++) if (this.weights[s] > SUPPORT_TOL) this.jvpSupport.push(s);
+    const support = this.jvpSupport;
+    if (support.length > 1) this.reduced.factor(support.map((i) => support.map((j) => this.gram[i][j])), support.length);
   }
 
   /** (dx, dv) = d(x, v)/d(a, b) . (da, db) on the current support (after prepareJvp). */
@@ -334,21 +336,21 @@ export class ActiveSetQP {
     const n = this.oracle.n;
     for (let i = 0; i < n; i++) dx[dxOff + i] = 0;
     for (let j = 0; j < this.oracle.nAdd; j++) dv[dvOff + j] = 0;
-    const k = this.structures.length;
+    const support = this.jvpSupport;
+    const k = support.length;
     if (k < 2) return;
     const m = k - 1;
     if (this.r.length < m) this.r = new Float64Array(2 * m);
-    const dc0 = structureScore(this.structures[0], da, daOff, db, dbOff);
-    for (let i = 0; i < m; i++) this.r[i] = structureScore(this.structures[i + 1], da, daOff, db, dbOff) - dc0;
+    const dc0 = structureScore(this.structures[support[0]], da, daOff, db, dbOff);
+    for (let i = 0; i < m; i++) this.r[i] = structureScore(this.structures[support[i + 1]], da, daOff, db, dbOff) - dc0;
     this.reduced.solve(this.r, Infinity);
     const y = this.reduced.y;
     let sum = 0;
-    for (let s = 0; s < k; s++) {
-      const dw = s === 0 ? 0 : y[s - 1];
-      sum += dw;
-      if (s > 0) this.scatter(s, dw, dx, dxOff, dv, dvOff);
+    for (let s = 1; s < k; s++) {
+      sum += y[s - 1];
+      this.scatter(support[s], y[s - 1], dx, dxOff, dv, dvOff);
     }
-    this.scatter(0, -sum, dx, dxOff, dv, dvOff);
+    this.scatter(support[0], -sum, dx, dxOff, dv, dvOff);
   }
 
   private scatter(s: number, dw: number, dx: Float64Array, dxOff: number, dv: Float64Array, dvOff: number): void {

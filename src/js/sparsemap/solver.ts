@@ -5,7 +5,7 @@ import {
   FactorGraphData, FactorKind, INFO_DUAL, INFO_ITERATIONS, INFO_LOCAL_SCALE, INFO_PRIMAL, INFO_RHO, INFO_STATUS,
   SparseMapGradOutputs, SparseMapOutputs, SparseMapParams, SparseMapStatus,
 } from '../../kernels';
-import { ActiveSetQP, Oracle, OrOutOracle, SequenceOracle } from './activeSet';
+import { ActiveSetQP, Oracle, OrOutOracle, SequenceOracle, SUPPORT_TOL } from './activeSet';
 import { cappedProjection, cappedProjectionJvp, pairJvp, pairSolve, SumMode } from './closedForm';
 
 /** A factor's local problem max a.x + b.v - 1/2 ||x||^2 in its own (negation-applied) coordinates. */
@@ -254,17 +254,24 @@ export function sparsemapSolve(graph: FactorGraphData, unary: Float64Array, addi
   writeSupports(graph, model, out);
 }
 
+/** The distribution of each active-set factor: structures with weight above SUPPORT_TOL. */
 function writeSupports(graph: FactorGraphData, model: Model, out: SparseMapOutputs): void {
   for (let f = 0; f < graph.nFactors; f++) {
     const qp = model.factors[f].qp;
-    out.supportCount[f] = qp === null ? 0 : qp.structures.length;
+    out.supportCount[f] = 0;
     if (qp === null) continue;
     const capacity = graph.supportStart[f + 1] - graph.supportStart[f];
     const labelLength = qp.oracle.labelLength;
-    for (let s = 0; s < qp.structures.length && s < capacity; s++) {
-      out.supportWeights[graph.supportStart[f] + s] = qp.weights[s];
-      out.supportLabels.set(qp.structures[s].label, graph.labelStart[f] + s * labelLength);
+    let count = 0;
+    for (let s = 0; s < qp.structures.length; s++) {
+      if (!(qp.weights[s] > SUPPORT_TOL)) continue;
+      if (count < capacity) {
+        out.supportWeights[graph.supportStart[f] + count] = qp.weights[s];
+        out.supportLabels.set(qp.structures[s].label, graph.labelStart[f] + count * labelLength);
+      }
+      count++;
     }
+    out.supportCount[f] = count;
   }
 }
 
