@@ -32,38 +32,8 @@ double overlap(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
   return static_cast<double>(count);
 }
 
-// Pivoted Cholesky of the m x m PSD matrix h (overwritten); returns the rank.
-int64_t pivotedCholesky(Eigen::MatrixXd& h, int64_t m, std::vector<int64_t>& perm, Eigen::MatrixXd& l) {
-  double maxDiag = 0;
-  for (int64_t i = 0; i < m; ++i) {
-    perm[i] = i;
-    maxDiag = std::max(maxDiag, h(i, i));
-  }
-  l.setZero();
-  const double tol = kRankTol * std::max(1.0, maxDiag);
-  for (int64_t j = 0; j < m; ++j) {
-    int64_t p = j;
-    for (int64_t i = j + 1; i < m; ++i)
-      if (h(i, i) > h(p, p)) p = i;
-    if (!(h(p, p) > tol)) return j;
-    if (p != j) {
-      h.row(j).swap(h.row(p));
-      h.col(j).swap(h.col(p));
-      for (int64_t c = 0; c < j; ++c) std::swap(l(j, c), l(p, c));
-      std::swap(perm[j], perm[p]);
-    }
-    const double d = std::sqrt(h(j, j));
-    l(j, j) = d;
-    for (int64_t i = j + 1; i < m; ++i) l(i, j) = h(i, j) / d;
-    for (int64_t i = j + 1; i < m; ++i) {
-      const double lij = l(i, j);
-      for (int64_t c = j + 1; c <= i; ++c) {
-        h(i, c) -= lij * l(c, j);
-        h(c, i) = h(i, c);
-      }
-    }
-  }
-  return m;
+inline double reducedEntry(const std::vector<std::vector<double>>& gram, int64_t i, int64_t j) {
+  return gram[i + 1][j + 1] - gram[i + 1][0] - gram[0][j + 1] + gram[0][0];
 }
 
 Structure sequenceStructure(std::vector<int32_t> path, int64_t states) {
@@ -89,32 +59,135 @@ double structureScore(const Structure& s, const double* u, const double* b) {
   return total;
 }
 
+void ReducedSystem::reserve(int64_t m) {
+  if (m <= cap_) return;
+  const int64_t cap = std::max<int64_t>({2 * cap_, m, 8});
+  std::vector<double> l(static_cast<size_t>(cap * cap), 0.0);
+  for (int64_t i = 0; i < m_; ++i)
+    for (int64_t c = 0; c <= i && c < rank_; ++c) l[static_cast<size_t>(i * cap + c)] = l_[static_cast<size_t>(i * cap_ + c)];
+  l_ = std::move(l);
+  perm_.resize(static_cast<size_t>(cap));
+  h_.assign(static_cast<size_t>(cap * cap), 0.0);
+  z_.assign(static_cast<size_t>(cap), 0.0);
+  y_.assign(static_cast<size_t>(cap), 0.0);
+  cap_ = cap;
+}
+
 void ReducedSystem::factor(const std::vector<std::vector<double>>& gram, int64_t k) {
   const int64_t m = k - 1;
+  reserve(m);
   m_ = m;
-  h_.resize(m, m);
-  l_.resize(m, m);
-  perm_.resize(m);
-  z_.resize(m);
-  y_.resize(m);
-  const double g00 = gram[0][0];
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < m; ++j) h_(i, j) = gram[i + 1][j + 1] - gram[i + 1][0] - gram[0][j + 1] + g00;
-  rank_ = pivotedCholesky(h_, m, perm_, l_);
+  double maxDiag = 0;
+  for (int64_t i = 0; i < m; ++i) {
+    perm_[i] = i;
+    for (int64_t j = 0; j < m; ++j) h(i, j) = reducedEntry(gram, i, j);
+    maxDiag = std::max(maxDiag, h(i, i));
+    for (int64_t c = 0; c < m; ++c) l(i, c) = 0;
+  }
+  maxDiag_ = maxDiag;
+  const double tol = kRankTol * std::max(1.0, maxDiag);
+  rank_ = m;
+  for (int64_t j = 0; j < m; ++j) {
+    int64_t p = j;
+    for (int64_t i = j + 1; i < m; ++i)
+      if (h(i, i) > h(p, p)) p = i;
+    if (!(h(p, p) > tol)) {
+      rank_ = j;
+      return;
+    }
+    if (p != j) {
+      for (int64_t c = 0; c < m; ++c) std::swap(h(j, c), h(p, c));
+      for (int64_t r = 0; r < m; ++r) std::swap(h(r, j), h(r, p));
+      for (int64_t c = 0; c < j; ++c) std::swap(l(j, c), l(p, c));
+      std::swap(perm_[j], perm_[p]);
+    }
+    const double d = std::sqrt(h(j, j));
+    l(j, j) = d;
+    for (int64_t i = j + 1; i < m; ++i) l(i, j) = h(i, j) / d;
+    for (int64_t i = j + 1; i < m; ++i) {
+      const double lij = l(i, j);
+      for (int64_t c = j + 1; c <= i; ++c) {
+        h(i, c) -= lij * l(c, j);
+        h(c, i) = h(i, c);
+      }
+    }
+  }
+}
+
+void ReducedSystem::append(const std::vector<std::vector<double>>& gram, int64_t k) {
+  const int64_t m = k - 1;
+  if (rank_ != m_ || m != m_ + 1 || m == 1) {
+    factor(gram, k);
+    return;
+  }
+  reserve(m);
+  const int64_t row = m - 1;
+  const double diag = reducedEntry(gram, row, row);
+  maxDiag_ = std::max(maxDiag_, diag);
+  double rest = diag;
+  for (int64_t i = 0; i < row; ++i) {
+    double s = reducedEntry(gram, row, perm_[i]);
+    for (int64_t c = 0; c < i; ++c) s -= l(i, c) * l(row, c);
+    const double v = s / l(i, i);
+    l(row, i) = v;
+    rest -= v * v;
+  }
+  if (!(rest > kRankTol * std::max(1.0, maxDiag_))) {
+    factor(gram, k);
+    return;
+  }
+  l(row, row) = std::sqrt(rest);
+  perm_[row] = row;
+  m_ = m;
+  rank_ = m;
+}
+
+void ReducedSystem::remove(const std::vector<std::vector<double>>& gram, int64_t k, int64_t index) {
+  if (index == 0 || rank_ != m_) {
+    factor(gram, k);
+    return;
+  }
+  const int64_t m = m_;
+  const int64_t gone = index - 1;
+  int64_t q = 0;
+  while (perm_[q] != gone) ++q;
+  for (int64_t i = q; i < m - 1; ++i) {
+    for (int64_t c = 0; c <= i + 1; ++c) l(i, c) = l(i + 1, c);
+    perm_[i] = perm_[i + 1];
+  }
+  for (int64_t j = q; j < m - 1; ++j) {
+    const double a = l(j, j);
+    const double b = l(j, j + 1);
+    const double r = std::hypot(a, b);
+    const double c = a / r;
+    const double s = b / r;
+    for (int64_t i = j; i < m - 1; ++i) {
+      const double x = l(i, j);
+      const double y = l(i, j + 1);
+      l(i, j) = c * x + s * y;
+      l(i, j + 1) = -s * x + c * y;
+    }
+  }
+  for (int64_t i = 0; i < m - 1; ++i) {
+    l(i, m - 1) = 0;
+    if (perm_[i] > gone) --perm_[i];
+  }
+  m_ = m - 1;
+  rank_ = m - 1;
 }
 
 int64_t ReducedSystem::solve(const double* r, double nullTol) {
   const int64_t m = m_, rank = rank_;
   for (int64_t i = 0; i < rank; ++i) {
     double s = r[perm_[i]];
-    for (int64_t c = 0; c < i; ++c) s -= l_(i, c) * z_[c];
-    z_[i] = s / l_(i, i);
+    for (int64_t c = 0; c < i; ++c) s -= l(i, c) * z_[c];
+    z_[i] = s / l(i, i);
   }
   int64_t worst = -1;
   double worstAbs = nullTol;
   for (int64_t i = rank; i < m; ++i) {
     double s = r[perm_[i]];
-    for (int64_t c = 0; c < rank; ++c) s -= l_(i, c) * z_[c];
+    for (int64_t c = 0; c < rank; ++c) s -= l(i, c) * z_[c];
     if (std::fabs(s) > worstAbs) {
       worstAbs = std::fabs(s);
       worst = i;
@@ -127,8 +200,8 @@ int64_t ReducedSystem::solve(const double* r, double nullTol) {
       continue;
     }
     double s = z_[i];
-    for (int64_t c = i + 1; c < rank; ++c) s -= l_(c, i) * y_[perm_[c]];
-    y_[perm_[i]] = s / l_(i, i);
+    for (int64_t c = i + 1; c < rank; ++c) s -= l(c, i) * y_[perm_[c]];
+    y_[perm_[i]] = s / l(i, i);
   }
   return worst;
 }
@@ -139,9 +212,9 @@ void ReducedSystem::nullDirection(int64_t j) {
   const double sign = z_[j] > 0 ? 1 : -1;
   y_[perm_[j]] = sign;
   for (int64_t i = rank - 1; i >= 0; --i) {
-    double s = -sign * l_(j, i);
-    for (int64_t c = i + 1; c < rank; ++c) s -= l_(c, i) * y_[perm_[c]];
-    y_[perm_[i]] = s / l_(i, i);
+    double s = -sign * l(j, i);
+    for (int64_t c = i + 1; c < rank; ++c) s -= l(c, i) * y_[perm_[c]];
+    y_[perm_[i]] = s / l(i, i);
   }
 }
 
@@ -161,6 +234,7 @@ void ActiveSetQP::addStructure(Structure s, double weight) {
   gram_.push_back(std::move(row));
   structures_.push_back(std::move(s));
   weights_.push_back(weight);
+  if (structures_.size() > 1) reduced_.append(gram_, static_cast<int64_t>(structures_.size()));
 }
 
 void ActiveSetQP::removeStructure(size_t index) {
@@ -168,6 +242,8 @@ void ActiveSetQP::removeStructure(size_t index) {
   weights_.erase(weights_.begin() + static_cast<std::ptrdiff_t>(index));
   gram_.erase(gram_.begin() + static_cast<std::ptrdiff_t>(index));
   for (auto& row : gram_) row.erase(row.begin() + static_cast<std::ptrdiff_t>(index));
+  if (structures_.size() > 1) reduced_.remove(gram_, static_cast<int64_t>(structures_.size()), static_cast<int64_t>(index));
+  else reduced_.factor(gram_, 1);
 }
 
 void ActiveSetQP::dropEmpty() {
@@ -217,7 +293,6 @@ bool ActiveSetQP::solve(const double* a, const double* b, int64_t maxIter, doubl
         r_[i] = hi - h0;
         rScale = std::max(rScale, std::fabs(r_[i]));
       }
-      reduced_.factor(gram_, static_cast<int64_t>(k));
       const int64_t nullIndex = reduced_.solve(r_.data(), kNullTol * rScale);
       const bool bounded = nullIndex < 0;
       if (!bounded) reduced_.nullDirection(nullIndex);
@@ -284,7 +359,7 @@ void ActiveSetQP::prepareJvp() {
     std::vector<std::vector<double>> sub(k, std::vector<double>(k));
     for (size_t i = 0; i < k; ++i)
       for (size_t j = 0; j < k; ++j) sub[i][j] = gram_[jvpSupport_[i]][jvpSupport_[j]];
-    reduced_.factor(sub, static_cast<int64_t>(k));
+    jvpSystem_.factor(sub, static_cast<int64_t>(k));
   }
 }
 
@@ -302,8 +377,8 @@ void ActiveSetQP::jvp(const double* da, const double* db, double* dx, double* dv
   r_.resize(m);
   const double dc0 = structureScore(structures_[jvpSupport_[0]], da, db);
   for (size_t i = 0; i < m; ++i) r_[i] = structureScore(structures_[jvpSupport_[i + 1]], da, db) - dc0;
-  reduced_.solve(r_.data(), kInf);
-  const double* y = reduced_.y();
+  jvpSystem_.solve(r_.data(), kInf);
+  const double* y = jvpSystem_.y();
   double sum = 0;
   for (size_t s = 1; s < k; ++s) {
     sum += y[s - 1];

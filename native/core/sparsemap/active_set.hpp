@@ -5,8 +5,6 @@
 #include <memory>
 #include <vector>
 
-#include <Eigen/Core>
-
 namespace sshn::sparsemap {
 
 // Weights at or below this are rounding noise, not support, for the Jacobian and the reported distribution.
@@ -62,20 +60,28 @@ class SequenceOracle : public Oracle {
   std::vector<int32_t> back_;
 };
 
-// The reduced system of a support: H = Z'GZ with Z eliminating the first weight, factorised by
-// pivoted Cholesky.
+// The reduced Hessian H = Z'GZ of a support (Z eliminates the first weight), kept factorised as
+// H[perm][perm] = L L' in its first `rank` columns: full factorisations pivot on the diagonal; while
+// H has full rank, appends and removals update L in O(k^2). Mirrors ReducedSystem in activeSet.ts.
 class ReducedSystem {
  public:
   void factor(const std::vector<std::vector<double>>& gram, int64_t k);
+  void append(const std::vector<std::vector<double>>& gram, int64_t k);
+  void remove(const std::vector<std::vector<double>>& gram, int64_t k, int64_t index);
   int64_t solve(const double* r, double nullTol);
   void nullDirection(int64_t j);
   const double* y() const { return y_.data(); }
 
  private:
-  int64_t m_ = 0, rank_ = 0;
-  Eigen::MatrixXd h_, l_;
+  void reserve(int64_t m);
+  double& l(int64_t i, int64_t c) { return l_[static_cast<size_t>(i * cap_ + c)]; }
+  double& h(int64_t i, int64_t c) { return h_[static_cast<size_t>(i * cap_ + c)]; }
+
+  int64_t m_ = 0, rank_ = 0, cap_ = 0;
+  std::vector<double> l_, h_;  // row-major, stride cap_
   std::vector<int64_t> perm_;
   std::vector<double> z_, y_;
+  double maxDiag_ = 0;
 };
 
 class ActiveSetQP {
@@ -106,6 +112,7 @@ class ActiveSetQP {
   std::vector<double> residual_, r_, p_;
   std::vector<size_t> jvpSupport_;
   ReducedSystem reduced_;
+  ReducedSystem jvpSystem_;
   int64_t iterations_ = 0;
   bool converged_ = true;
 };

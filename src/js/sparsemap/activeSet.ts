@@ -58,74 +58,156 @@ export function structureScore(s: Structure, u: Float64Array, uOff: number, b: F
 }
 
 /**
- * Pivoted Cholesky of the m x m PSD matrix h (row-major; overwritten): on return perm holds the
- * pivot order and l (m x m) the factor of h[perm][perm] in its first `rank` columns.
+ * The reduced Hessian H = Z'GZ of a support (Z eliminates the first weight), kept factorised as
+ * H[perm][perm] = L L' in its first `rank` columns. A full factorisation uses diagonal pivoting;
+ * while H has full rank, adding a structure appends a row (O(k^2)) and removing one re-triangularises
+ * with Givens rotations (O(k^2)), so an active-set pass does not refactorise from scratch.
  */
-function pivotedCholesky(h: Float64Array, m: number, perm: Int32Array, l: Float64Array): number {
-  let maxDiag = 0;
-  for (let i = 0; i < m; i++) {
-    perm[i] = i;
-    maxDiag = Math.max(maxDiag, h[i * m + i]);
-  }
-  l.fill(0, 0, m * m);
-  const tol = RANK_TOL * Math.max(1, maxDiag);
-  for (let j = 0; j < m; j++) {
-    let p = j;
-    for (let i = j + 1; i < m; i++) if (h[i * m + i] > h[p * m + p]) p = i;
-    if (!(h[p * m + p] > tol)) return j;
-    if (p !== j) {
-      for (let c = 0; c < m; c++) {
-        const t = h[j * m + c]; h[j * m + c] = h[p * m + c]; h[p * m + c] = t;
-      }
-      for (let r = 0; r < m; r++) {
-        const t = h[r * m + j]; h[r * m + j] = h[r * m + p]; h[r * m + p] = t;
-      }
-      for (let c = 0; c < j; c++) {
-        const t = l[j * m + c]; l[j * m + c] = l[p * m + c]; l[p * m + c] = t;
-      }
-      const t = perm[j]; perm[j] = perm[p]; perm[p] = t;
-    }
-    const d = Math.sqrt(h[j * m + j]);
-    l[j * m + j] = d;
-    for (let i = j + 1; i < m; i++) l[i * m + j] = h[i * m + j] / d;
-    for (let i = j + 1; i < m; i++) {
-      const lij = l[i * m + j];
-      for (let c = j + 1; c <= i; c++) {
-        h[i * m + c] -= lij * l[c * m + j];
-        h[c * m + i] = h[i * m + c];
-      }
-    }
-  }
-  return m;
-}
-
-/** The reduced system of a support: H = Z'GZ with Z eliminating the first weight, factorised. */
 class ReducedSystem {
   m = 0;
   rank = 0;
-  h = new Float64Array(0);
-  l = new Float64Array(0);
+  private cap = 0;
+  /** Row-major with stride cap. */
+  private l = new Float64Array(0);
+  private h = new Float64Array(0);
   perm = new Int32Array(0);
-  z = new Float64Array(0);
+  private z = new Float64Array(0);
   y = new Float64Array(0);
+  private maxDiag = 0;
 
+  private reserve(m: number): void {
+    if (m <= this.cap) return;
+    const cap = Math.max(2 * this.cap, m, 8);
+    const l = new Float64Array(cap * cap);
+    for (let i = 0; i < this.m; i++) for (let c = 0; c <= i && c < this.rank; c++) l[i * cap + c] = this.l[i * this.cap + c];
+    const perm = new Int32Array(cap);
+    perm.set(this.perm.subarray(0, this.m));
+    this.l = l;
+    this.perm = perm;
+    this.h = new Float64Array(cap * cap);
+    this.z = new Float64Array(cap);
+    this.y = new Float64Array(cap);
+    this.cap = cap;
+  }
+
+  private static entry(gram: number[][], i: number, j: number): number {
+    return gram[i + 1][j + 1] - gram[i + 1][0] - gram[0][j + 1] + gram[0][0];
+  }
+
+  /** Full factorisation with diagonal pivoting. */
   factor(gram: number[][], k: number): void {
     const m = k - 1;
+    this.reserve(m);
     this.m = m;
-    if (this.h.length < m * m) {
-      this.h = new Float64Array(m * m);
-      this.l = new Float64Array(m * m);
-    }
-    if (this.perm.length < m) {
-      this.perm = new Int32Array(m);
-      this.z = new Float64Array(m);
-      this.y = new Float64Array(m);
-    }
-    const g00 = gram[0][0];
+    const { h, l, perm, cap } = this;
+    let maxDiag = 0;
     for (let i = 0; i < m; i++) {
-      for (let j = 0; j < m; j++) this.h[i * m + j] = gram[i + 1][j + 1] - gram[i + 1][0] - gram[0][j + 1] + g00;
+      perm[i] = i;
+      for (let j = 0; j < m; j++) h[i * cap + j] = ReducedSystem.entry(gram, i, j);
+      maxDiag = Math.max(maxDiag, h[i * cap + i]);
+      for (let c = 0; c < m; c++) l[i * cap + c] = 0;
     }
-    this.rank = pivotedCholesky(this.h, m, this.perm, this.l);
+    this.maxDiag = maxDiag;
+    const tol = RANK_TOL * Math.max(1, maxDiag);
+    this.rank = m;
+    for (let j = 0; j < m; j++) {
+      let p = j;
+      for (let i = j + 1; i < m; i++) if (h[i * cap + i] > h[p * cap + p]) p = i;
+      if (!(h[p * cap + p] > tol)) {
+        this.rank = j;
+        return;
+      }
+      if (p !== j) {
+        for (let c = 0; c < m; c++) {
+          const t = h[j * cap + c]; h[j * cap + c] = h[p * cap + c]; h[p * cap + c] = t;
+        }
+        for (let r = 0; r < m; r++) {
+          const t = h[r * cap + j]; h[r * cap + j] = h[r * cap + p]; h[r * cap + p] = t;
+        }
+        for (let c = 0; c < j; c++) {
+          const t = l[j * cap + c]; l[j * cap + c] = l[p * cap + c]; l[p * cap + c] = t;
+        }
+        const t = perm[j]; perm[j] = perm[p]; perm[p] = t;
+      }
+      const d = Math.sqrt(h[j * cap + j]);
+      l[j * cap + j] = d;
+      for (let i = j + 1; i < m; i++) l[i * cap + j] = h[i * cap + j] / d;
+      for (let i = j + 1; i < m; i++) {
+        const lij = l[i * cap + j];
+        for (let c = j + 1; c <= i; c++) {
+          h[i * cap + c] -= lij * l[c * cap + j];
+          h[c * cap + i] = h[i * cap + c];
+        }
+      }
+    }
+  }
+
+  /** The support gained a last structure (now k structures). */
+  append(gram: number[][], k: number): void {
+    const m = k - 1;
+    if (this.rank !== this.m || m !== this.m + 1 || m === 1) {
+      this.factor(gram, k);
+      return;
+    }
+    this.reserve(m);
+    const { l, perm, cap } = this;
+    const row = m - 1;
+    const diag = ReducedSystem.entry(gram, row, row);
+    this.maxDiag = Math.max(this.maxDiag, diag);
+    let rest = diag;
+    for (let i = 0; i < row; i++) {
+      let s = ReducedSystem.entry(gram, row, perm[i]);
+      for (let c = 0; c < i; c++) s -= l[i * cap + c] * l[row * cap + c];
+      const v = s / l[i * cap + i];
+      l[row * cap + i] = v;
+      rest -= v * v;
+    }
+    if (!(rest > RANK_TOL * Math.max(1, this.maxDiag))) {
+      this.factor(gram, k);
+      return;
+    }
+    l[row * cap + row] = Math.sqrt(rest);
+    perm[row] = row;
+    this.m = m;
+    this.rank = m;
+  }
+
+  /** Structure `index` left the support (now k structures). */
+  remove(gram: number[][], k: number, index: number): void {
+    if (index === 0 || this.rank !== this.m) {
+      this.factor(gram, k);
+      return;
+    }
+    const { l, perm, cap } = this;
+    const m = this.m;
+    const gone = index - 1;
+    let q = 0;
+    while (perm[q] !== gone) q++;
+    // Drop row q; rows below it keep one entry right of the diagonal, which Givens rotations on
+    // column pairs (j, j+1) fold back.
+    for (let i = q; i < m - 1; i++) {
+      for (let c = 0; c <= i + 1; c++) l[i * cap + c] = l[(i + 1) * cap + c];
+      perm[i] = perm[i + 1];
+    }
+    for (let j = q; j < m - 1; j++) {
+      const a = l[j * cap + j];
+      const b = l[j * cap + j + 1];
+      const r = Math.hypot(a, b);
+      const c = a / r;
+      const s = b / r;
+      for (let i = j; i < m - 1; i++) {
+        const x = l[i * cap + j];
+        const y = l[i * cap + j + 1];
+        l[i * cap + j] = c * x + s * y;
+        l[i * cap + j + 1] = -s * x + c * y;
+      }
+    }
+    for (let i = 0; i < m - 1; i++) {
+      l[i * cap + m - 1] = 0;
+      if (perm[i] > gone) perm[i]--;
+    }
+    this.m = m - 1;
+    this.rank = m - 1;
   }
 
   /**
@@ -133,17 +215,17 @@ class ReducedSystem {
    * elsewhere; returns the index (in pivot order) of the most inconsistent null direction, or -1.
    */
   solve(r: Float64Array, nullTol: number): number {
-    const { m, rank, l, perm, z, y } = this;
+    const { m, rank, l, perm, z, y, cap } = this;
     for (let i = 0; i < rank; i++) {
       let s = r[perm[i]];
-      for (let c = 0; c < i; c++) s -= l[i * m + c] * z[c];
-      z[i] = s / l[i * m + i];
+      for (let c = 0; c < i; c++) s -= l[i * cap + c] * z[c];
+      z[i] = s / l[i * cap + i];
     }
     let worst = -1;
     let worstAbs = nullTol;
     for (let i = rank; i < m; i++) {
       let s = r[perm[i]];
-      for (let c = 0; c < rank; c++) s -= l[i * m + c] * z[c];
+      for (let c = 0; c < rank; c++) s -= l[i * cap + c] * z[c];
       if (Math.abs(s) > worstAbs) {
         worstAbs = Math.abs(s);
         worst = i;
@@ -156,22 +238,22 @@ class ReducedSystem {
         continue;
       }
       let s = z[i];
-      for (let c = i + 1; c < rank; c++) s -= l[c * m + i] * y[perm[c]];
-      y[perm[i]] = s / l[i * m + i];
+      for (let c = i + 1; c < rank; c++) s -= l[c * cap + i] * y[perm[c]];
+      y[perm[i]] = s / l[i * cap + i];
     }
     return worst;
   }
 
   /** The null direction for pivot index j >= rank, ascending for r (sign of its residual z[j]). */
   nullDirection(j: number): void {
-    const { m, rank, l, perm, z, y } = this;
+    const { m, rank, l, perm, z, y, cap } = this;
     for (let i = 0; i < m; i++) y[i] = 0;
     const sign = z[j] > 0 ? 1 : -1;
     y[perm[j]] = sign;
     for (let i = rank - 1; i >= 0; i--) {
-      let s = -sign * l[j * m + i];
-      for (let c = i + 1; c < rank; c++) s -= l[c * m + i] * y[perm[c]];
-      y[perm[i]] = s / l[i * m + i];
+      let s = -sign * l[j * cap + i];
+      for (let c = i + 1; c < rank; c++) s -= l[c * cap + i] * y[perm[c]];
+      y[perm[i]] = s / l[i * cap + i];
     }
   }
 }
@@ -183,6 +265,7 @@ export class ActiveSetQP {
   private scores: number[] = [];
   private readonly residual: Float64Array;
   private readonly reduced = new ReducedSystem();
+  private readonly jvpSystem = new ReducedSystem();
   private r = new Float64Array(0);
   private p = new Float64Array(0);
   /** Passes of the last solve, and whether it proved optimality. */
@@ -204,6 +287,7 @@ export class ActiveSetQP {
     this.gram.push(row);
     this.structures.push(s);
     this.weights.push(weight);
+    if (this.structures.length > 1) this.reduced.append(this.gram, this.structures.length);
   }
 
   private removeStructure(index: number): void {
@@ -211,6 +295,8 @@ export class ActiveSetQP {
     this.weights.splice(index, 1);
     this.gram.splice(index, 1);
     for (const row of this.gram) row.splice(index, 1);
+    if (this.structures.length > 1) this.reduced.remove(this.gram, this.structures.length, index);
+    else this.reduced.factor(this.gram, 1);
   }
 
   /** Drops structures whose weight is not positive, renormalising the rest. */
@@ -264,7 +350,6 @@ export class ActiveSetQP {
           this.r[i] = hi - h0;
           rScale = Math.max(rScale, Math.abs(this.r[i]));
         }
-        this.reduced.factor(this.gram, k);
         const nullIndex = this.reduced.solve(this.r, NULL_TOL * rScale);
         const bounded = nullIndex < 0;
         if (!bounded) this.reduced.nullDirection(nullIndex);
@@ -328,7 +413,7 @@ export class ActiveSetQP {
     this.jvpSupport = [];
     for (let s = 0; s < this.weights.length; s++) if (this.weights[s] > SUPPORT_TOL) this.jvpSupport.push(s);
     const support = this.jvpSupport;
-    if (support.length > 1) this.reduced.factor(support.map((i) => support.map((j) => this.gram[i][j])), support.length);
+    if (support.length > 1) this.jvpSystem.factor(support.map((i) => support.map((j) => this.gram[i][j])), support.length);
   }
 
   /** (dx, dv) = d(x, v)/d(a, b) . (da, db) on the current support (after prepareJvp). */
@@ -343,8 +428,8 @@ export class ActiveSetQP {
     if (this.r.length < m) this.r = new Float64Array(2 * m);
     const dc0 = structureScore(this.structures[support[0]], da, daOff, db, dbOff);
     for (let i = 0; i < m; i++) this.r[i] = structureScore(this.structures[support[i + 1]], da, daOff, db, dbOff) - dc0;
-    this.reduced.solve(this.r, Infinity);
-    const y = this.reduced.y;
+    this.jvpSystem.solve(this.r, Infinity);
+    const y = this.jvpSystem.y;
     let sum = 0;
     for (let s = 1; s < k; s++) {
       sum += y[s - 1];
