@@ -30,6 +30,7 @@ t.test('graph construction errors', async (t) => {
   t.throws(() => g.addSequence([0, 1, 2, 3], { states: 2, transitions: [1, 2, NaN, 4] }), { name: 'RangeError', message: /transitions\[2\] must be finite/ });
   t.throws(() => g.addSequence([0, 1, 2, 3], { states: 2, start: [1] }), { name: 'RangeError', message: /start must have length 2/ });
   t.throws(() => g.addSequenceBudget([0, 1, 2, 3], { states: 2, k: 3 }), { name: 'RangeError', message: /k must be an integer in \[0, 2\]/ });
+  t.throws(() => g.addSequenceBudget([0, 1, 2], { states: 1, k: 2 }), { name: 'RangeError', message: /must be L = 3/ });
   t.equal(g.nFactors, 0, 'failed additions add nothing');
 });
 

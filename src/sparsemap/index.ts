@@ -265,7 +265,7 @@ export class FactorGraph {
     const opts = checkOptions(options, 'options');
     const k = checkInteger(opts.k, 'options.k', 0, L);
     const exact = opts.exact === undefined ? false : checkBoolean(opts.exact, 'options.exact');
-    if (exact && S === 1 && k !== L) throw new RangeError(`with one state, options.k must be L = ${L} when exact, got ${k}`);
+    if (S === 1 && k !== L) throw new RangeError(`with one state every position uses state 0, so options.k must be L = ${L}, got ${k}`);
     checkAllocation('SequenceBudget dynamic programme', L * S * (k + 1), 12);
     return this.add({
       kind: FactorKind.SequenceBudget, vars: v, negated: v.map(() => false), ints: [L, S, k, exact ? 1 : 0], reals: [], scores,

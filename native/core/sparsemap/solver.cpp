@@ -306,7 +306,7 @@ void validateGraph(const GraphView& g) {
         if (labels != capacity * L) fail(name + " (Sequence) needs L labels per structure");
         if (budgeted) {
           if (ints[2] < 0 || ints[2] > L) fail(name + " (SequenceBudget) needs k in [0, L]");
-          if (ints[3] != 0 && S == 1 && ints[2] != L) fail(name + " (SequenceBudget) with one state needs k = L when exact");
+          if (S == 1 && ints[2] != L) fail(name + " (SequenceBudget) with one state needs k = L");
         }
         break;
       }
