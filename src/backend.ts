@@ -83,12 +83,29 @@ function initialBackend(): Backend {
 
 active = initialBackend();
 
-/** The backend new objects use by default. */
+/** The active backend's name, kept current for the `backend` export of the package. */
+export const activeState: { name: BackendName } = { name: active.name };
+
+/**
+ * The backend new objects use by default.
+ *
+ * @example
+ * ```ts
+ * activeBackend().name; // 'native' or 'js'
+ * ```
+ */
 export function activeBackend(): Backend {
   return active;
 }
 
-/** Looks up a backend by name; throws if the native one is asked for but cannot load. */
+/**
+ * Looks up a backend by name; throws if the native one is asked for but cannot load.
+ *
+ * @example
+ * ```ts
+ * const js = getBackend('js');
+ * ```
+ */
 export function getBackend(name?: BackendName): Backend {
   if (name === undefined) return active;
   if (name === 'js') return jsBackend;
@@ -100,17 +117,39 @@ export function getBackend(name?: BackendName): Backend {
   throw new RangeError(`backend must be 'js' or 'native', got ${String(name)}`);
 }
 
-/** Makes `name` the default backend for objects created from now on. */
+/**
+ * Makes `name` the default backend for objects created from now on.
+ *
+ * @example
+ * ```ts
+ * setBackend('js'); // new networks use the pure TypeScript twin
+ * ```
+ */
 export function setBackend(name: BackendName): void {
   active = getBackend(name);
+  activeState.name = active.name;
 }
 
-/** Names of the backends that can run here. */
+/**
+ * Names of the backends that can run here.
+ *
+ * @example
+ * ```ts
+ * availableBackends(); // ['native', 'js']
+ * ```
+ */
 export function availableBackends(): BackendName[] {
   return loadNative() ? ['native', 'js'] : ['js'];
 }
 
-/** What is loaded, for diagnostics. */
+/**
+ * What is loaded, for diagnostics.
+ *
+ * @example
+ * ```ts
+ * backendInfo(); // { active: 'native', nativeAvailable: true, nativeBinary: '.../sshn.node' }
+ * ```
+ */
 export function backendInfo(): { active: BackendName; nativeAvailable: boolean; nativeBinary?: string; nativeError?: string } {
   const native = loadNative();
   return {

@@ -1,9 +1,10 @@
 // sshn: sparse and structured Hopfield networks. Public API.
-import { activeBackend } from './backend';
+import { activeState } from './backend';
 import type { BackendName } from './kernels';
 
-export { activeBackend, availableBackends, backendInfo, getBackend, setBackend } from './backend';
+export { availableBackends, backendInfo, setBackend } from './backend';
 export type { BackendName } from './kernels';
+export type { NumericArray } from './validate';
 export { getLimits, setLimits } from './limits';
 export { Rng } from './rng';
 export type { Matrix } from './validate';
@@ -15,6 +16,8 @@ export type { PatternSet } from './hopfield/patterns';
 export { capacityCurve, capacityCurveAsync, spuriousStates, spuriousStatesAsync } from './hopfield/analysis';
 export type { CapacityOptions, CapacityPoint, SpuriousOptions, SpuriousStateReport } from './hopfield/analysis';
 export { ModelFileError } from './io/modelFile';
+export { barChartSvg, capacityCurveSvg, energyTraceSvg, lineChartSvg, patternGridSvg, supportHistogramSvg } from './plot/svg';
+export type { ChartOptions, PatternGridOptions, Series } from './plot/svg';
 export {
   FactorGraph, kSubsetsExact, kSubsetsExactBatch, sequentialKSubsets, sequentialKSubsetsBatch,
 } from './sparsemap/index';
@@ -23,6 +26,17 @@ export type {
   SparseMapStatusName, WeightedStructure,
 } from './sparsemap/index';
 
-/** Name of the active backend ('native' or 'js'). */
+/**
+ * Name of the active backend ('native' or 'js').
+ *
+ * @example
+ * ```ts
+ * import { backend } from 'sshn';
+ * console.log(backend);
+ * ```
+ */
 export declare const backend: BackendName;
-Object.defineProperty(exports, 'backend', { enumerable: true, get: () => activeBackend().name });
+// Written in the one getter form Node's CommonJS export detection recognises, so that
+// `import { backend } from 'sshn'` works from ES modules too.
+const state = activeState;
+Object.defineProperty(exports, 'backend', { enumerable: true, get: function () { return state.name; } });

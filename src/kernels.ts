@@ -2,6 +2,7 @@
 // TypeScript twin (src/js). Kernels take already-validated typed arrays and fill caller-owned
 // outputs; the public classes in src/hopfield do all checking and allocation.
 
+/** The two backends: the C++ addon and the pure TypeScript twin. */
 export type BackendName = 'js' | 'native';
 
 /** Integer Hebbian counts or real weights, row-major n x n. */
@@ -156,6 +157,7 @@ export interface Kernels {
   ): void;
 }
 
+/** A backend: its name and its kernels. */
 export interface Backend extends Kernels {
   readonly name: BackendName;
 }

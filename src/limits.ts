@@ -6,11 +6,26 @@ const limits = {
   maxBytes: 4 * 2 ** 30,
 };
 
-export function getLimits(): Readonly<typeof limits> {
+/**
+ * The allocation limit in force.
+ *
+ * @example
+ * ```ts
+ * getLimits().maxBytes; // 4294967296
+ * ```
+ */
+export function getLimits(): { maxBytes: number } {
   return { ...limits };
 }
 
-/** Raise or lower the allocation limit (bytes, at most 2^53). */
+/**
+ * Raises or lowers the allocation limit (bytes).
+ *
+ * @example
+ * ```ts
+ * setLimits({ maxBytes: 16 * 2 ** 30 }); // allow up to 16 GiB per buffer
+ * ```
+ */
 export function setLimits(update: { maxBytes?: number }): void {
   if (update.maxBytes !== undefined) {
     if (typeof update.maxBytes !== 'number' || !Number.isInteger(update.maxBytes) || update.maxBytes < 1) {

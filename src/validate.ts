@@ -1,10 +1,18 @@
 // Argument checks shared by every public entry point: each failure is a TypeError (wrong kind of
 // value) or RangeError (right kind, value out of range) whose message names the argument.
 
+/** Any array-like of numbers. */
 export type NumericArray = ArrayLike<number>;
 export type RealArray = Float64Array | Float32Array;
 
-/** A row-major matrix. */
+/**
+ * A row-major matrix.
+ *
+ * @example
+ * ```ts
+ * const m: Matrix = { data: new Float64Array(6), rows: 2, cols: 3 };
+ * ```
+ */
 export interface Matrix<T extends NumericArray = NumericArray> {
   data: T;
   rows: number;

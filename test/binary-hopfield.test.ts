@@ -265,3 +265,14 @@ for (const backend of backendsUnderTest()) {
     t.same(c.patterns.data, set.data);
   });
 }
+
+t.test('float32 inputs are accepted where real values are involved', async (t) => {
+  const u32 = Float32Array.from([0.25, -0.5, 0.125]);
+  const w32 = { data: Float32Array.from([0, 0.5, -0.25, 0.5, 0, 1, -0.25, 1, 0]), rows: 3, cols: 3 };
+  const a = BinaryHopfield.fromWeights(w32, { thresholds: u32 });
+  const b = BinaryHopfield.fromWeights([[0, 0.5, -0.25], [0.5, 0, 1], [-0.25, 1, 0]], { thresholds: [0.25, -0.5, 0.125] });
+  t.same(a.getWeights(), b.getWeights());
+  t.same(a.thresholds, b.thresholds);
+  t.equal(a.energy([1, -1, 1]), b.energy([1, -1, 1]));
+  t.same(new BinaryHopfield(3, { thresholds: u32 }).thresholds, Float64Array.from([0.25, -0.5, 0.125]));
+});

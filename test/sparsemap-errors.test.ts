@@ -1,7 +1,8 @@
 // Bad input gives a clear TypeError / RangeError naming the problem, never a crash or NaN; the
 // native binding itself rejects inconsistent arrays (a wrong length never aborts the process).
 import t from 'tap';
-import { FactorGraph, getBackend, kSubsetsExact, sequentialKSubsets } from '../src/index';
+import { getBackend } from '../src/backend';
+import { FactorGraph, kSubsetsExact, sequentialKSubsets } from '../src/index';
 import { backendsUnderTest } from './helpers';
 
 const backends = backendsUnderTest();

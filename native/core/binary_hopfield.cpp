@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "bits.hpp"
 #include "errors.hpp"
 #include "parallel.hpp"
 #include "rng.hpp"
@@ -20,10 +21,13 @@ template <typename W>
 void computeFields(const NetworkView<W>& net, const int8_t* s, double* acc) {
   const int64_t n = net.n;
   if constexpr (std::is_integral_v<W>) {
+    // int8/int16 counts cannot overflow an int32 sum within the size limits (n < 2^16 for int16
+    // weights under 4 GiB), and int32 sums vectorise best; int32 counts sum in int64.
+    using Sum = std::conditional_t<(sizeof(W) <= 2), int32_t, int64_t>;
     for (int64_t i = 0; i < n; ++i) {
       const W* row = net.weights + i * n;
-      int64_t sum = 0;
-      for (int64_t j = 0; j < n; ++j) sum += static_cast<int64_t>(row[j]) * s[j];
+      Sum sum = 0;
+      for (int64_t j = 0; j < n; ++j) sum += static_cast<Sum>(row[j]) * s[j];
       acc[i] = static_cast<double>(sum);
     }
   } else {
@@ -212,6 +216,36 @@ void recallBatch(const NetworkView<W>& net, const int8_t* cues, int64_t count, c
   });
 }
 
+namespace {
+
+// counts_ij += p - 2 popcount(bits_i xor bits_j) over whole rows (each pair counted twice) so the
+// writes stay sequential, which beats mirrored column writes once the matrix outgrows the cache.
+template <typename W>
+SSHN_ALWAYS_INLINE void hebbianRows(const uint64_t* bits, int64_t words, int64_t p, int64_t n,
+                                                       W* counts) {
+  for (int64_t i = 0; i < n; ++i) {
+    const uint64_t* bi = bits + i * words;
+    W* row = counts + i * n;
+    for (int64_t j = 0; j < n; ++j) {
+      const uint64_t* bj = bits + j * words;
+      int64_t differing = 0;
+      for (int64_t w = 0; w < words; ++w) differing += popcount64(bi[w] ^ bj[w]);
+      row[j] = static_cast<W>(row[j] + (p - 2 * differing));
+    }
+  }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// Portable x86-64 binaries lack the popcnt instruction by default; use it when the CPU has it.
+template <typename W>
+__attribute__((target("popcnt"))) void hebbianRowsPopcnt(const uint64_t* bits, int64_t words, int64_t p, int64_t n,
+                                                          W* counts) {
+  hebbianRows(bits, words, p, n, counts);
+}
+#endif
+
+}  // namespace
+
 template <typename W>
 void hebbianAccumulate(const int8_t* patterns, int64_t p, int64_t n, W* counts, bool zeroDiagonal) {
   // Pack, per neuron, one bit per pattern (set where the pattern is -1): then
@@ -225,44 +259,41 @@ void hebbianAccumulate(const int8_t* patterns, int64_t p, int64_t n, W* counts, 
       if (x[i] < 0) bits[i * words + mu / 64] |= mask;
     }
   }
-  for (int64_t i = 0; i < n; ++i) {
-    const uint64_t* bi = bits.data() + i * words;
-    W* row = counts + i * n;
-    for (int64_t j = i + 1; j < n; ++j) {
-      const uint64_t* bj = bits.data() + j * words;
-      int64_t differing = 0;
-      for (int64_t w = 0; w < words; ++w) differing += __builtin_popcountll(bi[w] ^ bj[w]);
-      const W value = static_cast<W>(row[j] + (p - 2 * differing));
-      row[j] = value;
-      counts[j * n + i] = value;
-    }
-    row[i] = zeroDiagonal ? W{0} : static_cast<W>(row[i] + p);
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  if (__builtin_cpu_supports("popcnt")) {
+    hebbianRowsPopcnt(bits.data(), words, p, n, counts);
+  } else {
+    hebbianRows(bits.data(), words, p, n, counts);
+  }
+#else
+  hebbianRows(bits.data(), words, p, n, counts);
+#endif
+  if (zeroDiagonal) {
+    for (int64_t i = 0; i < n; ++i) counts[i * n + i] = W{0};
   }
 }
 
 void storkeyAccumulate(const int8_t* patterns, int64_t p, int64_t n, double* weights) {
   std::vector<double> local(static_cast<size_t>(n));
-  const double nd = static_cast<double>(n);
+  const double invN = 1.0 / static_cast<double>(n);
   for (int64_t mu = 0; mu < p; ++mu) {
     const int8_t* x = patterns + mu * n;
     // local_i = sum_j w_ij x_j with w_ii = 0, so h_ij = local_i - w_ij x_j.
-    for (int64_t i = 0; i < n; ++i) {
-      const double* row = weights + i * n;
-      double sum = 0;
-      for (int64_t j = 0; j < n; ++j) sum += row[j] * x[j];
-      local[i] = sum;
-    }
+    computeFields(NetworkView<double>{weights, weights, 1.0, nullptr, n}, x, local.data());
+    // Row by row in place: entry (i, j) reads the old w_ij, and the old w_ji = w_ij is still in
+    // row j, untouched until row j is rewritten. The update is written symmetric in (i, j) so both
+    // triangles get identical bits.
     for (int64_t i = 0; i < n; ++i) {
       const double xi = x[i];
+      const double localI = local[i];
       double* row = weights + i * n;
-      for (int64_t j = i + 1; j < n; ++j) {
+      for (int64_t j = 0; j < n; ++j) {
+        if (j == i) continue;
         const double xj = x[j];
         const double w = row[j];
-        const double hij = local[i] - w * xj;
+        const double hij = localI - w * xj;
         const double hji = local[j] - w * xi;
-        const double updated = w + (xi * xj - xi * hji - hij * xj) / nd;
-        row[j] = updated;
-        weights[j * n + i] = updated;
+        row[j] = w + (xi * xj - (xi * hji + hij * xj)) * invN;
       }
     }
   }

@@ -5,6 +5,7 @@ import { checkFinite, checkInteger, checkOneOf, checkOptions, checkSeed, isArray
 import { BinaryHopfield, RecallModeName, RecallResult, StorageRule } from './binary';
 import { flipBits, randomPatterns } from './patterns';
 
+/** Fixed points reached from random starts, classified. */
 export interface SpuriousStateReport {
   starts: number;
   /** Starts whose dynamics reached a fixed point. */
@@ -55,6 +56,7 @@ function summarise(net: BinaryHopfield, results: RecallResult[]): SpuriousStateR
   };
 }
 
+/** Options of {@link spuriousStates}. */
 export interface SpuriousOptions {
   /** Random starting states (default 200). */
   starts?: number;
@@ -72,17 +74,34 @@ function spuriousInputs(net: BinaryHopfield, options: SpuriousOptions) {
   return { cues: randomPatterns(starts, net.n, { seed }), recall: { mode, maxSweeps, seed, trackEnergy: false } };
 }
 
-/** Runs the dynamics from seeded random states and classifies the fixed points reached. */
+/**
+ * Runs the dynamics from seeded random states and classifies the fixed points reached.
+ *
+ * @example
+ * ```ts
+ * const report = spuriousStates(net, { starts: 200, seed: 0 });
+ * console.log(report.spuriousRatio, report.distinctSpurious);
+ * ```
+ */
 export function spuriousStates(net: BinaryHopfield, options: SpuriousOptions = {}): SpuriousStateReport {
   const { cues, recall } = spuriousInputs(net, options);
   return summarise(net, net.recallBatch(cues, recall));
 }
 
+/**
+ * {@link spuriousStates} with recall off the main thread (native backend).
+ *
+ * @example
+ * ```ts
+ * const report = await spuriousStatesAsync(net, { starts: 1000 });
+ * ```
+ */
 export async function spuriousStatesAsync(net: BinaryHopfield, options: SpuriousOptions = {}): Promise<SpuriousStateReport> {
   const { cues, recall } = spuriousInputs(net, options);
   return summarise(net, await net.recallBatchAsync(cues, recall));
 }
 
+/** Options of {@link capacityCurve}. */
 export interface CapacityOptions {
   /** Neurons (required). */
   n: number;
@@ -99,6 +118,7 @@ export interface CapacityOptions {
   backend?: BackendName;
 }
 
+/** Retrieval quality at one load. */
 export interface CapacityPoint {
   load: number;
   patterns: number;
@@ -174,7 +194,15 @@ function aggregate(plan: ReturnType<typeof capacityPlan>, scores: ReturnType<typ
   });
 }
 
-/** Retrieval quality against load p/N on random patterns (seeded). */
+/**
+ * Retrieval quality against load p/N on random patterns (seeded).
+ *
+ * @example
+ * ```ts
+ * const curve = capacityCurve({ n: 400, loads: [0.05, 0.1, 0.14, 0.2], noise: 0.1, rule: 'hebbian' });
+ * // curve[i] = { load, patterns, meanOverlap, retrieved, stable }
+ * ```
+ */
 export function capacityCurve(options: CapacityOptions): CapacityPoint[] {
   const plan = capacityPlan(options);
   const scores = plan.jobs.map((job) => {
@@ -185,6 +213,14 @@ export function capacityCurve(options: CapacityOptions): CapacityPoint[] {
   return aggregate(plan, scores);
 }
 
+/**
+ * {@link capacityCurve} with storage and recall off the main thread (native backend).
+ *
+ * @example
+ * ```ts
+ * const curve = await capacityCurveAsync({ n: 1000, loads: [0.1, 0.14, 0.2], trials: 4 });
+ * ```
+ */
 export async function capacityCurveAsync(options: CapacityOptions): Promise<CapacityPoint[]> {
   const plan = capacityPlan(options);
   const scores = [];

@@ -7,9 +7,12 @@ import {
   checkBoolean, checkInteger, checkOneOf, checkOptions, checkPositive, checkSeed, toBipolarRows, toBipolarVector, toFiniteFloat64, toRows,
 } from '../validate';
 
+/** How patterns become weights: Hebb's rule (1/N) sum x x^T, Storkey's rule, or the projection (pseudo-inverse) rule. */
 export type StorageRule = 'hebbian' | 'storkey' | 'pseudoinverse';
+/** Update schedule of recall: one neuron at a time in a seeded random order, all at once, or Glauber dynamics. */
 export type RecallModeName = 'async' | 'sync' | 'stochastic';
 
+/** Options of {@link BinaryHopfield}. */
 export interface BinaryHopfieldOptions {
   /** Storage rule; default 'hebbian' (W = (1/N) sum x x^T). */
   rule?: StorageRule;
@@ -21,6 +24,7 @@ export interface BinaryHopfieldOptions {
   backend?: BackendName;
 }
 
+/** Options of {@link BinaryHopfield.recall} and its batch and async forms. */
 export interface RecallOptions {
   /** 'async' (default): one neuron at a time in a seeded random order; 'sync': all at once; 'stochastic': Glauber dynamics. */
   mode?: RecallModeName;
@@ -36,6 +40,7 @@ export interface RecallOptions {
   threads?: number;
 }
 
+/** What one recall returns. */
 export interface RecallResult {
   /** Final state, +-1. */
   state: Int8Array;
@@ -75,6 +80,16 @@ function transpose(w: Float64Array, n: number): Float64Array {
   return t;
 }
 
+/**
+ * A classical Hopfield network of n binary (+-1) neurons (SPEC.md section 1).
+ *
+ * @example
+ * ```ts
+ * const net = new BinaryHopfield(9, { rule: 'storkey' });
+ * net.store([[1, 1, 1, 1, -1, 1, 1, 1, 1], [-1, 1, -1, -1, 1, -1, -1, 1, -1]]);
+ * const { state, sweeps, energies } = net.recall([1, 1, -1, 1, -1, 1, -1, 1, 1], { seed: 1 });
+ * ```
+ */
 export class BinaryHopfield {
   /** Number of neurons. */
   readonly n: number;
@@ -87,13 +102,22 @@ export class BinaryHopfield {
   private pendingStore: Promise<unknown> = Promise.resolve();
   private storesInFlight = 0;
 
-  constructor(n: number, options: BinaryHopfieldOptions = {}) {
+  constructor(n: number, options?: BinaryHopfieldOptions);
+  constructor(n: number, options: BinaryHopfieldOptions = {}, restored?: RestoredState) {
     checkInteger(n, 'n', 1, 2 ** 31 - 1);
     const opts = checkOptions(options, 'options');
+    this.n = n;
+    this.kernels = getBackend(opts.backend as BackendName | undefined);
+    if (restored) {
+      this.rule = restored.rule;
+      this.zeroDiagonal = restored.zeroDiagonal;
+      this.net = restored.net;
+      this.stored = restored.patterns;
+      this.rankUsed = restored.rank;
+      return;
+    }
     this.rule = checkOneOf(opts.rule ?? 'hebbian', 'options.rule', ['hebbian', 'storkey', 'pseudoinverse'] as const);
     this.zeroDiagonal = this.rule === 'storkey' ? true : checkBoolean(opts.zeroDiagonal ?? true, 'options.zeroDiagonal');
-    this.kernels = getBackend(opts.backend as BackendName | undefined);
-    this.n = n;
     checkAllocation(`weights of ${n} neurons`, n * n, this.rule === 'hebbian' ? 1 : 8);
     const thresholds = opts.thresholds === undefined ? null : toFiniteFloat64(opts.thresholds, 'options.thresholds', n);
     const weights = this.rule === 'hebbian' ? new Int8Array(n * n) : new Float64Array(n * n);
@@ -109,10 +133,9 @@ export class BinaryHopfield {
     const w = new Float64Array(n * n);
     for (let i = 0; i < n; i++) w.set(toFiniteFloat64(m.row(i), `weights[${i}]`, n), i * n);
     const opts = checkOptions(options, 'options');
-    const net = new BinaryHopfield(n, { rule: 'storkey', thresholds: opts.thresholds as ArrayLike<number> | undefined, backend: opts.backend as BackendName | undefined });
-    Object.assign(net, { rule: 'custom', zeroDiagonal: false });
-    net.net = { ...net.net, weights: w, weightsT: isSymmetric(w, n) ? w : transpose(w, n), scale: 1 };
-    return net;
+    const thresholds = opts.thresholds === undefined ? null : toFiniteFloat64(opts.thresholds, 'options.thresholds', n);
+    const net = { weights: w, weightsT: isSymmetric(w, n) ? w : transpose(w, n), scale: 1, thresholds, n };
+    return new (BinaryHopfield as RestoringConstructor)(n, { backend: opts.backend as BackendName | undefined }, { rule: 'custom', zeroDiagonal: false, net, patterns: new Int8Array(0), rank: 0 });
   }
 
   /** Name of the backend this network runs on. */
@@ -237,7 +260,7 @@ export class BinaryHopfield {
   }
 
   /** recallBatch() off the main thread (native backend); the cues are copied first. */
-  recallBatchAsync(cues: unknown, options: RecallOptions = {}): Promise<RecallResult[]> {
+  async recallBatchAsync(cues: unknown, options: RecallOptions = {}): Promise<RecallResult[]> {
     const x = toBipolarRows(cues, 'cues', this.n);
     return this.runRecall(x.data, x.rows, options, true);
   }
@@ -283,10 +306,27 @@ export class BinaryHopfield {
     writeModelFile(path, this.toBuffer());
   }
 
+  /**
+   * Rebuilds a network from {@link BinaryHopfield.toBuffer} output; a damaged buffer throws a ModelFileError.
+   *
+   * @example
+   * ```ts
+   * const copy = BinaryHopfield.fromBuffer(net.toBuffer());
+   * ```
+   */
   static fromBuffer(buffer: Uint8Array, options: { backend?: BackendName } = {}): BinaryHopfield {
     return BinaryHopfield.restore(decodeModel(buffer), options);
   }
 
+  /**
+   * Reads a model file written by {@link BinaryHopfield.save}; a truncated or corrupted file throws a ModelFileError.
+   *
+   * @example
+   * ```ts
+   * net.save('letters.sshn');
+   * const again = BinaryHopfield.load('letters.sshn');
+   * ```
+   */
   static load(path: string, options: { backend?: BackendName } = {}): BinaryHopfield {
     return BinaryHopfield.restore(decodeModel(readModelFile(path), path), options);
   }
@@ -308,17 +348,24 @@ export class BinaryHopfield {
 
   private static restore(model: ModelSnapshot, options: { backend?: BackendName }): BinaryHopfield {
     const opts = checkOptions(options, 'options');
-    const net = new BinaryHopfield(model.n, {
-      rule: model.rule === 'custom' ? 'storkey' : model.rule,
-      zeroDiagonal: model.zeroDiagonal,
-      backend: opts.backend as BackendName | undefined,
+    const net = { weights: model.weights, weightsT: model.weightsT ?? model.weights, scale: model.scale, thresholds: model.thresholds, n: model.n };
+    return new (BinaryHopfield as RestoringConstructor)(model.n, { backend: opts.backend as BackendName | undefined }, {
+      rule: model.rule, zeroDiagonal: model.zeroDiagonal, net, patterns: model.patterns, rank: model.rank,
     });
-    Object.assign(net, { rule: model.rule, zeroDiagonal: model.zeroDiagonal, stored: model.patterns, rankUsed: model.rank });
-    net.net = { weights: model.weights, weightsT: model.weightsT ?? model.weights, scale: model.scale, thresholds: model.thresholds, n: model.n };
-    return net;
   }
 }
 
+/** The full state of a network, for fromWeights() and load(). */
+interface RestoredState {
+  rule: StorageRule | 'custom';
+  zeroDiagonal: boolean;
+  net: NetworkData;
+  patterns: Int8Array;
+  rank: number;
+}
+type RestoringConstructor = new (n: number, options: BinaryHopfieldOptions, restored: RestoredState) => BinaryHopfield;
+
+/** Validates recall options into kernel parameters. @internal */
 export function parseRecallOptions(options: RecallOptions): RecallParams {
   const opts = checkOptions(options, 'options');
   const mode = checkOneOf(opts.mode ?? 'async', 'options.mode', ['async', 'sync', 'stochastic'] as const);

@@ -10,7 +10,14 @@ export interface PatternSet {
   cols: number;
 }
 
-/** 0/1 values to -1/+1. */
+/**
+ * 0/1 values to -1/+1.
+ *
+ * @example
+ * ```ts
+ * toBipolar([0, 1, 1]); // Int8Array [-1, 1, 1]
+ * ```
+ */
 export function toBipolar(binary: ArrayLike<number>): Int8Array {
   if (!isArrayLikeOfNumbers(binary)) throw new TypeError(`binary must be an array or typed array of 0/1 values, got ${describe(binary)}`);
   const out = new Int8Array(binary.length);
@@ -22,13 +29,27 @@ export function toBipolar(binary: ArrayLike<number>): Int8Array {
   return out;
 }
 
-/** -1/+1 values to 0/1. */
+/**
+ * -1/+1 values to 0/1.
+ *
+ * @example
+ * ```ts
+ * toBinary([-1, 1, 1]); // Uint8Array [0, 1, 1]
+ * ```
+ */
 export function toBinary(bipolar: ArrayLike<number>): Uint8Array {
   const s = toBipolarVector(bipolar, 'bipolar');
   return Uint8Array.from(s, (v) => (v > 0 ? 1 : 0));
 }
 
-/** Real data to +-1: values >= threshold become +1 (e.g. pixels with threshold 128). */
+/**
+ * Real data to +-1: values >= threshold become +1 (e.g. pixels with threshold 128).
+ *
+ * @example
+ * ```ts
+ * binarize([0, 127, 128, 255], 128); // Int8Array [-1, -1, 1, 1]
+ * ```
+ */
 export function binarize(data: ArrayLike<number>, threshold = 0): Int8Array {
   if (!isArrayLikeOfNumbers(data)) throw new TypeError(`data must be an array or typed array of numbers, got ${describe(data)}`);
   checkFinite(threshold, 'threshold');
@@ -48,7 +69,14 @@ function pair(a: ArrayLike<number>, b: ArrayLike<number>): [Int8Array, Int8Array
   return [x, y];
 }
 
-/** Overlap m = (1/N) a.b, in [-1, 1]. */
+/**
+ * Overlap m = (1/N) a.b, in [-1, 1].
+ *
+ * @example
+ * ```ts
+ * overlap([1, 1, -1, -1], [1, -1, -1, -1]); // 0.5
+ * ```
+ */
 export function overlap(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const [x, y] = pair(a, b);
   let dot = 0;
@@ -56,7 +84,14 @@ export function overlap(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return dot / x.length;
 }
 
-/** Number of positions where a and b differ. */
+/**
+ * Number of positions where a and b differ.
+ *
+ * @example
+ * ```ts
+ * hammingDistance([1, 1, -1], [1, -1, 1]); // 2
+ * ```
+ */
 export function hammingDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const [x, y] = pair(a, b);
   let d = 0;
@@ -64,12 +99,26 @@ export function hammingDistance(a: ArrayLike<number>, b: ArrayLike<number>): num
   return d;
 }
 
-/** 1 - hammingDistance / N, in [0, 1]. */
+/**
+ * 1 - hammingDistance / N, in [0, 1].
+ *
+ * @example
+ * ```ts
+ * hammingSimilarity([1, 1, -1, -1], [1, 1, -1, 1]); // 0.75
+ * ```
+ */
 export function hammingSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return 1 - hammingDistance(a, b) / toBipolarVector(a, 'a').length;
 }
 
-/** p x p matrix of overlaps between the rows of `patterns`. */
+/**
+ * p x p matrix of overlaps between the rows of `patterns`.
+ *
+ * @example
+ * ```ts
+ * similarityMatrix([[1, 1, -1], [1, -1, -1]]).data; // [1, 1/3, 1/3, 1]
+ * ```
+ */
 export function similarityMatrix(patterns: unknown): { data: Float64Array; rows: number; cols: number } {
   const { data, rows, cols } = toBipolarRows(patterns, 'patterns');
   checkAllocation('similarity matrix', rows * rows, 8);
@@ -84,7 +133,14 @@ export function similarityMatrix(patterns: unknown): { data: Float64Array; rows:
   return { data: out, rows, cols: rows };
 }
 
-/** p random +-1 patterns of n neurons; `bias` is P(+1). */
+/**
+ * p random +-1 patterns of n neurons; `bias` is P(+1).
+ *
+ * @example
+ * ```ts
+ * const { data, rows, cols } = randomPatterns(25, 500, { seed: 1 });
+ * ```
+ */
 export function randomPatterns(p: number, n: number, options: { seed?: number; bias?: number } = {}): PatternSet {
   checkInteger(p, 'p', 1);
   checkInteger(n, 'n', 1);
@@ -99,7 +155,14 @@ export function randomPatterns(p: number, n: number, options: { seed?: number; b
   return { data, rows: p, cols: n };
 }
 
-/** A copy of `pattern` with exactly `flips` distinct positions, chosen by `seed`, negated. */
+/**
+ * A copy of `pattern` with exactly `flips` distinct positions, chosen by `seed`, negated.
+ *
+ * @example
+ * ```ts
+ * const cue = flipBits(pattern, 10, 42); // hammingDistance(cue, pattern) === 10
+ * ```
+ */
 export function flipBits(pattern: ArrayLike<number>, flips: number, seed = 0): Int8Array {
   const s = toBipolarVector(pattern, 'pattern');
   checkInteger(flips, 'flips', 0, s.length);

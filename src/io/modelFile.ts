@@ -24,7 +24,14 @@ export interface ModelSnapshot {
   weightsT: WeightArray | null;
 }
 
-/** A model file that cannot be read: wrong magic, unsupported version, truncated or corrupted. */
+/**
+ * A model file that cannot be read: wrong magic, unsupported version, truncated or corrupted.
+ *
+ * @example
+ * ```ts
+ * try { BinaryHopfield.load('model.sshn'); } catch (e) { if (e instanceof ModelFileError) console.error(e.message); }
+ * ```
+ */
 export class ModelFileError extends Error {
   constructor(message: string) {
     super(message);

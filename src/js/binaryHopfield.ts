@@ -163,23 +163,23 @@ function hebbianAccumulate(patterns: Int8Array, p: number, n: number, counts: In
 
 function storkeyAccumulate(patterns: Int8Array, p: number, n: number, weights: Float64Array): void {
   const local = new Float64Array(n);
+  const invN = 1 / n;
+  const view: NetworkData = { weights, weightsT: weights, scale: 1, thresholds: null, n };
   for (let mu = 0; mu < p; mu++) {
     const base = mu * n;
-    for (let i = 0; i < n; i++) {
-      let sum = 0;
-      for (let j = 0; j < n; j++) sum += weights[i * n + j] * patterns[base + j];
-      local[i] = sum;
-    }
+    computeFields(view, patterns.subarray(base, base + n), local);
+    // Row by row in place (see the C++ twin): the old w_ji = w_ij stays in row j until row j is rewritten.
     for (let i = 0; i < n; i++) {
       const xi = patterns[base + i];
-      for (let j = i + 1; j < n; j++) {
+      const localI = local[i];
+      const row = i * n;
+      for (let j = 0; j < n; j++) {
+        if (j === i) continue;
         const xj = patterns[base + j];
-        const w = weights[i * n + j];
-        const hij = local[i] - w * xj;
+        const w = weights[row + j];
+        const hij = localI - w * xj;
         const hji = local[j] - w * xi;
-        const updated = w + (xi * xj - xi * hji - hij * xj) / n;
-        weights[i * n + j] = updated;
-        weights[j * n + i] = updated;
+        weights[row + j] = w + (xi * xj - (xi * hji + hij * xj)) * invN;
       }
     }
   }

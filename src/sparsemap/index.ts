@@ -11,9 +11,11 @@ import {
   checkBoolean, checkFinite, checkInteger, checkOptions, checkPositive, describe, isArrayLikeOfNumbers, Matrix, toFiniteFloat64, toRows,
 } from '../validate';
 
+/** How a solve ended: converged, stopped by the ADMM cap, or converged with an active-set QP stopped by its cap. */
 export type SparseMapStatusName = 'converged' | 'max-iterations' | 'active-set-max-iterations';
 const STATUS_NAMES: SparseMapStatusName[] = ['converged', 'max-iterations', 'active-set-max-iterations'];
 
+/** Options of FactorGraph.solve / solveAsync. */
 export interface SolveOptions {
   /** ADMM iteration cap (default 1000). */
   maxIter?: number;
@@ -37,6 +39,7 @@ export interface WeightedStructure {
   label: Int32Array;
 }
 
+/** The solution of FactorGraph.solve, with its convergence report and a backward pass. */
 export interface SolveResult {
   u: Float64Array;
   /** Additional marginals per factor (Pair: [co-activation]; sequences: start[S], transitions, end[S]). */
@@ -54,6 +57,7 @@ export interface SolveResult {
   backward(gradU: ArrayLike<number>, gradAdditionals?: ArrayLike<number> | ArrayLike<number>[]): SparseMapGradients;
 }
 
+/** Gradients returned by SolveResult.backward. */
 export interface SparseMapGradients {
   unary: Float64Array;
   additionals: Float64Array[];
@@ -61,6 +65,7 @@ export interface SparseMapGradients {
   iterations: number;
 }
 
+/** Options of FactorGraph.addSequence. */
 export interface SequenceOptions {
   /** Number of states S; variables are position-major: vars[t * S + s]. */
   states: number;
@@ -72,6 +77,7 @@ export interface SequenceOptions {
   end?: ArrayLike<number>;
 }
 
+/** Options of FactorGraph.addSequenceBudget. */
 export interface SequenceBudgetOptions extends SequenceOptions {
   /** State 0 is used at most (or exactly) k times. */
   k: number;
@@ -101,6 +107,22 @@ function paramsFrom(options: SolveOptions): SparseMapParams {
   };
 }
 
+/**
+ * A factor graph over binary variables u in [0,1]^n for LP-SparseMAP: add factors, then solve
+ * max eta.u + sum_f eta_f.v_f - 1/2 ||u||^2 over the local polytope. A graph in which every
+ * variable is in at most one factor is solved factor by factor exactly; otherwise by ADMM.
+ *
+ * @example
+ * ```ts
+ * import { FactorGraph } from 'sshn';
+ * const g = new FactorGraph(4);
+ * g.addBudget([0, 1, 2, 3], 2, { exact: true });
+ * g.addPair(0, 1, 0.5);
+ * const r = g.solve([0.9, 0.2, 0.4, -0.1]);
+ * console.log(r.u, r.status);
+ * const grad = r.backward([1, 0, 0, 0]); // d u_0 / d eta
+ * ```
+ */
 export class FactorGraph {
   readonly nVariables: number;
   private readonly factors: FactorSpec[] = [];
@@ -401,6 +423,7 @@ export class FactorGraph {
   }
 }
 
+/** Options of the batch wrappers. */
 export interface BatchOptions {
   backend?: BackendName;
   /** Threads of the native backend (default: all cores). */
@@ -418,13 +441,31 @@ function scoreMatrix(scores: unknown, name: string): { data: Float64Array; rows:
   return { data, rows: m.rows, cols: m.cols };
 }
 
-/** Marginals of k-subsets (SparseMAP of one exact-k Budget factor): the projection of scores on {u in [0,1]^n, sum u = k}. */
+/**
+ * Marginals of k-subsets (SparseMAP of one exact-k Budget factor): the projection of scores on
+ * {u in [0,1]^n, sum u = k}.
+ *
+ * @example
+ * ```ts
+ * import { kSubsetsExact } from 'sshn';
+ * kSubsetsExact([1, 2, 3, 0.5], 2); // Float64Array [0, 1, 1, 0]
+ * ```
+ */
 export function kSubsetsExact(scores: ArrayLike<number>, k: number, options: BatchOptions = {}): Float64Array {
   const s = toFiniteFloat64(scores, 'scores');
   return kSubsetsExactBatch({ data: s, rows: 1, cols: s.length }, k, options).data;
 }
 
-/** kSubsetsExact on every row of a score matrix. */
+/**
+ * kSubsetsExact on every row of a score matrix (rows in parallel natively).
+ *
+ * @example
+ * ```ts
+ * import { kSubsetsExactBatch } from 'sshn';
+ * const m = kSubsetsExactBatch({ data: Float64Array.of(1, 2, 3, 3, 2, 1), rows: 2, cols: 3 }, 1);
+ * console.log(m.data); // one row of marginals per score row
+ * ```
+ */
 export function kSubsetsExactBatch(scores: Matrix | ArrayLike<number>[], k: number, options: BatchOptions = {}): Matrix<Float64Array> {
   const opts = checkOptions(options, 'options');
   const backend = getBackend(opts.backend as BackendName | undefined);
@@ -436,6 +477,7 @@ export function kSubsetsExactBatch(scores: Matrix | ArrayLike<number>[], k: numb
   return { data: out, rows: m.rows, cols: m.cols };
 }
 
+/** Options of sequentialKSubsets. */
 export interface SequentialKSubsetsOptions extends BatchOptions {
   k: number;
   /** Score added for each pair of consecutive selected positions (default 0). */
@@ -446,6 +488,13 @@ export interface SequentialKSubsetsOptions extends BatchOptions {
 /**
  * Marginals of sequential k-subsets: a 2-state SequenceBudget (state 0 = selected, exactly k
  * selected, `bonus` on each selected -> selected step). Throws if the QP does not converge.
+ *
+ * @example
+ * ```ts
+ * import { sequentialKSubsets } from 'sshn';
+ * const p = sequentialKSubsets([1, 2, 3, 0.5, 1.1], { k: 2, bonus: 0.5 });
+ * console.log(p); // marginal of each position being selected; sums to 2
+ * ```
  */
 export function sequentialKSubsets(scores: ArrayLike<number>, options: SequentialKSubsetsOptions): Float64Array {
   const s = toFiniteFloat64(scores, 'scores');
@@ -454,7 +503,17 @@ export function sequentialKSubsets(scores: ArrayLike<number>, options: Sequentia
   return result.data;
 }
 
-/** sequentialKSubsets on every row; `status` per row, `converged` when all rows converged. */
+/**
+ * sequentialKSubsets on every row (in parallel natively); `status` per row, `converged` when all
+ * rows converged.
+ *
+ * @example
+ * ```ts
+ * import { sequentialKSubsetsBatch } from 'sshn';
+ * const m = sequentialKSubsetsBatch([[1, 2, 3, 0.5], [0, 1, 0, 1]], { k: 2, bonus: 0.3 });
+ * console.log(m.data, m.converged);
+ * ```
+ */
 export function sequentialKSubsetsBatch(
   scores: Matrix | ArrayLike<number>[], options: SequentialKSubsetsOptions,
 ): Matrix<Float64Array> & { converged: boolean; status: SparseMapStatusName[] } {
