@@ -22,7 +22,7 @@ export {
   FactorGraph, kSubsetsExact, kSubsetsExactBatch, sequentialKSubsets, sequentialKSubsetsBatch,
 } from './sparsemap/index';
 export type {
-  BatchOptions, SequenceBudgetOptions, SequenceOptions, SequentialKSubsetsOptions, SolveOptions, SolveResult, SparseMapGradients,
+  BatchOptions, MapSolveResult, SequenceBudgetOptions, SequenceOptions, SequentialKSubsetsOptions, SolveOptions, SolveResult, SparseMapGradients,
   SparseMapStatusName, WeightedStructure,
 } from './sparsemap/index';
 

@@ -97,6 +97,8 @@ export interface SparseMapParams {
   rhoInit: number;
   adaptRho: boolean;
   maxActiveSetIter: number;
+  /** 0: LP-SparseMAP (with -1/2 ||u||^2); 1: LP-MAP (the linear relaxation, no quadratic). */
+  objective: number;
 }
 
 export enum SparseMapStatus {

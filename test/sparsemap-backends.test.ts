@@ -28,7 +28,7 @@ function randomBigGraph(rng: Rng): { graph: FactorGraph; n: number } {
 if (backends.length < 2) {
   t.pass('only the js backend is under test');
 } else {
-  t.test('solve and backward agree to 1e-9 on random graphs', async (t) => {
+  t.test('solve, mapSolve and backward agree to 1e-9 on random graphs', async (t) => {
     const rng = new Rng(2024);
     let worst = 0;
     let statusMismatch = 0;
@@ -39,6 +39,9 @@ if (backends.length < 2) {
       if (a.status !== b.status || a.iterations !== b.iterations) statusMismatch++;
       worst = Math.max(worst, maxAbsDiff(a.u, b.u), Math.abs(a.value - b.value));
       a.additionals.forEach((v, f) => (worst = Math.max(worst, maxAbsDiff(v, b.additionals[f]))));
+      const [ma, mb] = backends.map((backend) => graph.mapSolve(eta, { backend, tol: 1e-8, maxIter: 5000 }));
+      if (ma.status !== mb.status || ma.iterations !== mb.iterations) statusMismatch++;
+      worst = Math.max(worst, maxAbsDiff(ma.u, mb.u), Math.abs(ma.value - mb.value));
       const gu = randomScores(rng, n);
       const [ga, gb] = [a.backward(gu), b.backward(gu)];
       worst = Math.max(worst, maxAbsDiff(ga.unary, gb.unary));

@@ -211,3 +211,35 @@ t.test('variables in no factor are clipped to [0, 1]', async (t) => {
     t.same(Array.from(r.u.subarray(2)), [1, 0]);
   }
 });
+
+t.test('mapSolve (LP-MAP): the value of the linear relaxation over the local polytope', async (t) => {
+  const rng = new Rng(55);
+  let worst = 0;
+  let checked = 0;
+  let notConverged = 0;
+  for (let trial = 0; trial < 25; trial++) {
+    const { n, factors } = randomGraph(rng);
+    const eta = randomScores(rng, n, 1.5);
+    const ref = referenceSolve(n, factors, eta, undefined, true);
+    if (!ref.feasible) continue;
+    checked++;
+    for (const backend of backends) {
+      const r = buildGraph(n, factors).mapSolve(eta, { backend, tol: 1e-9, maxIter: 50000 });
+      if (!r.converged) notConverged++;
+      worst = Math.max(worst, Math.abs(r.value - ref.value));
+    }
+  }
+  t.ok(checked >= 15, `${checked} feasible graphs`);
+  t.equal(notConverged, 0);
+  t.ok(worst <= 1e-5, `max |value - value_ref| = ${worst}`);
+});
+
+t.test('mapSolve of a single Budget factor picks the top k', async (t) => {
+  for (const backend of backends) {
+    const g = buildGraph(5, [{ type: 'budget', vars: [0, 1, 2, 3, 4], k: 2, exact: true }]);
+    const r = g.mapSolve([0.3, -0.2, 0.9, 0.5, 0.1], { backend, tol: 1e-9, maxIter: 50000 });
+    t.equal(r.status, 'converged');
+    t.ok(Math.abs(r.value - 1.4) < 1e-6, `${backend}: value ${r.value}`);
+    t.ok(Math.abs(r.u[2] - 1) < 1e-6 && Math.abs(r.u[3] - 1) < 1e-6, 'picks 2 and 3');
+  }
+});

@@ -169,7 +169,9 @@ export interface ReferenceSolution {
  * The QP in variables x = (u, w_1, ..., w_F): min 1/2 ||u||^2 - eta.u - sum_f (N_f' b_f).w_f
  * s.t. u_i - (M_f w_f)_i = 0 for every factor entry, 1'w_f = 1, w >= 0.
  */
-export function referenceSolve(nVariables: number, factors: FactorDesc[], eta: number[], additional?: number[][]): ReferenceSolution {
+export function referenceSolve(nVariables: number, factors: FactorDesc[], eta: number[], additional?: number[][], linear = false): ReferenceSolution {
+  // LP-MAP (linear): a 1e-9 quadratic keeps the interior-point system regular; values move by < 1e-8.
+  const quad = linear ? 1e-9 : 1;
   const verts = factors.map(vertices);
   const scores = additional ?? factors.map(additionalScores);
   const offsets: number[] = [];
@@ -212,7 +214,7 @@ export function referenceSolve(nVariables: number, factors: FactorDesc[], eta: n
     for (let i = nVariables; i < nx; i++) mu += x[i] * z[i];
     mu /= nW;
     const rd = new Float64Array(nx);
-    for (let i = 0; i < nx; i++) rd[i] = (i < nVariables ? x[i] : 0) + c[i] - z[i];
+    for (let i = 0; i < nx; i++) rd[i] = (i < nVariables ? quad * x[i] : 0) + c[i] - z[i];
     rows.forEach((r, k) => r.coef.forEach((a, i) => (rd[i] -= a * y[k])));
     const rp = new Float64Array(nc);
     rows.forEach((r, k) => {
@@ -221,12 +223,12 @@ export function referenceSolve(nVariables: number, factors: FactorDesc[], eta: n
       rp[k] = s;
     });
     const resid = Math.max(...rd.map(Math.abs), ...rp.map(Math.abs));
-    if (mu < 1e-13 && resid < 1e-12) break;
+    if (mu < (linear ? 1e-12 : 1e-13) && resid < 1e-12) break;
     const sigma = 0.1;
     const kkt = new Float64Array(dim * dim);
     const rhs = new Float64Array(dim);
     for (let i = 0; i < nx; i++) {
-      kkt[i * dim + i] = i < nVariables ? 1 : z[i] / x[i];
+      kkt[i * dim + i] = i < nVariables ? quad : z[i] / x[i];
       rhs[i] = -rd[i] + (isW(i) ? sigma * mu / x[i] - z[i] : 0);
     }
     rows.forEach((r, k) => {
@@ -260,7 +262,7 @@ export function referenceSolve(nVariables: number, factors: FactorDesc[], eta: n
   const kkt = new Float64Array(pd * pd);
   const rhs = new Float64Array(pd);
   keep.forEach((i, k) => {
-    kkt[k * pd + k] = i < nVariables ? 1 : 1e-14;
+    kkt[k * pd + k] = i < nVariables ? quad : 1e-14;
     rhs[k] = -c[i];
   });
   rows.forEach((r, k) => {
@@ -277,7 +279,7 @@ export function referenceSolve(nVariables: number, factors: FactorDesc[], eta: n
   const polished = Float64Array.from(x);
   for (let i = nVariables; i < nx; i++) polished[i] = 0;
   keep.forEach((i, k) => (polished[i] = sol[k]));
-  let usePolished = true;
+  let usePolished = !linear;
   for (let i = nVariables; i < nx; i++) if (polished[i] < -1e-9) usePolished = false;
   const best = usePolished ? polished : x;
   let violation = 0;
@@ -290,7 +292,7 @@ export function referenceSolve(nVariables: number, factors: FactorDesc[], eta: n
   const u = Array.from(best.subarray(0, nVariables));
   // A variable in no factor only has its box [0, 1]: u_i = clip(eta_i).
   const covered = new Set(factors.flatMap((f) => f.vars));
-  for (let i = 0; i < nVariables; i++) if (!covered.has(i)) u[i] = Math.min(1, Math.max(0, eta[i]));
+  for (let i = 0; i < nVariables; i++) if (!covered.has(i)) u[i] = linear ? (eta[i] > 0 ? 1 : 0) : Math.min(1, Math.max(0, eta[i]));
   const v = factors.map((f, fi) => {
     const len = additionalScores(f).length;
     const out = new Array<number>(len).fill(0);
@@ -298,7 +300,7 @@ export function referenceSolve(nVariables: number, factors: FactorDesc[], eta: n
     return out;
   });
   let value = 0;
-  for (let i = 0; i < nVariables; i++) value += eta[i] * u[i] - 0.5 * u[i] * u[i];
+  for (let i = 0; i < nVariables; i++) value += eta[i] * u[i] - (linear ? 0 : 0.5 * u[i] * u[i]);
   v.forEach((vf, fi) => vf.forEach((x2, j) => (value += x2 * scores[fi][j])));
   return { u, v, value, feasible: violation < 1e-7 };
 }

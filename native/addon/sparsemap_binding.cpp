@@ -68,6 +68,7 @@ sm::Params paramsArg(const Napi::Value& value) {
   }
   p.adaptRho = o.Get("adaptRho").ToBoolean();
   p.maxActiveSetIter = integerArg(o.Get("maxActiveSetIter"), "params.maxActiveSetIter", 1, int64_t{1} << 40);
+  p.objective = static_cast<int32_t>(integerArg(o.Get("objective"), "params.objective", 0, 1));
   return p;
 }
 

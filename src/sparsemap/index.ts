@@ -57,6 +57,9 @@ export interface SolveResult {
   backward(gradU: ArrayLike<number>, gradAdditionals?: ArrayLike<number> | ArrayLike<number>[]): SparseMapGradients;
 }
 
+/** The solution of FactorGraph.mapSolve (LP-MAP; piecewise constant in the scores, so no backward). */
+export type MapSolveResult = Omit<SolveResult, 'backward'>;
+
 /** Gradients returned by SolveResult.backward. */
 export interface SparseMapGradients {
   unary: Float64Array;
@@ -104,6 +107,7 @@ function paramsFrom(options: SolveOptions): SparseMapParams {
     rhoInit: options.rho === undefined ? 0.1 : checkPositive(options.rho, 'options.rho'),
     adaptRho: options.adaptRho === undefined ? true : checkBoolean(options.adaptRho, 'options.adaptRho'),
     maxActiveSetIter: options.maxActiveSetIter === undefined ? 1000 : checkInteger(options.maxActiveSetIter, 'options.maxActiveSetIter', 1, 1e9),
+    objective: 0,
   };
 }
 
@@ -349,11 +353,11 @@ export class FactorGraph {
     return toFiniteFloat64(value, name, total);
   }
 
-  private prepare(unaryScores: unknown, options: SolveOptions | undefined) {
+  private prepare(unaryScores: unknown, options: SolveOptions | undefined, objective = 0) {
     if (this.factors.length === 0) throw new RangeError('the factor graph has no factors');
     const opts = checkOptions(options, 'options') as SolveOptions;
     const backend = getBackend(opts.backend);
-    const params = paramsFrom(opts);
+    const params = { ...paramsFrom(opts), objective };
     const data = this.toData();
     const unary = toFiniteFloat64(unaryScores, 'unaryScores', this.nVariables);
     const additional = opts.additionalScores === undefined ? this.additionalScores() : this.flatAdditionals(opts.additionalScores, 'options.additionalScores');
@@ -375,6 +379,20 @@ export class FactorGraph {
     const p = this.prepare(unaryScores, options);
     p.backend.sparsemapSolve(p.data, p.unary, p.additional, p.params, p.out);
     return this.result(p.backend, p.params, p.data, p.unary, p.additional, p.out);
+  }
+
+  /**
+   * LP-MAP: the linear relaxation max eta.u + sum_f eta_f.v_f over the same local polytope (no
+   * quadratic), by AD3's ADMM. Its solutions are often vertices; `value` is eta.u + sum eta_f.v_f.
+   */
+  mapSolve(unaryScores: ArrayLike<number>, options?: SolveOptions): MapSolveResult {
+    const p = this.prepare(unaryScores, options, 1);
+    p.backend.sparsemapSolve(p.data, p.unary, p.additional, p.params, p.out);
+    const { backward: _unused, ...rest } = this.result(p.backend, p.params, p.data, p.unary, p.additional, p.out);
+    void _unused;
+    let quadratic = 0;
+    for (let i = 0; i < rest.u.length; i++) quadratic += 0.5 * rest.u[i] * rest.u[i];
+    return { ...rest, value: rest.value + quadratic };
   }
 
   /** solve on the libuv thread pool (native) or after the current turn (js). */

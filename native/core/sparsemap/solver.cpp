@@ -167,9 +167,11 @@ struct AdmmResult {
   double localScale = 1;
 };
 
-// ADMM with the quadratic on the global u; see admm() in src/js/sparsemap/solver.ts.
+// ADMM with the quadratic (weight `quadratic`, 1 or 0) on the global u; see admm() in
+// src/js/sparsemap/solver.ts.
 template <typename Local>
-AdmmResult admm(const GraphView& graph, const Model& model, const double* eta, const Params& params, double* u, double* localInputs, Local local) {
+AdmmResult admm(const GraphView& graph, const Model& model, const double* eta, const Params& params, double* u, double* localInputs, Local local,
+                double quadratic = 1) {
   const int64_t nCopies = model.nCopies;
   const int32_t* vars = graph.vars;
   std::vector<double> lambda(nCopies, 0.0), q(nCopies, 0.0), numerator(graph.nVariables, 0.0);
@@ -178,14 +180,17 @@ AdmmResult admm(const GraphView& graph, const Model& model, const double* eta, c
   result.rho = rho;
   result.localScale = 1 / rho;
   for (int64_t iter = 1; iter <= params.maxIter; ++iter) {
-    for (int64_t j = 0; j < nCopies; ++j) localInputs[j] = u[vars[j]] + lambda[j] / rho;
+    for (int64_t j = 0; j < nCopies; ++j) {
+      const int32_t i = vars[j];
+      localInputs[j] = u[i] + (quadratic == 1 ? lambda[j] : lambda[j] + eta[i] / model.degree[i]) / rho;
+    }
     const bool localConverged = local(localInputs, 1 / rho, q.data());
-    for (int64_t i = 0; i < graph.nVariables; ++i) numerator[i] = eta[i];
+    for (int64_t i = 0; i < graph.nVariables; ++i) numerator[i] = quadratic * eta[i];
     for (int64_t j = 0; j < nCopies; ++j) numerator[vars[j]] += rho * q[j] - lambda[j];
     double dualSq = 0;
     for (int64_t i = 0; i < graph.nVariables; ++i) {
       if (model.degree[i] == 0) continue;
-      const double next = numerator[i] / (1 + rho * model.degree[i]);
+      const double next = numerator[i] / (quadratic + rho * model.degree[i]);
       const double change = next - u[i];
       dualSq += model.degree[i] * change * change;
       u[i] = next;
@@ -318,9 +323,15 @@ void validateGraph(const GraphView& g) {
 
 void solve(const GraphView& graph, const double* unary, const double* additional, const Params& params, const Outputs& out) {
   Model model(graph);
-  for (int64_t i = 0; i < graph.nVariables; ++i) out.u[i] = clip01(unary[i]);
+  const bool lpMap = params.objective == 1;
+  for (int64_t i = 0; i < graph.nVariables; ++i) out.u[i] = lpMap ? (unary[i] > 0 ? 1 : 0) : clip01(unary[i]);
   AdmmResult result;
-  if (model.maxDegree <= 1) {
+  if (lpMap) {
+    result = admm(
+        graph, model, unary, params, out.u, out.localInputs,
+        [&](const double* a, double bScale, double* q) { return model.solveLocal(a, additional, bScale, q, out.additionals, params.maxActiveSetIter); },
+        0);
+  } else if (model.maxDegree <= 1) {
     for (int64_t j = 0; j < model.nCopies; ++j) out.localInputs[j] = unary[graph.vars[j]];
     std::vector<double> q(model.nCopies);
     const bool converged = model.solveLocal(out.localInputs, additional, 1, q.data(), out.additionals, params.maxActiveSetIter);

@@ -35,6 +35,7 @@ struct Params {
   double rhoInit = 0.1;
   bool adaptRho = true;
   int64_t maxActiveSetIter = 1000;
+  int32_t objective = 0;  // 0: LP-SparseMAP; 1: LP-MAP (no quadratic)
 };
 
 struct Outputs {

@@ -175,15 +175,17 @@ interface AdmmResult {
 }
 
 /**
- * ADMM on max eta.u - 1/2||u||^2 + sum_f [b_f.v_f] s.t. each factor's copy q_f = u_f lies in its
- * polytope. The quadratic stays on the global u, so each local step is the factor's own SparseMAP
- * problem at a = u_f + lambda_f / rho with additional scores b_f / rho; the global step is
- * u = (eta + sum_f (rho q_f - lambda_f)) / (1 + rho deg). `local` is the forward local solver or
- * its linearisation (the backward pass runs the same iteration on the linearised problem).
+ * ADMM on max eta.u - c/2||u||^2 + sum_f [b_f.v_f] s.t. each factor's copy q_f = u_f lies in its
+ * polytope (c = 1: LP-SparseMAP; c = 0: LP-MAP). With c = 1 the quadratic and eta stay on the
+ * global u, so each local step is the factor's own SparseMAP problem at a = u_f + lambda_f / rho
+ * with additional scores b_f / rho, and the global step is u = (eta + sum_f (rho q_f - lambda_f)) /
+ * (1 + rho deg). With c = 0 (AD3), eta is split over the copies (eta / deg in each local step) and
+ * u is the average of q_f - lambda_f / rho. `local` is the forward local solver or its
+ * linearisation (the backward pass runs the same iteration on the linearised problem).
  */
 function admm(
   model: Model, eta: Float64Array, params: SparseMapParams, u: Float64Array, localInputs: Float64Array,
-  local: (a: Float64Array, bScale: number, q: Float64Array) => boolean,
+  local: (a: Float64Array, bScale: number, q: Float64Array) => boolean, quadratic = 1,
 ): AdmmResult {
   const { graph, degree, nCopies } = model;
   const vars = graph.vars;
@@ -193,14 +195,17 @@ function admm(
   let rho = params.rhoInit;
   let result: AdmmResult = { status: SparseMapStatus.MaxIterations, iterations: 0, primal: Infinity, dual: Infinity, rho, localScale: 1 / rho };
   for (let iter = 1; iter <= params.maxIter; iter++) {
-    for (let j = 0; j < nCopies; j++) localInputs[j] = u[vars[j]] + lambda[j] / rho;
+    for (let j = 0; j < nCopies; j++) {
+      const i = vars[j];
+      localInputs[j] = u[i] + (quadratic === 1 ? lambda[j] : lambda[j] + eta[i] / degree[i]) / rho;
+    }
     const localConverged = local(localInputs, 1 / rho, q);
-    for (let i = 0; i < graph.nVariables; i++) numerator[i] = eta[i];
+    for (let i = 0; i < graph.nVariables; i++) numerator[i] = quadratic * eta[i];
     for (let j = 0; j < nCopies; j++) numerator[vars[j]] += rho * q[j] - lambda[j];
     let dualSq = 0;
     for (let i = 0; i < graph.nVariables; i++) {
       if (degree[i] === 0) continue;
-      const next = numerator[i] / (1 + rho * degree[i]);
+      const next = numerator[i] / (quadratic + rho * degree[i]);
       const change = next - u[i];
       dualSq += degree[i] * change * change;
       u[i] = next;
@@ -233,9 +238,13 @@ function clip01(v: number): number {
 export function sparsemapSolve(graph: FactorGraphData, unary: Float64Array, additional: Float64Array, params: SparseMapParams, out: SparseMapOutputs): void {
   const model = new Model(graph);
   const { u, additionals, info, localInputs } = out;
-  for (let i = 0; i < graph.nVariables; i++) u[i] = clip01(unary[i]);
+  const lpMap = params.objective === 1;
+  // A variable in no factor maximises eta u (- u^2 / 2) over [0, 1] alone.
+  for (let i = 0; i < graph.nVariables; i++) u[i] = lpMap ? (unary[i] > 0 ? 1 : 0) : clip01(unary[i]);
   let result: AdmmResult;
-  if (model.maxDegree <= 1) {
+  if (lpMap) {
+    result = admm(model, unary, params, u, localInputs, (a, bScale, q) => model.solveLocal(a, additional, bScale, q, additionals, params.maxActiveSetIter), 0);
+  } else if (model.maxDegree <= 1) {
     // Every variable in at most one factor: the factors are independent problems, solved exactly.
     for (let j = 0; j < model.nCopies; j++) localInputs[j] = unary[graph.vars[j]];
     const q = new Float64Array(model.nCopies);
