@@ -66,6 +66,8 @@ export enum FactorKind {
   OrOut = 6,
   Sequence = 7,
   SequenceBudget = 8,
+  Dense = 9,
+  Tree = 10,
 }
 
 /**

@@ -48,11 +48,20 @@ function randomSingleFactor(rng: Rng, kind: string): { n: number; factor: Factor
       const k = S === 1 ? L : rng.below(L + 1);
       return { n: L * S, factor: { type: 'sequenceBudget', vars: seqVars, states: S, scores, k, exact } };
     }
+    case 'dense': {
+      const sizes = Array.from({ length: 1 + rng.below(3) }, () => 1 + rng.below(3));
+      const total = sizes.reduce((a, b) => a + b, 0);
+      const order = shuffled(rng, range(total));
+      let at = 0;
+      const groups = sizes.map((size) => order.slice(at, (at += size)));
+      const scores = randomScores(rng, sizes.reduce((a, b) => a * b, 1), 1.5);
+      return { n: total, factor: { type: 'dense', vars: groups.flat(), groups, scores } };
+    }
     default: return { n, factor: { type: kind as 'xor', vars, negated } };
   }
 }
 
-const SINGLE_KINDS = ['xor', 'atMostOne', 'or', 'imply', 'xorOut', 'orOut', 'andOut', 'budget', 'knapsack', 'pair', 'sequence', 'sequenceBudget'];
+const SINGLE_KINDS = ['xor', 'atMostOne', 'or', 'imply', 'xorOut', 'orOut', 'andOut', 'budget', 'knapsack', 'pair', 'sequence', 'sequenceBudget', 'dense'];
 
 for (const kind of SINGLE_KINDS) {
   t.test(`single ${kind} factor: optimum to 1e-9, on both backends`, async (t) => {
@@ -171,6 +180,7 @@ t.test('active-set factors sharing variables with other factors reach the optimu
       { type: 'budget', vars: [0, 2, 4], k: 1, exact: false },
       { type: 'pair', vars: [1, 3], score: 2 * rng.nextDouble() - 1 },
       { type: 'orOut', vars: [0, 5, 3] },
+      { type: 'dense', vars: [1, 2, 5], groups: [[1, 2], [5]], scores: randomScores(rng, 2) },
     ];
     const eta = randomScores(rng, n, 1.5);
     const ref = referenceSolve(n, factors, eta);

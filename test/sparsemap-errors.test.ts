@@ -32,6 +32,10 @@ t.test('graph construction errors', async (t) => {
   t.throws(() => g.addSequence([0, 1, 2, 3], { states: 2, start: [1] }), { name: 'RangeError', message: /start must have length 2/ });
   t.throws(() => g.addSequenceBudget([0, 1, 2, 3], { states: 2, k: 3 }), { name: 'RangeError', message: /k must be an integer in \[0, 2\]/ });
   t.throws(() => g.addSequenceBudget([0, 1, 2], { states: 1, k: 2 }), { name: 'RangeError', message: /must be L = 3/ });
+  t.throws(() => g.addDense([[0, 1], [1]], [1, 2]), { name: 'RangeError', message: /twice/ });
+  t.throws(() => g.addDense([[0, 1], [2]], [1, 2, 3]), { name: 'RangeError', message: /scores must have length 2, got 3/ });
+  t.throws(() => g.addDense([], []), TypeError);
+  t.throws(() => g.addDense([[0, 1], []], [1, 2]), { name: 'RangeError', message: /groups\[1\] must have at least 1/ });
   t.equal(g.nFactors, 0, 'failed additions add nothing');
 });
 

@@ -28,6 +28,7 @@ function cases(rng: Rng): Case[] {
       admm: false,
     },
     { name: 'orOut', n: 4, factors: [{ type: 'orOut', vars: [0, 1, 2, 3] }], admm: false },
+    { name: 'dense', n: 5, factors: [{ type: 'dense', vars: [0, 1, 2, 3, 4], groups: [[0, 1, 2], [3, 4]], scores: randomScores(rng, 6) }], admm: false },
     {
       name: 'graph: sequence + budget + pair + xor', n: 8,
       factors: [

@@ -11,7 +11,9 @@ export type FactorDesc =
   | { type: 'knapsack'; vars: number[]; costs: number[]; budget: number }
   | { type: 'pair'; vars: [number, number]; score: number }
   | { type: 'sequence'; vars: number[]; states: number; scores: number[] }
-  | { type: 'sequenceBudget'; vars: number[]; states: number; scores: number[]; k: number; exact: boolean };
+  | { type: 'sequenceBudget'; vars: number[]; states: number; scores: number[]; k: number; exact: boolean }
+  /** vars = the groups concatenated. */
+  | { type: 'dense'; vars: number[]; groups: number[][]; scores: number[] };
 
 export interface Vertex {
   m: number[];
@@ -32,6 +34,7 @@ export function addFactor(graph: FactorGraph, f: FactorDesc): number {
     case 'pair': return graph.addPair(f.vars[0], f.vars[1], f.score);
     case 'sequence': return graph.addSequence(f.vars, { states: f.states, transitions: f.scores });
     case 'sequenceBudget': return graph.addSequenceBudget(f.vars, { states: f.states, transitions: f.scores, k: f.k, exact: f.exact });
+    case 'dense': return graph.addDense(f.groups, f.scores);
   }
 }
 
@@ -86,6 +89,28 @@ function allowed(f: FactorDesc, x: number[]): boolean {
 
 export function vertices(f: FactorDesc): Vertex[] {
   if (f.type === 'pair') return bits(2).map((x) => ({ m: x, n: [x[0] * x[1]] }));
+  if (f.type === 'dense') {
+    // Every joint configuration, enumerated in row-major order (last group fastest).
+    const sizes = f.groups.map((g) => g.length);
+    const total = sizes.reduce((p, x) => p * x, 1);
+    const out: Vertex[] = [];
+    for (let index = 0; index < total; index++) {
+      const m: number[] = [];
+      let rest = index;
+      const states = sizes.map(() => 0);
+      for (let g = sizes.length - 1; g >= 0; g--) {
+        states[g] = rest % sizes[g];
+        rest = Math.floor(rest / sizes[g]);
+      }
+      sizes.forEach((size, g) => {
+        for (let s = 0; s < size; s++) m.push(s === states[g] ? 1 : 0);
+      });
+      const n = new Array<number>(total).fill(0);
+      n[index] = 1;
+      out.push({ m, n });
+    }
+    return out;
+  }
   if (f.type === 'sequence' || f.type === 'sequenceBudget') {
     const S = f.states;
     const L = f.vars.length / S;
@@ -124,7 +149,7 @@ export function vertices(f: FactorDesc): Vertex[] {
 
 export function additionalScores(f: FactorDesc): number[] {
   if (f.type === 'pair') return [f.score];
-  if (f.type === 'sequence' || f.type === 'sequenceBudget') return f.scores;
+  if (f.type === 'sequence' || f.type === 'sequenceBudget' || f.type === 'dense') return f.scores;
   return [];
 }
 

@@ -299,6 +299,31 @@ export class FactorGraph {
     });
   }
 
+  /**
+   * A dense factor over categorical variables: groups[g] lists the binary variables of category g
+   * (exactly one on per group), `scores` has one entry per joint configuration (row-major, last
+   * group fastest); its additionals are the configuration marginals. MAP oracle: enumeration.
+   */
+  addDense(groups: ArrayLike<number>[], scores: ArrayLike<number>): number {
+    if (!Array.isArray(groups) || groups.length === 0) throw new TypeError(`groups must be a non-empty array of variable lists, got ${describe(groups)}`);
+    const sizes: number[] = [];
+    const flat: number[] = [];
+    groups.forEach((group, g) => {
+      if (!isArrayLikeOfNumbers(group)) throw new TypeError(`groups[${g}] must be an array of variable indices, got ${describe(group)}`);
+      if (group.length < 1) throw new RangeError(`groups[${g}] must have at least 1 variable`);
+      sizes.push(group.length);
+      for (let i = 0; i < group.length; i++) flat.push(group[i]);
+    });
+    const v = this.checkVars(flat, 'groups (all variables)', 1);
+    const configurations = sizes.reduce((p, x) => p * x, 1);
+    if (configurations > 2 ** 24) throw new RangeError(`a Dense factor may have at most 2^24 joint configurations, got ${configurations}`);
+    const s = toFiniteFloat64(scores, 'scores', configurations);
+    return this.add({
+      kind: FactorKind.Dense, vars: v, negated: v.map(() => false), ints: [sizes.length, ...sizes], reals: [], scores: s,
+      labelLength: sizes.length, supportCapacity: Math.min(v.length + s.length + 1, MAX_SUPPORT_CAPACITY),
+    });
+  }
+
   /** The flat form both backends consume. */
   toData(): FactorGraphData {
     if (this.data) return this.data;

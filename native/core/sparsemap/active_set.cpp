@@ -413,6 +413,44 @@ Structure OrOutOracle::argmax(const double* u, const double*) {
   return s;
 }
 
+DenseOracle::DenseOracle(std::vector<int64_t> sizes) : sizes_(std::move(sizes)) {
+  for (int64_t size : sizes_) {
+    offsets_.push_back(n_);
+    n_ += size;
+    nAdd_ = static_cast<int64_t>(checkedProduct(static_cast<size_t>(nAdd_), static_cast<size_t>(size), "dense configurations"));
+  }
+}
+
+Structure DenseOracle::argmax(const double* u, const double* b) {
+  const int64_t G = static_cast<int64_t>(sizes_.size());
+  std::vector<int64_t> state(static_cast<size_t>(G), 0);
+  double best = -kInf;
+  int64_t bestIndex = 0;
+  for (int64_t index = 0; index < nAdd_; ++index) {
+    double score = b[index];
+    for (int64_t g = 0; g < G; ++g) score += u[offsets_[g] + state[g]];
+    if (score > best) {
+      best = score;
+      bestIndex = index;
+    }
+    for (int64_t g = G - 1; g >= 0; --g) {
+      if (++state[g] < sizes_[g]) break;
+      state[g] = 0;
+    }
+  }
+  Structure s;
+  s.label.resize(static_cast<size_t>(G));
+  s.on.resize(static_cast<size_t>(G));
+  int64_t rest = bestIndex;
+  for (int64_t g = G - 1; g >= 0; --g) {
+    s.label[g] = static_cast<int32_t>(rest % sizes_[g]);
+    rest /= sizes_[g];
+    s.on[g] = static_cast<int32_t>(offsets_[g] + s.label[g]);
+  }
+  s.add.push_back(static_cast<int32_t>(bestIndex));
+  return s;
+}
+
 SequenceOracle::SequenceOracle(int64_t length, int64_t states, int64_t budget, bool exact)
     : length_(length), states_(states), budget_(budget), exact_(exact), counts_(budget < 0 ? 1 : budget + 1) {
   const size_t cells = checkedProduct(checkedProduct(static_cast<size_t>(length), static_cast<size_t>(states), "sequence"),

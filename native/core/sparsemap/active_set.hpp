@@ -41,6 +41,20 @@ class OrOutOracle : public Oracle {
   int64_t n_;
 };
 
+// Dense: categorical groups with a score per joint configuration. Mirrors DenseOracle in activeSet.ts.
+class DenseOracle : public Oracle {
+ public:
+  explicit DenseOracle(std::vector<int64_t> sizes);
+  int64_t n() const override { return n_; }
+  int64_t nAdd() const override { return nAdd_; }
+  int64_t labelLength() const override { return static_cast<int64_t>(sizes_.size()); }
+  Structure argmax(const double* u, const double* b) override;
+
+ private:
+  std::vector<int64_t> sizes_, offsets_;
+  int64_t n_ = 0, nAdd_ = 1;
+};
+
 inline int64_t sequenceAdditionalLength(int64_t length, int64_t states) { return 2 * states + (length - 1) * states * states; }
 
 // Sequence (budget < 0) or SequenceBudget (state 0 used at most / exactly `budget` times).

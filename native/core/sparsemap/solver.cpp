@@ -102,6 +102,8 @@ std::unique_ptr<LocalFactor> makeFactor(const GraphView& graph, int64_t f) {
     case FactorKind::Sequence: return std::make_unique<ActiveFactor>(std::make_unique<SequenceOracle>(ints[0], ints[1]));
     case FactorKind::SequenceBudget:
       return std::make_unique<ActiveFactor>(std::make_unique<SequenceOracle>(ints[0], ints[1], ints[2], ints[3] != 0));
+    case FactorKind::Dense:
+      return std::make_unique<ActiveFactor>(std::make_unique<DenseOracle>(std::vector<int64_t>(ints + 1, ints + 1 + ints[0])));
   }
   throw RangeError("unknown factor kind " + std::to_string(graph.kinds[f]));
 }
@@ -313,6 +315,18 @@ void validateGraph(const GraphView& g) {
           if (ints[2] < 0 || ints[2] > L) fail(name + " (SequenceBudget) needs k in [0, L]");
           if (S == 1 && ints[2] != L) fail(name + " (SequenceBudget) with one state needs k = L");
         }
+        break;
+      }
+      case FactorKind::Dense: {
+        if (nInts < 1 || ints[0] < 1 || nInts != 1 + ints[0]) fail(name + " (Dense) needs the number of groups and their sizes");
+        int64_t total = 0, configurations = 1;
+        for (int64_t i = 1; i <= ints[0]; ++i) {
+          if (ints[i] < 1) fail(name + " (Dense) group sizes must be >= 1");
+          total += ints[i];
+          configurations *= ints[i];
+          if (configurations > (int64_t{1} << 30)) fail(name + " (Dense) has too many configurations");
+        }
+        if (total != n || nAdd != configurations || labels != capacity * ints[0]) fail(name + " (Dense) sizes do not match its variables and scores");
         break;
       }
       default:

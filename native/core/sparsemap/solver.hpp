@@ -6,7 +6,7 @@
 
 namespace sshn::sparsemap {
 
-enum class FactorKind : int32_t { Xor = 0, AtMostOne = 1, Or = 2, Budget = 3, Knapsack = 4, Pair = 5, OrOut = 6, Sequence = 7, SequenceBudget = 8 };
+enum class FactorKind : int32_t { Xor = 0, AtMostOne = 1, Or = 2, Budget = 3, Knapsack = 4, Pair = 5, OrOut = 6, Sequence = 7, SequenceBudget = 8, Dense = 9, Tree = 10 };
 
 enum Status : int32_t { Converged = 0, MaxIterations = 1, ActiveSetMaxIterations = 2 };
 

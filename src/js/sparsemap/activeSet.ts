@@ -480,6 +480,61 @@ export class OrOutOracle implements Oracle {
   }
 }
 
+/**
+ * Dense: G categorical variables (group g is one-hot over its `sizes[g]` binary variables, groups
+ * concatenated) with a score for every joint configuration (row-major, last group fastest), whose
+ * marginals are the additionals. MAP = enumeration. Labels are the state of each group.
+ */
+export class DenseOracle implements Oracle {
+  readonly n: number;
+  readonly nAdd: number;
+  readonly labelLength: number;
+  private readonly offsets: number[];
+
+  constructor(readonly sizes: number[]) {
+    this.offsets = [];
+    let n = 0;
+    let nAdd = 1;
+    for (const size of sizes) {
+      this.offsets.push(n);
+      n += size;
+      nAdd *= size;
+    }
+    this.n = n;
+    this.nAdd = nAdd;
+    this.labelLength = sizes.length;
+  }
+
+  argmax(u: Float64Array, uOff: number, b: Float64Array, bOff: number): Structure {
+    const { sizes, offsets } = this;
+    const G = sizes.length;
+    const state = new Int32Array(G);
+    let best = -Infinity;
+    let bestIndex = 0;
+    for (let index = 0; index < this.nAdd; index++) {
+      let score = b[bOff + index];
+      for (let g = 0; g < G; g++) score += u[uOff + offsets[g] + state[g]];
+      if (score > best) {
+        best = score;
+        bestIndex = index;
+      }
+      for (let g = G - 1; g >= 0; g--) {
+        if (++state[g] < sizes[g]) break;
+        state[g] = 0;
+      }
+    }
+    const label = new Int32Array(G);
+    const on = new Int32Array(G);
+    let rest = bestIndex;
+    for (let g = G - 1; g >= 0; g--) {
+      label[g] = rest % sizes[g];
+      rest = Math.floor(rest / sizes[g]);
+      on[g] = offsets[g] + label[g];
+    }
+    return { label, on, add: Int32Array.of(bestIndex) };
+  }
+}
+
 /** Index layout of a sequence factor's additional scores: start[S], (L-1) S x S transitions, end[S]. */
 export function sequenceAdditionalLength(length: number, states: number): number {
   return 2 * states + (length - 1) * states * states;
