@@ -22,6 +22,7 @@ function randomBigGraph(rng: Rng): { graph: FactorGraph; n: number } {
   graph.addOrOut([extra[3], extra[4], 2]);
   graph.addKnapsack([extra[5], extra[2], 5], [0.5, 1.2, 0.8], 1.1);
   graph.addImply([extra[1], extra[3], extra[5]]);
+  graph.addTree([extra[0], extra[1], extra[2], 4], { length: 2 });
   graph.addDense([[extra[0], extra[4]], [extra[1], extra[2], 0]], randomScores(rng, 6));
   return { graph, n };
 }

@@ -48,6 +48,10 @@ function randomSingleFactor(rng: Rng, kind: string): { n: number; factor: Factor
       const k = S === 1 ? L : rng.below(L + 1);
       return { n: L * S, factor: { type: 'sequenceBudget', vars: seqVars, states: S, scores, k, exact } };
     }
+    case 'tree': {
+      const length = 2 + rng.below(2);
+      return { n: length * length, factor: { type: 'tree', vars: shuffled(rng, range(length * length)), length } };
+    }
     case 'dense': {
       const sizes = Array.from({ length: 1 + rng.below(3) }, () => 1 + rng.below(3));
       const total = sizes.reduce((a, b) => a + b, 0);
@@ -61,7 +65,7 @@ function randomSingleFactor(rng: Rng, kind: string): { n: number; factor: Factor
   }
 }
 
-const SINGLE_KINDS = ['xor', 'atMostOne', 'or', 'imply', 'xorOut', 'orOut', 'andOut', 'budget', 'knapsack', 'pair', 'sequence', 'sequenceBudget', 'dense'];
+const SINGLE_KINDS = ['xor', 'atMostOne', 'or', 'imply', 'xorOut', 'orOut', 'andOut', 'budget', 'knapsack', 'pair', 'sequence', 'sequenceBudget', 'dense', 'tree'];
 
 for (const kind of SINGLE_KINDS) {
   t.test(`single ${kind} factor: optimum to 1e-9, on both backends`, async (t) => {
@@ -193,6 +197,28 @@ t.test('active-set factors sharing variables with other factors reach the optimu
     }
   }
   t.ok(feasible >= 8, `${feasible} feasible graphs`);
+  t.equal(notConverged, 0);
+  t.ok(worstU <= 1e-6, `max |u - u_ref| = ${worstU}`);
+});
+
+t.test('a Tree factor sharing variables with a Budget and a Pair reaches the optimum', async (t) => {
+  const rng = new Rng(92);
+  let worstU = 0;
+  let notConverged = 0;
+  for (let trial = 0; trial < 8; trial++) {
+    const factors: FactorDesc[] = [
+      { type: 'tree', vars: [0, 1, 2, 3, 4, 5, 6, 7, 8], length: 3 },
+      { type: 'budget', vars: [0, 3, 6], k: 1, exact: false },
+      { type: 'pair', vars: [1, 5], score: 2 * rng.nextDouble() - 1 },
+    ];
+    const eta = randomScores(rng, 9, 1.5);
+    const ref = referenceSolve(9, factors, eta);
+    for (const backend of backends) {
+      const r = buildGraph(9, factors).solve(eta, { backend, tol: 1e-9, maxIter: 20000 });
+      if (!r.converged) notConverged++;
+      worstU = Math.max(worstU, maxDiff(r.u, ref.u));
+    }
+  }
   t.equal(notConverged, 0);
   t.ok(worstU <= 1e-6, `max |u - u_ref| = ${worstU}`);
 });

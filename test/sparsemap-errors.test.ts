@@ -36,6 +36,8 @@ t.test('graph construction errors', async (t) => {
   t.throws(() => g.addDense([[0, 1], [2]], [1, 2, 3]), { name: 'RangeError', message: /scores must have length 2, got 3/ });
   t.throws(() => g.addDense([], []), TypeError);
   t.throws(() => g.addDense([[0, 1], []], [1, 2]), { name: 'RangeError', message: /groups\[1\] must have at least 1/ });
+  t.throws(() => g.addTree([0, 1, 2], { length: 2 }), { name: 'RangeError', message: /length\^2 = 4 arc variables, got 3/ });
+  t.throws(() => g.addTree([0, 1, 2, 3], { length: 0 }), RangeError);
   t.equal(g.nFactors, 0, 'failed additions add nothing');
 });
 

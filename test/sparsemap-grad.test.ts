@@ -27,6 +27,7 @@ function cases(rng: Rng): Case[] {
       factors: [{ type: 'sequenceBudget', vars: Array.from({ length: 10 }, (_, i) => i), states: 2, scores: randomScores(rng, sequenceScoreLength(5, 2)), k: 2, exact: true }],
       admm: false,
     },
+    { name: 'tree', n: 9, factors: [{ type: 'tree', vars: [0, 1, 2, 3, 4, 5, 6, 7, 8], length: 3 }], admm: false },
     { name: 'orOut', n: 4, factors: [{ type: 'orOut', vars: [0, 1, 2, 3] }], admm: false },
     { name: 'dense', n: 5, factors: [{ type: 'dense', vars: [0, 1, 2, 3, 4], groups: [[0, 1, 2], [3, 4]], scores: randomScores(rng, 6) }], admm: false },
     {

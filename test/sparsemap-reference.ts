@@ -13,7 +13,9 @@ export type FactorDesc =
   | { type: 'sequence'; vars: number[]; states: number; scores: number[] }
   | { type: 'sequenceBudget'; vars: number[]; states: number; scores: number[]; k: number; exact: boolean }
   /** vars = the groups concatenated. */
-  | { type: 'dense'; vars: number[]; groups: number[][]; scores: number[] };
+  | { type: 'dense'; vars: number[]; groups: number[][]; scores: number[] }
+  /** Arc variables for m = 1..length, h = 0..length, h != m. */
+  | { type: 'tree'; vars: number[]; length: number };
 
 export interface Vertex {
   m: number[];
@@ -35,6 +37,7 @@ export function addFactor(graph: FactorGraph, f: FactorDesc): number {
     case 'sequence': return graph.addSequence(f.vars, { states: f.states, transitions: f.scores });
     case 'sequenceBudget': return graph.addSequenceBudget(f.vars, { states: f.states, transitions: f.scores, k: f.k, exact: f.exact });
     case 'dense': return graph.addDense(f.groups, f.scores);
+    case 'tree': return graph.addTree(f.vars, { length: f.length });
   }
 }
 
@@ -89,6 +92,30 @@ function allowed(f: FactorDesc, x: number[]): boolean {
 
 export function vertices(f: FactorDesc): Vertex[] {
   if (f.type === 'pair') return bits(2).map((x) => ({ m: x, n: [x[0] * x[1]] }));
+  if (f.type === 'tree') {
+    // Every head assignment in which following heads from any word reaches the root.
+    const n = f.length;
+    const out: Vertex[] = [];
+    for (const heads of paths(n, n + 1)) {
+      if (heads.some((h, i) => h === i + 1)) continue;
+      const isTree = heads.every((_, i) => {
+        let v = i + 1;
+        for (let steps = 0; steps <= n; steps++) {
+          if (v === 0) return true;
+          v = heads[v - 1];
+        }
+        return false;
+      });
+      if (!isTree) continue;
+      const m = new Array<number>(n * n).fill(0);
+      heads.forEach((h, i) => {
+        const word = i + 1;
+        m[(word - 1) * n + (h < word ? h : h - 1)] = 1;
+      });
+      out.push({ m, n: [] });
+    }
+    return out;
+  }
   if (f.type === 'dense') {
     // Every joint configuration, enumerated in row-major order (last group fastest).
     const sizes = f.groups.map((g) => g.length);

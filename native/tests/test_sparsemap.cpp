@@ -101,6 +101,48 @@ TEST_CASE("Viterbi oracles match enumeration, with and without a budget") {
   }
 }
 
+TEST_CASE("Chu-Liu-Edmonds finds the best arborescence (enumeration)") {
+  sshn::Rng rng(5);
+  for (int trial = 0; trial < 200; ++trial) {
+    const int64_t n = 1 + static_cast<int64_t>(rng.nextDouble() * 5), N = n + 1;
+    std::vector<double> score(static_cast<size_t>(N * N), -std::numeric_limits<double>::infinity());
+    for (int64_t h = 0; h < N; ++h)
+      for (int64_t m = 1; m < N; ++m)
+        if (h != m) score[h * N + m] = 2 * rng.nextDouble() - 1;
+    const auto head = chuLiuEdmonds(score, N);
+    double got = 0;
+    for (int64_t m = 1; m < N; ++m) got += score[head[m] * N + m];
+    double best = -std::numeric_limits<double>::infinity();
+    int64_t total = 1;
+    for (int64_t m = 0; m < n; ++m) total *= N;
+    for (int64_t code = 0; code < total; ++code) {
+      std::vector<int64_t> heads(static_cast<size_t>(N), -1);
+      int64_t c = code;
+      bool ok = true;
+      for (int64_t m = 1; m < N; ++m) {
+        heads[m] = c % N;
+        c /= N;
+        if (heads[m] == m) ok = false;
+      }
+      for (int64_t m = 1; m < N && ok; ++m) {
+        int64_t v = m, steps = 0;
+        while (v != 0 && steps++ <= n) v = heads[v];
+        if (v != 0) ok = false;
+      }
+      if (!ok) continue;
+      double s = 0;
+      for (int64_t m = 1; m < N; ++m) s += score[heads[m] * N + m];
+      best = std::max(best, s);
+    }
+    CHECK_NEAR(got, best, 1e-12);
+    for (int64_t m = 1; m < N; ++m) {  // the result is a tree
+      int64_t v = m, steps = 0;
+      while (v != 0 && steps++ <= n) v = head[v];
+      CHECK(v == 0);
+    }
+  }
+}
+
 TEST_CASE("active-set QP: no structure beats its support at the end") {
   sshn::Rng rng(4);
   for (int trial = 0; trial < 30; ++trial) {

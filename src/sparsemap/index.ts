@@ -324,6 +324,22 @@ export class FactorGraph {
     });
   }
 
+  /**
+   * A dependency tree (arborescence rooted at node 0) over `length` words: one variable per arc
+   * h -> m, listed for m = 1..length, then h = 0..length skipping h = m (length^2 variables).
+   * MAP oracle: Chu-Liu-Edmonds; structure labels are the head of each word.
+   */
+  addTree(vars: ArrayLike<number>, options: { length: number }): number {
+    const opts = checkOptions(options, 'options');
+    const length = checkInteger(opts.length, 'options.length', 1, 1 << 12);
+    const v = this.checkVars(vars, 'vars', 1);
+    if (v.length !== length * length) throw new RangeError(`vars of a Tree factor must have length^2 = ${length * length} arc variables, got ${v.length}`);
+    return this.add({
+      kind: FactorKind.Tree, vars: v, negated: v.map(() => false), ints: [length], reals: [], scores: new Float64Array(0),
+      labelLength: length, supportCapacity: Math.min(v.length + 1, MAX_SUPPORT_CAPACITY),
+    });
+  }
+
   /** The flat form both backends consume. */
   toData(): FactorGraphData {
     if (this.data) return this.data;

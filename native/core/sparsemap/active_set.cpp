@@ -413,6 +413,95 @@ Structure OrOutOracle::argmax(const double* u, const double*) {
   return s;
 }
 
+std::vector<int64_t> chuLiuEdmonds(const std::vector<double>& score, int64_t N) {
+  std::vector<int64_t> head(static_cast<size_t>(N), -1);
+  for (int64_t m = 1; m < N; ++m) {
+    double best = -kInf;
+    int64_t arg = -1;
+    for (int64_t h = 0; h < N; ++h) {
+      if (h != m && score[h * N + m] > best) {
+        best = score[h * N + m];
+        arg = h;
+      }
+    }
+    head[m] = arg;
+  }
+  std::vector<int64_t> mark(static_cast<size_t>(N), -1);
+  int64_t cycleNode = -1;
+  for (int64_t start = 1; start < N && cycleNode < 0; ++start) {
+    int64_t v = start;
+    while (v != 0 && mark[v] == -1) {
+      mark[v] = start;
+      v = head[v];
+    }
+    if (v != 0 && mark[v] == start) cycleNode = v;
+  }
+  if (cycleNode < 0) return head;
+  std::vector<uint8_t> inCycle(static_cast<size_t>(N), 0);
+  for (int64_t v = cycleNode; !inCycle[v]; v = head[v]) inCycle[v] = 1;
+  std::vector<int64_t> index(static_cast<size_t>(N)), original;
+  for (int64_t v = 0; v < N; ++v) {
+    if (!inCycle[v]) {
+      index[v] = static_cast<int64_t>(original.size());
+      original.push_back(v);
+    }
+  }
+  const int64_t c = static_cast<int64_t>(original.size());
+  const int64_t M = c + 1;
+  for (int64_t v = 0; v < N; ++v)
+    if (inCycle[v]) index[v] = c;
+  std::vector<double> sub(static_cast<size_t>(M * M), -kInf);
+  std::vector<int64_t> enterVia(static_cast<size_t>(M), -1), leaveFrom(static_cast<size_t>(M), -1);
+  for (int64_t h = 0; h < N; ++h) {
+    for (int64_t m = 0; m < N; ++m) {
+      if (h == m || score[h * N + m] == -kInf) continue;
+      const int64_t hi = index[h], mi = index[m];
+      if (inCycle[h] && inCycle[m]) continue;
+      if (inCycle[m]) {
+        const double value = score[h * N + m] - score[head[m] * N + m];
+        if (value > sub[hi * M + c]) {
+          sub[hi * M + c] = value;
+          enterVia[hi] = m;
+        }
+      } else if (inCycle[h]) {
+        if (score[h * N + m] > sub[c * M + mi]) {
+          sub[c * M + mi] = score[h * N + m];
+          leaveFrom[mi] = h;
+        }
+      } else {
+        sub[hi * M + mi] = score[h * N + m];
+      }
+    }
+  }
+  const std::vector<int64_t> subHead = chuLiuEdmonds(sub, M);
+  std::vector<int64_t> result = head;
+  for (int64_t m = 1; m < N; ++m) {
+    if (inCycle[m]) continue;
+    const int64_t h = subHead[index[m]];
+    result[m] = h == c ? leaveFrom[index[m]] : original[h];
+  }
+  const int64_t entry = subHead[c];
+  result[enterVia[entry]] = original[entry];
+  return result;
+}
+
+Structure TreeOracle::argmax(const double* u, const double*) {
+  const int64_t n = length_, N = n + 1;
+  std::fill(score_.begin(), score_.end(), -kInf);
+  for (int64_t m = 1; m <= n; ++m)
+    for (int64_t h = 0; h <= n; ++h)
+      if (h != m) score_[h * N + m] = u[arcIndex(n, h, m)];
+  const std::vector<int64_t> head = chuLiuEdmonds(score_, N);
+  Structure s;
+  s.label.resize(static_cast<size_t>(n));
+  s.on.resize(static_cast<size_t>(n));
+  for (int64_t m = 1; m <= n; ++m) {
+    s.label[m - 1] = static_cast<int32_t>(head[m]);
+    s.on[m - 1] = static_cast<int32_t>(arcIndex(n, head[m], m));
+  }
+  return s;
+}
+
 DenseOracle::DenseOracle(std::vector<int64_t> sizes) : sizes_(std::move(sizes)) {
   for (int64_t size : sizes_) {
     offsets_.push_back(n_);

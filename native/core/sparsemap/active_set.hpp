@@ -55,6 +55,24 @@ class DenseOracle : public Oracle {
   int64_t n_ = 0, nAdd_ = 1;
 };
 
+// Maximum spanning arborescence rooted at 0 (Chu-Liu-Edmonds); score is N x N row-major (h, m).
+std::vector<int64_t> chuLiuEdmonds(const std::vector<double>& score, int64_t N);
+
+// Tree: a dependency arborescence over `length` words. Mirrors TreeOracle in activeSet.ts.
+class TreeOracle : public Oracle {
+ public:
+  explicit TreeOracle(int64_t length) : length_(length), score_(static_cast<size_t>((length + 1) * (length + 1))) {}
+  int64_t n() const override { return length_ * length_; }
+  int64_t nAdd() const override { return 0; }
+  int64_t labelLength() const override { return length_; }
+  Structure argmax(const double* u, const double* b) override;
+  static int64_t arcIndex(int64_t length, int64_t h, int64_t m) { return (m - 1) * length + (h < m ? h : h - 1); }
+
+ private:
+  int64_t length_;
+  std::vector<double> score_;
+};
+
 inline int64_t sequenceAdditionalLength(int64_t length, int64_t states) { return 2 * states + (length - 1) * states * states; }
 
 // Sequence (budget < 0) or SequenceBudget (state 0 used at most / exactly `budget` times).

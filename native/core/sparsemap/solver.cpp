@@ -102,6 +102,7 @@ std::unique_ptr<LocalFactor> makeFactor(const GraphView& graph, int64_t f) {
     case FactorKind::Sequence: return std::make_unique<ActiveFactor>(std::make_unique<SequenceOracle>(ints[0], ints[1]));
     case FactorKind::SequenceBudget:
       return std::make_unique<ActiveFactor>(std::make_unique<SequenceOracle>(ints[0], ints[1], ints[2], ints[3] != 0));
+    case FactorKind::Tree: return std::make_unique<ActiveFactor>(std::make_unique<TreeOracle>(ints[0]));
     case FactorKind::Dense:
       return std::make_unique<ActiveFactor>(std::make_unique<DenseOracle>(std::vector<int64_t>(ints + 1, ints + 1 + ints[0])));
   }
@@ -317,6 +318,10 @@ void validateGraph(const GraphView& g) {
         }
         break;
       }
+      case FactorKind::Tree:
+        if (nInts != 1 || ints[0] < 1 || ints[0] * ints[0] != n || nAdd != 0 || labels != capacity * ints[0])
+          fail(name + " (Tree) needs length^2 arc variables");
+        break;
       case FactorKind::Dense: {
         if (nInts < 1 || ints[0] < 1 || nInts != 1 + ints[0]) fail(name + " (Dense) needs the number of groups and their sizes");
         int64_t total = 0, configurations = 1;

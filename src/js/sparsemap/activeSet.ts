@@ -535,6 +535,124 @@ export class DenseOracle implements Oracle {
   }
 }
 
+/**
+ * Maximum spanning arborescence rooted at node 0 (Chu-Liu-Edmonds): score[h * N + m] is the score
+ * of arc h -> m (-Infinity when absent). Returns head[m] (head[0] = -1).
+ */
+export function chuLiuEdmonds(score: Float64Array, N: number): Int32Array {
+  const head = new Int32Array(N);
+  head[0] = -1;
+  for (let m = 1; m < N; m++) {
+    let best = -Infinity;
+    let arg = -1;
+    for (let h = 0; h < N; h++) {
+      if (h !== m && score[h * N + m] > best) {
+        best = score[h * N + m];
+        arg = h;
+      }
+    }
+    head[m] = arg;
+  }
+  // A cycle among the best heads, if any.
+  const mark = new Int32Array(N).fill(-1);
+  let cycleNode = -1;
+  for (let start = 1; start < N && cycleNode < 0; start++) {
+    let v = start;
+    while (v !== 0 && mark[v] === -1) {
+      mark[v] = start;
+      v = head[v];
+    }
+    if (v !== 0 && mark[v] === start) cycleNode = v;
+  }
+  if (cycleNode < 0) return head;
+  const inCycle = new Uint8Array(N);
+  for (let v = cycleNode; !inCycle[v]; v = head[v]) inCycle[v] = 1;
+  // Contract the cycle into the last node of a smaller graph.
+  const index = new Int32Array(N);
+  const original: number[] = [];
+  for (let v = 0; v < N; v++) {
+    if (!inCycle[v]) {
+      index[v] = original.length;
+      original.push(v);
+    }
+  }
+  const c = original.length;
+  const M = c + 1;
+  for (let v = 0; v < N; v++) if (inCycle[v]) index[v] = c;
+  const sub = new Float64Array(M * M).fill(-Infinity);
+  const enterVia = new Int32Array(M).fill(-1);
+  const leaveFrom = new Int32Array(M).fill(-1);
+  for (let h = 0; h < N; h++) {
+    for (let m = 0; m < N; m++) {
+      if (h === m || score[h * N + m] === -Infinity) continue;
+      const hi = index[h];
+      const mi = index[m];
+      if (inCycle[h] && inCycle[m]) continue;
+      if (inCycle[m]) {
+        const value = score[h * N + m] - score[head[m] * N + m];
+        if (value > sub[hi * M + c]) {
+          sub[hi * M + c] = value;
+          enterVia[hi] = m;
+        }
+      } else if (inCycle[h]) {
+        if (score[h * N + m] > sub[c * M + mi]) {
+          sub[c * M + mi] = score[h * N + m];
+          leaveFrom[mi] = h;
+        }
+      } else {
+        sub[hi * M + mi] = score[h * N + m];
+      }
+    }
+  }
+  const subHead = chuLiuEdmonds(sub, M);
+  const result = Int32Array.from(head);
+  for (let m = 1; m < N; m++) {
+    if (inCycle[m]) continue;
+    const h = subHead[index[m]];
+    result[m] = h === c ? leaveFrom[index[m]] : original[h];
+  }
+  const entry = subHead[c];
+  result[enterVia[entry]] = original[entry];
+  return result;
+}
+
+/**
+ * Tree: a dependency arborescence over `length` words rooted at node 0, one variable per arc
+ * (h -> m), ordered m = 1..length, then h = 0..length skipping h = m. MAP = Chu-Liu-Edmonds.
+ * Labels are the head of each word.
+ */
+export class TreeOracle implements Oracle {
+  readonly n: number;
+  readonly nAdd = 0;
+  readonly labelLength: number;
+  private readonly score: Float64Array;
+
+  constructor(readonly length: number) {
+    this.n = length * length;
+    this.labelLength = length;
+    this.score = new Float64Array((length + 1) * (length + 1));
+  }
+
+  static arcIndex(length: number, h: number, m: number): number {
+    return (m - 1) * length + (h < m ? h : h - 1);
+  }
+
+  argmax(u: Float64Array, uOff: number): Structure {
+    const n = this.length;
+    const N = n + 1;
+    const score = this.score.fill(-Infinity);
+    for (let m = 1; m <= n; m++) for (let h = 0; h <= n; h++) if (h !== m) score[h * N + m] = u[uOff + TreeOracle.arcIndex(n, h, m)];
+    const head = chuLiuEdmonds(score, N);
+    const label = new Int32Array(n);
+    const on = new Int32Array(n);
+    for (let m = 1; m <= n; m++) {
+      label[m - 1] = head[m];
+      on[m - 1] = TreeOracle.arcIndex(n, head[m], m);
+    }
+    return { label, on, add: new Int32Array(0) };
+  }
+}
+
 /** Index layout of a sequence factor's additional scores: start[S], (L-1) S x S transitions, end[S]. */
 export function sequenceAdditionalLength(length: number, states: number): number {
   return 2 * states + (length - 1) * states * states;

@@ -5,7 +5,7 @@ import {
   FactorGraphData, FactorKind, INFO_DUAL, INFO_ITERATIONS, INFO_LOCAL_SCALE, INFO_PRIMAL, INFO_RHO, INFO_STATUS,
   SparseMapGradOutputs, SparseMapOutputs, SparseMapParams, SparseMapStatus,
 } from '../../kernels';
-import { ActiveSetQP, DenseOracle, Oracle, OrOutOracle, SequenceOracle, SUPPORT_TOL } from './activeSet';
+import { ActiveSetQP, DenseOracle, Oracle, OrOutOracle, SequenceOracle, SUPPORT_TOL, TreeOracle } from './activeSet';
 import { cappedProjection, cappedProjectionJvp, pairJvp, pairSolve, SumMode } from './closedForm';
 
 /** A factor's local problem max a.x + b.v - 1/2 ||x||^2 in its own (negation-applied) coordinates. */
@@ -111,6 +111,7 @@ function makeFactor(graph: FactorGraphData, f: number): LocalFactor {
     case FactorKind.OrOut: return new ActiveFactor(new OrOutOracle(n));
     case FactorKind.Sequence: return new ActiveFactor(new SequenceOracle(ints[io], ints[io + 1]));
     case FactorKind.SequenceBudget: return new ActiveFactor(new SequenceOracle(ints[io], ints[io + 1], ints[io + 2], ints[io + 3] !== 0));
+    case FactorKind.Tree: return new ActiveFactor(new TreeOracle(ints[io]));
     case FactorKind.Dense: return new ActiveFactor(new DenseOracle(Array.from(ints.subarray(io + 1, io + 1 + ints[io]))));
     default: throw new RangeError(`unknown factor kind ${graph.kinds[f]}`);
   }
