@@ -5,7 +5,7 @@
 #include <string>
 
 #include "../core/parallel.hpp"
-#include "../core/sparsemap/solver.hpp"
+#include "../core/sparsemap.hpp"
 #include "async.hpp"
 #include "common.hpp"
 

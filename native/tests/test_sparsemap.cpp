@@ -8,9 +8,9 @@
 
 #include "../core/errors.hpp"
 #include "../core/rng.hpp"
-#include "../core/sparsemap/active_set.hpp"
-#include "../core/sparsemap/closed_form.hpp"
-#include "../core/sparsemap/solver.hpp"
+#include "../core/sparsemap_active_set.hpp"
+#include "../core/sparsemap_closed_form.hpp"
+#include "../core/sparsemap.hpp"
 #include "check.hpp"
 
 using namespace sshn::sparsemap;

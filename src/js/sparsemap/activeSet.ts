@@ -3,7 +3,7 @@
 // equality-constrained QP on the current support (or, where it is singular and unbounded, moves
 // along a null direction), drops a structure whose weight reaches 0, and otherwise asks the oracle
 // for the structure with the highest reduced score (a - x).m + b.n; it stops when none beats the
-// support. Mirrored line for line by native/core/sparsemap/active_set.cpp.
+// support. Mirrored line for line by native/core/sparsemap_active_set.cpp.
 
 /** A vertex of the marginal polytope: sorted indices of its unary and additional ones. */
 export interface Structure {

@@ -1,5 +1,5 @@
 // Closed-form local problems max a.x + s.v - 1/2 ||x||^2 over a factor's marginal polytope.
-// Mirrored line for line by native/core/sparsemap/closed_form.cpp.
+// Mirrored line for line by native/core/sparsemap_closed_form.cpp.
 
 export enum SumMode {
   AtMost = 0,

@@ -1,6 +1,6 @@
 // LP-SparseMAP (SPEC.md section 3) in pure TypeScript: per-factor local QPs, the AD3-style ADMM
 // that ties them together, its linearisation (the backward pass), and the batch wrappers used by
-// structured Hopfield retrieval. Mirrored by native/core/sparsemap/solver.cpp.
+// structured Hopfield retrieval. Mirrored by native/core/sparsemap.cpp.
 import {
   FactorGraphData, FactorKind, INFO_DUAL, INFO_ITERATIONS, INFO_LOCAL_SCALE, INFO_PRIMAL, INFO_RHO, INFO_STATUS,
   SparseMapGradOutputs, SparseMapOutputs, SparseMapParams, SparseMapStatus,

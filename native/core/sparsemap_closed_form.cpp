@@ -1,6 +1,6 @@
 // Closed-form factors: capped-simplex / knapsack projections and the Pair factor.
 // Mirrors src/js/sparsemap/closedForm.ts line for line (see there for the reasoning).
-#include "closed_form.hpp"
+#include "sparsemap_closed_form.hpp"
 
 #include <algorithm>
 #include <cmath>

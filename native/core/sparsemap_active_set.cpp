@@ -1,11 +1,11 @@
 // Active-set SparseMAP. Mirrors src/js/sparsemap/activeSet.ts line for line.
-#include "active_set.hpp"
+#include "sparsemap_active_set.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "../errors.hpp"
+#include "errors.hpp"
 
 namespace sshn::sparsemap {
 namespace {

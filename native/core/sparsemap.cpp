@@ -1,5 +1,5 @@
 // LP-SparseMAP solver. Mirrors src/js/sparsemap/solver.ts line for line (see there for the maths).
-#include "solver.hpp"
+#include "sparsemap.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "../errors.hpp"
-#include "../parallel.hpp"
-#include "active_set.hpp"
-#include "closed_form.hpp"
+#include "errors.hpp"
+#include "parallel.hpp"
+#include "sparsemap_active_set.hpp"
+#include "sparsemap_closed_form.hpp"
 
 namespace sshn::sparsemap {
 namespace {
