@@ -48,8 +48,11 @@ export interface SolveResult {
   value: number;
   status: SparseMapStatusName;
   converged: boolean;
+  /** ADMM iterations; 1 when every variable is in at most one factor (solved factor by factor). */
   iterations: number;
+  /** RMS of q_f - u over all factor copies at the end (0 without ADMM). */
   primalResidual: number;
+  /** rho times the RMS change of u in the last iteration (0 without ADMM). */
   dualResidual: number;
   /** Per factor: the distribution over structures of active-set factors, else null. */
   distributions: (WeightedStructure[] | null)[];
@@ -429,11 +432,7 @@ export class FactorGraph {
   mapSolve(unaryScores: ArrayLike<number>, options?: SolveOptions): MapSolveResult {
     const p = this.prepare(unaryScores, options, 1);
     p.backend.sparsemapSolve(p.data, p.unary, p.additional, p.params, p.out);
-    const { backward: _unused, ...rest } = this.result(p.backend, p.params, p.data, p.unary, p.additional, p.out);
-    void _unused;
-    let quadratic = 0;
-    for (let i = 0; i < rest.u.length; i++) quadratic += 0.5 * rest.u[i] * rest.u[i];
-    return { ...rest, value: rest.value + quadratic };
+    return this.report(p.data, p.unary, p.additional, p.out, 0);
   }
 
   /** solve on the libuv thread pool (native) or after the current turn (js). */
@@ -447,10 +446,11 @@ export class FactorGraph {
     return this.factors.map((_, f) => flat.subarray(data.addStart[f], data.addStart[f + 1]));
   }
 
-  private result(backend: Backend, params: SparseMapParams, data: FactorGraphData, unary: Float64Array, additional: Float64Array, out: SparseMapOutputs): SolveResult {
+  /** Everything but the backward pass; `quadratic` is the weight of -1/2 ||u||^2 in the value. */
+  private report(data: FactorGraphData, unary: Float64Array, additional: Float64Array, out: SparseMapOutputs, quadratic: number): MapSolveResult {
     const { u, additionals, info } = out;
     let value = 0;
-    for (let i = 0; i < u.length; i++) value += unary[i] * u[i] - 0.5 * u[i] * u[i];
+    for (let i = 0; i < u.length; i++) value += unary[i] * u[i] - quadratic * 0.5 * u[i] * u[i];
     for (let j = 0; j < additionals.length; j++) value += additional[j] * additionals[j];
     const distributions = this.factors.map((f, i): WeightedStructure[] | null => {
       if (f.supportCapacity === 0) return null;
@@ -463,11 +463,17 @@ export class FactorGraph {
       return list;
     });
     const status = STATUS_NAMES[info[INFO_STATUS]];
-    const localInputs = out.localInputs;
-    const localScale = info[INFO_LOCAL_SCALE];
     return {
       u, additionals: this.splitAdditionals(data, additionals), value, status, converged: status === 'converged',
       iterations: info[INFO_ITERATIONS], primalResidual: info[INFO_PRIMAL], dualResidual: info[INFO_DUAL], distributions,
+    };
+  }
+
+  private result(backend: Backend, params: SparseMapParams, data: FactorGraphData, unary: Float64Array, additional: Float64Array, out: SparseMapOutputs): SolveResult {
+    const localInputs = out.localInputs;
+    const localScale = out.info[INFO_LOCAL_SCALE];
+    return {
+      ...this.report(data, unary, additional, out, 1),
       backward: (gradU, gradAdditionals) => {
         const gu = toFiniteFloat64(gradU, 'gradU', this.nVariables);
         const gv = gradAdditionals === undefined ? new Float64Array(data.addStart[data.nFactors]) : this.flatAdditionals(gradAdditionals, 'gradAdditionals');
