@@ -172,9 +172,10 @@ struct AdmmResult {
 
 // ADMM with the quadratic (weight `quadratic`, 1 or 0) on the global u; see admm() in
 // src/js/sparsemap/solver.ts.
-template <typename Local>
+// `finish` runs after the last iteration, while the local copies are still alive.
+template <typename Local, typename Finish>
 AdmmResult admm(const GraphView& graph, const Model& model, const double* eta, const Params& params, double* u, double* localInputs, Local local,
-                double quadratic = 1) {
+                double quadratic, Finish finish) {
   const int64_t nCopies = model.nCopies;
   const int32_t* vars = graph.vars;
   std::vector<double> lambda(nCopies, 0.0), q(nCopies, 0.0), numerator(graph.nVariables, 0.0);
@@ -216,6 +217,7 @@ AdmmResult admm(const GraphView& graph, const Model& model, const double* eta, c
       else if (dual > 10 * primal) rho = std::max(rho / 2, 1e-3);
     }
   }
+  finish();
   return result;
 }
 
@@ -345,20 +347,25 @@ void solve(const GraphView& graph, const double* unary, const double* additional
   const bool lpMap = params.objective == 1;
   for (int64_t i = 0; i < graph.nVariables; ++i) out.u[i] = lpMap ? (unary[i] > 0 ? 1 : 0) : clip01(unary[i]);
   AdmmResult result;
-  if (lpMap) {
-    result = admm(
-        graph, model, unary, params, out.u, out.localInputs,
-        [&](const double* a, double bScale, double* q) { return model.solveLocal(a, additional, bScale, q, out.additionals, params.maxActiveSetIter); },
-        0);
-  } else if (model.maxDegree <= 1) {
+  if (model.maxDegree <= 1 && !lpMap) {
     for (int64_t j = 0; j < model.nCopies; ++j) out.localInputs[j] = unary[graph.vars[j]];
     std::vector<double> q(model.nCopies);
     const bool converged = model.solveLocal(out.localInputs, additional, 1, q.data(), out.additionals, params.maxActiveSetIter);
     for (int64_t j = 0; j < model.nCopies; ++j) out.u[graph.vars[j]] = q[j];
     result = AdmmResult{converged ? Converged : ActiveSetMaxIterations, 1, 0, 0, params.rhoInit, 1};
   } else {
-    result = admm(graph, model, unary, params, out.u, out.localInputs, [&](const double* a, double bScale, double* q) {
+    const double* lastQ = nullptr;
+    const auto local = [&](const double* a, double bScale, double* q) {
+      lastQ = q;
       return model.solveLocal(a, additional, bScale, q, out.additionals, params.maxActiveSetIter);
+    };
+    // lastQ points into admm's buffer, so the mean of the copies is taken inside the same scope.
+    result = admm(graph, model, unary, params, out.u, out.localInputs, local, lpMap ? 0 : 1, [&] {
+      for (int64_t i = 0; i < graph.nVariables; ++i)
+        if (model.degree[i] > 0) out.u[i] = 0;
+      for (int64_t j = 0; j < model.nCopies; ++j) out.u[graph.vars[j]] += lastQ[j];
+      for (int64_t i = 0; i < graph.nVariables; ++i)
+        if (model.degree[i] > 0) out.u[i] /= model.degree[i];
     });
   }
   writeInfo(out.info, result);
@@ -383,10 +390,13 @@ void backward(const GraphView& graph, const double* unary, const double* additio
     result = AdmmResult{Converged, 1, 0, 0, params.rhoInit, 1};
   } else {
     std::vector<double> scratch(model.nCopies);
-    result = admm(graph, model, gradU, params, du, scratch.data(), [&](const double* a, double bScale, double* dq) {
-      model.jvpLocal(a, gradAdditional, bScale, dq, dv);
-      return true;
-    });
+    result = admm(
+        graph, model, gradU, params, du, scratch.data(),
+        [&](const double* a, double bScale, double* dq) {
+          model.jvpLocal(a, gradAdditional, bScale, dq, dv);
+          return true;
+        },
+        1, [] {});
   }
   writeInfo(out.info, result);
 }

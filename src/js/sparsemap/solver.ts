@@ -244,9 +244,7 @@ export function sparsemapSolve(graph: FactorGraphData, unary: Float64Array, addi
   // A variable in no factor maximises eta u (- u^2 / 2) over [0, 1] alone.
   for (let i = 0; i < graph.nVariables; i++) u[i] = lpMap ? (unary[i] > 0 ? 1 : 0) : clip01(unary[i]);
   let result: AdmmResult;
-  if (lpMap) {
-    result = admm(model, unary, params, u, localInputs, (a, bScale, q) => model.solveLocal(a, additional, bScale, q, additionals, params.maxActiveSetIter), 0);
-  } else if (model.maxDegree <= 1) {
+  if (model.maxDegree <= 1 && !lpMap) {
     // Every variable in at most one factor: the factors are independent problems, solved exactly.
     for (let j = 0; j < model.nCopies; j++) localInputs[j] = unary[graph.vars[j]];
     const q = new Float64Array(model.nCopies);
@@ -254,7 +252,17 @@ export function sparsemapSolve(graph: FactorGraphData, unary: Float64Array, addi
     for (let j = 0; j < model.nCopies; j++) u[graph.vars[j]] = q[j];
     result = { status: converged ? SparseMapStatus.Converged : SparseMapStatus.ActiveSetMaxIterations, iterations: 1, primal: 0, dual: 0, rho: params.rhoInit, localScale: 1 };
   } else {
-    result = admm(model, unary, params, u, localInputs, (a, bScale, q) => model.solveLocal(a, additional, bScale, q, additionals, params.maxActiveSetIter));
+    let lastQ: Float64Array = new Float64Array(0);
+    const local = (a: Float64Array, bScale: number, q: Float64Array): boolean => {
+      lastQ = q;
+      return model.solveLocal(a, additional, bScale, q, additionals, params.maxActiveSetIter);
+    };
+    result = admm(model, unary, params, u, localInputs, local, lpMap ? 0 : 1);
+    // Report the mean of the factors' copies: each copy lies in its polytope, so u stays in the box
+    // (the consensus variable differs from it by at most the residuals).
+    for (let i = 0; i < graph.nVariables; i++) if (model.degree[i] > 0) u[i] = 0;
+    for (let j = 0; j < model.nCopies; j++) u[graph.vars[j]] += lastQ[j];
+    for (let i = 0; i < graph.nVariables; i++) if (model.degree[i] > 0) u[i] /= model.degree[i];
   }
   info[INFO_STATUS] = result.status;
   info[INFO_ITERATIONS] = result.iterations;
