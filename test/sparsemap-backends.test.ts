@@ -83,3 +83,28 @@ if (backends.length < 2) {
     }
   });
 }
+
+t.test('sequentialKSubsets equals the 2-state SequenceBudget it stands for', async (t) => {
+  const rng = new Rng(21);
+  let worst = 0;
+  let checked = 0;
+  for (let trial = 0; trial < 12; trial++) {
+    const L = 3 + rng.below(30);
+    const k = rng.below(L + 1);
+    const bonus = 2 * rng.nextDouble() - 0.5;
+    const scores = randomScores(rng, L, 2);
+    const g = new FactorGraph(2 * L);
+    const transitions = [bonus, 0, 0, 0];
+    g.addSequenceBudget(Array.from({ length: 2 * L }, (_, i) => i), { states: 2, transitions, k, exact: true });
+    const unary = new Float64Array(2 * L);
+    scores.forEach((s, i) => (unary[2 * i] = s));
+    for (const backend of backends) {
+      const general = g.solve(unary, { backend });
+      const fast = sequentialKSubsetsBatch({ data: Float64Array.from(scores), rows: 1, cols: L }, { k, bonus, backend });
+      for (let i = 0; i < L; i++) worst = Math.max(worst, Math.abs(fast.data[i] - general.u[2 * i]));
+      checked++;
+    }
+  }
+  t.ok(checked > 0);
+  t.ok(worst <= 1e-9, `max difference ${worst}`);
+});

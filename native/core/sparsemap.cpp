@@ -412,15 +412,14 @@ void sequentialKSubsetsBatch(const double* scores, int64_t rows, int64_t cols, i
                              double* out, uint8_t* status, unsigned threads) {
   if (cols < 1) throw RangeError("cols must be >= 1");
   if (k < 0 || k > cols) throw RangeError("k must be in [0, cols]");
-  const int64_t nAdd = sequenceAdditionalLength(cols, 2);
-  std::vector<double> b(static_cast<size_t>(nAdd), 0.0);
-  for (int64_t t = 1; t < cols; ++t) b[2 + (t - 1) * 4] = bonus;
+  // The 2-state SequenceBudget in its selected-state form (see SelectionOracle): scores / 2, bonus / 2.
+  const int64_t nAdd = cols - 1;
+  const std::vector<double> b(static_cast<size_t>(nAdd), 0.5 * bonus);
   parallelFor(rows, threads, [&](unsigned, int64_t r) {
-    std::vector<double> a(static_cast<size_t>(2 * cols), 0.0), x(static_cast<size_t>(2 * cols)), v(static_cast<size_t>(nAdd));
-    for (int64_t t = 0; t < cols; ++t) a[2 * t] = scores[r * cols + t];
-    ActiveSetQP qp(std::make_unique<SequenceOracle>(cols, 2, k, true));
-    const bool converged = qp.solve(a.data(), b.data(), maxActiveSetIter, x.data(), v.data());
-    for (int64_t t = 0; t < cols; ++t) out[r * cols + t] = x[2 * t];
+    std::vector<double> a(static_cast<size_t>(cols)), v(static_cast<size_t>(nAdd));
+    for (int64_t t = 0; t < cols; ++t) a[t] = 0.5 * scores[r * cols + t];
+    ActiveSetQP qp(std::make_unique<SelectionOracle>(cols, k));
+    const bool converged = qp.solve(a.data(), b.data(), maxActiveSetIter, out + r * cols, v.data());
     status[r] = converged ? Converged : ActiveSetMaxIterations;
   });
 }

@@ -413,6 +413,59 @@ Structure OrOutOracle::argmax(const double* u, const double*) {
   return s;
 }
 
+SelectionOracle::SelectionOracle(int64_t n, int64_t k) : n_(n), k_(k) {
+  const size_t cells = checkedProduct(checkedProduct(static_cast<size_t>(n), 2, "selection"), static_cast<size_t>(k + 1), "selection dynamic programme");
+  delta_.resize(cells);
+  back_.resize(cells);
+}
+
+Structure SelectionOracle::argmax(const double* u, const double* b) {
+  const int64_t L = n_, k = k_, C = k + 1;
+  std::fill(delta_.begin(), delta_.end(), -kInf);
+  delta_[0] = 0;
+  if (C > 1) delta_[1 * C + 1] = u[0];
+  for (int64_t t = 1; t < L; ++t) {
+    for (int64_t c = 0; c < C; ++c) {
+      const double fromOff = delta_[((t - 1) * 2) * C + c];
+      const double fromOn = delta_[((t - 1) * 2 + 1) * C + c];
+      if (fromOn > fromOff) {
+        delta_[(t * 2) * C + c] = fromOn;
+        back_[(t * 2) * C + c] = 1;
+      } else {
+        delta_[(t * 2) * C + c] = fromOff;
+        back_[(t * 2) * C + c] = 0;
+      }
+      if (c == 0) continue;
+      const double offPrev = delta_[((t - 1) * 2) * C + c - 1];
+      const double onPrev = delta_[((t - 1) * 2 + 1) * C + c - 1] + b[t - 1];
+      if (onPrev > offPrev) {
+        delta_[(t * 2 + 1) * C + c] = onPrev + u[t];
+        back_[(t * 2 + 1) * C + c] = 1;
+      } else {
+        delta_[(t * 2 + 1) * C + c] = offPrev + u[t];
+        back_[(t * 2 + 1) * C + c] = 0;
+      }
+    }
+  }
+  const double endOff = delta_[((L - 1) * 2) * C + k];
+  const double endOn = delta_[((L - 1) * 2 + 1) * C + k];
+  if (endOff == -kInf && endOn == -kInf) throw RangeError("selection factor has no feasible configuration");
+  int64_t s = endOn > endOff ? 1 : 0, c = k;
+  Structure result;
+  result.label.resize(static_cast<size_t>(k));
+  for (int64_t t = L - 1; t >= 0; --t) {
+    const int64_t prev = t > 0 ? back_[(t * 2 + s) * C + c] : 0;
+    if (s == 1) {
+      result.label[--c] = static_cast<int32_t>(t);
+      if (t > 0 && prev == 1) result.add.push_back(static_cast<int32_t>(t - 1));
+    }
+    s = prev;
+  }
+  std::reverse(result.add.begin(), result.add.end());
+  result.on = result.label;
+  return result;
+}
+
 std::vector<int64_t> chuLiuEdmonds(const std::vector<double>& score, int64_t N) {
   std::vector<int64_t> head(static_cast<size_t>(N), -1);
   for (int64_t m = 1; m < N; ++m) {

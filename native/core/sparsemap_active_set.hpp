@@ -55,6 +55,23 @@ class DenseOracle : public Oracle {
   int64_t n_ = 0, nAdd_ = 1;
 };
 
+// Exactly k of n positions selected, with a score per consecutive selected pair: the selected-state
+// form of the 2-state SequenceBudget behind sequential k-subsets. Mirrors SelectionOracle in
+// activeSet.ts (see there for the reduction).
+class SelectionOracle : public Oracle {
+ public:
+  SelectionOracle(int64_t n, int64_t k);
+  int64_t n() const override { return n_; }
+  int64_t nAdd() const override { return n_ > 0 ? n_ - 1 : 0; }
+  int64_t labelLength() const override { return k_; }
+  Structure argmax(const double* u, const double* b) override;
+
+ private:
+  int64_t n_, k_;
+  std::vector<double> delta_;
+  std::vector<uint8_t> back_;
+};
+
 // Maximum spanning arborescence rooted at 0 (Chu-Liu-Edmonds); score is N x N row-major (h, m).
 std::vector<int64_t> chuLiuEdmonds(const std::vector<double>& score, int64_t N);
 

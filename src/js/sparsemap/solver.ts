@@ -5,7 +5,7 @@ import {
   FactorGraphData, FactorKind, INFO_DUAL, INFO_ITERATIONS, INFO_LOCAL_SCALE, INFO_PRIMAL, INFO_RHO, INFO_STATUS,
   SparseMapGradOutputs, SparseMapOutputs, SparseMapParams, SparseMapStatus,
 } from '../../kernels';
-import { ActiveSetQP, DenseOracle, Oracle, OrOutOracle, SequenceOracle, SUPPORT_TOL, TreeOracle } from './activeSet';
+import { ActiveSetQP, DenseOracle, Oracle, OrOutOracle, SelectionOracle, SequenceOracle, SUPPORT_TOL, TreeOracle } from './activeSet';
 import { cappedProjection, cappedProjectionJvp, pairJvp, pairSolve, SumMode } from './closedForm';
 
 /** A factor's local problem max a.x + b.v - 1/2 ||x||^2 in its own (negation-applied) coordinates. */
@@ -340,17 +340,15 @@ export function kSubsetsBatch(scores: Float64Array, rows: number, cols: number, 
 export function sequentialKSubsetsBatch(
   scores: Float64Array, rows: number, cols: number, k: number, bonus: number, maxActiveSetIter: number, out: Float64Array, status: Uint8Array,
 ): void {
-  const oracle = new SequenceOracle(cols, 2, k, true);
-  const a = new Float64Array(2 * cols);
-  const b = new Float64Array(oracle.nAdd);
-  for (let t = 1; t < cols; t++) b[2 + (t - 1) * 4] = bonus; // selected -> selected
-  const x = new Float64Array(2 * cols);
+  // The 2-state SequenceBudget in its selected-state form (see SelectionOracle): scores / 2, bonus / 2.
+  const oracle = new SelectionOracle(cols, k);
+  const a = new Float64Array(cols);
+  const b = new Float64Array(oracle.nAdd).fill(0.5 * bonus);
   const v = new Float64Array(oracle.nAdd);
   for (let r = 0; r < rows; r++) {
-    for (let t = 0; t < cols; t++) a[2 * t] = scores[r * cols + t];
+    for (let t = 0; t < cols; t++) a[t] = 0.5 * scores[r * cols + t];
     const qp = new ActiveSetQP(oracle);
-    const converged = qp.solve(a, 0, b, 0, maxActiveSetIter, x, 0, v, 0);
-    for (let t = 0; t < cols; t++) out[r * cols + t] = x[2 * t];
+    const converged = qp.solve(a, 0, b, 0, maxActiveSetIter, out, r * cols, v, 0);
     status[r] = converged ? SparseMapStatus.Converged : SparseMapStatus.ActiveSetMaxIterations;
   }
 }
