@@ -30,6 +30,8 @@ const jsKernels: Kernels = {
   sparsemapBackward: jsSparseMap.sparsemapBackward,
   kSubsetsBatch: jsSparseMap.kSubsetsBatch,
   sequentialKSubsetsBatch: jsSparseMap.sequentialKSubsetsBatch,
+  kSubsetsBackwardBatch: jsSparseMap.kSubsetsBackwardBatch,
+  sequentialKSubsetsBackwardBatch: jsSparseMap.sequentialKSubsetsBackwardBatch,
 };
 
 const jsBackend: Backend = Object.freeze({ name: 'js' as const, ...jsKernels });

@@ -19,7 +19,7 @@ export { ModelFileError } from './io/modelFile';
 export { barChartSvg, capacityCurveSvg, energyTraceSvg, lineChartSvg, patternGridSvg, supportHistogramSvg } from './plot/svg';
 export type { ChartOptions, PatternGridOptions, Series } from './plot/svg';
 export {
-  FactorGraph, kSubsetsExact, kSubsetsExactBatch, sequentialKSubsets, sequentialKSubsetsBatch,
+  FactorGraph, kSubsetsExact, kSubsetsExactBackward, kSubsetsExactBatch, sequentialKSubsets, sequentialKSubsetsBackward, sequentialKSubsetsBatch,
 } from './sparsemap/index';
 export type {
   BatchOptions, MapSolveResult, SequenceBudgetOptions, SequenceOptions, SequentialKSubsetsOptions, SolveOptions, SolveResult, SparseMapGradients,

@@ -2,7 +2,7 @@
 // native binding itself rejects inconsistent arrays (a wrong length never aborts the process).
 import t from 'tap';
 import { getBackend } from '../src/backend';
-import { FactorGraph, kSubsetsExact, sequentialKSubsets } from '../src/index';
+import { FactorGraph, kSubsetsExact, kSubsetsExactBackward, sequentialKSubsets, sequentialKSubsetsBackward } from '../src/index';
 import { backendsUnderTest } from './helpers';
 
 const backends = backendsUnderTest();
@@ -59,6 +59,8 @@ t.test('solve errors', async (t) => {
   t.throws(() => kSubsetsExact([1, NaN, 3], 1), RangeError);
   t.throws(() => sequentialKSubsets([1, 2, 3], { k: -1 }), RangeError);
   t.throws(() => sequentialKSubsets([1, 2, 3], { k: 1, bonus: NaN }), RangeError);
+  t.throws(() => kSubsetsExactBackward([[1, 2, 3]], 1, [[1, 2]]), { name: 'RangeError', message: /grad must be 1 x 3/ });
+  t.throws(() => sequentialKSubsetsBackward([[1, 2, 3]], [[1, NaN, 2]], { k: 1 }), RangeError);
 });
 
 t.test('the native binding rejects inconsistent arrays instead of aborting', async (t) => {

@@ -1,7 +1,7 @@
 // Gradients through LP-SparseMAP against central finite differences, for unary and additional
 // scores, single factors (exact) and graphs solved by ADMM; and the Jacobian's symmetry.
 import t from 'tap';
-import { FactorGraph, Rng } from '../src/index';
+import { FactorGraph, kSubsetsExactBackward, kSubsetsExactBatch, Rng, sequentialKSubsetsBackward, sequentialKSubsetsBatch } from '../src/index';
 import { backendsUnderTest } from './helpers';
 import { addFactor, FactorDesc, randomScores, sequenceScoreLength } from './sparsemap-reference';
 
@@ -129,5 +129,38 @@ t.test('Pair gradient with respect to a negative score is not zero (reference de
     t.ok(Math.abs(r.additionals[0][0] - 0.1) < 1e-12, 'v = x1 + x2 - 1 = 0.6 + 0.5 - 1');
     const grad = r.backward([0, 0], [[1]]);
     t.ok(Math.abs(grad.additionals[0][0] - 2) < 1e-12, `${backend}: dv/ds = ${grad.additionals[0][0]}`);
+  }
+});
+
+t.test('k-subset batch gradients match finite differences', async (t) => {
+  const rng = new Rng(41);
+  const rows = 3;
+  const cols = 12;
+  const scores = Float64Array.from(randomScores(rng, rows * cols, 2));
+  const grad = Float64Array.from(randomScores(rng, rows * cols));
+  const h = 1e-6;
+  for (const backend of backends) {
+    for (const sequential of [false, true]) {
+      const forward = (s: Float64Array) =>
+        sequential ? sequentialKSubsetsBatch({ data: s, rows, cols }, { k: 4, bonus: 0.4, backend }).data : kSubsetsExactBatch({ data: s, rows, cols }, 4, { backend }).data;
+      const analytic = sequential
+        ? sequentialKSubsetsBackward({ data: scores, rows, cols }, { data: grad, rows, cols }, { k: 4, bonus: 0.4, backend }).data
+        : kSubsetsExactBackward({ data: scores, rows, cols }, 4, { data: grad, rows, cols }, { backend }).data;
+      let worst = 0;
+      let norm = 0;
+      for (let i = 0; i < rows * cols; i++) {
+        const up = Float64Array.from(scores);
+        const down = Float64Array.from(scores);
+        up[i] += h;
+        down[i] -= h;
+        const [fu, fd] = [forward(up), forward(down)];
+        let diff = 0;
+        for (let j = 0; j < rows * cols; j++) diff += grad[j] * (fu[j] - fd[j]);
+        worst = Math.max(worst, Math.abs(diff / (2 * h) - analytic[i]));
+        norm = Math.max(norm, Math.abs(analytic[i]));
+      }
+      t.ok(norm > 0.01, 'non-trivial gradient');
+      t.ok(worst <= 1e-6, `${sequential ? 'sequential' : 'plain'} (${backend}): max |grad - fd| = ${worst}`);
+    }
   }
 });

@@ -194,6 +194,38 @@ Napi::Value SequentialKSubsetsBatch(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value KSubsetsBackwardBatch(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    const int64_t rows = integerArg(info[1], "rows", 0, int64_t{1} << 40);
+    const int64_t cols = integerArg(info[2], "cols", 1, kMaxIndex);
+    const size_t cells = checkedProduct(static_cast<size_t>(rows), static_cast<size_t>(cols), "scores");
+    const double* scores = doublesArg(info[0], "scores", cells, nullptr);
+    const int64_t k = integerArg(info[3], "k", 0, cols);
+    const double* grad = doublesArg(info[4], "grad", cells, nullptr);
+    double* out = mutableDoublesArg(info[5], "out", cells, nullptr);
+    sm::kSubsetsBackwardBatch(scores, rows, cols, k, grad, out, threadsArg(info[6]));
+    return env.Undefined();
+  });
+}
+
+Napi::Value SequentialKSubsetsBackwardBatch(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    const int64_t rows = integerArg(info[1], "rows", 0, int64_t{1} << 40);
+    const int64_t cols = integerArg(info[2], "cols", 1, kMaxIndex);
+    const size_t cells = checkedProduct(static_cast<size_t>(rows), static_cast<size_t>(cols), "scores");
+    const double* scores = doublesArg(info[0], "scores", cells, nullptr);
+    const int64_t k = integerArg(info[3], "k", 0, cols);
+    const double bonus = numberArg(info[4], "bonus");
+    if (!std::isfinite(bonus)) throw sshn::RangeError("bonus must be finite");
+    const int64_t maxIter = integerArg(info[5], "maxActiveSetIter", 1, int64_t{1} << 40);
+    const double* grad = doublesArg(info[6], "grad", cells, nullptr);
+    double* out = mutableDoublesArg(info[7], "out", cells, nullptr);
+    uint8_t* status = typedArrayArg<uint8_t>(info[8], "status", static_cast<size_t>(rows)).Data();
+    sm::sequentialKSubsetsBackwardBatch(scores, rows, cols, k, bonus, maxIter, grad, out, status, threadsArg(info[9]));
+    return env.Undefined();
+  });
+}
+
 }  // namespace
 
 void registerSparseMap(Napi::Env env, Napi::Object exports) {
@@ -202,6 +234,8 @@ void registerSparseMap(Napi::Env env, Napi::Object exports) {
   exports.Set("sparsemapBackward", Napi::Function::New(env, Backward));
   exports.Set("kSubsetsBatch", Napi::Function::New(env, KSubsetsBatch));
   exports.Set("sequentialKSubsetsBatch", Napi::Function::New(env, SequentialKSubsetsBatch));
+  exports.Set("kSubsetsBackwardBatch", Napi::Function::New(env, KSubsetsBackwardBatch));
+  exports.Set("sequentialKSubsetsBackwardBatch", Napi::Function::New(env, SequentialKSubsetsBackwardBatch));
 }
 
 }  // namespace sshn::addon

@@ -424,4 +424,32 @@ void sequentialKSubsetsBatch(const double* scores, int64_t rows, int64_t cols, i
   });
 }
 
+void kSubsetsBackwardBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, const double* grad, double* out, unsigned threads) {
+  if (k < 0 || k > cols) throw RangeError("k must be in [0, cols]");
+  parallelFor(rows, threads, [&](unsigned, int64_t r) {
+    std::vector<double> x(static_cast<size_t>(cols));
+    cappedProjection(scores + r * cols, cols, nullptr, static_cast<double>(k), SumMode::Exact, x.data());
+    cappedProjectionJvp(x.data(), cols, nullptr, true, grad + r * cols, out + r * cols);
+  });
+}
+
+void sequentialKSubsetsBackwardBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, double bonus, int64_t maxActiveSetIter,
+                                     const double* grad, double* out, uint8_t* status, unsigned threads) {
+  if (cols < 1) throw RangeError("cols must be >= 1");
+  if (k < 0 || k > cols) throw RangeError("k must be in [0, cols]");
+  const int64_t nAdd = cols - 1;
+  const std::vector<double> b(static_cast<size_t>(nAdd), 0.5 * bonus), zeros(static_cast<size_t>(nAdd), 0.0);
+  parallelFor(rows, threads, [&](unsigned, int64_t r) {
+    std::vector<double> a(static_cast<size_t>(cols)), x(static_cast<size_t>(cols)), v(static_cast<size_t>(nAdd));
+    for (int64_t t = 0; t < cols; ++t) a[t] = 0.5 * scores[r * cols + t];
+    ActiveSetQP qp(std::make_unique<SelectionOracle>(cols, k));
+    const bool converged = qp.solve(a.data(), b.data(), maxActiveSetIter, x.data(), v.data());
+    qp.prepareJvp();
+    // The marginals are the selection QP's at scores / 2: the chain rule halves the Jacobian.
+    qp.jvp(grad + r * cols, zeros.data(), out + r * cols, v.data());
+    for (int64_t t = 0; t < cols; ++t) out[r * cols + t] *= 0.5;
+    status[r] = converged ? Converged : ActiveSetMaxIterations;
+  });
+}
+
 }  // namespace sshn::sparsemap

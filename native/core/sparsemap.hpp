@@ -68,4 +68,9 @@ void kSubsetsBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, 
 void sequentialKSubsetsBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, double bonus, int64_t maxActiveSetIter,
                              double* out, uint8_t* status, unsigned threads);
 
+void kSubsetsBackwardBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, const double* grad, double* out, unsigned threads);
+
+void sequentialKSubsetsBackwardBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, double bonus, int64_t maxActiveSetIter,
+                                     const double* grad, double* out, uint8_t* status, unsigned threads);
+
 }  // namespace sshn::sparsemap

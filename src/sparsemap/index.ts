@@ -596,3 +596,57 @@ export function sequentialKSubsetsBatch(
   const names = Array.from(status, (x) => STATUS_NAMES[x]);
   return { data: out, rows: m.rows, cols: m.cols, converged: status.every((x) => x === SparseMapStatus.Converged), status: names };
 }
+
+/**
+ * Gradient through kSubsetsExactBatch: for each row, grad (dL/d marginals) times the Jacobian of
+ * the marginals with respect to the scores (symmetric: free entries move, minus their mean).
+ *
+ * @example
+ * ```ts
+ * import { kSubsetsExactBackward } from 'sshn';
+ * const scores = { data: Float64Array.of(0.2, 0.5, 0.4), rows: 1, cols: 3 };
+ * const g = kSubsetsExactBackward(scores, 1, { data: Float64Array.of(1, 0, 0), rows: 1, cols: 3 });
+ * console.log(g.data); // dL/dscores
+ * ```
+ */
+export function kSubsetsExactBackward(scores: Matrix | ArrayLike<number>[], k: number, grad: Matrix | ArrayLike<number>[], options: BatchOptions = {}): Matrix<Float64Array> {
+  const opts = checkOptions(options, 'options');
+  const backend = getBackend(opts.backend as BackendName | undefined);
+  const m = scoreMatrix(scores, 'scores');
+  const g = scoreMatrix(grad, 'grad');
+  if (g.rows !== m.rows || g.cols !== m.cols) throw new RangeError(`grad must be ${m.rows} x ${m.cols} like scores, got ${g.rows} x ${g.cols}`);
+  const kk = checkInteger(k, 'k', 0, m.cols);
+  const out = new Float64Array(m.rows * m.cols);
+  backend.kSubsetsBackwardBatch(m.data, m.rows, m.cols, kk, g.data, out, threadsOf(opts));
+  return { data: out, rows: m.rows, cols: m.cols };
+}
+
+/**
+ * Gradient through sequentialKSubsetsBatch with respect to the scores: for each row, grad times
+ * the Jacobian of the marginals (the active-set QP is solved again to find its support).
+ *
+ * @example
+ * ```ts
+ * import { sequentialKSubsetsBackward } from 'sshn';
+ * const scores = [[1, 2, 3, 0.5, 1.1]];
+ * const g = sequentialKSubsetsBackward(scores, [[0, 1, 0, 0, 0]], { k: 2, bonus: 0.5 });
+ * console.log(g.data);
+ * ```
+ */
+export function sequentialKSubsetsBackward(
+  scores: Matrix | ArrayLike<number>[], grad: Matrix | ArrayLike<number>[], options: SequentialKSubsetsOptions,
+): Matrix<Float64Array> & { converged: boolean } {
+  const opts = checkOptions(options, 'options');
+  const backend = getBackend(opts.backend as BackendName | undefined);
+  const m = scoreMatrix(scores, 'scores');
+  const g = scoreMatrix(grad, 'grad');
+  if (g.rows !== m.rows || g.cols !== m.cols) throw new RangeError(`grad must be ${m.rows} x ${m.cols} like scores, got ${g.rows} x ${g.cols}`);
+  const k = checkInteger(opts.k, 'options.k', 0, m.cols);
+  const bonus = opts.bonus === undefined ? 0 : checkFinite(opts.bonus, 'options.bonus');
+  const maxIter = opts.maxActiveSetIter === undefined ? 1000 : checkInteger(opts.maxActiveSetIter, 'options.maxActiveSetIter', 1, 1e9);
+  checkAllocation('dynamic programme', 2 * m.cols * (k + 1), 9);
+  const out = new Float64Array(m.rows * m.cols);
+  const status = new Uint8Array(m.rows);
+  backend.sequentialKSubsetsBackwardBatch(m.data, m.rows, m.cols, k, bonus, maxIter, g.data, out, status, threadsOf(opts));
+  return { data: out, rows: m.rows, cols: m.cols, converged: status.every((x) => x === SparseMapStatus.Converged) };
+}

@@ -352,3 +352,33 @@ export function sequentialKSubsetsBatch(
     status[r] = converged ? SparseMapStatus.Converged : SparseMapStatus.ActiveSetMaxIterations;
   }
 }
+
+export function kSubsetsBackwardBatch(scores: Float64Array, rows: number, cols: number, k: number, grad: Float64Array, out: Float64Array): void {
+  const x = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    cappedProjection(scores, r * cols, cols, null, 0, k, SumMode.Exact, x, 0);
+    cappedProjectionJvp(x, 0, cols, null, 0, true, grad, r * cols, out, r * cols);
+  }
+}
+
+export function sequentialKSubsetsBackwardBatch(
+  scores: Float64Array, rows: number, cols: number, k: number, bonus: number, maxActiveSetIter: number,
+  grad: Float64Array, out: Float64Array, status: Uint8Array,
+): void {
+  const oracle = new SelectionOracle(cols, k);
+  const a = new Float64Array(cols);
+  const b = new Float64Array(oracle.nAdd).fill(0.5 * bonus);
+  const zeros = new Float64Array(oracle.nAdd);
+  const x = new Float64Array(cols);
+  const v = new Float64Array(oracle.nAdd);
+  for (let r = 0; r < rows; r++) {
+    for (let t = 0; t < cols; t++) a[t] = 0.5 * scores[r * cols + t];
+    const qp = new ActiveSetQP(oracle);
+    const converged = qp.solve(a, 0, b, 0, maxActiveSetIter, x, 0, v, 0);
+    qp.prepareJvp();
+    // The marginals are the selection QP's at scores / 2: the chain rule halves the Jacobian.
+    qp.jvp(grad, r * cols, zeros, 0, out, r * cols, v, 0);
+    for (let t = 0; t < cols; t++) out[r * cols + t] *= 0.5;
+    status[r] = converged ? SparseMapStatus.Converged : SparseMapStatus.ActiveSetMaxIterations;
+  }
+}
