@@ -30,6 +30,8 @@ const jsKernels: Kernels = {
   sparsemapBackward: jsSparseMap.sparsemapBackward,
   kSubsetsBatch: jsSparseMap.kSubsetsBatch,
   sequentialKSubsetsBatch: jsSparseMap.sequentialKSubsetsBatch,
+  kSubsetsBatchAsync: deferred(jsSparseMap.kSubsetsBatch),
+  sequentialKSubsetsBatchAsync: deferred(jsSparseMap.sequentialKSubsetsBatch),
   kSubsetsBackwardBatch: jsSparseMap.kSubsetsBackwardBatch,
   sequentialKSubsetsBackwardBatch: jsSparseMap.sequentialKSubsetsBackwardBatch,
 };

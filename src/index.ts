@@ -19,10 +19,11 @@ export { ModelFileError } from './io/modelFile';
 export { barChartSvg, capacityCurveSvg, energyTraceSvg, lineChartSvg, patternGridSvg, supportHistogramSvg } from './plot/svg';
 export type { ChartOptions, PatternGridOptions, Series } from './plot/svg';
 export {
-  FactorGraph, kSubsetsExact, kSubsetsExactBackward, kSubsetsExactBatch, sequentialKSubsets, sequentialKSubsetsBackward, sequentialKSubsetsBatch,
+  FactorGraph, kSubsetsExact, kSubsetsExactBackward, kSubsetsExactBatch, kSubsetsExactBatchAsync, sequentialKSubsets, sequentialKSubsetsBackward,
+  sequentialKSubsetsBatch, sequentialKSubsetsBatchAsync,
 } from './sparsemap/index';
 export type {
-  BatchOptions, MapSolveResult, SequenceBudgetOptions, SequenceOptions, SequentialKSubsetsOptions, SolveOptions, SolveResult, SparseMapGradients,
+  BatchOptions, MapSolveResult, SequenceBudgetOptions, SequentialKSubsetsResult, SequenceOptions, SequentialKSubsetsOptions, SolveOptions, SolveResult, SparseMapGradients,
   SparseMapStatusName, WeightedStructure,
 } from './sparsemap/index';
 

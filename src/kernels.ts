@@ -159,6 +159,11 @@ export interface Kernels {
     scores: Float64Array, rows: number, cols: number, k: number, bonus: number, maxActiveSetIter: number,
     out: Float64Array, status: Uint8Array, threads: number,
   ): void;
+  kSubsetsBatchAsync(scores: Float64Array, rows: number, cols: number, k: number, out: Float64Array, threads: number): Promise<unknown>;
+  sequentialKSubsetsBatchAsync(
+    scores: Float64Array, rows: number, cols: number, k: number, bonus: number, maxActiveSetIter: number,
+    out: Float64Array, status: Uint8Array, threads: number,
+  ): Promise<unknown>;
   /** Per row: grad (rows x cols) times the (symmetric) Jacobian of kSubsetsBatch's marginals with respect to the scores. */
   kSubsetsBackwardBatch(scores: Float64Array, rows: number, cols: number, k: number, grad: Float64Array, out: Float64Array, threads: number): void;
   /** Per row: grad times the Jacobian of sequentialKSubsetsBatch's marginals with respect to the scores. */

@@ -1,7 +1,7 @@
 // Native and pure TypeScript LP-SparseMAP agree to 1e-9 on random graphs larger than brute force
 // can check (same algorithm, same iteration logic), and native batches do not depend on threads.
 import t from 'tap';
-import { FactorGraph, kSubsetsExactBatch, Rng, sequentialKSubsetsBatch } from '../src/index';
+import { FactorGraph, kSubsetsExactBatch, kSubsetsExactBatchAsync, Rng, sequentialKSubsetsBatch, sequentialKSubsetsBatchAsync } from '../src/index';
 import { backendsUnderTest, maxAbsDiff } from './helpers';
 import { randomScores, sequenceScoreLength } from './sparsemap-reference';
 
@@ -69,6 +69,11 @@ if (backends.length < 2) {
     t.same(s2.data, s1.data, 'threads');
     t.ok(s1.converged && sj.converged);
     t.ok(maxAbsDiff(s1.data, sj.data) <= 1e-9, `sequential js vs native ${maxAbsDiff(s1.data, sj.data)}`);
+    for (const backend of backends) {
+      t.same((await kSubsetsExactBatchAsync(scores, 7, { backend })).data, backend === 'js' ? kj.data : k1.data, `${backend} kSubsets async`);
+      const sa = await sequentialKSubsetsBatchAsync(scores, { k: 6, bonus: 0.7, backend });
+      t.same(sa.data, backend === 'js' ? sj.data : s1.data, `${backend} sequential async`);
+    }
   });
 
   t.test('solveAsync gives the same answer as solve', async (t) => {

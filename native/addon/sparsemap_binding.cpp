@@ -164,35 +164,78 @@ unsigned threadsArg(const Napi::Value& value) {
   return threads == 0 ? defaultThreads() : static_cast<unsigned>(threads);
 }
 
-Napi::Value KSubsetsBatch(const Napi::CallbackInfo& info) {
+struct KSubsetsJob {
+  const double* scores;
+  int64_t rows, cols, k;
+  double* out;
+  unsigned threads;
+  void run() const { sm::kSubsetsBatch(scores, rows, cols, k, out, threads); }
+};
+
+KSubsetsJob kSubsetsJobArgs(const Napi::CallbackInfo& info, Pins* pins) {
+  KSubsetsJob job{};
+  job.rows = integerArg(info[1], "rows", 0, int64_t{1} << 40);
+  job.cols = integerArg(info[2], "cols", 1, kMaxIndex);
+  const size_t cells = checkedProduct(static_cast<size_t>(job.rows), static_cast<size_t>(job.cols), "scores");
+  job.scores = doublesArg(info[0], "scores", cells, pins);
+  job.k = integerArg(info[3], "k", 0, job.cols);
+  job.out = mutableDoublesArg(info[4], "out", cells, pins);
+  job.threads = threadsArg(info[5]);
+  return job;
+}
+
+struct SequentialJob {
+  const double* scores;
+  int64_t rows, cols, k;
+  double bonus;
+  int64_t maxIter;
+  double* out;
+  uint8_t* status;
+  unsigned threads;
+  void run() const { sm::sequentialKSubsetsBatch(scores, rows, cols, k, bonus, maxIter, out, status, threads); }
+};
+
+SequentialJob sequentialJobArgs(const Napi::CallbackInfo& info, Pins* pins) {
+  SequentialJob job{};
+  job.rows = integerArg(info[1], "rows", 0, int64_t{1} << 40);
+  job.cols = integerArg(info[2], "cols", 1, kMaxIndex);
+  const size_t cells = checkedProduct(static_cast<size_t>(job.rows), static_cast<size_t>(job.cols), "scores");
+  job.scores = doublesArg(info[0], "scores", cells, pins);
+  job.k = integerArg(info[3], "k", 0, job.cols);
+  job.bonus = numberArg(info[4], "bonus");
+  if (!std::isfinite(job.bonus)) throw sshn::RangeError("bonus must be finite");
+  job.maxIter = integerArg(info[5], "maxActiveSetIter", 1, int64_t{1} << 40);
+  job.out = mutableDoublesArg(info[6], "out", cells, pins);
+  job.status = typedArrayArg<uint8_t>(info[7], "status", static_cast<size_t>(job.rows)).Data();
+  if (pins) pins->add(info[7]);
+  job.threads = threadsArg(info[8]);
+  return job;
+}
+
+template <typename Job, typename Args>
+Napi::Value runSync(const Napi::CallbackInfo& info, Args args) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    const int64_t rows = integerArg(info[1], "rows", 0, int64_t{1} << 40);
-    const int64_t cols = integerArg(info[2], "cols", 1, kMaxIndex);
-    const size_t cells = checkedProduct(static_cast<size_t>(rows), static_cast<size_t>(cols), "scores");
-    const double* scores = doublesArg(info[0], "scores", cells, nullptr);
-    const int64_t k = integerArg(info[3], "k", 0, cols);
-    double* out = mutableDoublesArg(info[4], "out", cells, nullptr);
-    sm::kSubsetsBatch(scores, rows, cols, k, out, threadsArg(info[5]));
+    args(info, nullptr).run();
     return env.Undefined();
   });
 }
 
-Napi::Value SequentialKSubsetsBatch(const Napi::CallbackInfo& info) {
+template <typename Job, typename Args>
+Napi::Value runAsync(const Napi::CallbackInfo& info, Args args) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    const int64_t rows = integerArg(info[1], "rows", 0, int64_t{1} << 40);
-    const int64_t cols = integerArg(info[2], "cols", 1, kMaxIndex);
-    const size_t cells = checkedProduct(static_cast<size_t>(rows), static_cast<size_t>(cols), "scores");
-    const double* scores = doublesArg(info[0], "scores", cells, nullptr);
-    const int64_t k = integerArg(info[3], "k", 0, cols);
-    const double bonus = numberArg(info[4], "bonus");
-    if (!std::isfinite(bonus)) throw sshn::RangeError("bonus must be finite");
-    const int64_t maxIter = integerArg(info[5], "maxActiveSetIter", 1, int64_t{1} << 40);
-    double* out = mutableDoublesArg(info[6], "out", cells, nullptr);
-    uint8_t* status = typedArrayArg<uint8_t>(info[7], "status", static_cast<size_t>(rows)).Data();
-    sm::sequentialKSubsetsBatch(scores, rows, cols, k, bonus, maxIter, out, status, threadsArg(info[8]));
-    return env.Undefined();
+    auto pins = std::make_unique<Pins>();
+    Job job = args(info, pins.get());
+    return queuePromise(env, std::move(pins), [job] {
+      job.run();
+      return 0.0;
+    });
   });
 }
+
+Napi::Value KSubsetsBatch(const Napi::CallbackInfo& info) { return runSync<KSubsetsJob>(info, kSubsetsJobArgs); }
+Napi::Value KSubsetsBatchAsync(const Napi::CallbackInfo& info) { return runAsync<KSubsetsJob>(info, kSubsetsJobArgs); }
+Napi::Value SequentialKSubsetsBatch(const Napi::CallbackInfo& info) { return runSync<SequentialJob>(info, sequentialJobArgs); }
+Napi::Value SequentialKSubsetsBatchAsync(const Napi::CallbackInfo& info) { return runAsync<SequentialJob>(info, sequentialJobArgs); }
 
 Napi::Value KSubsetsBackwardBatch(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
@@ -234,6 +277,8 @@ void registerSparseMap(Napi::Env env, Napi::Object exports) {
   exports.Set("sparsemapBackward", Napi::Function::New(env, Backward));
   exports.Set("kSubsetsBatch", Napi::Function::New(env, KSubsetsBatch));
   exports.Set("sequentialKSubsetsBatch", Napi::Function::New(env, SequentialKSubsetsBatch));
+  exports.Set("kSubsetsBatchAsync", Napi::Function::New(env, KSubsetsBatchAsync));
+  exports.Set("sequentialKSubsetsBatchAsync", Napi::Function::New(env, SequentialKSubsetsBatchAsync));
   exports.Set("kSubsetsBackwardBatch", Napi::Function::New(env, KSubsetsBackwardBatch));
   exports.Set("sequentialKSubsetsBackwardBatch", Napi::Function::New(env, SequentialKSubsetsBackwardBatch));
 }

@@ -532,14 +532,33 @@ export function kSubsetsExact(scores: ArrayLike<number>, k: number, options: Bat
  * ```
  */
 export function kSubsetsExactBatch(scores: Matrix | ArrayLike<number>[], k: number, options: BatchOptions = {}): Matrix<Float64Array> {
+  const p = kSubsetsJob(scores, k, options);
+  p.backend.kSubsetsBatch(p.m.data, p.m.rows, p.m.cols, p.k, p.out, p.threads);
+  return { data: p.out, rows: p.m.rows, cols: p.m.cols };
+}
+
+/**
+ * kSubsetsExactBatch on the libuv thread pool (native) or after the current turn (js).
+ *
+ * @example
+ * ```ts
+ * import { kSubsetsExactBatchAsync } from 'sshn';
+ * const m = await kSubsetsExactBatchAsync([[1, 2, 3], [3, 2, 1]], 1);
+ * ```
+ */
+export async function kSubsetsExactBatchAsync(scores: Matrix | ArrayLike<number>[], k: number, options: BatchOptions = {}): Promise<Matrix<Float64Array>> {
+  const p = kSubsetsJob(scores, k, options);
+  await p.backend.kSubsetsBatchAsync(p.m.data, p.m.rows, p.m.cols, p.k, p.out, p.threads);
+  return { data: p.out, rows: p.m.rows, cols: p.m.cols };
+}
+
+function kSubsetsJob(scores: unknown, k: unknown, options: BatchOptions) {
   const opts = checkOptions(options, 'options');
   const backend = getBackend(opts.backend as BackendName | undefined);
   const m = scoreMatrix(scores, 'scores');
   const kk = checkInteger(k, 'k', 0, m.cols);
   checkAllocation('marginals', m.rows * m.cols, 8);
-  const out = new Float64Array(m.rows * m.cols);
-  backend.kSubsetsBatch(m.data, m.rows, m.cols, kk, out, threadsOf(opts));
-  return { data: out, rows: m.rows, cols: m.cols };
+  return { backend, m, k: kk, out: new Float64Array(m.rows * m.cols), threads: threadsOf(opts) };
 }
 
 /** Options of sequentialKSubsets. */
@@ -579,9 +598,31 @@ export function sequentialKSubsets(scores: ArrayLike<number>, options: Sequentia
  * console.log(m.data, m.converged);
  * ```
  */
-export function sequentialKSubsetsBatch(
-  scores: Matrix | ArrayLike<number>[], options: SequentialKSubsetsOptions,
-): Matrix<Float64Array> & { converged: boolean; status: SparseMapStatusName[] } {
+export function sequentialKSubsetsBatch(scores: Matrix | ArrayLike<number>[], options: SequentialKSubsetsOptions): SequentialKSubsetsResult {
+  const p = sequentialJob(scores, options);
+  p.backend.sequentialKSubsetsBatch(p.m.data, p.m.rows, p.m.cols, p.k, p.bonus, p.maxIter, p.out, p.status, p.threads);
+  return sequentialResult(p);
+}
+
+/**
+ * sequentialKSubsetsBatch on the libuv thread pool (native) or after the current turn (js).
+ *
+ * @example
+ * ```ts
+ * import { sequentialKSubsetsBatchAsync } from 'sshn';
+ * const m = await sequentialKSubsetsBatchAsync([[1, 2, 3, 0.5]], { k: 2, bonus: 0.3 });
+ * ```
+ */
+export async function sequentialKSubsetsBatchAsync(scores: Matrix | ArrayLike<number>[], options: SequentialKSubsetsOptions): Promise<SequentialKSubsetsResult> {
+  const p = sequentialJob(scores, options);
+  await p.backend.sequentialKSubsetsBatchAsync(p.m.data, p.m.rows, p.m.cols, p.k, p.bonus, p.maxIter, p.out, p.status, p.threads);
+  return sequentialResult(p);
+}
+
+/** Marginals of sequentialKSubsetsBatch, with the status of each row. */
+export type SequentialKSubsetsResult = Matrix<Float64Array> & { converged: boolean; status: SparseMapStatusName[] };
+
+function sequentialJob(scores: unknown, options: SequentialKSubsetsOptions) {
   const opts = checkOptions(options, 'options');
   const backend = getBackend(opts.backend as BackendName | undefined);
   const m = scoreMatrix(scores, 'scores');
@@ -589,12 +630,13 @@ export function sequentialKSubsetsBatch(
   const bonus = opts.bonus === undefined ? 0 : checkFinite(opts.bonus, 'options.bonus');
   const maxIter = opts.maxActiveSetIter === undefined ? 1000 : checkInteger(opts.maxActiveSetIter, 'options.maxActiveSetIter', 1, 1e9);
   checkAllocation('marginals', m.rows * m.cols, 8);
-  checkAllocation('dynamic programme', 2 * m.cols * (k + 1), 12);
-  const out = new Float64Array(m.rows * m.cols);
-  const status = new Uint8Array(m.rows);
-  backend.sequentialKSubsetsBatch(m.data, m.rows, m.cols, k, bonus, maxIter, out, status, threadsOf(opts));
-  const names = Array.from(status, (x) => STATUS_NAMES[x]);
-  return { data: out, rows: m.rows, cols: m.cols, converged: status.every((x) => x === SparseMapStatus.Converged), status: names };
+  checkAllocation('dynamic programme', 2 * m.cols * (k + 1), 9);
+  return { backend, m, k, bonus, maxIter, out: new Float64Array(m.rows * m.cols), status: new Uint8Array(m.rows), threads: threadsOf(opts) };
+}
+
+function sequentialResult(p: ReturnType<typeof sequentialJob>): SequentialKSubsetsResult {
+  const names = Array.from(p.status, (x) => STATUS_NAMES[x]);
+  return { data: p.out, rows: p.m.rows, cols: p.m.cols, converged: p.status.every((x) => x === SparseMapStatus.Converged), status: names };
 }
 
 /**
