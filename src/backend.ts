@@ -28,6 +28,8 @@ const jsKernels: Kernels = {
   sparsemapSolve: jsSparseMap.sparsemapSolve,
   sparsemapSolveAsync: deferred(jsSparseMap.sparsemapSolve),
   sparsemapBackward: jsSparseMap.sparsemapBackward,
+  sparsemapSolveBatch: jsSparseMap.sparsemapSolveBatch,
+  sparsemapSolveBatchAsync: deferred(jsSparseMap.sparsemapSolveBatch),
   kSubsetsBatch: jsSparseMap.kSubsetsBatch,
   sequentialKSubsetsBatch: jsSparseMap.sequentialKSubsetsBatch,
   kSubsetsBatchAsync: deferred(jsSparseMap.kSubsetsBatch),

@@ -23,7 +23,7 @@ export {
   sequentialKSubsetsBatch, sequentialKSubsetsBatchAsync,
 } from './sparsemap/index';
 export type {
-  BatchOptions, MapSolveResult, SequenceBudgetOptions, SequentialKSubsetsResult, SequenceOptions, SequentialKSubsetsOptions, SolveOptions, SolveResult, SparseMapGradients,
+  BatchOptions, MapSolveResult, SequenceBudgetOptions, SequentialKSubsetsResult, SolveBatchResult, SequenceOptions, SequentialKSubsetsOptions, SolveOptions, SolveResult, SparseMapGradients,
   SparseMapStatusName, WeightedStructure,
 } from './sparsemap/index';
 

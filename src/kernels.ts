@@ -147,6 +147,15 @@ export interface Kernels {
 
   sparsemapSolve(graph: FactorGraphData, unary: Float64Array, additional: Float64Array, params: SparseMapParams, out: SparseMapOutputs): void;
   sparsemapSolveAsync(graph: FactorGraphData, unary: Float64Array, additional: Float64Array, params: SparseMapParams, out: SparseMapOutputs): Promise<unknown>;
+  /** solve for each row of unary (rows x nVariables): u and additionals per row, info (rows x INFO_LENGTH). Rows run in parallel natively. */
+  sparsemapSolveBatch(
+    graph: FactorGraphData, unary: Float64Array, rows: number, additional: Float64Array, params: SparseMapParams,
+    u: Float64Array, additionals: Float64Array, info: Float64Array, threads: number,
+  ): void;
+  sparsemapSolveBatchAsync(
+    graph: FactorGraphData, unary: Float64Array, rows: number, additional: Float64Array, params: SparseMapParams,
+    u: Float64Array, additionals: Float64Array, info: Float64Array, threads: number,
+  ): Promise<unknown>;
   /** Hessian-vector product of the optimal value at the solved point: gradients of a loss through (u, additionals). */
   sparsemapBackward(
     graph: FactorGraphData, unary: Float64Array, additional: Float64Array, localInputs: Float64Array, localScale: number,

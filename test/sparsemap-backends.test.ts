@@ -113,3 +113,30 @@ t.test('sequentialKSubsets equals the 2-state SequenceBudget it stands for', asy
   t.ok(checked > 0);
   t.ok(worst <= 1e-9, `max difference ${worst}`);
 });
+
+t.test('solveBatch equals row-by-row solve, on every backend and thread count', async (t) => {
+  const rng = new Rng(33);
+  const { graph, n } = randomBigGraph(rng);
+  const rows = 5;
+  const unary = { data: Float64Array.from(randomScores(rng, rows * n, 2)), rows, cols: n };
+  for (const backend of backends) {
+    const single = Array.from({ length: rows }, (_, r) => graph.solve(unary.data.subarray(r * n, (r + 1) * n), { backend }));
+    for (const threads of [1, 2]) {
+      const batch = graph.solveBatch(unary, { backend, threads });
+      let worst = 0;
+      single.forEach((s, r) => {
+        worst = Math.max(worst, maxAbsDiff(s.u, batch.u.data.subarray(r * n, (r + 1) * n)));
+        let off = 0;
+        for (const v of s.additionals) {
+          worst = Math.max(worst, maxAbsDiff(v, batch.additionals.data.subarray(r * batch.additionals.cols + off, r * batch.additionals.cols + off + v.length)));
+          off += v.length;
+        }
+        if (s.status !== batch.status[r] || s.iterations !== batch.iterations[r]) worst = Infinity;
+      });
+      t.equal(worst, 0, `${backend}, ${threads} thread(s): identical to solve`);
+    }
+    const asyncBatch = await graph.solveBatchAsync(unary, { backend });
+    t.same(asyncBatch.u.data, graph.solveBatch(unary, { backend }).u.data, `${backend} async`);
+  }
+  t.throws(() => graph.solveBatch({ data: new Float64Array(2 * (n + 1)), rows: 2, cols: n + 1 }), { name: 'RangeError', message: /columns/ });
+});

@@ -136,6 +136,59 @@ Napi::Value SolveAsync(const Napi::CallbackInfo& info) {
   });
 }
 
+unsigned threadsArg(const Napi::Value& value) {
+  const int64_t threads = integerArg(value, "threads", 0, 1024);
+  return threads == 0 ? defaultThreads() : static_cast<unsigned>(threads);
+}
+
+struct SolveBatchJob {
+  sm::GraphView graph;
+  const double* unary;
+  int64_t rows;
+  const double* additional;
+  sm::Params params;
+  double* u;
+  double* additionals;
+  double* info;
+  unsigned threads;
+  void run() const { sm::solveBatch(graph, unary, rows, additional, params, u, additionals, info, threads); }
+};
+
+SolveBatchJob solveBatchJobArgs(const Napi::CallbackInfo& info, Pins* pins) {
+  SolveBatchJob job{};
+  job.graph = graphArg(info[0], pins);
+  const auto& g = job.graph;
+  job.rows = integerArg(info[2], "rows", 0, int64_t{1} << 40);
+  const size_t rows = static_cast<size_t>(job.rows);
+  const size_t nAdd = static_cast<size_t>(g.addStart[g.nFactors]);
+  job.unary = doublesArg(info[1], "unary", checkedProduct(rows, static_cast<size_t>(g.nVariables), "unary"), pins);
+  job.additional = doublesArg(info[3], "additional", nAdd, pins);
+  job.params = paramsArg(info[4]);
+  job.u = mutableDoublesArg(info[5], "u", checkedProduct(rows, static_cast<size_t>(g.nVariables), "u"), pins);
+  job.additionals = mutableDoublesArg(info[6], "additionals", checkedProduct(rows, nAdd, "additionals"), pins);
+  job.info = mutableDoublesArg(info[7], "info", checkedProduct(rows, sm::InfoLength, "info"), pins);
+  job.threads = threadsArg(info[8]);
+  return job;
+}
+
+Napi::Value SolveBatch(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    solveBatchJobArgs(info, nullptr).run();
+    return env.Undefined();
+  });
+}
+
+Napi::Value SolveBatchAsync(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    auto pins = std::make_unique<Pins>();
+    SolveBatchJob job = solveBatchJobArgs(info, pins.get());
+    return queuePromise(env, std::move(pins), [job] {
+      job.run();
+      return 0.0;
+    });
+  });
+}
+
 Napi::Value Backward(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
     const sm::GraphView g = graphArg(info[0], nullptr);
@@ -157,11 +210,6 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
     sm::backward(g, unary, additional, localInputs, localScale, gradU, gradAdditional, params, grad);
     return env.Undefined();
   });
-}
-
-unsigned threadsArg(const Napi::Value& value) {
-  const int64_t threads = integerArg(value, "threads", 0, 1024);
-  return threads == 0 ? defaultThreads() : static_cast<unsigned>(threads);
 }
 
 struct KSubsetsJob {
@@ -275,6 +323,8 @@ void registerSparseMap(Napi::Env env, Napi::Object exports) {
   exports.Set("sparsemapSolve", Napi::Function::New(env, Solve));
   exports.Set("sparsemapSolveAsync", Napi::Function::New(env, SolveAsync));
   exports.Set("sparsemapBackward", Napi::Function::New(env, Backward));
+  exports.Set("sparsemapSolveBatch", Napi::Function::New(env, SolveBatch));
+  exports.Set("sparsemapSolveBatchAsync", Napi::Function::New(env, SolveBatchAsync));
   exports.Set("kSubsetsBatch", Napi::Function::New(env, KSubsetsBatch));
   exports.Set("sequentialKSubsetsBatch", Napi::Function::New(env, SequentialKSubsetsBatch));
   exports.Set("kSubsetsBatchAsync", Napi::Function::New(env, KSubsetsBatchAsync));

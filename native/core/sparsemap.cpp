@@ -372,6 +372,18 @@ void solve(const GraphView& graph, const double* unary, const double* additional
   writeSupports(graph, model, out);
 }
 
+void solveBatch(const GraphView& graph, const double* unary, int64_t rows, const double* additional, const Params& params, double* u,
+                double* additionals, double* info, unsigned threads) {
+  const int64_t n = graph.nVariables, nAdd = graph.addStart[graph.nFactors];
+  parallelFor(rows, threads, [&](unsigned, int64_t r) {
+    std::vector<double> localInputs(static_cast<size_t>(graph.varStart[graph.nFactors]));
+    std::vector<int32_t> supportCount(static_cast<size_t>(graph.nFactors)), supportLabels(static_cast<size_t>(graph.labelStart[graph.nFactors]));
+    std::vector<double> supportWeights(static_cast<size_t>(graph.supportStart[graph.nFactors]));
+    const Outputs out{u + r * n, additionals + r * nAdd, info + r * InfoLength, localInputs.data(), supportCount.data(), supportWeights.data(), supportLabels.data()};
+    solve(graph, unary + r * n, additional, params, out);
+  });
+}
+
 void backward(const GraphView& graph, const double* unary, const double* additional, const double* localInputs, double localScale,
               const double* gradU, const double* gradAdditional, const Params& params, const GradOutputs& out) {
   Model model(graph);

@@ -60,6 +60,10 @@ void validateGraph(const GraphView& graph);
 
 void solve(const GraphView& graph, const double* unary, const double* additional, const Params& params, const Outputs& out);
 
+// solve for each row of unary (rows x nVariables), rows in parallel; u, additionals and info per row.
+void solveBatch(const GraphView& graph, const double* unary, int64_t rows, const double* additional, const Params& params, double* u,
+                double* additionals, double* info, unsigned threads);
+
 void backward(const GraphView& graph, const double* unary, const double* additional, const double* localInputs, double localScale,
               const double* gradU, const double* gradAdditional, const Params& params, const GradOutputs& out);
 

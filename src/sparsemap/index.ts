@@ -63,6 +63,17 @@ export interface SolveResult {
 /** The solution of FactorGraph.mapSolve (LP-MAP; piecewise constant in the scores, so no backward). */
 export type MapSolveResult = Omit<SolveResult, 'backward'>;
 
+/** The solutions of FactorGraph.solveBatch, one row per row of unary scores. */
+export interface SolveBatchResult {
+  u: Matrix<Float64Array>;
+  /** Each row: the factors' additional marginals, concatenated in factor order. */
+  additionals: Matrix<Float64Array>;
+  status: SparseMapStatusName[];
+  /** Every row converged. */
+  converged: boolean;
+  iterations: Int32Array;
+}
+
 /** Gradients returned by SolveResult.backward. */
 export interface SparseMapGradients {
   unary: Float64Array;
@@ -440,6 +451,51 @@ export class FactorGraph {
     const p = this.prepare(unaryScores, options);
     await p.backend.sparsemapSolveAsync(p.data, p.unary, p.additional, p.params, p.out);
     return this.result(p.backend, p.params, p.data, p.unary, p.additional, p.out);
+  }
+
+  /**
+   * solve for every row of a unary-score matrix (rows x nVariables), rows in parallel natively.
+   * Returns u and the additionals as matrices (one row per input row) with each row's status.
+   */
+  solveBatch(unaryScores: Matrix | ArrayLike<number>[], options?: SolveOptions & { threads?: number }): SolveBatchResult {
+    const p = this.prepareBatch(unaryScores, options);
+    p.backend.sparsemapSolveBatch(p.data, p.unary.data, p.unary.rows, p.additional, p.params, p.u, p.additionals, p.info, p.threads);
+    return this.batchResult(p);
+  }
+
+  /** solveBatch on the libuv thread pool (native) or after the current turn (js). */
+  async solveBatchAsync(unaryScores: Matrix | ArrayLike<number>[], options?: SolveOptions & { threads?: number }): Promise<SolveBatchResult> {
+    const p = this.prepareBatch(unaryScores, options);
+    await p.backend.sparsemapSolveBatchAsync(p.data, p.unary.data, p.unary.rows, p.additional, p.params, p.u, p.additionals, p.info, p.threads);
+    return this.batchResult(p);
+  }
+
+  private prepareBatch(unaryScores: unknown, options: (SolveOptions & { threads?: number }) | undefined) {
+    if (this.factors.length === 0) throw new RangeError('the factor graph has no factors');
+    const opts = checkOptions(options, 'options') as SolveOptions & { threads?: number };
+    const backend = getBackend(opts.backend);
+    const params = paramsFrom(opts);
+    const data = this.toData();
+    const unary = scoreMatrix(unaryScores, 'unaryScores');
+    if (unary.cols !== this.nVariables) throw new RangeError(`unaryScores must have nVariables = ${this.nVariables} columns, got ${unary.cols}`);
+    const additional = opts.additionalScores === undefined ? this.additionalScores() : this.flatAdditionals(opts.additionalScores, 'options.additionalScores');
+    const nAdd = data.addStart[data.nFactors];
+    checkAllocation('batch marginals', unary.rows * Math.max(this.nVariables, nAdd), 8);
+    return {
+      backend, params, data, unary, additional, threads: threadsOf(opts as Record<string, unknown>),
+      u: new Float64Array(unary.rows * this.nVariables), additionals: new Float64Array(unary.rows * nAdd), info: new Float64Array(unary.rows * INFO_LENGTH),
+    };
+  }
+
+  private batchResult(p: ReturnType<FactorGraph['prepareBatch']>): SolveBatchResult {
+    const rows = p.unary.rows;
+    const status = Array.from({ length: rows }, (_, r) => STATUS_NAMES[p.info[r * INFO_LENGTH + INFO_STATUS]]);
+    return {
+      u: { data: p.u, rows, cols: this.nVariables },
+      additionals: { data: p.additionals, rows, cols: p.data.addStart[p.data.nFactors] },
+      status, converged: status.every((s) => s === 'converged'),
+      iterations: Int32Array.from({ length: rows }, (_, r) => p.info[r * INFO_LENGTH + INFO_ITERATIONS]),
+    };
   }
 
   private splitAdditionals(data: FactorGraphData, flat: Float64Array): Float64Array[] {

@@ -2,7 +2,7 @@
 // that ties them together, its linearisation (the backward pass), and the batch wrappers used by
 // structured Hopfield retrieval. Mirrored by native/core/sparsemap.cpp.
 import {
-  FactorGraphData, FactorKind, INFO_DUAL, INFO_ITERATIONS, INFO_LOCAL_SCALE, INFO_PRIMAL, INFO_RHO, INFO_STATUS,
+  FactorGraphData, FactorKind, INFO_DUAL, INFO_ITERATIONS, INFO_LENGTH, INFO_LOCAL_SCALE, INFO_PRIMAL, INFO_RHO, INFO_STATUS,
   SparseMapGradOutputs, SparseMapOutputs, SparseMapParams, SparseMapStatus,
 } from '../../kernels';
 import { ActiveSetQP, DenseOracle, Oracle, OrOutOracle, SelectionOracle, SequenceOracle, SUPPORT_TOL, TreeOracle } from './activeSet';
@@ -271,6 +271,30 @@ export function sparsemapSolve(graph: FactorGraphData, unary: Float64Array, addi
   info[INFO_RHO] = result.rho;
   info[INFO_LOCAL_SCALE] = result.localScale;
   writeSupports(graph, model, out);
+}
+
+export function sparsemapSolveBatch(
+  graph: FactorGraphData, unary: Float64Array, rows: number, additional: Float64Array, params: SparseMapParams,
+  u: Float64Array, additionals: Float64Array, info: Float64Array,
+): void {
+  const n = graph.nVariables;
+  const nAdd = graph.addStart[graph.nFactors];
+  const scratch: SparseMapOutputs = {
+    u: new Float64Array(0), additionals: new Float64Array(0), info: new Float64Array(0),
+    localInputs: new Float64Array(graph.varStart[graph.nFactors]),
+    supportCount: new Int32Array(graph.nFactors),
+    supportWeights: new Float64Array(graph.supportStart[graph.nFactors]),
+    supportLabels: new Int32Array(graph.labelStart[graph.nFactors]),
+  };
+  for (let r = 0; r < rows; r++) {
+    const out = {
+      ...scratch,
+      u: u.subarray(r * n, (r + 1) * n),
+      additionals: additionals.subarray(r * nAdd, (r + 1) * nAdd),
+      info: info.subarray(r * INFO_LENGTH, (r + 1) * INFO_LENGTH),
+    };
+    sparsemapSolve(graph, unary.subarray(r * n, (r + 1) * n), additional, params, out);
+  }
 }
 
 /** The distribution of each active-set factor: structures with weight above SUPPORT_TOL. */
