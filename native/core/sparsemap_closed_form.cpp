@@ -14,8 +14,10 @@ inline bool isFree(double v) { return v > kFaceTol && v < 1 - kFaceTol; }
 
 }  // namespace
 
-double cappedProjection(const double* a, int64_t n, const double* costs, double k, SumMode mode, double* x) {
-  const auto cost = [&](int64_t i) { return costs == nullptr ? 1.0 : costs[i]; };
+// Weighted = false: unit costs, without the per-entry divisions (the same arithmetic: v / 1 = v).
+template <bool Weighted>
+double cappedProjectionImpl(const double* a, int64_t n, const double* costs, double k, SumMode mode, double* x) {
+  const auto cost = [&](int64_t i) { return Weighted ? costs[i] : 1.0; };
   double clippedSum = 0;
   for (int64_t i = 0; i < n; ++i) clippedSum += cost(i) * clip01(a[i]);
   if ((mode == SumMode::AtMost && clippedSum <= k) || (mode == SumMode::AtLeast && clippedSum >= k)) {
@@ -26,8 +28,8 @@ double cappedProjection(const double* a, int64_t n, const double* costs, double 
   double lo = inf, hi = -inf, total = 0;
   for (int64_t i = 0; i < n; ++i) {
     const double c = cost(i);
-    lo = std::min(lo, (a[i] - 1) / c);
-    hi = std::max(hi, a[i] / c);
+    lo = std::min(lo, Weighted ? (a[i] - 1) / c : a[i] - 1);
+    hi = std::max(hi, Weighted ? a[i] / c : a[i]);
     total += c;
   }
   // The polytope is a single vertex: bisection would only approach it.
@@ -47,8 +49,8 @@ double cappedProjection(const double* a, int64_t n, const double* costs, double 
     for (int64_t i = 0; i < n; ++i) {
       const double c = cost(i);
       const double v = a[i];
-      const double toZero = v / c;
-      const double toOne = (v - 1) / c;
+      const double toZero = Weighted ? v / c : v;
+      const double toOne = Weighted ? (v - 1) / c : v - 1;
       if (tau >= toZero) {
         if (toZero > pieceLo) pieceLo = toZero;
       } else if (tau <= toOne) {
@@ -79,6 +81,10 @@ double cappedProjection(const double* a, int64_t n, const double* costs, double 
   }
   for (int64_t i = 0; i < n; ++i) x[i] = clip01(a[i] - tau * cost(i));
   return tau;
+}
+
+double cappedProjection(const double* a, int64_t n, const double* costs, double k, SumMode mode, double* x) {
+  return costs == nullptr ? cappedProjectionImpl<false>(a, n, costs, k, mode, x) : cappedProjectionImpl<true>(a, n, costs, k, mode, x);
 }
 
 void cappedProjectionJvp(const double* x, int64_t n, const double* costs, bool active, const double* da, double* dx) {
