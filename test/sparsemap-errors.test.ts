@@ -69,11 +69,12 @@ t.test('the native binding rejects inconsistent arrays instead of aborting', asy
   const g = new FactorGraph(3);
   g.addXor([0, 1, 2]);
   const data = g.toData();
-  const params = { maxIter: 10, tol: 1e-6, rhoInit: 0.1, adaptRho: true, maxActiveSetIter: 10 };
+  const params = { maxIter: 10, tol: 1e-6, rhoInit: 0.1, adaptRho: true, maxActiveSetIter: 10, objective: 0 };
   const out = () => ({
     u: new Float64Array(3), additionals: new Float64Array(0), info: new Float64Array(6), localInputs: new Float64Array(3),
     supportCount: new Int32Array(1), supportWeights: new Float64Array(0), supportLabels: new Int32Array(0),
   });
+  native.sparsemapSolve(data, new Float64Array(3), new Float64Array(0), params, out()); // the well-formed call works
   t.throws(() => native.sparsemapSolve(data, new Float64Array(2), new Float64Array(0), params, out()), RangeError, 'short unary');
   t.throws(() => native.sparsemapSolve({ ...data, vars: Int32Array.of(0, 1, 7) }, new Float64Array(3), new Float64Array(0), params, out()), { name: 'RangeError', message: /out of range/ });
   t.throws(() => native.sparsemapSolve({ ...data, vars: Int32Array.of(0, 1, 1) }, new Float64Array(3), new Float64Array(0), params, out()), { name: 'RangeError', message: /twice/ });
