@@ -101,6 +101,33 @@ TEST_CASE("Viterbi oracles match enumeration, with and without a budget") {
   }
 }
 
+TEST_CASE("selection oracle matches enumeration of k-subsets with pair bonuses") {
+  sshn::Rng rng(6);
+  for (int trial = 0; trial < 100; ++trial) {
+    const int64_t L = 1 + static_cast<int64_t>(rng.nextDouble() * 8);
+    const int64_t k = static_cast<int64_t>(rng.nextDouble() * (L + 1));
+    const auto u = randomVector(rng, static_cast<size_t>(L), 1);
+    const auto b = randomVector(rng, static_cast<size_t>(L > 1 ? L - 1 : 0), 1);
+    SelectionOracle oracle(L, k);
+    const Structure s = oracle.argmax(u.data(), b.data());
+    CHECK(static_cast<int64_t>(s.on.size()) == k);
+    double best = -std::numeric_limits<double>::infinity();
+    for (int64_t mask = 0; mask < (int64_t{1} << L); ++mask) {
+      int64_t selected = 0;
+      for (int64_t t = 0; t < L; ++t) selected += (mask >> t) & 1;
+      if (selected != k) continue;
+      double score = 0;
+      for (int64_t t = 0; t < L; ++t) {
+        if (!((mask >> t) & 1)) continue;
+        score += u[t];
+        if (t > 0 && ((mask >> (t - 1)) & 1)) score += b[t - 1];
+      }
+      best = std::max(best, score);
+    }
+    CHECK_NEAR(structureScore(s, u.data(), b.data()), best, 1e-12);
+  }
+}
+
 TEST_CASE("Chu-Liu-Edmonds finds the best arborescence (enumeration)") {
   sshn::Rng rng(5);
   for (int trial = 0; trial < 200; ++trial) {
