@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { Backend, BackendName, Kernels } from './kernels';
 import * as jsBinary from './js/binaryHopfield';
+import * as jsSparseMap from './js/sparsemap/solver';
 
 /** Runs a synchronous kernel after the current turn of the event loop, as a promise. */
 function deferred<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
@@ -24,6 +25,17 @@ const jsKernels: Kernels = {
   binaryEnergy: jsBinary.binaryEnergy,
   binaryStore: jsBinary.binaryStore,
   binaryStoreAsync: deferred(jsBinary.binaryStore),
+  sparsemapSolve: jsSparseMap.sparsemapSolve,
+  sparsemapSolveAsync: deferred(jsSparseMap.sparsemapSolve),
+  sparsemapBackward: jsSparseMap.sparsemapBackward,
+  sparsemapSolveBatch: jsSparseMap.sparsemapSolveBatch,
+  sparsemapSolveBatchAsync: deferred(jsSparseMap.sparsemapSolveBatch),
+  kSubsetsBatch: jsSparseMap.kSubsetsBatch,
+  sequentialKSubsetsBatch: jsSparseMap.sequentialKSubsetsBatch,
+  kSubsetsBatchAsync: deferred(jsSparseMap.kSubsetsBatch),
+  sequentialKSubsetsBatchAsync: deferred(jsSparseMap.sequentialKSubsetsBatch),
+  kSubsetsBackwardBatch: jsSparseMap.kSubsetsBackwardBatch,
+  sequentialKSubsetsBackwardBatch: jsSparseMap.sequentialKSubsetsBackwardBatch,
 };
 
 const jsBackend: Backend = Object.freeze({ name: 'js' as const, ...jsKernels });

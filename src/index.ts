@@ -18,6 +18,14 @@ export type { CapacityOptions, CapacityPoint, SpuriousOptions, SpuriousStateRepo
 export { ModelFileError } from './io/modelFile';
 export { barChartSvg, capacityCurveSvg, energyTraceSvg, lineChartSvg, patternGridSvg, supportHistogramSvg } from './plot/svg';
 export type { ChartOptions, PatternGridOptions, Series } from './plot/svg';
+export {
+  FactorGraph, kSubsetsExact, kSubsetsExactBackward, kSubsetsExactBatch, kSubsetsExactBatchAsync, sequentialKSubsets, sequentialKSubsetsBackward,
+  sequentialKSubsetsBatch, sequentialKSubsetsBatchAsync,
+} from './sparsemap/index';
+export type {
+  BatchOptions, MapSolveResult, SequenceBudgetOptions, SequentialKSubsetsResult, SolveBatchResult, SequenceOptions, SequentialKSubsetsOptions, SolveOptions, SolveResult, SparseMapGradients,
+  SparseMapStatusName, WeightedStructure,
+} from './sparsemap/index';
 
 /**
  * Name of the active backend ('native' or 'js').

@@ -61,6 +61,88 @@ export interface RecallOutputs {
   energies: Float64Array;
 }
 
+/** Factor kinds of LP-SparseMAP graphs; IMPLY, XOROUT and ANDOUT are these with negated variables. */
+export enum FactorKind {
+  Xor = 0,
+  AtMostOne = 1,
+  Or = 2,
+  Budget = 3,
+  Knapsack = 4,
+  Pair = 5,
+  OrOut = 6,
+  Sequence = 7,
+  SequenceBudget = 8,
+  Dense = 9,
+  Tree = 10,
+}
+
+/**
+ * A factor graph as flat arrays, the form both backends consume. Factor f covers
+ * vars[varStart[f]..varStart[f+1]) (negated[j] = 1: the factor sees 1 - u), has integer parameters
+ * ints[intStart[f]..], real parameters reals[realStart[f]..], and additional scores/marginals at
+ * [addStart[f], addStart[f+1]) of the additional vector.
+ */
+export interface FactorGraphData {
+  nVariables: number;
+  nFactors: number;
+  kinds: Int32Array;
+  varStart: Int32Array;
+  vars: Int32Array;
+  negated: Uint8Array;
+  intStart: Int32Array;
+  ints: Int32Array;
+  realStart: Int32Array;
+  reals: Float64Array;
+  addStart: Int32Array;
+  /** Capacity offsets (nFactors + 1) of each factor's support in the support outputs, and of its labels. */
+  supportStart: Int32Array;
+  labelStart: Int32Array;
+}
+
+export interface SparseMapParams {
+  maxIter: number;
+  tol: number;
+  rhoInit: number;
+  adaptRho: boolean;
+  maxActiveSetIter: number;
+  /** 0: LP-SparseMAP (with -1/2 ||u||^2); 1: LP-MAP (the linear relaxation, no quadratic). */
+  objective: number;
+}
+
+export enum SparseMapStatus {
+  Converged = 0,
+  MaxIterations = 1,
+  /** ADMM converged but a factor's active-set QP stopped at its iteration cap. */
+  ActiveSetMaxIterations = 2,
+}
+
+/** info layout of solve outputs. */
+export const INFO_STATUS = 0;
+export const INFO_ITERATIONS = 1;
+export const INFO_PRIMAL = 2;
+export const INFO_DUAL = 3;
+export const INFO_RHO = 4;
+/** Scale applied to the additional scores in the final local problems (1/rho; 1 without ADMM). */
+export const INFO_LOCAL_SCALE = 5;
+export const INFO_LENGTH = 6;
+
+export interface SparseMapOutputs {
+  u: Float64Array;
+  additionals: Float64Array;
+  info: Float64Array;
+  /** The final local problems' unary inputs per factor entry (u-space), for the backward pass. */
+  localInputs: Float64Array;
+  supportCount: Int32Array;
+  supportWeights: Float64Array;
+  supportLabels: Int32Array;
+}
+
+export interface SparseMapGradOutputs {
+  gradUnary: Float64Array;
+  gradAdditional: Float64Array;
+  info: Float64Array;
+}
+
 export interface Kernels {
   binaryRecall(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): void;
   binaryRecallAsync(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): Promise<unknown>;
@@ -68,6 +150,42 @@ export interface Kernels {
   /** Hebbian accumulates into integer counts; Storkey into real weights; pseudo-inverse overwrites them and returns the rank. */
   binaryStore(rule: StorageRuleCode, patterns: Int8Array, p: number, n: number, weights: WeightArray, zeroDiagonal: boolean): number;
   binaryStoreAsync(rule: StorageRuleCode, patterns: Int8Array, p: number, n: number, weights: WeightArray, zeroDiagonal: boolean): Promise<number>;
+
+  sparsemapSolve(graph: FactorGraphData, unary: Float64Array, additional: Float64Array, params: SparseMapParams, out: SparseMapOutputs): void;
+  sparsemapSolveAsync(graph: FactorGraphData, unary: Float64Array, additional: Float64Array, params: SparseMapParams, out: SparseMapOutputs): Promise<unknown>;
+  /** solve for each row of unary (rows x nVariables): u and additionals per row, info (rows x INFO_LENGTH). Rows run in parallel natively. */
+  sparsemapSolveBatch(
+    graph: FactorGraphData, unary: Float64Array, rows: number, additional: Float64Array, params: SparseMapParams,
+    u: Float64Array, additionals: Float64Array, info: Float64Array, threads: number,
+  ): void;
+  sparsemapSolveBatchAsync(
+    graph: FactorGraphData, unary: Float64Array, rows: number, additional: Float64Array, params: SparseMapParams,
+    u: Float64Array, additionals: Float64Array, info: Float64Array, threads: number,
+  ): Promise<unknown>;
+  /** Hessian-vector product of the optimal value at the solved point: gradients of a loss through (u, additionals). */
+  sparsemapBackward(
+    graph: FactorGraphData, unary: Float64Array, additional: Float64Array, localInputs: Float64Array, localScale: number,
+    gradU: Float64Array, gradAdditional: Float64Array, params: SparseMapParams, out: SparseMapGradOutputs,
+  ): void;
+  /** Each row of scores (rows x cols) projected on {u in [0,1]^cols, sum u = k}. */
+  kSubsetsBatch(scores: Float64Array, rows: number, cols: number, k: number, out: Float64Array, threads: number): void;
+  /** Each row: 2-state SequenceBudget marginals of the selected state (exactly k selected, bonus on selected->selected). */
+  sequentialKSubsetsBatch(
+    scores: Float64Array, rows: number, cols: number, k: number, bonus: number, maxActiveSetIter: number,
+    out: Float64Array, status: Uint8Array, threads: number,
+  ): void;
+  kSubsetsBatchAsync(scores: Float64Array, rows: number, cols: number, k: number, out: Float64Array, threads: number): Promise<unknown>;
+  sequentialKSubsetsBatchAsync(
+    scores: Float64Array, rows: number, cols: number, k: number, bonus: number, maxActiveSetIter: number,
+    out: Float64Array, status: Uint8Array, threads: number,
+  ): Promise<unknown>;
+  /** Per row: grad (rows x cols) times the (symmetric) Jacobian of kSubsetsBatch's marginals with respect to the scores. */
+  kSubsetsBackwardBatch(scores: Float64Array, rows: number, cols: number, k: number, grad: Float64Array, out: Float64Array, threads: number): void;
+  /** Per row: grad times the Jacobian of sequentialKSubsetsBatch's marginals with respect to the scores. */
+  sequentialKSubsetsBackwardBatch(
+    scores: Float64Array, rows: number, cols: number, k: number, bonus: number, maxActiveSetIter: number,
+    grad: Float64Array, out: Float64Array, status: Uint8Array, threads: number,
+  ): void;
 }
 
 /** A backend: its name and its kernels. */

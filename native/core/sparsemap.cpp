@@ -1,0 +1,467 @@
+// LP-SparseMAP solver. Mirrors src/js/sparsemap/solver.ts line for line (see there for the maths).
+#include "sparsemap.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "errors.hpp"
+#include "parallel.hpp"
+#include "sparsemap_active_set.hpp"
+#include "sparsemap_closed_form.hpp"
+
+namespace sshn::sparsemap {
+namespace {
+
+// A factor's local problem max a.x + b.v - 1/2 ||x||^2 in its own (negation-applied) coordinates.
+class LocalFactor {
+ public:
+  virtual ~LocalFactor() = default;
+  virtual bool solve(const double* a, const double* b, double* x, double* v, int64_t maxIter) = 0;
+  virtual void prepareJvp() {}
+  virtual void jvp(const double* da, const double* db, double* dx, double* dv) = 0;
+  virtual const ActiveSetQP* qp() const { return nullptr; }
+};
+
+class CappedFactor : public LocalFactor {
+ public:
+  CappedFactor(int64_t n, double k, SumMode mode, const double* costs) : n_(n), k_(k), mode_(mode), costs_(costs), x_(n) {}
+
+  bool solve(const double* a, const double*, double* x, double*, int64_t) override {
+    const double tau = cappedProjection(a, n_, costs_, k_, mode_, x_.data());
+    active_ = mode_ == SumMode::Exact || !std::isnan(tau);
+    std::copy(x_.begin(), x_.end(), x);
+    return true;
+  }
+
+  void jvp(const double* da, const double*, double* dx, double*) override {
+    cappedProjectionJvp(x_.data(), n_, costs_, active_, da, dx);
+  }
+
+ private:
+  int64_t n_;
+  double k_;
+  SumMode mode_;
+  const double* costs_;
+  std::vector<double> x_;
+  bool active_ = false;
+};
+
+class PairFactor : public LocalFactor {
+ public:
+  bool solve(const double* a, const double* b, double* x, double* v, int64_t) override {
+    pairCase_ = pairSolve(a[0], a[1], b[0], x_);
+    x[0] = x_[0];
+    x[1] = x_[1];
+    v[0] = x_[2];
+    return true;
+  }
+
+  void jvp(const double* da, const double* db, double* dx, double* dv) override {
+    double d[3];
+    pairJvp(pairCase_, x_, da[0], da[1], db[0], d);
+    dx[0] = d[0];
+    dx[1] = d[1];
+    dv[0] = d[2];
+  }
+
+ private:
+  double x_[3] = {0, 0, 0};
+  int pairCase_ = 0;
+};
+
+class ActiveFactor : public LocalFactor {
+ public:
+  explicit ActiveFactor(std::unique_ptr<Oracle> oracle) : qp_(std::move(oracle)) {}
+  bool solve(const double* a, const double* b, double* x, double* v, int64_t maxIter) override { return qp_.solve(a, b, maxIter, x, v); }
+  void prepareJvp() override { qp_.prepareJvp(); }
+  void jvp(const double* da, const double* db, double* dx, double* dv) override { qp_.jvp(da, db, dx, dv); }
+  const ActiveSetQP* qp() const override { return &qp_; }
+
+ private:
+  ActiveSetQP qp_;
+};
+
+std::unique_ptr<LocalFactor> makeFactor(const GraphView& graph, int64_t f) {
+  const int64_t n = graph.varStart[f + 1] - graph.varStart[f];
+  const int32_t* ints = graph.ints + graph.intStart[f];
+  switch (static_cast<FactorKind>(graph.kinds[f])) {
+    case FactorKind::Xor: return std::make_unique<CappedFactor>(n, 1, SumMode::Exact, nullptr);
+    case FactorKind::AtMostOne: return std::make_unique<CappedFactor>(n, 1, SumMode::AtMost, nullptr);
+    case FactorKind::Or: return std::make_unique<CappedFactor>(n, 1, SumMode::AtLeast, nullptr);
+    case FactorKind::Budget: return std::make_unique<CappedFactor>(n, ints[0], ints[1] ? SumMode::Exact : SumMode::AtMost, nullptr);
+    case FactorKind::Knapsack: {
+      const double* reals = graph.reals + graph.realStart[f];
+      return std::make_unique<CappedFactor>(n, reals[n], SumMode::AtMost, reals);
+    }
+    case FactorKind::Pair: return std::make_unique<PairFactor>();
+    case FactorKind::OrOut: return std::make_unique<ActiveFactor>(std::make_unique<OrOutOracle>(n));
+    case FactorKind::Sequence: return std::make_unique<ActiveFactor>(std::make_unique<SequenceOracle>(ints[0], ints[1]));
+    case FactorKind::SequenceBudget:
+      return std::make_unique<ActiveFactor>(std::make_unique<SequenceOracle>(ints[0], ints[1], ints[2], ints[3] != 0));
+    case FactorKind::Tree: return std::make_unique<ActiveFactor>(std::make_unique<TreeOracle>(ints[0]));
+    case FactorKind::Dense:
+      return std::make_unique<ActiveFactor>(std::make_unique<DenseOracle>(std::vector<int64_t>(ints + 1, ints + 1 + ints[0])));
+  }
+  throw RangeError("unknown factor kind " + std::to_string(graph.kinds[f]));
+}
+
+class Model {
+ public:
+  explicit Model(const GraphView& graph) : graph_(graph) {
+    for (int64_t f = 0; f < graph.nFactors; ++f) factors_.push_back(makeFactor(graph, f));
+    nCopies = graph.varStart[graph.nFactors];
+    nAdd = graph.addStart[graph.nFactors];
+    degree.assign(static_cast<size_t>(graph.nVariables), 0);
+    for (int64_t j = 0; j < nCopies; ++j) ++degree[graph.vars[j]];
+    for (int32_t d : degree) maxDegree = std::max<int64_t>(maxDegree, d);
+    xIn_.resize(nCopies);
+    xOut_.resize(nCopies);
+    bIn_.resize(nAdd);
+  }
+
+  bool solveLocal(const double* a, const double* b, double bScale, double* q, double* v, int64_t maxIter) {
+    const GraphView& g = graph_;
+    for (int64_t j = 0; j < nCopies; ++j) xIn_[j] = g.negated[j] ? 1 - a[j] : a[j];
+    for (int64_t j = 0; j < nAdd; ++j) bIn_[j] = bScale * b[j];
+    bool converged = true;
+    for (int64_t f = 0; f < g.nFactors; ++f) {
+      const int64_t off = g.varStart[f];
+      if (!factors_[f]->solve(xIn_.data() + off, bIn_.data() + g.addStart[f], xOut_.data() + off, v + g.addStart[f], maxIter))
+        converged = false;
+    }
+    for (int64_t j = 0; j < nCopies; ++j) q[j] = g.negated[j] ? 1 - xOut_[j] : xOut_[j];
+    return converged;
+  }
+
+  void jvpLocal(const double* da, const double* db, double bScale, double* dq, double* dv) {
+    const GraphView& g = graph_;
+    for (int64_t j = 0; j < nAdd; ++j) bIn_[j] = bScale * db[j];
+    for (int64_t f = 0; f < g.nFactors; ++f) {
+      const int64_t off = g.varStart[f];
+      factors_[f]->jvp(da + off, bIn_.data() + g.addStart[f], dq + off, dv + g.addStart[f]);
+    }
+  }
+
+  void prepareJvp() {
+    for (auto& f : factors_) f->prepareJvp();
+  }
+
+  const LocalFactor& factor(int64_t f) const { return *factors_[f]; }
+
+  int64_t nCopies = 0, nAdd = 0, maxDegree = 0;
+  std::vector<int32_t> degree;
+
+ private:
+  const GraphView& graph_;
+  std::vector<std::unique_ptr<LocalFactor>> factors_;
+  std::vector<double> xIn_, xOut_, bIn_;
+};
+
+struct AdmmResult {
+  Status status = MaxIterations;
+  int64_t iterations = 0;
+  double primal = std::numeric_limits<double>::infinity();
+  double dual = std::numeric_limits<double>::infinity();
+  double rho = 0;
+  double localScale = 1;
+};
+
+// ADMM with the quadratic (weight `quadratic`, 1 or 0) on the global u; see admm() in
+// src/js/sparsemap/solver.ts.
+// `finish` runs after the last iteration, while the local copies are still alive.
+template <typename Local, typename Finish>
+AdmmResult admm(const GraphView& graph, const Model& model, const double* eta, const Params& params, double* u, double* localInputs, Local local,
+                double quadratic, Finish finish) {
+  const int64_t nCopies = model.nCopies;
+  const int32_t* vars = graph.vars;
+  std::vector<double> lambda(nCopies, 0.0), q(nCopies, 0.0), numerator(graph.nVariables, 0.0);
+  double rho = params.rhoInit;
+  AdmmResult result;
+  result.rho = rho;
+  result.localScale = 1 / rho;
+  for (int64_t iter = 1; iter <= params.maxIter; ++iter) {
+    for (int64_t j = 0; j < nCopies; ++j) {
+      const int32_t i = vars[j];
+      localInputs[j] = u[i] + (quadratic == 1 ? lambda[j] : lambda[j] + eta[i] / model.degree[i]) / rho;
+    }
+    const bool localConverged = local(localInputs, 1 / rho, q.data());
+    for (int64_t i = 0; i < graph.nVariables; ++i) numerator[i] = quadratic * eta[i];
+    for (int64_t j = 0; j < nCopies; ++j) numerator[vars[j]] += rho * q[j] - lambda[j];
+    double dualSq = 0;
+    for (int64_t i = 0; i < graph.nVariables; ++i) {
+      if (model.degree[i] == 0) continue;
+      const double next = numerator[i] / (quadratic + rho * model.degree[i]);
+      const double change = next - u[i];
+      dualSq += model.degree[i] * change * change;
+      u[i] = next;
+    }
+    double primalSq = 0;
+    for (int64_t j = 0; j < nCopies; ++j) {
+      const double r = q[j] - u[vars[j]];
+      primalSq += r * r;
+      lambda[j] -= rho * r;
+    }
+    const double primal = std::sqrt(primalSq / nCopies);
+    const double dual = rho * std::sqrt(dualSq / nCopies);
+    result = AdmmResult{MaxIterations, iter, primal, dual, rho, 1 / rho};
+    if (primal < params.tol && dual < params.tol) {
+      result.status = localConverged ? Converged : ActiveSetMaxIterations;
+      break;
+    }
+    if (params.adaptRho && iter % 10 == 0) {
+      if (primal > 10 * dual) rho = std::min(2 * rho, 100.0);
+      else if (dual > 10 * primal) rho = std::max(rho / 2, 1e-3);
+    }
+  }
+  finish();
+  return result;
+}
+
+inline double clip01(double v) { return v <= 0 ? 0 : v >= 1 ? 1 : v; }
+
+void writeInfo(double* info, const AdmmResult& r) {
+  info[InfoStatus] = r.status;
+  info[InfoIterations] = static_cast<double>(r.iterations);
+  info[InfoPrimal] = r.primal;
+  info[InfoDual] = r.dual;
+  info[InfoRho] = r.rho;
+  info[InfoLocalScale] = r.localScale;
+}
+
+// The distribution of each active-set factor: structures with weight above kSupportTol.
+void writeSupports(const GraphView& graph, const Model& model, const Outputs& out) {
+  for (int64_t f = 0; f < graph.nFactors; ++f) {
+    const ActiveSetQP* qp = model.factor(f).qp();
+    out.supportCount[f] = 0;
+    if (qp == nullptr) continue;
+    const int64_t capacity = graph.supportStart[f + 1] - graph.supportStart[f];
+    const int64_t labelLength = qp->oracle().labelLength();
+    int64_t count = 0;
+    for (size_t s = 0; s < qp->structures().size(); ++s) {
+      if (!(qp->weights()[s] > kSupportTol)) continue;
+      if (count < capacity) {
+        out.supportWeights[graph.supportStart[f] + count] = qp->weights()[s];
+        const auto& label = qp->structures()[s].label;
+        std::copy(label.begin(), label.end(), out.supportLabels + graph.labelStart[f] + count * labelLength);
+      }
+      ++count;
+    }
+    out.supportCount[f] = static_cast<int32_t>(count);
+  }
+}
+
+void fail(const std::string& message) { throw RangeError("graph: " + message); }
+
+}  // namespace
+
+void validateGraph(const GraphView& g) {
+  if (g.nVariables < 1) fail("nVariables must be >= 1");
+  if (g.nFactors < 0) fail("nFactors must be >= 0");
+  for (const int32_t* start : {g.varStart, g.intStart, g.realStart, g.addStart, g.supportStart, g.labelStart}) {
+    if (start[0] != 0) fail("offsets must start at 0");
+    for (int64_t f = 0; f < g.nFactors; ++f)
+      if (start[f + 1] < start[f]) fail("offsets must not decrease");
+  }
+  std::vector<int64_t> seen(static_cast<size_t>(g.nVariables), -1);
+  for (int64_t f = 0; f < g.nFactors; ++f) {
+    const int64_t n = g.varStart[f + 1] - g.varStart[f];
+    const int64_t nInts = g.intStart[f + 1] - g.intStart[f];
+    const int64_t nReals = g.realStart[f + 1] - g.realStart[f];
+    const int64_t nAdd = g.addStart[f + 1] - g.addStart[f];
+    const std::string name = "factor " + std::to_string(f);
+    if (n < 1) fail(name + " has no variables");
+    for (int64_t j = g.varStart[f]; j < g.varStart[f + 1]; ++j) {
+      const int32_t v = g.vars[j];
+      if (v < 0 || v >= g.nVariables) fail(name + " has variable index " + std::to_string(v) + " out of range");
+      if (seen[v] == f) fail(name + " has variable " + std::to_string(v) + " twice");
+      seen[v] = f;
+    }
+    const int32_t* ints = g.ints + g.intStart[f];
+    const int64_t capacity = g.supportStart[f + 1] - g.supportStart[f];
+    const int64_t labels = g.labelStart[f + 1] - g.labelStart[f];
+    switch (static_cast<FactorKind>(g.kinds[f])) {
+      case FactorKind::Xor:
+      case FactorKind::AtMostOne:
+      case FactorKind::Or:
+        if (nAdd != 0) fail(name + " has additional scores");
+        break;
+      case FactorKind::Budget:
+        if (nInts != 2 || ints[0] < 0 || ints[0] > n || nAdd != 0) fail(name + " (Budget) needs k in [0, n] and an exact flag");
+        break;
+      case FactorKind::Knapsack: {
+        if (nReals != n + 1 || nAdd != 0) fail(name + " (Knapsack) needs n costs and a budget");
+        const double* reals = g.reals + g.realStart[f];
+        for (int64_t i = 0; i < n; ++i)
+          if (!(reals[i] > 0) || !std::isfinite(reals[i])) fail(name + " (Knapsack) costs must be finite and > 0");
+        if (!(reals[n] >= 0) || !std::isfinite(reals[n])) fail(name + " (Knapsack) budget must be finite and >= 0");
+        break;
+      }
+      case FactorKind::Pair:
+        if (n != 2 || nAdd != 1) fail(name + " (Pair) needs 2 variables and 1 additional score");
+        break;
+      case FactorKind::OrOut:
+        if (n < 2 || nAdd != 0 || labels != capacity * n) fail(name + " (OrOut) needs >= 2 variables and n labels per structure");
+        break;
+      case FactorKind::Sequence:
+      case FactorKind::SequenceBudget: {
+        const bool budgeted = static_cast<FactorKind>(g.kinds[f]) == FactorKind::SequenceBudget;
+        if (nInts != (budgeted ? 4 : 2)) fail(name + " (Sequence) has the wrong number of integer parameters");
+        const int64_t L = ints[0], S = ints[1];
+        if (L < 1 || S < 1 || L * S != n) fail(name + " (Sequence) needs L * S variables");
+        if (nAdd != sequenceAdditionalLength(L, S)) fail(name + " (Sequence) needs 2S + (L-1)S^2 additional scores");
+        if (labels != capacity * L) fail(name + " (Sequence) needs L labels per structure");
+        if (budgeted) {
+          if (ints[2] < 0 || ints[2] > L) fail(name + " (SequenceBudget) needs k in [0, L]");
+          if (S == 1 && ints[2] != L) fail(name + " (SequenceBudget) with one state needs k = L");
+        }
+        break;
+      }
+      case FactorKind::Tree:
+        if (nInts != 1 || ints[0] < 1 || ints[0] * ints[0] != n || nAdd != 0 || labels != capacity * ints[0])
+          fail(name + " (Tree) needs length^2 arc variables");
+        break;
+      case FactorKind::Dense: {
+        if (nInts < 1 || ints[0] < 1 || nInts != 1 + ints[0]) fail(name + " (Dense) needs the number of groups and their sizes");
+        int64_t total = 0, configurations = 1;
+        for (int64_t i = 1; i <= ints[0]; ++i) {
+          if (ints[i] < 1) fail(name + " (Dense) group sizes must be >= 1");
+          total += ints[i];
+          configurations *= ints[i];
+          if (configurations > (int64_t{1} << 30)) fail(name + " (Dense) has too many configurations");
+        }
+        if (total != n || nAdd != configurations || labels != capacity * ints[0]) fail(name + " (Dense) sizes do not match its variables and scores");
+        break;
+      }
+      default:
+        fail(name + " has unknown kind " + std::to_string(g.kinds[f]));
+    }
+  }
+}
+
+void solve(const GraphView& graph, const double* unary, const double* additional, const Params& params, const Outputs& out) {
+  Model model(graph);
+  const bool lpMap = params.objective == 1;
+  for (int64_t i = 0; i < graph.nVariables; ++i) out.u[i] = lpMap ? (unary[i] > 0 ? 1 : 0) : clip01(unary[i]);
+  AdmmResult result;
+  if (model.maxDegree <= 1 && !lpMap) {
+    for (int64_t j = 0; j < model.nCopies; ++j) out.localInputs[j] = unary[graph.vars[j]];
+    std::vector<double> q(model.nCopies);
+    const bool converged = model.solveLocal(out.localInputs, additional, 1, q.data(), out.additionals, params.maxActiveSetIter);
+    for (int64_t j = 0; j < model.nCopies; ++j) out.u[graph.vars[j]] = q[j];
+    result = AdmmResult{converged ? Converged : ActiveSetMaxIterations, 1, 0, 0, params.rhoInit, 1};
+  } else {
+    const double* lastQ = nullptr;
+    const auto local = [&](const double* a, double bScale, double* q) {
+      lastQ = q;
+      return model.solveLocal(a, additional, bScale, q, out.additionals, params.maxActiveSetIter);
+    };
+    // lastQ points into admm's buffer, so the mean of the copies is taken inside the same scope.
+    result = admm(graph, model, unary, params, out.u, out.localInputs, local, lpMap ? 0 : 1, [&] {
+      for (int64_t i = 0; i < graph.nVariables; ++i)
+        if (model.degree[i] > 0) out.u[i] = 0;
+      for (int64_t j = 0; j < model.nCopies; ++j) out.u[graph.vars[j]] += lastQ[j];
+      for (int64_t i = 0; i < graph.nVariables; ++i)
+        if (model.degree[i] > 0) out.u[i] /= model.degree[i];
+    });
+  }
+  writeInfo(out.info, result);
+  writeSupports(graph, model, out);
+}
+
+void solveBatch(const GraphView& graph, const double* unary, int64_t rows, const double* additional, const Params& params, double* u,
+                double* additionals, double* info, unsigned threads) {
+  const int64_t n = graph.nVariables, nAdd = graph.addStart[graph.nFactors];
+  parallelFor(rows, threads, [&](unsigned, int64_t r) {
+    std::vector<double> localInputs(static_cast<size_t>(graph.varStart[graph.nFactors]));
+    std::vector<int32_t> supportCount(static_cast<size_t>(graph.nFactors)), supportLabels(static_cast<size_t>(graph.labelStart[graph.nFactors]));
+    std::vector<double> supportWeights(static_cast<size_t>(graph.supportStart[graph.nFactors]));
+    const Outputs out{u + r * n, additionals + r * nAdd, info + r * InfoLength, localInputs.data(), supportCount.data(), supportWeights.data(), supportLabels.data()};
+    solve(graph, unary + r * n, additional, params, out);
+  });
+}
+
+void backward(const GraphView& graph, const double* unary, const double* additional, const double* localInputs, double localScale,
+              const double* gradU, const double* gradAdditional, const Params& params, const GradOutputs& out) {
+  Model model(graph);
+  std::vector<double> q(model.nCopies), v(model.nAdd);
+  model.solveLocal(localInputs, additional, localScale, q.data(), v.data(), params.maxActiveSetIter);
+  model.prepareJvp();
+  double* du = out.gradUnary;
+  for (int64_t i = 0; i < graph.nVariables; ++i) du[i] = model.degree[i] == 0 && unary[i] > 0 && unary[i] < 1 ? gradU[i] : 0;
+  double* dv = out.gradAdditional;
+  AdmmResult result;
+  if (model.maxDegree <= 1) {
+    std::vector<double> da(model.nCopies);
+    for (int64_t j = 0; j < model.nCopies; ++j) da[j] = gradU[graph.vars[j]];
+    model.jvpLocal(da.data(), gradAdditional, 1, q.data(), dv);
+    for (int64_t j = 0; j < model.nCopies; ++j) du[graph.vars[j]] = q[j];
+    result = AdmmResult{Converged, 1, 0, 0, params.rhoInit, 1};
+  } else {
+    std::vector<double> scratch(model.nCopies);
+    result = admm(
+        graph, model, gradU, params, du, scratch.data(),
+        [&](const double* a, double bScale, double* dq) {
+          model.jvpLocal(a, gradAdditional, bScale, dq, dv);
+          return true;
+        },
+        1, [] {});
+  }
+  writeInfo(out.info, result);
+}
+
+void kSubsetsBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, double* out, unsigned threads) {
+  if (k < 0 || k > cols) throw RangeError("k must be in [0, cols]");
+  parallelFor(rows, threads, [&](unsigned, int64_t r) {
+    cappedProjection(scores + r * cols, cols, nullptr, static_cast<double>(k), SumMode::Exact, out + r * cols);
+  });
+}
+
+void sequentialKSubsetsBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, double bonus, int64_t maxActiveSetIter,
+                             double* out, uint8_t* status, unsigned threads) {
+  if (cols < 1) throw RangeError("cols must be >= 1");
+  if (k < 0 || k > cols) throw RangeError("k must be in [0, cols]");
+  // The 2-state SequenceBudget in its selected-state form (see SelectionOracle): scores / 2, bonus / 2.
+  const int64_t nAdd = cols - 1;
+  const std::vector<double> b(static_cast<size_t>(nAdd), 0.5 * bonus);
+  parallelFor(rows, threads, [&](unsigned, int64_t r) {
+    std::vector<double> a(static_cast<size_t>(cols)), v(static_cast<size_t>(nAdd));
+    for (int64_t t = 0; t < cols; ++t) a[t] = 0.5 * scores[r * cols + t];
+    ActiveSetQP qp(std::make_unique<SelectionOracle>(cols, k));
+    const bool converged = qp.solve(a.data(), b.data(), maxActiveSetIter, out + r * cols, v.data());
+    status[r] = converged ? Converged : ActiveSetMaxIterations;
+  });
+}
+
+void kSubsetsBackwardBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, const double* grad, double* out, unsigned threads) {
+  if (k < 0 || k > cols) throw RangeError("k must be in [0, cols]");
+  parallelFor(rows, threads, [&](unsigned, int64_t r) {
+    std::vector<double> x(static_cast<size_t>(cols));
+    cappedProjection(scores + r * cols, cols, nullptr, static_cast<double>(k), SumMode::Exact, x.data());
+    cappedProjectionJvp(x.data(), cols, nullptr, true, grad + r * cols, out + r * cols);
+  });
+}
+
+void sequentialKSubsetsBackwardBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, double bonus, int64_t maxActiveSetIter,
+                                     const double* grad, double* out, uint8_t* status, unsigned threads) {
+  if (cols < 1) throw RangeError("cols must be >= 1");
+  if (k < 0 || k > cols) throw RangeError("k must be in [0, cols]");
+  const int64_t nAdd = cols - 1;
+  const std::vector<double> b(static_cast<size_t>(nAdd), 0.5 * bonus), zeros(static_cast<size_t>(nAdd), 0.0);
+  parallelFor(rows, threads, [&](unsigned, int64_t r) {
+    std::vector<double> a(static_cast<size_t>(cols)), x(static_cast<size_t>(cols)), v(static_cast<size_t>(nAdd));
+    for (int64_t t = 0; t < cols; ++t) a[t] = 0.5 * scores[r * cols + t];
+    ActiveSetQP qp(std::make_unique<SelectionOracle>(cols, k));
+    const bool converged = qp.solve(a.data(), b.data(), maxActiveSetIter, x.data(), v.data());
+    qp.prepareJvp();
+    // The marginals are the selection QP's at scores / 2: the chain rule halves the Jacobian.
+    qp.jvp(grad + r * cols, zeros.data(), out + r * cols, v.data());
+    for (int64_t t = 0; t < cols; ++t) out[r * cols + t] *= 0.5;
+    status[r] = converged ? Converged : ActiveSetMaxIterations;
+  });
+}
+
+}  // namespace sshn::sparsemap
