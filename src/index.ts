@@ -15,6 +15,11 @@ export type { PatternSet } from './hopfield/patterns';
 export { capacityCurve, capacityCurveAsync, spuriousStates, spuriousStatesAsync } from './hopfield/analysis';
 export type { CapacityOptions, CapacityPoint, SpuriousOptions, SpuriousStateReport } from './hopfield/analysis';
 export { ModelFileError } from './io/modelFile';
+export { readSafetensors, readSafetensorsFile, SafetensorsError } from './io/safetensors';
+export type { SafetensorsDtype, SafetensorsFile, Tensor } from './io/safetensors';
+export { IdxError, readIdx, readIdxFile } from './io/idx';
+export type { IdxArray } from './io/idx';
+export * from './lshn/index';
 
 /** Name of the active backend ('native' or 'js'). */
 export declare const backend: BackendName;
