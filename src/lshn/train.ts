@@ -9,11 +9,11 @@ import { toFiniteRows } from './model';
 
 type Rows = Matrix<ArrayLike<number>> | ArrayLike<number>[];
 
-function codeRows(codes: Rows): Matrix<Float64Array> {
-  const cols = Array.isArray(codes) ? (codes[0]?.length ?? 0) : (codes as Matrix).cols;
-  const m = toFiniteRows(codes, 'codes', cols);
+function codeRows(codes: Rows, name = 'codes', width?: number): Matrix<Float64Array> {
+  const cols = width ?? (Array.isArray(codes) ? (codes[0]?.length ?? 0) : (codes as Matrix).cols);
+  const m = toFiniteRows(codes, name, cols);
   for (let i = 0; i < m.data.length; i++) {
-    if (m.data[i] < -1 || m.data[i] > 1) throw new RangeError(`codes[${Math.floor(i / m.cols)}][${i % m.cols}] must lie in [-1, 1], got ${m.data[i]}`);
+    if (m.data[i] < -1 || m.data[i] > 1) throw new RangeError(`${name}[${Math.floor(i / m.cols)}][${i % m.cols}] must lie in [-1, 1], got ${m.data[i]}`);
   }
   return m;
 }
@@ -64,6 +64,11 @@ export interface TrainAttractorOptions {
   /** Standard deviation of the latent noise added to the cues each epoch (default 0.3). */
   noise?: number;
   seed?: number;
+  /**
+   * Extra cues with the memory each should recall, e.g. codes of corrupted versions of the images:
+   * rows of `codes` (N columns, in [-1, 1]) and, per row, the index of its memory.
+   */
+  cues?: { codes: Rows; memory: ArrayLike<number> };
   /** Starting weights (default: zeros). W_hh must be symmetric. */
   init?: { wih: ArrayLike<number>; whh: ArrayLike<number> };
   backend?: BackendName;
@@ -79,7 +84,8 @@ export interface TrainAttractorResult {
 /**
  * Trains W_ih and W_hh so that each stored code's sign pattern s = sign(c) attracts noisy cues
  * I = clip(c + noise), minimising the one-step loss 1/(2m) sum ||clip(v + dt (W_ih I + W_hh v)) - s||^2
- * over two kinds of samples per memory: v = I (move towards s) and v = s (stay at s).
+ * over two kinds of samples per cue: v = I (move towards s) and v = s (stay at s). The cues are noisy
+ * copies of the codes plus any given in options.cues.
  * The gradient is closed-form (backend kernel lshnOneStepGrad); W_hh's gradient is symmetrised, so
  * AdamW keeps W_hh exactly symmetric.
  */
@@ -97,7 +103,6 @@ export function trainAttractor(codes: Rows, options: TrainAttractorOptions = {})
   const kernels = getBackend(opts.backend as BackendName | undefined);
   const n = c.cols;
   const p = c.rows;
-  checkAllocation('training samples', 2 * p * n, 8 * 3);
 
   const wih = new Float64Array(n * n);
   const whh = new Float64Array(n * n);
@@ -112,16 +117,39 @@ export function trainAttractor(codes: Rows, options: TrainAttractorOptions = {})
     }
   }
 
-  const count = 2 * p;
+  // Sample k < q is a cue of memory owner[k]: the first p are noisy copies of the memories (redrawn
+  // each epoch), the rest the given cues. Rows k use v = cue, rows q + k use v = s.
+  let extra: Matrix<Float64Array> = { data: new Float64Array(0), rows: 0, cols: n };
+  let extraOwner: ArrayLike<number> = [];
+  if (opts.cues !== undefined) {
+    const cues = checkOptions(opts.cues, 'options.cues') as { codes: Rows; memory: ArrayLike<number> };
+    extra = codeRows(cues.codes, 'options.cues.codes', n);
+    extraOwner = cues.memory;
+    if (extraOwner === null || typeof extraOwner !== 'object' || extraOwner.length !== extra.rows) {
+      throw new TypeError(`options.cues.memory must be an array of ${extra.rows} memory indices`);
+    }
+    for (let k = 0; k < extra.rows; k++) checkInteger(extraOwner[k], `options.cues.memory[${k}]`, 0, p - 1);
+  }
+  const q = p + extra.rows;
+  const count = 2 * q;
+  checkAllocation('training samples', count * n, 8 * 3);
+  const owner = new Int32Array(q);
+  for (let k = 0; k < q; k++) owner[k] = k < p ? k : extraOwner[k - p];
   const starts = new Float64Array(count * n);
   const inputs = new Float64Array(count * n);
   const targets = new Float64Array(count * n);
-  for (let r = 0; r < p; r++) {
+  for (let k = 0; k < q; k++) {
     for (let i = 0; i < n; i++) {
-      const s = c.data[r * n + i] >= 0 ? 1 : -1;
-      targets[r * n + i] = s;
-      targets[(p + r) * n + i] = s;
-      starts[(p + r) * n + i] = s;
+      const s = c.data[owner[k] * n + i] >= 0 ? 1 : -1;
+      targets[k * n + i] = s;
+      targets[(q + k) * n + i] = s;
+      starts[(q + k) * n + i] = s;
+      if (k >= p) {
+        const cue = extra.data[(k - p) * n + i];
+        inputs[k * n + i] = cue;
+        inputs[(q + k) * n + i] = cue;
+        starts[k * n + i] = cue;
+      }
     }
   }
   const gradWih = new Float64Array(n * n);
@@ -134,7 +162,7 @@ export function trainAttractor(codes: Rows, options: TrainAttractorOptions = {})
     for (let k = 0; k < p * n; k++) {
       const cue = Math.max(-1, Math.min(1, c.data[k] + noise * rng.normal()));
       inputs[k] = cue;
-      inputs[p * n + k] = cue;
+      inputs[q * n + k] = cue;
       starts[k] = cue;
     }
     losses[epoch] = kernels.lshnOneStepGrad(wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh);
