@@ -3,7 +3,7 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readSafetensors, readSafetensorsFile, SafetensorsError } from '../src/index';
+import { readSafetensors, readSafetensorsFile, SafetensorsError, writeSafetensors } from '../src/index';
 import { fixturePath } from './lshn-fixture';
 
 /** A file from a header object (serialised as given) and a data section. */
@@ -130,4 +130,30 @@ t.test('the LSHN fixture reads with the documented tensors', async (t) => {
   }
   t.equal(accepted, 0, 'no truncated copy is accepted');
   t.throws(() => readSafetensorsFile(path.join(t.testdirName, 'missing.safetensors')), /ENOENT/);
+});
+
+t.test('writeSafetensors round-trips through the reader, aligned, with clear errors', async (t) => {
+  const bytes = writeSafetensors(
+    {
+      b: { dtype: 'F64', shape: [2], data: [Math.E, -0] },
+      a: { dtype: 'F32', shape: [1, 3], data: [0.1, 2, -3] },
+      c: { dtype: 'I64', shape: [1], data: new BigInt64Array([-5n]) },
+      d: { dtype: 'I32', shape: [2], data: [7, -8] },
+      e: { dtype: 'U8', shape: [0], data: [] },
+    },
+    { note: 'x' },
+  );
+  t.equal(Number(bytes.readBigUInt64LE(0)) % 8, 0, 'header padded to 8 bytes');
+  const back = readSafetensors(bytes);
+  t.same(back.metadata, { note: 'x' });
+  t.same(Array.from(back.tensors.get('a')!.data as Float32Array), [Math.fround(0.1), 2, -3]);
+  t.same(back.tensors.get('a')!.shape, [1, 3]);
+  t.same(Array.from(back.tensors.get('b')!.data as Float64Array), [Math.E, -0]);
+  t.same(Array.from(back.tensors.get('c')!.data as BigInt64Array), [-5n]);
+  t.same(Array.from(back.tensors.get('d')!.data as Int32Array), [7, -8]);
+  t.equal(back.tensors.get('e')!.data.length, 0);
+  t.throws(() => writeSafetensors({ a: { dtype: 'F32', shape: [2], data: [1] } }), /needs 2/);
+  t.throws(() => writeSafetensors({ a: { dtype: 'F16' as never, shape: [1], data: [1] } }), /dtype/);
+  t.throws(() => writeSafetensors({ __metadata__: { dtype: 'F32', shape: [1], data: [1] } }), /not allowed/);
+  t.throws(() => writeSafetensors({}, { a: 1 as never }), /string/);
 });

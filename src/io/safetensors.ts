@@ -251,3 +251,58 @@ export function requireFloatTensor(file: SafetensorsFile, name: string, shape: n
   if (tensor.data instanceof Float64Array) return Float32Array.from(tensor.data);
   throw new SafetensorsError(`safetensors tensor '${name}' has dtype ${tensor.dtype}, expected a float type`);
 }
+
+const WRITABLE = ['F64', 'F32', 'I64', 'I32', 'U8'] as const;
+
+export interface TensorInput {
+  dtype: (typeof WRITABLE)[number];
+  shape: number[];
+  data: ArrayLike<number> | BigInt64Array;
+}
+
+/**
+ * Serialises tensors (in name order) and string metadata to the safetensors format. The header is
+ * padded with spaces to a multiple of 8 bytes so every tensor starts aligned.
+ */
+export function writeSafetensors(tensors: Record<string, TensorInput>, metadata: Record<string, string> = {}): Buffer {
+  if (tensors === null || typeof tensors !== 'object') throw new TypeError('tensors must be an object of named tensors');
+  if (metadata === null || typeof metadata !== 'object') throw new TypeError('metadata must be an object of strings');
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== 'string') throw new TypeError(`metadata.${key} must be a string`);
+  }
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, unknown> = Object.keys(metadata).length ? { __metadata__: { ...metadata } } : {};
+  const chunks: Buffer[] = [];
+  let offset = 0;
+  for (const name of names) {
+    if (name === '' || name === '__metadata__') throw new RangeError(`tensor name '${name}' is not allowed`);
+    const { dtype, shape, data } = tensors[name];
+    if (!(WRITABLE as readonly string[]).includes(dtype)) {
+      throw new RangeError(`tensors['${name}'].dtype must be one of F64, F32, I64, I32, U8, got ${String(dtype)}`);
+    }
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new RangeError(`tensors['${name}'].shape must be an array of non-negative integers`);
+    }
+    const elements = shape.reduce((a, b) => a * b, 1);
+    if (!data || data.length !== elements) throw new RangeError(`tensors['${name}'] has ${data?.length} values, its shape needs ${elements}`);
+    const bytes = Buffer.alloc(elements * DTYPE_BYTES[dtype]);
+    for (let i = 0; i < elements; i++) {
+      const v = data[i];
+      if (dtype === 'I64') bytes.writeBigInt64LE(typeof v === 'bigint' ? v : BigInt(v), 8 * i);
+      else if (typeof v !== 'number') throw new TypeError(`tensors['${name}'].data[${i}] must be a number`);
+      else if (dtype === 'F64') bytes.writeDoubleLE(v, 8 * i);
+      else if (dtype === 'F32') bytes.writeFloatLE(v, 4 * i);
+      else if (dtype === 'I32') bytes.writeInt32LE(v, 4 * i);
+      else bytes.writeUInt8(v, i);
+    }
+    header[name] = { dtype, shape: [...shape], data_offsets: [offset, offset + bytes.length] };
+    offset += bytes.length;
+    chunks.push(bytes);
+  }
+  let text = JSON.stringify(header);
+  text += ' '.repeat((8 - (Buffer.byteLength(text) % 8)) % 8);
+  const headerBytes = Buffer.from(text, 'utf8');
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(headerBytes.length));
+  return Buffer.concat([length, headerBytes, ...chunks]);
+}

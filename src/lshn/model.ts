@@ -4,7 +4,8 @@
 import { getBackend } from '../backend';
 import type { Backend, BackendName, LshnMlp } from '../kernels';
 import { checkAllocation } from '../limits';
-import { readSafetensors, readSafetensorsFile, requireFloatTensor, SafetensorsError } from '../io/safetensors';
+import { writeModelFile } from '../io/modelFile';
+import { readSafetensors, readSafetensorsFile, requireFloatTensor, SafetensorsError, writeSafetensors } from '../io/safetensors';
 import { checkBoolean, checkInteger, checkOptions, checkPositive, describe, Matrix, toRows } from '../validate';
 
 export interface LatentHopfieldWeights {
@@ -163,6 +164,32 @@ export class LatentHopfield {
       },
       options,
     );
+  }
+
+  /** The model in the safetensors layout fromSafetensors reads (float32, PyTorch names and layout). */
+  toSafetensors(metadata: Record<string, string> = {}): Buffer {
+    const { inputDim: d, hiddenDim: h, latentDim: n } = this;
+    const f32 = (data: Float32Array, shape: number[]) => ({ dtype: 'F32' as const, shape, data });
+    return writeSafetensors(
+      {
+        'encoder.0.weight': f32(this.encoder.w1, [h, d]),
+        'encoder.0.bias': f32(this.encoder.b1, [h]),
+        'encoder.1.weight': f32(this.encoder.w2, [n, h]),
+        'encoder.1.bias': f32(this.encoder.b2, [n]),
+        'decoder.0.weight': f32(this.decoder.w1, [h, n]),
+        'decoder.0.bias': f32(this.decoder.b1, [h]),
+        'decoder.1.weight': f32(this.decoder.w2, [d, h]),
+        'decoder.1.bias': f32(this.decoder.b2, [d]),
+        'latent.w_ih': f32(this.wihF32, [n, n]),
+        'latent.w_hh': f32(this.whhF32, [n, n]),
+      },
+      metadata,
+    );
+  }
+
+  /** Writes toSafetensors() atomically (temporary file, fsync, rename). */
+  save(path: string, metadata: Record<string, string> = {}): void {
+    writeModelFile(path, this.toSafetensors(metadata));
   }
 
   /** The latent weights as float64 copies (row-major N x N). */
