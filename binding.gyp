@@ -4,11 +4,13 @@
       "target_name": "sshn",
       "sources": [
         "native/core/binary_hopfield.cpp",
+        "native/core/lshn.cpp",
+        "native/core/sparsemap.cpp",
         "native/core/sparsemap_active_set.cpp",
         "native/core/sparsemap_closed_form.cpp",
-        "native/core/sparsemap.cpp",
         "native/addon/addon.cpp",
         "native/addon/binary_hopfield_binding.cpp",
+        "native/addon/lshn_binding.cpp",
         "native/addon/sparsemap_binding.cpp"
       ],
       "include_dirs": [

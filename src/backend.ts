@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Backend, BackendName, Kernels } from './kernels';
 import * as jsBinary from './js/binaryHopfield';
 import * as jsSparseMap from './js/sparsemap/solver';
+import * as jsLshn from './js/lshn';
 
 /** Runs a synchronous kernel after the current turn of the event loop, as a promise. */
 function deferred<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
@@ -36,6 +37,9 @@ const jsKernels: Kernels = {
   sequentialKSubsetsBatchAsync: deferred(jsSparseMap.sequentialKSubsetsBatch),
   kSubsetsBackwardBatch: jsSparseMap.kSubsetsBackwardBatch,
   sequentialKSubsetsBackwardBatch: jsSparseMap.sequentialKSubsetsBackwardBatch,
+  lshnMlp: jsLshn.lshnMlp,
+  lshnDynamics: jsLshn.lshnDynamics,
+  lshnOneStepGrad: jsLshn.lshnOneStepGrad,
 };
 
 const jsBackend: Backend = Object.freeze({ name: 'js' as const, ...jsKernels });

@@ -26,6 +26,11 @@ export type {
   BatchOptions, MapSolveResult, SequenceBudgetOptions, SequentialKSubsetsResult, SolveBatchResult, SequenceOptions, SequentialKSubsetsOptions, SolveOptions, SolveResult, SparseMapGradients,
   SparseMapStatusName, WeightedStructure,
 } from './sparsemap/index';
+export { readSafetensors, readSafetensorsFile, SafetensorsError, writeSafetensors } from './io/safetensors';
+export type { SafetensorsDtype, SafetensorsFile, Tensor, TensorInput } from './io/safetensors';
+export { IdxError, readIdx, readIdxFile } from './io/idx';
+export type { IdxArray } from './io/idx';
+export * from './lshn/index';
 
 /**
  * Name of the active backend ('native' or 'js').

@@ -143,6 +143,34 @@ export interface SparseMapGradOutputs {
   info: Float64Array;
 }
 
+/** A Linear -> GELU(exact) -> Linear -> tanh network; weights are out x in, row-major, float32. */
+export interface LshnMlp {
+  w1: Float32Array;
+  b1: Float32Array;
+  w2: Float32Array;
+  b2: Float32Array;
+  inDim: number;
+  hidDim: number;
+  outDim: number;
+}
+
+export interface LshnDynamicsParams {
+  dt: number;
+  steps: number;
+  /** Stop a row once max |v_new - v| <= tol (0: only at an exact fixed point). */
+  tol: number;
+  trackEnergy: boolean;
+}
+
+export interface LshnDynamicsOutputs {
+  /** count x n final states in [-1, 1]. */
+  states: Float64Array;
+  /** count x (steps + 1) when energy is tracked; NaN after the row stopped. */
+  energies: Float64Array;
+  steps: Int32Array;
+  converged: Uint8Array;
+}
+
 export interface Kernels {
   binaryRecall(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): void;
   binaryRecallAsync(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): Promise<unknown>;
@@ -186,6 +214,23 @@ export interface Kernels {
     scores: Float64Array, rows: number, cols: number, k: number, bonus: number, maxActiveSetIter: number,
     grad: Float64Array, out: Float64Array, status: Uint8Array, threads: number,
   ): void;
+  /** Runs the MLP on `count` rows of `input` (count x inDim) into `out` (count x outDim); float64 accumulation. */
+  lshnMlp(mlp: LshnMlp, input: Float64Array, count: number, out: Float64Array): void;
+  /** Latent attractor dynamics from v0 = input code, per row (see src/js/lshn.ts). */
+  lshnDynamics(wih: Float32Array, whh: Float32Array, n: number, inputs: Float64Array, count: number, params: LshnDynamicsParams, out: LshnDynamicsOutputs): void;
+  /** One-step loss and its gradients with respect to W_ih and W_hh (see src/js/lshn.ts). */
+  lshnOneStepGrad(
+    wih: Float64Array,
+    whh: Float64Array,
+    n: number,
+    starts: Float64Array,
+    inputs: Float64Array,
+    targets: Float64Array,
+    count: number,
+    dt: number,
+    gradWih: Float64Array,
+    gradWhh: Float64Array,
+  ): number;
 }
 
 /** A backend: its name and its kernels. */

@@ -4,11 +4,13 @@
 namespace sshn::addon {
 void registerBinaryHopfield(Napi::Env env, Napi::Object exports);
 void registerSparseMap(Napi::Env env, Napi::Object exports);
+void registerLshn(Napi::Env env, Napi::Object exports);
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sshn::addon::registerBinaryHopfield(env, exports);
   sshn::addon::registerSparseMap(env, exports);
+  sshn::addon::registerLshn(env, exports);
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }

@@ -1,0 +1,203 @@
+// Storing memories in a trained latent space: the Hebbian-latent baseline and gradient training of
+// the attractor weights (W_ih, W_hh) from given latent codes, with W_hh kept exactly symmetric.
+import { getBackend } from '../backend';
+import type { BackendName } from '../kernels';
+import { checkAllocation } from '../limits';
+import { Rng } from '../rng';
+import { checkBoolean, checkFinite, checkInteger, checkOptions, checkPositive, checkSeed, Matrix } from '../validate';
+import { toFiniteRows } from './model';
+
+type Rows = Matrix<ArrayLike<number>> | ArrayLike<number>[];
+
+function codeRows(codes: Rows, name = 'codes', width?: number): Matrix<Float64Array> {
+  const cols = width ?? (Array.isArray(codes) ? (codes[0]?.length ?? 0) : (codes as Matrix).cols);
+  const m = toFiniteRows(codes, name, cols);
+  for (let i = 0; i < m.data.length; i++) {
+    if (m.data[i] < -1 || m.data[i] > 1) throw new RangeError(`${name}[${Math.floor(i / m.cols)}][${i % m.cols}] must lie in [-1, 1], got ${m.data[i]}`);
+  }
+  return m;
+}
+
+export interface HebbianLatentOptions {
+  /** Use sign(code) instead of the code (default false). */
+  binarize?: boolean;
+  /** Subtract the mean code first (a covariance rule; default false). */
+  centre?: boolean;
+  /** Multiplies sum_mu c c' (default 1 / (p N), with which the published model scores about 0.64). */
+  scale?: number;
+}
+
+/** W_hh = scale * sum_mu c_mu c_mu' over the p rows of `codes` (N columns); symmetric N x N. */
+export function hebbianLatent(codes: Rows, options: HebbianLatentOptions = {}): Float64Array {
+  const c = codeRows(codes);
+  const opts = checkOptions(options, 'options');
+  const binarize = opts.binarize === undefined ? false : checkBoolean(opts.binarize, 'options.binarize');
+  const centre = opts.centre === undefined ? false : checkBoolean(opts.centre, 'options.centre');
+  const scale = opts.scale === undefined ? 1 / (c.rows * c.cols) : checkFinite(opts.scale, 'options.scale');
+  const n = c.cols;
+  checkAllocation('Hebbian weights', n * n, 8);
+  const x = binarize ? c.data.map((v) => (v >= 0 ? 1 : -1)) : c.data;
+  const mean = new Float64Array(n);
+  if (centre) for (let r = 0; r < c.rows; r++) for (let i = 0; i < n; i++) mean[i] += x[r * n + i] / c.rows;
+  const w = new Float64Array(n * n);
+  const row = new Float64Array(n);
+  for (let r = 0; r < c.rows; r++) {
+    for (let i = 0; i < n; i++) row[i] = x[r * n + i] - mean[i];
+    for (let i = 0; i < n; i++) for (let j = i; j < n; j++) w[i * n + j] += row[i] * row[j];
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) {
+      w[i * n + j] *= scale;
+      w[j * n + i] = w[i * n + j];
+    }
+  }
+  return w;
+}
+
+export interface TrainAttractorOptions {
+  /** Step size of the dynamics the weights are trained for (default 0.1). */
+  dt?: number;
+  /** Full-batch AdamW iterations (default 300). */
+  epochs?: number;
+  learningRate?: number;
+  weightDecay?: number;
+  /** Standard deviation of the latent noise added to the cues each epoch (default 0.3). */
+  noise?: number;
+  seed?: number;
+  /**
+   * Extra cues with the memory each should recall, e.g. codes of corrupted versions of the images:
+   * rows of `codes` (N columns, in [-1, 1]) and, per row, the index of its memory.
+   */
+  cues?: { codes: Rows; memory: ArrayLike<number> };
+  /** Starting weights (default: zeros). W_hh must be symmetric. */
+  init?: { wih: ArrayLike<number>; whh: ArrayLike<number> };
+  backend?: BackendName;
+}
+
+export interface TrainAttractorResult {
+  wih: Float64Array;
+  whh: Float64Array;
+  /** The one-step loss at each epoch (before its update). */
+  losses: Float64Array;
+}
+
+/**
+ * Trains W_ih and W_hh so that each stored code's sign pattern s = sign(c) attracts noisy cues
+ * I = clip(c + noise), minimising the one-step loss 1/(2m) sum ||clip(v + dt (W_ih I + W_hh v)) - s||^2
+ * over two kinds of samples per cue: v = I (move towards s) and v = s (stay at s). The cues are noisy
+ * copies of the codes plus any given in options.cues.
+ * The gradient is closed-form (backend kernel lshnOneStepGrad); W_hh's gradient is symmetrised, so
+ * AdamW keeps W_hh exactly symmetric.
+ */
+export function trainAttractor(codes: Rows, options: TrainAttractorOptions = {}): TrainAttractorResult {
+  const c = codeRows(codes);
+  const opts = checkOptions(options, 'options');
+  const dt = opts.dt === undefined ? 0.1 : checkPositive(opts.dt, 'options.dt');
+  const epochs = opts.epochs === undefined ? 300 : checkInteger(opts.epochs, 'options.epochs', 0, 1e7);
+  const lr = opts.learningRate === undefined ? 0.01 : checkPositive(opts.learningRate, 'options.learningRate');
+  const decay = opts.weightDecay === undefined ? 1e-4 : checkFinite(opts.weightDecay, 'options.weightDecay');
+  if (decay < 0) throw new RangeError(`options.weightDecay must be >= 0, got ${decay}`);
+  const noise = opts.noise === undefined ? 0.3 : checkFinite(opts.noise, 'options.noise');
+  if (noise < 0) throw new RangeError(`options.noise must be >= 0, got ${noise}`);
+  const seed = opts.seed === undefined ? 0 : checkSeed(opts.seed, 'options.seed');
+  const kernels = getBackend(opts.backend as BackendName | undefined);
+  const n = c.cols;
+  const p = c.rows;
+
+  const wih = new Float64Array(n * n);
+  const whh = new Float64Array(n * n);
+  if (opts.init !== undefined) {
+    const init = checkOptions(opts.init, 'options.init') as { wih: unknown; whh: unknown };
+    wih.set(toFiniteRows({ data: init.wih as ArrayLike<number>, rows: n, cols: n }, 'options.init.wih', n).data);
+    whh.set(toFiniteRows({ data: init.whh as ArrayLike<number>, rows: n, cols: n }, 'options.init.whh', n).data);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < i; j++) {
+        if (whh[i * n + j] !== whh[j * n + i]) throw new RangeError('options.init.whh must be symmetric');
+      }
+    }
+  }
+
+  // Sample k < q is a cue of memory owner[k]: the first p are noisy copies of the memories (redrawn
+  // each epoch), the rest the given cues. Rows k use v = cue, rows q + k use v = s.
+  let extra: Matrix<Float64Array> = { data: new Float64Array(0), rows: 0, cols: n };
+  let extraOwner: ArrayLike<number> = [];
+  if (opts.cues !== undefined) {
+    const cues = checkOptions(opts.cues, 'options.cues') as { codes: Rows; memory: ArrayLike<number> };
+    extra = codeRows(cues.codes, 'options.cues.codes', n);
+    extraOwner = cues.memory;
+    if (extraOwner === null || typeof extraOwner !== 'object' || extraOwner.length !== extra.rows) {
+      throw new TypeError(`options.cues.memory must be an array of ${extra.rows} memory indices`);
+    }
+    for (let k = 0; k < extra.rows; k++) checkInteger(extraOwner[k], `options.cues.memory[${k}]`, 0, p - 1);
+  }
+  const q = p + extra.rows;
+  const count = 2 * q;
+  checkAllocation('training samples', count * n, 8 * 3);
+  const owner = new Int32Array(q);
+  for (let k = 0; k < q; k++) owner[k] = k < p ? k : extraOwner[k - p];
+  const starts = new Float64Array(count * n);
+  const inputs = new Float64Array(count * n);
+  const targets = new Float64Array(count * n);
+  for (let k = 0; k < q; k++) {
+    for (let i = 0; i < n; i++) {
+      const s = c.data[owner[k] * n + i] >= 0 ? 1 : -1;
+      targets[k * n + i] = s;
+      targets[(q + k) * n + i] = s;
+      starts[(q + k) * n + i] = s;
+      if (k >= p) {
+        const cue = extra.data[(k - p) * n + i];
+        inputs[k * n + i] = cue;
+        inputs[(q + k) * n + i] = cue;
+        starts[k * n + i] = cue;
+      }
+    }
+  }
+  const gradWih = new Float64Array(n * n);
+  const gradWhh = new Float64Array(n * n);
+  const adamWih = new AdamW(n * n, lr, decay);
+  const adamWhh = new AdamW(n * n, lr, decay);
+  const losses = new Float64Array(epochs);
+  const rng = new Rng(seed);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let k = 0; k < p * n; k++) {
+      const cue = Math.max(-1, Math.min(1, c.data[k] + noise * rng.normal()));
+      inputs[k] = cue;
+      inputs[q * n + k] = cue;
+      starts[k] = cue;
+    }
+    losses[epoch] = kernels.lshnOneStepGrad(wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < i; j++) {
+        const g = (gradWhh[i * n + j] + gradWhh[j * n + i]) / 2;
+        gradWhh[i * n + j] = g;
+        gradWhh[j * n + i] = g;
+      }
+    }
+    adamWih.step(wih, gradWih);
+    adamWhh.step(whh, gradWhh);
+  }
+  return { wih, whh, losses };
+}
+
+/** AdamW (decoupled weight decay) with the usual beta1 = 0.9, beta2 = 0.999, eps = 1e-8. */
+class AdamW {
+  private readonly m: Float64Array;
+  private readonly v: Float64Array;
+  private t = 0;
+
+  constructor(size: number, private readonly lr: number, private readonly decay: number) {
+    this.m = new Float64Array(size);
+    this.v = new Float64Array(size);
+  }
+
+  step(w: Float64Array, g: Float64Array): void {
+    this.t++;
+    const c1 = 1 - 0.9 ** this.t;
+    const c2 = 1 - 0.999 ** this.t;
+    for (let i = 0; i < w.length; i++) {
+      this.m[i] = 0.9 * this.m[i] + 0.1 * g[i];
+      this.v[i] = 0.999 * this.v[i] + 0.001 * g[i] * g[i];
+      w[i] -= this.lr * (this.m[i] / c1 / (Math.sqrt(this.v[i] / c2) + 1e-8) + this.decay * w[i]);
+    }
+  }
+}
