@@ -4,8 +4,10 @@
       "target_name": "sshn",
       "sources": [
         "native/core/binary_hopfield.cpp",
+        "native/core/transforms.cpp",
         "native/addon/addon.cpp",
-        "native/addon/binary_hopfield_binding.cpp"
+        "native/addon/binary_hopfield_binding.cpp",
+        "native/addon/transforms_binding.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { Backend, BackendName, Kernels } from './kernels';
 import * as jsBinary from './js/binaryHopfield';
+import * as jsTransforms from './js/transforms';
 
 /** Runs a synchronous kernel after the current turn of the event loop, as a promise. */
 function deferred<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
@@ -24,6 +25,10 @@ const jsKernels: Kernels = {
   binaryEnergy: jsBinary.binaryEnergy,
   binaryStore: jsBinary.binaryStore,
   binaryStoreAsync: deferred(jsBinary.binaryStore),
+  transformForward: jsTransforms.transformForward,
+  transformForwardAsync: deferred(jsTransforms.transformForward),
+  transformJvp: jsTransforms.transformJvp,
+  transformAlphaGradient: jsTransforms.transformAlphaGradient,
 };
 
 const jsBackend: Backend = Object.freeze({ name: 'js' as const, ...jsKernels });

@@ -16,6 +16,21 @@ export { capacityCurve, capacityCurveAsync, spuriousStates, spuriousStatesAsync 
 export type { CapacityOptions, CapacityPoint, SpuriousOptions, SpuriousStateReport } from './hopfield/analysis';
 export { ModelFileError } from './io/modelFile';
 
+export { entmax, entmax15, kSubsets, normmax, softmax, sparsemax } from './transforms/index';
+export type {
+  EntmaxOptions,
+  KSubsetsOptions,
+  MatrixInput,
+  NormmaxOptions,
+  RealArray,
+  RealMatrix,
+  Transform,
+  TransformInput,
+  TransformOptions,
+  TransformSolution,
+  VectorInput,
+} from './transforms/index';
+
 /** Name of the active backend ('native' or 'js'). */
 export declare const backend: BackendName;
 Object.defineProperty(exports, 'backend', { enumerable: true, get: () => activeBackend().name });

@@ -3,10 +3,12 @@
 
 namespace sshn::addon {
 void registerBinaryHopfield(Napi::Env env, Napi::Object exports);
+void registerTransforms(Napi::Env env, Napi::Object exports);
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sshn::addon::registerBinaryHopfield(env, exports);
+  sshn::addon::registerTransforms(env, exports);
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }
