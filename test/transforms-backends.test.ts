@@ -19,6 +19,7 @@ const cases: Array<[string, AnyTransform, Record<string, unknown>]> = [
   ['normmax 4', normmax as AnyTransform, { gamma: 4 }],
   ['kSubsets 1', kSubsets as unknown as AnyTransform, { k: 1 }],
   ['kSubsets 3', kSubsets as unknown as AnyTransform, { k: 3 }],
+  ['kSubsets 40 (no small-k prefilter)', kSubsets as unknown as AnyTransform, { k: 40 }],
 ];
 
 const backends = backendsUnderTest();
@@ -30,6 +31,7 @@ if (backends.length < 2) {
     t.test(name, async (t) => {
       const worst = { f64: 0, f32: 0, jvp: 0, conj: 0, support: 0, threads: 0 };
       for (const d of [3, 10, 57, 1000, 20000]) {
+        if (typeof opts.k === 'number' && d < opts.k) continue;
         const rows = d > 1000 ? 2 : 5;
         const data = new Float64Array(rows * d);
         const scale = [0.3, 3, 30][d % 3];

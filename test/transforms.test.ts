@@ -183,6 +183,23 @@ t.test('KKT conditions, shift invariance, size 1, ties, batches, float32', async
   }
 });
 
+t.test('k-subsets with k above the small-k prefilter (k > 16): exact reference and KKT', async (t) => {
+  const rng = new Rng(31);
+  for (const backend of backends) {
+    let worst = 0, kkt = 0;
+    for (let trial = 0; trial < 6; trial++) {
+      const k = 17 + trial * 3;
+      const c: Case = { name: `kSubsets k=${k}`, f: kSubsets as unknown as AnyTransform, opts: { k }, kind: 'ksubsets', k };
+      const x = Array.from({ length: 40 }, () => Math.round(rng.normal() * 2 * 1024) / 1024);
+      const p = vec(c, x, backend);
+      worst = Math.max(worst, maxAbsDiff(p, reference(c, x)));
+      kkt = Math.max(kkt, kktViolation(c, x, p));
+    }
+    t.ok(worst <= 1e-12, `${backend}: max deviation from the exact reference ${worst}`);
+    t.ok(kkt <= 1e-9, `${backend}: KKT violation ${kkt}`);
+  }
+});
+
 t.test('margins: a lead of m gives one-hot, of 0.99 m does not', async (t) => {
   for (const backend of backends) {
     for (const c of cases.filter((c) => c.margin !== undefined)) {

@@ -2,6 +2,7 @@
 // that both backends follow the same arithmetic (agreement to rounding of exp/pow).
 #include "transforms.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -181,23 +182,20 @@ double kSubsetsThreshold(Workspace& ws, int64_t k) {
     const double y = w[rng.below(static_cast<uint32_t>(end))];
     const double t = (y > lo && y < hi) ? y : y - 1;
     double f = ones + midSum - midCount * t;
-    for (size_t i = 0; i < end; ++i) {
-      const double u = w[i] - t;
-      f += u <= 0 ? 0.0 : (u >= 1 ? 1.0 : u);
-    }
+    for (size_t i = 0; i < end; ++i) f += std::min(std::max(w[i] - t, 0.0), 1.0);
     if (f >= target) lo = t; else hi = t;
     size_t kept = 0;
+    // Branch-free on purpose: on random data these tests are unpredictable.
     for (size_t i = 0; i < end; ++i) {
       const double z = w[i];
-      if (z <= lo) continue;
-      if (z - 1 >= hi) {
-        ones += 1;
-      } else if (z - 1 <= lo && z >= hi) {
-        midSum += z;
-        midCount += 1;
-      } else {
-        w[kept++] = z;
-      }
+      const bool drop = z <= lo;
+      const bool one = !drop & (z - 1 >= hi);
+      const bool mid = !drop & !one & (z - 1 <= lo) & (z >= hi);
+      ones += one;
+      midSum += mid ? z : 0.0;
+      midCount += mid;
+      w[kept] = z;
+      kept += !(drop | one | mid);
     }
     end = kept;
   }
@@ -280,13 +278,38 @@ void gatherCandidates(const T* x, int64_t d, double max, double a, double floor,
   }
 }
 
+constexpr int64_t kSmallK = 16;
+
+// The k-th largest of the shifted finite scores x - max (k <= kSmallK, at least k finite entries).
+template <typename T>
+double kthLargest(const T* x, int64_t d, double max, int64_t k) {
+  double top[kSmallK];
+  for (int64_t i = 0; i < k; ++i) top[i] = -kInf;
+  for (int64_t j = 0; j < d; ++j) {
+    const double z = static_cast<double>(x[j]) - max;
+    if (z <= top[k - 1]) continue;
+    int64_t i = k - 1;
+    while (i > 0 && top[i - 1] < z) {
+      top[i] = top[i - 1];
+      --i;
+    }
+    top[i] = z;
+  }
+  return top[k - 1];
+}
+
 template <typename T>
 Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace& ws) {
   Solution sol = scanRow(x, d, row);
   switch (s.kind) {
     case Kind::Softmax: {
+      // Keep exp(z) so the output pass does not evaluate it again.
+      ws.p.resize(static_cast<size_t>(d));
       double sum = 0;
-      for (int64_t j = 0; j < d; ++j) sum += std::exp(static_cast<double>(x[j]) - sol.max);
+      for (int64_t j = 0; j < d; ++j) {
+        ws.p[j] = std::exp(static_cast<double>(x[j]) - sol.max);
+        sum += ws.p[j];
+      }
       sol.scale = 1 / sum;
       sol.tau = std::log(sum);
       return sol;
@@ -300,7 +323,9 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
         throw RangeError("k = " + std::to_string(s.k) + " exceeds the " + std::to_string(sol.finite) +
                          " unmasked entries of " + rowName(row));
       }
-      gatherCandidates(x, d, sol.max, 1.0, -kInf, ws);
+      // tau >= z_(k) - 1 (the k-th largest minus 1): for small k find z_(k) in one pass and skip
+      // every entry at or below that bound.
+      gatherCandidates(x, d, sol.max, 1.0, s.k <= kSmallK ? kthLargest(x, d, sol.max, s.k) - 1 : -kInf, ws);
       sol.tau = kSubsetsThreshold(ws, s.k);
       return sol;
     default: {
@@ -362,7 +387,7 @@ void forward(const Params& params, const T* x, T* out, int32_t* support, double*
     const double exponent = params.kind == Kind::Entmax ? params.param : params.kind == Kind::Normmax ? params.param : 2;
     for (int64_t j = 0; j < d; ++j) {
       const double v = static_cast<double>(xr[j]);
-      const double p = v == -kInf ? 0.0 : phi(s, sol, v - sol.max);
+      const double p = v == -kInf ? 0.0 : s.kind == Kind::Softmax ? ws.p[j] * sol.scale : phi(s, sol, v - sol.max);
       pr[j] = static_cast<T>(p);
       nonzero += pr[j] != 0;
       if (conjugate && p > 0) {

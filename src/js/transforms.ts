@@ -262,6 +262,24 @@ function gatherCandidates(x: RealArray, offset: number, d: number, max: number, 
   ws.count = count;
 }
 
+const SMALL_K = 16;
+
+/** The k-th largest of the shifted finite scores x - max (k <= SMALL_K, at least k finite entries). */
+function kthLargest(x: RealArray, offset: number, d: number, max: number, k: number): number {
+  const top = new Float64Array(k).fill(-Infinity);
+  for (let j = 0; j < d; j++) {
+    const z = x[offset + j] - max;
+    if (z <= top[k - 1]) continue;
+    let i = k - 1;
+    while (i > 0 && top[i - 1] < z) {
+      top[i] = top[i - 1];
+      i--;
+    }
+    top[i] = z;
+  }
+  return top[k - 1];
+}
+
 function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace): Solution {
   const sol = scanRow(x, offset, d, row);
   switch (s.kind) {
@@ -278,7 +296,8 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
       return sol;
     case TransformKind.KSubsets:
       if (s.k > sol.finite) throw new RangeError(`k = ${s.k} exceeds the ${sol.finite} unmasked entries of x row ${row}`);
-      gatherCandidates(x, offset, d, sol.max, 1, -Infinity, ws);
+      // tau >= z_(k) - 1: for small k find z_(k) in one pass and skip every entry at or below that bound.
+      gatherCandidates(x, offset, d, sol.max, 1, s.k <= SMALL_K ? kthLargest(x, offset, d, sol.max, s.k) - 1 : -Infinity, ws);
       sol.tau = kSubsetsThreshold(ws, s.k);
       return sol;
     default: {
