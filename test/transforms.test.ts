@@ -371,6 +371,12 @@ t.test('support sizes, solve, async', async (t) => {
     t.same(Array.from(viaAsync.support), Array.from(solved.support));
     t.same(Array.from(viaAsync.conjugate), Array.from(solved.conjugate));
     t.ok(solved.p.data instanceof Float32Array);
+    const out = new Float32Array(6);
+    const into = entmax15(m, { backend, out });
+    t.equal(into.data, out, 'options.out is filled and returned');
+    t.same(Array.from(out), Array.from(solved.p.data));
+    t.throws(() => entmax15(m, { backend, out: new Float64Array(6) }), { name: 'TypeError', message: /options.out must be a Float32Array/ });
+    t.throws(() => entmax15(m, { backend, out: new Float32Array(5) }), { name: 'RangeError', message: /options.out must have 6/ });
   }
 });
 

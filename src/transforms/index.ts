@@ -39,6 +39,8 @@ export interface TransformOptions {
   support?: boolean;
   /** Threads for batches (0 = all cores); results do not depend on it. */
   threads?: number;
+  /** Write the probabilities here (same element type and length as x) instead of a new array. */
+  out?: RealArray;
 }
 export interface EntmaxOptions extends TransformOptions {
   /** alpha >= 1 (default 1.5): 1 = softmax, 2 = sparsemax. */
@@ -117,6 +119,17 @@ function prepare(x: unknown, name: string): Prepared {
   throw new TypeError(`${name} must be a Float64Array, Float32Array, number[] or a {data, rows, cols} matrix, got ${describe(x)}`);
 }
 
+/** options.out when given (checked against x), else a new array like x. */
+function outputFor(options: Record<string, unknown>, like: RealArray): RealArray {
+  const out = options.out;
+  if (out === undefined) return allocate(like, like.length);
+  if (!(out instanceof Float64Array || out instanceof Float32Array) || out.constructor !== like.constructor) {
+    throw new TypeError(`options.out must be a ${like.constructor.name} like x, got ${describe(out)}`);
+  }
+  if (out.length !== like.length) throw new RangeError(`options.out must have ${like.length} entries like x, got ${out.length}`);
+  return out;
+}
+
 function allocate(like: RealArray, length: number): RealArray {
   checkAllocation('transform output', length, like.BYTES_PER_ELEMENT);
   return like instanceof Float32Array ? new Float32Array(length) : new Float64Array(length);
@@ -157,7 +170,7 @@ function makeTransform<O extends TransformOptions>(kind: TransformKind, readPara
   const transform = (x: TransformInput, rawOptions?: O): unknown => {
     const { options, backend, prepared, params: p } = setup(x, rawOptions);
     const wantSupport = options.support === undefined ? false : checkBoolean(options.support, 'options.support');
-    const out = allocate(prepared.x, prepared.x.length);
+    const out = outputFor(options, prepared.x);
     const support = wantSupport ? new Int32Array(prepared.rows) : null;
     backend.transformForward(p, prepared.x, out, support, null);
     const result = shaped(prepared, out);
@@ -183,9 +196,9 @@ function makeTransform<O extends TransformOptions>(kind: TransformKind, readPara
   };
 
   const solveWith = (x: TransformInput, rawOptions: O | undefined) => {
-    const { backend, prepared, params: p } = setup(x, rawOptions);
+    const { options, backend, prepared, params: p } = setup(x, rawOptions);
     const solution: TransformSolution = {
-      p: { data: allocate(prepared.x, prepared.x.length), rows: prepared.rows, cols: prepared.cols },
+      p: { data: outputFor(options, prepared.x), rows: prepared.rows, cols: prepared.cols },
       support: new Int32Array(prepared.rows),
       conjugate: new Float64Array(prepared.rows),
     };
