@@ -38,6 +38,8 @@ inline double power(double t, double r) {
   if (r == 1) return t;
   if (r == 2) return t * t;
   if (r == 3) return t * t * t;
+  if (r == 0.5) return std::sqrt(t);
+  if (r == 1.5) return t * std::sqrt(t);
   return std::pow(t, r);
 }
 
@@ -128,12 +130,11 @@ void partition3(std::vector<double>& w, size_t begin, size_t end, double pivot, 
   eqEnd = gt;
 }
 
-// Simplex projection threshold of the candidates (max 0): randomized pivot search, expected linear.
-double sparsemaxThreshold(Workspace& ws) {
-  std::vector<double>& w = ws.scratch;
-  w.assign(ws.candidates.begin(), ws.candidates.end());
+// Simplex projection threshold of w[0, end) (a superset of the support): randomized pivot search,
+// expected linear.
+double pivotThreshold(std::vector<double>& w, size_t end) {
   Rng rng(kPivotSeed);
-  size_t begin = 0, end = w.size();
+  size_t begin = 0;
   double sumIn = 0;
   double countIn = 0;
   while (begin < end) {
@@ -152,16 +153,47 @@ double sparsemaxThreshold(Workspace& ws) {
       begin = eqEnd;
     }
   }
-  double tau = (sumIn - 1) / countIn;
+  return (sumIn - 1) / countIn;
+}
+
+// Simplex projection threshold of the candidates (max 0). Michelot's iteration tau <- (sum of
+// z > tau - 1) / count from below never drops a support entry and usually shrinks the set
+// geometrically in branch-free passes; when a pass removes less than a quarter, the randomized
+// pivot search finishes, so the expected time stays linear.
+double sparsemaxThreshold(Workspace& ws) {
+  std::vector<double>& w = ws.scratch;
+  w.assign(ws.candidates.begin(), ws.candidates.end());
+  size_t end = w.size();
+  double sum = 0;
+  for (size_t i = 0; i < end; ++i) sum += w[i];
+  double tau = (sum - 1) / static_cast<double>(end);
+  for (;;) {
+    size_t kept = 0;
+    double keptSum = 0;
+    for (size_t i = 0; i < end; ++i) {
+      const double z = w[i];
+      const bool keep = z > tau;
+      w[kept] = z;
+      kept += keep;
+      keptSum += z * static_cast<double>(keep);  // a multiply, not a branch
+    }
+    if (kept == end) break;
+    if (4 * kept > 3 * end) {
+      tau = pivotThreshold(w, kept);
+      break;
+    }
+    end = kept;
+    tau = (keptSum - 1) / static_cast<double>(kept);
+  }
   // One pass in index order fixes the summation order (both backends agree to rounding).
-  double sum = 0, count = 0;
+  double supportSum = 0, count = 0;
   for (double z : ws.candidates) {
     if (z > tau) {
-      sum += z;
+      supportSum += z;
       count += 1;
     }
   }
-  return (sum - 1) / count;
+  return (supportSum - 1) / count;
 }
 
 // k-subsets threshold: sum clip(z - tau, 0, 1) = k over all finite z (the candidates), by random
@@ -192,7 +224,7 @@ double kSubsetsThreshold(Workspace& ws, int64_t k) {
       const bool one = !drop & (z - 1 >= hi);
       const bool mid = !drop & !one & (z - 1 <= lo) & (z >= hi);
       ones += one;
-      midSum += mid ? z : 0.0;
+      midSum += z * static_cast<double>(mid);
       midCount += mid;
       w[kept] = z;
       kept += !(drop | one | mid);
@@ -216,8 +248,8 @@ double kSubsetsThreshold(Workspace& ws, int64_t k) {
 }
 
 // tau with sum [y - tau]_+^q = 1 over the candidates y (max 0, all > -1): safeguarded Newton in the
-// bracket [-1, -(1/n)^(1/q)], starting on the side where Newton is monotone (left when the
-// function is convex, q >= 1), dropping candidates that fall below the bracket as it narrows.
+// bracket [-1, -(1/n)^(1/q)], starting on the left when q >= 1 (monotone there) and on the right
+// otherwise, dropping candidates that fall below the bracket as it narrows.
 double powerThreshold(Workspace& ws, double q, int64_t n) {
   std::vector<double>& w = ws.scratch;
   w.assign(ws.candidates.begin(), ws.candidates.end());
@@ -228,21 +260,38 @@ double powerThreshold(Workspace& ws, double q, int64_t n) {
   for (int iteration = 0; iteration < 200; ++iteration) {
     double f = -1, slope = 0;
     size_t kept = 0;
-    for (size_t i = 0; i < end; ++i) {
-      const double y = w[i];
-      if (y <= lo) continue;
-      w[kept++] = y;
-      const double t = y - tau;
-      if (t > 0) {
+    if (q > 1) {
+      // Branch-free (the tests are unpredictable on random data); entries at or below tau add 0.
+      for (size_t i = 0; i < end; ++i) {
+        const double y = w[i];
+        w[kept] = y;
+        kept += y > lo;
+        const double t = std::max(y - tau, 0.0);
         const double tq1 = power(t, q - 1);
         f += tq1 * t;
         slope += tq1;
+      }
+    } else {
+      for (size_t i = 0; i < end; ++i) {
+        const double y = w[i];
+        if (y <= lo) continue;
+        w[kept++] = y;
+        const double t = y - tau;
+        if (t > 0) {
+          const double tq1 = power(t, q - 1);
+          f += tq1 * t;
+          slope += tq1;
+        }
       }
     }
     end = kept;
     if (f == 0) break;
     if (f > 0) lo = tau; else hi = tau;
-    double next = tau + f / (q * slope);
+    // Newton on G = F^(1/q) - 1 (F = f + 1) rather than on F: G is a q-norm of [y - tau]_+, convex
+    // and nearly linear, so steps from the left do not overshoot and converge in a few passes even
+    // when q is large (F itself would only shrink the error by about 1 - 1/q per step).
+    const double total = f + 1;
+    double next = tau + (total - std::pow(total, 1 - 1 / q)) / slope;
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     const double step = std::fabs(next - tau);
     tau = next;

@@ -32,6 +32,8 @@ function power(t: number, r: number): number {
   if (r === 1) return t;
   if (r === 2) return t * t;
   if (r === 3) return t * t * t;
+  if (r === 0.5) return Math.sqrt(t);
+  if (r === 1.5) return t * Math.sqrt(t);
   return Math.pow(t, r);
 }
 
@@ -96,12 +98,10 @@ function copyCandidates(ws: Workspace): Float64Array {
   return ws.scratch;
 }
 
-/** Simplex projection threshold of the candidates (max 0): randomized pivot search, expected linear. */
-function sparsemaxThreshold(ws: Workspace): number {
-  const w = copyCandidates(ws);
+/** Simplex projection threshold of w[0, end) (a superset of the support): randomized pivot search. */
+function pivotThreshold(w: Float64Array, end: number): number {
   const rng = new Rng(PIVOT_SEED);
   let begin = 0;
-  let end = ws.count;
   let sumIn = 0;
   let countIn = 0;
   while (begin < end) {
@@ -135,17 +135,44 @@ function sparsemaxThreshold(ws: Workspace): number {
       begin = gt;
     }
   }
-  const tau = (sumIn - 1) / countIn;
+  return (sumIn - 1) / countIn;
+}
+
+/** Simplex projection threshold: Michelot's iteration from below, finished by the pivot search when it stalls. */
+function sparsemaxThreshold(ws: Workspace): number {
+  const w = copyCandidates(ws);
+  let end = ws.count;
   let sum = 0;
+  for (let i = 0; i < end; i++) sum += w[i];
+  let tau = (sum - 1) / end;
+  for (;;) {
+    let kept = 0;
+    let keptSum = 0;
+    for (let i = 0; i < end; i++) {
+      const z = w[i];
+      if (z > tau) {
+        w[kept++] = z;
+        keptSum += z;
+      }
+    }
+    if (kept === end) break;
+    if (4 * kept > 3 * end) {
+      tau = pivotThreshold(w, kept);
+      break;
+    }
+    end = kept;
+    tau = (keptSum - 1) / kept;
+  }
+  let supportSum = 0;
   let count = 0;
   for (let j = 0; j < ws.count; j++) {
     const z = ws.candidates[j];
     if (z > tau) {
-      sum += z;
+      supportSum += z;
       count += 1;
     }
   }
-  return (sum - 1) / count;
+  return (supportSum - 1) / count;
 }
 
 /** k-subsets threshold: sum clip(z - tau, 0, 1) = k by random breakpoints in a shrinking bracket. */
@@ -226,7 +253,9 @@ function powerThreshold(ws: Workspace, q: number, n: number): number {
     if (f === 0) break;
     if (f > 0) lo = tau;
     else hi = tau;
-    let next = tau + f / (q * slope);
+    // Newton on G = F^(1/q) - 1 (F = f + 1), nearly linear, as in the native twin.
+    const total = f + 1;
+    let next = tau + (total - Math.pow(total, 1 - 1 / q)) / slope;
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     const step = Math.abs(next - tau);
     tau = next;
