@@ -196,9 +196,9 @@ double sparsemaxThreshold(Workspace& ws) {
   return (supportSum - 1) / count;
 }
 
-// k-subsets threshold: sum clip(z - tau, 0, 1) = k over all finite z (the candidates), by random
-// breakpoints keeping a bracket lo < tau <= hi; entries whose term is fixed or linear on the
-// bracket leave the search.
+// k-subsets threshold: sum clip(z - tau, 0, 1) = k over the candidates (a superset of the entries
+// above tau), by random breakpoints narrowing a bracket lo <= tau < hi; entries whose term is
+// fixed or linear on the bracket leave the search. Expected linear, like quickselect.
 double kSubsetsThreshold(Workspace& ws, int64_t k) {
   std::vector<double>& w = ws.scratch;
   w.assign(ws.candidates.begin(), ws.candidates.end());
@@ -211,25 +211,42 @@ double kSubsetsThreshold(Workspace& ws, int64_t k) {
   Rng rng(kPivotSeed);
   size_t end = w.size();
   while (end > 0) {
-    const double y = w[rng.below(static_cast<uint32_t>(end))];
-    const double t = (y > lo && y < hi) ? y : y - 1;
-    double f = ones + midSum - midCount * t;
-    for (size_t i = 0; i < end; ++i) f += std::min(std::max(w[i] - t, 0.0), 1.0);
-    if (f >= target) lo = t; else hi = t;
+    // A random entry still undetermined on (lo, hi) gives a breakpoint t strictly inside.
+    double t = 0;
+    bool found = false;
+    for (int attempt = 0; attempt < 8 && !found; ++attempt) {
+      const double y = w[rng.below(static_cast<uint32_t>(end))];
+      const bool upper = y > lo && y < hi, lower = y - 1 > lo && y - 1 < hi;
+      // Both breakpoints inside: pick one at random, or the bracket would only shrink from above.
+      if (upper && lower) {
+        t = (rng.nextU32() & 1u) ? y : y - 1;
+      } else if (upper || lower) {
+        t = upper ? y : y - 1;
+      }
+      found = upper || lower;
+    }
+    // One branch-free pass (the tests are unpredictable on random data): retire the entries whose
+    // term is 0, 1 or linear on (lo, hi), and sum the others' terms at t.
+    double clipSum = 0;
     size_t kept = 0;
-    // Branch-free on purpose: on random data these tests are unpredictable.
     for (size_t i = 0; i < end; ++i) {
       const double z = w[i];
-      const bool drop = z <= lo;
-      const bool one = !drop & (z - 1 >= hi);
-      const bool mid = !drop & !one & (z - 1 <= lo) & (z >= hi);
-      ones += one;
+      // 0/1 integers from the comparisons: GCC turns bool logic here into branches.
+      const int above = static_cast<int>(z > lo);
+      const int one = above & static_cast<int>(z - 1 >= hi);
+      const int mid = above & (one ^ 1) & static_cast<int>(z - 1 <= lo) & static_cast<int>(z >= hi);
+      const int keep = above & (one ^ 1) & (mid ^ 1);
+      ones += static_cast<double>(one);
       midSum += z * static_cast<double>(mid);
-      midCount += mid;
+      midCount += static_cast<double>(mid);
+      clipSum += std::min(std::max(z - t, 0.0), 1.0) * static_cast<double>(keep);
       w[kept] = z;
-      kept += !(drop | one | mid);
+      kept += static_cast<size_t>(keep);
     }
     end = kept;
+    if (!found) continue;  // every entry left is undetermined now: the next pick succeeds
+    const double f = ones + midSum - midCount * t + clipSum;
+    if (f >= target) lo = t; else hi = t;
   }
   double tau = midCount > 0 ? (ones + midSum - target) / midCount : hi;
   // Recompute in index order from the classification at tau.

@@ -188,15 +188,20 @@ function kSubsetsThreshold(ws: Workspace, k: number): number {
   const rng = new Rng(PIVOT_SEED);
   let end = ws.count;
   while (end > 0) {
-    const y = w[rng.below(end)];
-    const t = y > lo && y < hi ? y : y - 1;
-    let f = ones + midSum - midCount * t;
-    for (let i = 0; i < end; i++) {
-      const u = w[i] - t;
-      f += u <= 0 ? 0 : u >= 1 ? 1 : u;
+    // A random entry still undetermined on (lo, hi) gives a breakpoint t strictly inside.
+    let t = 0;
+    let found = false;
+    for (let attempt = 0; attempt < 8 && !found; attempt++) {
+      const y = w[rng.below(end)];
+      const upper = y > lo && y < hi;
+      const lower = y - 1 > lo && y - 1 < hi;
+      // Both breakpoints inside: pick one at random, or the bracket would only shrink from above.
+      if (upper && lower) t = rng.nextU32() & 1 ? y : y - 1;
+      else if (upper || lower) t = upper ? y : y - 1;
+      found = upper || lower;
     }
-    if (f >= k) lo = t;
-    else hi = t;
+    // One pass: retire entries whose term is 0, 1 or linear on (lo, hi); sum the others' terms at t.
+    let clipSum = 0;
     let kept = 0;
     for (let i = 0; i < end; i++) {
       const z = w[i];
@@ -205,9 +210,17 @@ function kSubsetsThreshold(ws: Workspace, k: number): number {
       else if (z - 1 <= lo && z >= hi) {
         midSum += z;
         midCount += 1;
-      } else w[kept++] = z;
+      } else {
+        const u = z - t;
+        clipSum += u <= 0 ? 0 : u >= 1 ? 1 : u;
+        w[kept++] = z;
+      }
     }
     end = kept;
+    if (!found) continue;
+    const f = ones + midSum - midCount * t + clipSum;
+    if (f >= k) lo = t;
+    else hi = t;
   }
   let tau = midCount > 0 ? (ones + midSum - k) / midCount : hi;
   ones = 0;
