@@ -18,13 +18,14 @@ interface Case {
   margin?: number;
 }
 
+// Margins are 1 / (alpha - 1) of the alpha as stored (4/3 - 1 rounds below 1/3, so the margin is a hair above 3).
 const cases: Case[] = [
   { name: 'softmax', f: softmax as AnyTransform, opts: {}, kind: 'softmax' },
   { name: 'sparsemax', f: sparsemax as AnyTransform, opts: {}, kind: 'entmax', alpha: 2, margin: 1 },
   { name: 'entmax15', f: entmax15 as AnyTransform, opts: {}, kind: 'entmax', alpha: 1.5, margin: 2 },
   { name: 'entmax alpha=1.25', f: entmax as AnyTransform, opts: { alpha: 1.25 }, kind: 'entmax', alpha: 1.25, margin: 4 },
-  { name: 'entmax alpha=4/3', f: entmax as AnyTransform, opts: { alpha: 4 / 3 }, kind: 'entmax', alpha: 4 / 3, margin: 3 },
-  { name: 'entmax alpha=1.7', f: entmax as AnyTransform, opts: { alpha: 1.7 }, kind: 'entmax', alpha: 1.7, margin: 1 / 0.7 },
+  { name: 'entmax alpha=4/3', f: entmax as AnyTransform, opts: { alpha: 4 / 3 }, kind: 'entmax', alpha: 4 / 3, margin: 1 / (4 / 3 - 1) },
+  { name: 'entmax alpha=1.7', f: entmax as AnyTransform, opts: { alpha: 1.7 }, kind: 'entmax', alpha: 1.7, margin: 1 / (1.7 - 1) },
   { name: 'entmax alpha=3', f: entmax as AnyTransform, opts: { alpha: 3 }, kind: 'entmax', alpha: 3, margin: 0.5 },
   { name: 'normmax gamma=2', f: normmax as AnyTransform, opts: { gamma: 2 }, kind: 'normmax', gamma: 2, margin: 1 },
   { name: 'normmax gamma=1.5', f: normmax as AnyTransform, opts: { gamma: 1.5 }, kind: 'normmax', gamma: 1.5, margin: 1 },

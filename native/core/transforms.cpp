@@ -309,6 +309,7 @@ double powerThreshold(Workspace& ws, double q, int64_t n) {
     // when q is large (F itself would only shrink the error by about 1 - 1/q per step).
     const double total = f + 1;
     double next = tau + (total - std::pow(total, 1 - 1 / q)) / slope;
+    if (std::fabs(next - tau) <= 1e-15 * std::fabs(tau)) break;  // converged (next may equal lo)
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     const double step = std::fabs(next - tau);
     tau = next;

@@ -269,6 +269,7 @@ function powerThreshold(ws: Workspace, q: number, n: number): number {
     // Newton on G = F^(1/q) - 1 (F = f + 1), nearly linear, as in the native twin.
     const total = f + 1;
     let next = tau + (total - Math.pow(total, 1 - 1 / q)) / slope;
+    if (Math.abs(next - tau) <= 1e-15 * Math.abs(tau)) break; // converged (next may equal lo)
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     const step = Math.abs(next - tau);
     tau = next;
