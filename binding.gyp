@@ -8,10 +8,12 @@
         "native/core/sparsemap.cpp",
         "native/core/sparsemap_active_set.cpp",
         "native/core/sparsemap_closed_form.cpp",
+        "native/core/transforms.cpp",
         "native/addon/addon.cpp",
         "native/addon/binary_hopfield_binding.cpp",
         "native/addon/lshn_binding.cpp",
-        "native/addon/sparsemap_binding.cpp"
+        "native/addon/sparsemap_binding.cpp",
+        "native/addon/transforms_binding.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -5,6 +5,7 @@ import { Backend, BackendName, Kernels } from './kernels';
 import * as jsBinary from './js/binaryHopfield';
 import * as jsSparseMap from './js/sparsemap/solver';
 import * as jsLshn from './js/lshn';
+import * as jsTransforms from './js/transforms';
 
 /** Runs a synchronous kernel after the current turn of the event loop, as a promise. */
 function deferred<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
@@ -40,6 +41,10 @@ const jsKernels: Kernels = {
   lshnMlp: jsLshn.lshnMlp,
   lshnDynamics: jsLshn.lshnDynamics,
   lshnOneStepGrad: jsLshn.lshnOneStepGrad,
+  transformForward: jsTransforms.transformForward,
+  transformForwardAsync: deferred(jsTransforms.transformForward),
+  transformJvp: jsTransforms.transformJvp,
+  transformAlphaGradient: jsTransforms.transformAlphaGradient,
 };
 
 const jsBackend: Backend = Object.freeze({ name: 'js' as const, ...jsKernels });

@@ -41,6 +41,22 @@ export * from './lshn/index';
  * console.log(backend);
  * ```
  */
+export { entmax, entmax15, kSubsets, normmax, softmax, sparsemax } from './transforms/index';
+export type {
+  EntmaxOptions,
+  KSubsetsOptions,
+  MatrixInput,
+  NormmaxOptions,
+  RealArray,
+  RealMatrix,
+  Transform,
+  TransformInput,
+  TransformOptions,
+  TransformSolution,
+  VectorInput,
+} from './transforms/index';
+
+/** Name of the active backend ('native' or 'js'). */
 export declare const backend: BackendName;
 // Written in the one getter form Node's CommonJS export detection recognises, so that
 // `import { backend } from 'sshn'` works from ES modules too.

@@ -170,6 +170,26 @@ export interface LshnDynamicsOutputs {
   steps: Int32Array;
   converged: Uint8Array;
 }
+export enum TransformKind {
+  Softmax = 0,
+  Sparsemax = 1,
+  Entmax = 2,
+  Normmax = 3,
+  KSubsets = 4,
+}
+
+export interface TransformParams {
+  kind: TransformKind;
+  /** alpha (Entmax), gamma (Normmax), k (KSubsets); ignored otherwise. */
+  param: number;
+  rows: number;
+  cols: number;
+  /** 0 = as many as the machine has. */
+  threads: number;
+}
+
+/** Float storage of a transform's input and outputs (each row is computed in double). */
+export type RealArray = Float32Array | Float64Array;
 
 export interface Kernels {
   binaryRecall(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): void;
@@ -231,6 +251,13 @@ export interface Kernels {
     gradWih: Float64Array,
     gradWhh: Float64Array,
   ): number;
+  /** out = yhat(x) per row; support[row] = nonzeros; conjugate[row] = Omega*(x row). x, out share one element type. */
+  transformForward(params: TransformParams, x: RealArray, out: RealArray, support: Int32Array | null, conjugate: Float64Array | null): void;
+  transformForwardAsync(params: TransformParams, x: RealArray, out: RealArray, support: Int32Array | null, conjugate: Float64Array | null): Promise<unknown>;
+  /** out = J(x) v per row. */
+  transformJvp(params: TransformParams, x: RealArray, v: RealArray, out: RealArray): void;
+  /** out = d yhat / d alpha per row (Entmax, alpha > 1). */
+  transformAlphaGradient(params: TransformParams, x: RealArray, out: RealArray): void;
 }
 
 /** A backend: its name and its kernels. */

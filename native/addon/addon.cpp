@@ -5,12 +5,14 @@ namespace sshn::addon {
 void registerBinaryHopfield(Napi::Env env, Napi::Object exports);
 void registerSparseMap(Napi::Env env, Napi::Object exports);
 void registerLshn(Napi::Env env, Napi::Object exports);
+void registerTransforms(Napi::Env env, Napi::Object exports);
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sshn::addon::registerBinaryHopfield(env, exports);
   sshn::addon::registerSparseMap(env, exports);
   sshn::addon::registerLshn(env, exports);
+  sshn::addon::registerTransforms(env, exports);
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }

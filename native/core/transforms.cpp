@@ -1,0 +1,576 @@
+// Row solvers for the sparse transformations. Mirrored step for step by src/js/transforms.ts so
+// that both backends follow the same arithmetic (agreement to rounding of exp/pow).
+#include "transforms.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "errors.hpp"
+#include "parallel.hpp"
+#include "rng.hpp"
+
+namespace sshn::transforms {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+// Seed of the pivot choices; the same for every row so rows stay independent of the batch.
+constexpr double kPivotSeed = 20160401;
+
+struct Workspace {
+  std::vector<double> candidates;  // shifted scores that may be in the support, in index order
+  std::vector<double> scratch;     // permuted copy for the pivot searches
+  std::vector<double> p;           // the row's probabilities (derivatives only)
+};
+
+// p_i = scale * phi(z_i - max) where phi depends on the kind and the threshold tau.
+struct Solution {
+  double max;
+  double tau;
+  double scale;
+  int64_t finite;
+};
+
+// Integer powers exactly, others with pow (the TypeScript twin uses the same split).
+inline double power(double t, double r) {
+  if (r == 1) return t;
+  if (r == 2) return t * t;
+  if (r == 3) return t * t * t;
+  if (r == 0.5) return std::sqrt(t);
+  if (r == 1.5) return t * std::sqrt(t);
+  return std::pow(t, r);
+}
+
+struct Shape {
+  Kind kind;
+  double a;  // alpha - 1 (Entmax), 1 otherwise: scores are scaled by it
+  double r;  // output exponent: p ∝ [a z - tau]_+^r
+  double q;  // root exponent: sum [a z - tau]_+^q = 1 (Entmax q = r, Normmax q = r + 1)
+  int64_t k;
+};
+
+Shape shapeOf(const Params& params) {
+  Shape s{params.kind, 1, 1, 1, 0};
+  if (params.kind == Kind::Entmax) {
+    if (params.param == 2) {
+      s.kind = Kind::Sparsemax;
+    } else if (params.param == 1) {
+      s.kind = Kind::Softmax;
+    } else {
+      s.a = params.param - 1;
+      s.r = 1 / s.a;
+      s.q = s.r;
+    }
+  } else if (params.kind == Kind::Normmax) {
+    s.r = 1 / (params.param - 1);
+    s.q = s.r + 1;
+  } else if (params.kind == Kind::KSubsets) {
+    s.k = static_cast<int64_t>(params.param);
+  }
+  return s;
+}
+
+inline double phi(const Shape& s, const Solution& sol, double z) {
+  switch (s.kind) {
+    case Kind::Softmax: return std::exp(z) * sol.scale;
+    case Kind::Sparsemax: return z > sol.tau ? z - sol.tau : 0.0;
+    case Kind::KSubsets: {
+      const double t = z - sol.tau;
+      return t <= 0 ? 0.0 : (t >= 1 ? 1.0 : t);
+    }
+    default: {
+      const double t = s.a * z - sol.tau;
+      return t > 0 ? power(t, s.r) * sol.scale : 0.0;
+    }
+  }
+}
+
+std::string rowName(int64_t row) { return "x row " + std::to_string(row); }
+
+template <typename T>
+Solution scanRow(const T* x, int64_t d, int64_t row) {
+  double m = -kInf;
+  int64_t finite = 0;
+  for (int64_t j = 0; j < d; ++j) {
+    const double v = static_cast<double>(x[j]);
+    if (v == -kInf) continue;
+    if (!(v < kInf)) {
+      throw RangeError(rowName(row) + " has " + (std::isnan(v) ? "NaN" : "+Infinity") + " at column " + std::to_string(j) +
+                       " (only finite values and -Infinity masks are allowed)");
+    }
+    ++finite;
+    if (v > m) m = v;
+  }
+  if (finite == 0) throw RangeError(rowName(row) + " is entirely -Infinity (masked); at least one entry must be finite");
+  return Solution{m, 0, 1, finite};
+}
+
+// Dijkstra three-way partition of w[begin, end) around pivot: > first, then ==, then <.
+void partition3(std::vector<double>& w, size_t begin, size_t end, double pivot, size_t& gtEnd, size_t& eqEnd) {
+  size_t lt = begin, i = begin, gt = end;
+  // Invariant: [begin, lt) > pivot, [lt, i) == pivot, [gt, end) < pivot.
+  while (i < gt) {
+    const double v = w[i];
+    if (v > pivot) {
+      w[i] = w[lt];
+      w[lt] = v;
+      ++lt;
+      ++i;
+    } else if (v < pivot) {
+      --gt;
+      w[i] = w[gt];
+      w[gt] = v;
+    } else {
+      ++i;
+    }
+  }
+  gtEnd = lt;
+  eqEnd = gt;
+}
+
+// Simplex projection threshold of w[0, end) (a superset of the support): randomized pivot search,
+// expected linear.
+double pivotThreshold(std::vector<double>& w, size_t end) {
+  Rng rng(kPivotSeed);
+  size_t begin = 0;
+  double sumIn = 0;
+  double countIn = 0;
+  while (begin < end) {
+    const double pivot = w[begin + rng.below(static_cast<uint32_t>(end - begin))];
+    size_t gtEnd, eqEnd;
+    partition3(w, begin, end, pivot, gtEnd, eqEnd);
+    double sumGt = 0;
+    for (size_t i = begin; i < gtEnd; ++i) sumGt += w[i];
+    const double countGt = static_cast<double>(gtEnd - begin);
+    const double f = (sumIn + sumGt) - (countIn + countGt) * pivot;
+    if (f >= 1) {
+      end = gtEnd;  // tau >= pivot: entries <= pivot are outside the support
+    } else {
+      sumIn += sumGt + pivot * static_cast<double>(eqEnd - gtEnd);  // tau < pivot: entries >= pivot are inside
+      countIn += static_cast<double>(eqEnd - begin);
+      begin = eqEnd;
+    }
+  }
+  return (sumIn - 1) / countIn;
+}
+
+// Simplex projection threshold of the candidates (max 0). Michelot's iteration tau <- (sum of
+// z > tau - 1) / count from below never drops a support entry and usually shrinks the set
+// geometrically in branch-free passes; when a pass removes less than a quarter, the randomized
+// pivot search finishes, so the expected time stays linear.
+double sparsemaxThreshold(Workspace& ws) {
+  std::vector<double>& w = ws.scratch;
+  w.assign(ws.candidates.begin(), ws.candidates.end());
+  size_t end = w.size();
+  double sum = 0;
+  for (size_t i = 0; i < end; ++i) sum += w[i];
+  double tau = (sum - 1) / static_cast<double>(end);
+  for (;;) {
+    size_t kept = 0;
+    double keptSum = 0;
+    for (size_t i = 0; i < end; ++i) {
+      const double z = w[i];
+      const bool keep = z > tau;
+      w[kept] = z;
+      kept += keep;
+      keptSum += z * static_cast<double>(keep);  // a multiply, not a branch
+    }
+    if (kept == end) break;
+    if (4 * kept > 3 * end) {
+      tau = pivotThreshold(w, kept);
+      break;
+    }
+    end = kept;
+    tau = (keptSum - 1) / static_cast<double>(kept);
+  }
+  // One pass in index order fixes the summation order (both backends agree to rounding).
+  double supportSum = 0, count = 0;
+  for (double z : ws.candidates) {
+    if (z > tau) {
+      supportSum += z;
+      count += 1;
+    }
+  }
+  return (supportSum - 1) / count;
+}
+
+// k-subsets threshold: sum clip(z - tau, 0, 1) = k over the candidates (a superset of the entries
+// above tau), by random breakpoints narrowing a bracket lo <= tau < hi; entries whose term is
+// fixed or linear on the bracket leave the search. Expected linear, like quickselect.
+double kSubsetsThreshold(Workspace& ws, int64_t k) {
+  std::vector<double>& w = ws.scratch;
+  w.assign(ws.candidates.begin(), ws.candidates.end());
+  double lo = 0;
+  for (double z : w) lo = z < lo ? z : lo;
+  lo -= 1;  // F(lo) = n >= k
+  double hi = 0;  // F(0) = 0 < k
+  const double target = static_cast<double>(k);
+  double ones = 0, midSum = 0, midCount = 0;
+  Rng rng(kPivotSeed);
+  size_t end = w.size();
+  while (end > 0) {
+    // A random entry still undetermined on (lo, hi) gives a breakpoint t strictly inside.
+    double t = 0;
+    bool found = false;
+    for (int attempt = 0; attempt < 8 && !found; ++attempt) {
+      const double y = w[rng.below(static_cast<uint32_t>(end))];
+      const bool upper = y > lo && y < hi, lower = y - 1 > lo && y - 1 < hi;
+      // Both breakpoints inside: pick one at random, or the bracket would only shrink from above.
+      if (upper && lower) {
+        t = (rng.nextU32() & 1u) ? y : y - 1;
+      } else if (upper || lower) {
+        t = upper ? y : y - 1;
+      }
+      found = upper || lower;
+    }
+    // One branch-free pass (the tests are unpredictable on random data): retire the entries whose
+    // term is 0, 1 or linear on (lo, hi), and sum the others' terms at t.
+    double clipSum = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < end; ++i) {
+      const double z = w[i];
+      // 0/1 integers from the comparisons: GCC turns bool logic here into branches.
+      const int above = static_cast<int>(z > lo);
+      const int one = above & static_cast<int>(z - 1 >= hi);
+      const int mid = above & (one ^ 1) & static_cast<int>(z - 1 <= lo) & static_cast<int>(z >= hi);
+      const int keep = above & (one ^ 1) & (mid ^ 1);
+      ones += static_cast<double>(one);
+      midSum += z * static_cast<double>(mid);
+      midCount += static_cast<double>(mid);
+      clipSum += std::min(std::max(z - t, 0.0), 1.0) * static_cast<double>(keep);
+      w[kept] = z;
+      kept += static_cast<size_t>(keep);
+    }
+    end = kept;
+    if (!found) continue;  // every entry left is undetermined now: the next pick succeeds
+    const double f = ones + midSum - midCount * t + clipSum;
+    if (f >= target) lo = t; else hi = t;
+  }
+  double tau = midCount > 0 ? (ones + midSum - target) / midCount : hi;
+  // Recompute in index order from the classification at tau.
+  ones = 0, midSum = 0, midCount = 0;
+  for (double z : ws.candidates) {
+    const double u = z - tau;
+    if (u >= 1) {
+      ones += 1;
+    } else if (u > 0) {
+      midSum += z;
+      midCount += 1;
+    }
+  }
+  if (midCount > 0) tau = (ones + midSum - target) / midCount;
+  return tau;
+}
+
+// tau with sum [y - tau]_+^q = 1 over the candidates y (max 0, all > -1): safeguarded Newton in the
+// bracket [-1, -(1/n)^(1/q)], starting on the left when q >= 1 (monotone there) and on the right
+// otherwise, dropping candidates that fall below the bracket as it narrows.
+double powerThreshold(Workspace& ws, double q, int64_t n) {
+  std::vector<double>& w = ws.scratch;
+  w.assign(ws.candidates.begin(), ws.candidates.end());
+  double lo = -1, hi = -std::pow(1.0 / static_cast<double>(n), 1 / q);
+  double tau = q >= 1 ? lo : hi;
+  size_t end = w.size();
+  double lastStep = kInf;
+  for (int iteration = 0; iteration < 200; ++iteration) {
+    double f = -1, slope = 0;
+    size_t kept = 0;
+    if (q > 1) {
+      // Branch-free (the tests are unpredictable on random data); entries at or below tau add 0.
+      for (size_t i = 0; i < end; ++i) {
+        const double y = w[i];
+        w[kept] = y;
+        kept += y > lo;
+        const double t = std::max(y - tau, 0.0);
+        const double tq1 = power(t, q - 1);
+        f += tq1 * t;
+        slope += tq1;
+      }
+    } else {
+      for (size_t i = 0; i < end; ++i) {
+        const double y = w[i];
+        if (y <= lo) continue;
+        w[kept++] = y;
+        const double t = y - tau;
+        if (t > 0) {
+          const double tq1 = power(t, q - 1);
+          f += tq1 * t;
+          slope += tq1;
+        }
+      }
+    }
+    end = kept;
+    if (f == 0) break;
+    if (f > 0) lo = tau; else hi = tau;
+    // Newton on G = F^(1/q) - 1 (F = f + 1) rather than on F: G is a q-norm of [y - tau]_+, convex
+    // and nearly linear, so steps from the left do not overshoot and converge in a few passes even
+    // when q is large (F itself would only shrink the error by about 1 - 1/q per step).
+    const double total = f + 1;
+    double next = tau + (total - std::pow(total, 1 - 1 / q)) / slope;
+    if (std::fabs(next - tau) <= 1e-15 * std::fabs(tau)) break;  // converged (next may equal lo)
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    const double step = std::fabs(next - tau);
+    tau = next;
+    // Converged, or (once tiny) no longer shrinking because rounding dominates.
+    const double scale = std::fabs(tau);
+    if (step <= 1e-15 * scale || hi - lo <= 1e-15 * scale) break;
+    if (step <= 1e-10 * scale && step >= lastStep) break;
+    lastStep = step;
+  }
+  if (q == 2) {
+    // 1.5-entmax / 2-normmax: exact threshold of the quadratic on the support found.
+    double count = 0, s1 = 0, s2 = 0;
+    for (double y : ws.candidates) {
+      if (y > tau) {
+        count += 1;
+        s1 += y;
+        s2 += y * y;
+      }
+    }
+    const double disc = s1 * s1 - count * (s2 - 1);
+    if (disc >= 0) tau = (s1 - std::sqrt(disc)) / count;
+  }
+  return tau;
+}
+
+// Fills ws.candidates with the shifted, scaled scores a (x - max) above `floor`, in index order.
+template <typename T>
+void gatherCandidates(const T* x, int64_t d, double max, double a, double floor, Workspace& ws) {
+  ws.candidates.clear();
+  for (int64_t j = 0; j < d; ++j) {
+    const double y = a * (static_cast<double>(x[j]) - max);
+    if (y > floor) ws.candidates.push_back(y);  // -Infinity never passes
+  }
+}
+
+constexpr int64_t kSmallK = 16;
+
+// The k-th largest of the shifted finite scores x - max (k <= kSmallK, at least k finite entries).
+template <typename T>
+double kthLargest(const T* x, int64_t d, double max, int64_t k) {
+  double top[kSmallK];
+  for (int64_t i = 0; i < k; ++i) top[i] = -kInf;
+  for (int64_t j = 0; j < d; ++j) {
+    const double z = static_cast<double>(x[j]) - max;
+    if (z <= top[k - 1]) continue;
+    int64_t i = k - 1;
+    while (i > 0 && top[i - 1] < z) {
+      top[i] = top[i - 1];
+      --i;
+    }
+    top[i] = z;
+  }
+  return top[k - 1];
+}
+
+template <typename T>
+Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace& ws) {
+  Solution sol = scanRow(x, d, row);
+  switch (s.kind) {
+    case Kind::Softmax: {
+      // Keep exp(z) so the output pass does not evaluate it again.
+      ws.p.resize(static_cast<size_t>(d));
+      double sum = 0;
+      for (int64_t j = 0; j < d; ++j) {
+        ws.p[j] = std::exp(static_cast<double>(x[j]) - sol.max);
+        sum += ws.p[j];
+      }
+      sol.scale = 1 / sum;
+      sol.tau = std::log(sum);
+      return sol;
+    }
+    case Kind::Sparsemax:
+      gatherCandidates(x, d, sol.max, 1.0, -1.0, ws);
+      sol.tau = sparsemaxThreshold(ws);
+      return sol;
+    case Kind::KSubsets:
+      if (s.k > sol.finite) {
+        throw RangeError("k = " + std::to_string(s.k) + " exceeds the " + std::to_string(sol.finite) +
+                         " unmasked entries of " + rowName(row));
+      }
+      // tau >= z_(k) - 1 (the k-th largest minus 1): for small k find z_(k) in one pass and skip
+      // every entry at or below that bound.
+      gatherCandidates(x, d, sol.max, 1.0, s.k <= kSmallK ? kthLargest(x, d, sol.max, s.k) - 1 : -kInf, ws);
+      sol.tau = kSubsetsThreshold(ws, s.k);
+      return sol;
+    default: {
+      gatherCandidates(x, d, sol.max, s.a, -1.0, ws);
+      sol.tau = powerThreshold(ws, s.q, static_cast<int64_t>(ws.candidates.size()));
+      double sum = 0;
+      for (double y : ws.candidates) {
+        if (y > sol.tau) sum += power(y - sol.tau, s.r);
+      }
+      sol.scale = 1 / sum;
+      return sol;
+    }
+  }
+}
+
+// Per-row transforms over the batch, with one workspace per worker thread.
+template <typename Body>
+void forRows(const Params& params, Body body) {
+  const unsigned threads = params.rows > 1 ? params.threads : 1;
+  std::vector<Workspace> spaces(std::max(1u, std::min<unsigned>(threads, 1024)));
+  parallelFor(params.rows, threads, [&](unsigned worker, int64_t row) { body(spaces[worker], row); });
+}
+
+void checkParams(const Params& params) {
+  if (params.rows < 1 || params.cols < 1) throw RangeError("x must have at least one row and one column");
+  const Shape s = shapeOf(params);
+  if (params.kind == Kind::Entmax && !(params.param >= 1 && params.param < kInf)) throw RangeError("alpha must be >= 1");
+  if (params.kind == Kind::Normmax && !(params.param > 1 && params.param < kInf)) throw RangeError("gamma must be > 1");
+  if (params.kind == Kind::KSubsets && !(s.k >= 1 && s.k <= params.cols && static_cast<double>(s.k) == params.param)) {
+    throw RangeError("k must be an integer in [1, cols]");
+  }
+}
+
+// The row's probabilities in double.
+template <typename T>
+Solution probabilities(const Shape& s, const T* x, int64_t d, int64_t row, Workspace& ws) {
+  const Solution sol = solveRow(s, x, d, row, ws);
+  ws.p.resize(static_cast<size_t>(d));
+  for (int64_t j = 0; j < d; ++j) {
+    const double v = static_cast<double>(x[j]);
+    ws.p[j] = v == -kInf ? 0.0 : phi(s, sol, v - sol.max);
+  }
+  return sol;
+}
+
+}  // namespace
+
+template <typename T>
+void forward(const Params& params, const T* x, T* out, int32_t* support, double* conjugate) {
+  checkParams(params);
+  const Shape s = shapeOf(params);
+  const int64_t d = params.cols;
+  forRows(params, [&](Workspace& ws, int64_t row) {
+    const T* xr = x + row * d;
+    T* pr = out + row * d;
+    const Solution sol = solveRow(s, xr, d, row, ws);
+    int32_t nonzero = 0;
+    double dot = 0, reg = 0;  // <z, p> and the regulariser's sum term
+    const double exponent = params.kind == Kind::Entmax ? params.param : params.kind == Kind::Normmax ? params.param : 2;
+    for (int64_t j = 0; j < d; ++j) {
+      const double v = static_cast<double>(xr[j]);
+      const double p = v == -kInf ? 0.0 : s.kind == Kind::Softmax ? ws.p[j] * sol.scale : phi(s, sol, v - sol.max);
+      pr[j] = static_cast<T>(p);
+      nonzero += pr[j] != 0;
+      if (conjugate && p > 0) {
+        dot += (v - sol.max) * p;
+        reg += s.kind == Kind::Softmax ? 0.0 : power(p, exponent);
+      }
+    }
+    if (support) support[row] = nonzero;
+    if (conjugate) {
+      double value;
+      switch (params.kind) {
+        case Kind::Softmax: value = sol.max + sol.tau; break;
+        case Kind::Sparsemax: value = sol.max + dot - 0.5 * reg + 0.5; break;
+        case Kind::Entmax: {
+          const double alpha = params.param;
+          value = s.kind == Kind::Softmax ? sol.max + sol.tau
+                                          : sol.max + dot - (reg - 1) / (alpha * (alpha - 1));
+          break;
+        }
+        case Kind::Normmax: value = sol.max + dot - std::pow(reg, 1 / params.param) + 1; break;
+        default: value = sol.max * static_cast<double>(s.k) + dot - 0.5 * reg; break;
+      }
+      conjugate[row] = value;
+    }
+  });
+}
+
+template <typename T>
+void jvp(const Params& params, const T* x, const T* v, T* out) {
+  checkParams(params);
+  const Shape s = shapeOf(params);
+  const int64_t d = params.cols;
+  forRows(params, [&](Workspace& ws, int64_t row) {
+    const T* xr = x + row * d;
+    const T* vr = v + row * d;
+    T* jr = out + row * d;
+    const Solution sol = probabilities(s, xr, d, row, ws);
+    const std::vector<double>& p = ws.p;
+    // Every case is J v = w * v - w <w, v> / sum(w) with a kind-specific weight w >= 0
+    // (w = 0 off the support), except normmax which is derived in src/transforms/index.ts.
+    if (s.kind == Kind::Softmax) {
+      double pv = 0;
+      for (int64_t j = 0; j < d; ++j) pv += p[j] * static_cast<double>(vr[j]);
+      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(p[j] * (static_cast<double>(vr[j]) - pv));
+      return;
+    }
+    if (s.kind == Kind::Normmax) {
+      // u = [z - tau]_+^r, p = u / U; J v = (h (v - <p,v>) - p sum(h (v - <p,v>))) / U, h = r u^(2-gamma).
+      double pv = 0, total = 0;
+      for (int64_t j = 0; j < d; ++j) pv += p[j] * static_cast<double>(vr[j]);
+      ws.scratch.resize(static_cast<size_t>(d));
+      for (int64_t j = 0; j < d; ++j) {
+        const double xv = static_cast<double>(xr[j]);
+        const double t = xv == -kInf ? 0.0 : xv - sol.max - sol.tau;
+        const double h = t > 0 ? s.r * power(t, s.r - 1) : 0.0;
+        ws.scratch[j] = h * (static_cast<double>(vr[j]) - pv);
+        total += ws.scratch[j];
+      }
+      const double u = 1 / sol.scale;
+      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>((ws.scratch[j] - p[j] * total) / u);
+      return;
+    }
+    double wv = 0, wsum = 0;
+    ws.scratch.resize(static_cast<size_t>(d));
+    for (int64_t j = 0; j < d; ++j) {
+      double weight = 0;
+      if (s.kind == Kind::KSubsets) {
+        weight = p[j] > 0 && p[j] < 1 ? 1.0 : 0.0;
+      } else if (p[j] > 0) {
+        weight = s.kind == Kind::Sparsemax ? 1.0 : std::pow(p[j], 2 - params.param);
+      }
+      ws.scratch[j] = weight;
+      wv += weight * static_cast<double>(vr[j]);
+      wsum += weight;
+    }
+    const double mean = wsum > 0 ? wv / wsum : 0.0;
+    for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(ws.scratch[j] * (static_cast<double>(vr[j]) - mean));
+  });
+}
+
+template <typename T>
+void alphaGradient(const Params& params, const T* x, T* out) {
+  checkParams(params);
+  if (params.kind != Kind::Entmax || !(params.param > 1)) throw RangeError("the alpha derivative needs entmax with alpha > 1");
+  Shape s = shapeOf(params);
+  const int64_t d = params.cols;
+  const double alpha = params.param;
+  const double r = 1 / (alpha - 1);
+  forRows(params, [&](Workspace& ws, int64_t row) {
+    probabilities(s, x + row * d, d, row, ws);
+    const std::vector<double>& p = ws.p;
+    // d p / d alpha = r^2 (p - g/G) - r (p log p - (g/G) sum p log p), g = p^(2-alpha) on the support.
+    double gsum = 0, plogp = 0;
+    for (int64_t j = 0; j < d; ++j) {
+      if (p[j] > 0) {
+        gsum += std::pow(p[j], 2 - alpha);
+        plogp += p[j] * std::log(p[j]);
+      }
+    }
+    T* gr = out + row * d;
+    for (int64_t j = 0; j < d; ++j) {
+      if (p[j] > 0) {
+        const double g = std::pow(p[j], 2 - alpha) / gsum;
+        gr[j] = static_cast<T>(r * r * (p[j] - g) - r * (p[j] * std::log(p[j]) - g * plogp));
+      } else {
+        gr[j] = 0;
+      }
+    }
+  });
+}
+
+template void forward<float>(const Params&, const float*, float*, int32_t*, double*);
+template void forward<double>(const Params&, const double*, double*, int32_t*, double*);
+template void jvp<float>(const Params&, const float*, const float*, float*);
+template void jvp<double>(const Params&, const double*, const double*, double*);
+template void alphaGradient<float>(const Params&, const float*, float*);
+template void alphaGradient<double>(const Params&, const double*, double*);
+
+}  // namespace sshn::transforms

@@ -1,0 +1,266 @@
+// Sparse transformations yhat(theta) = argmax_{p in simplex} <theta,p> - Omega(p) (SPEC section 2):
+// softmax, sparsemax, entmax (alpha), entmax15, normmax (gamma) and k-subsets, on one vector or on
+// every row of a row-major matrix, in float64 or float32, with their Jacobian-vector products.
+//
+// Precision: Float32Array inputs give Float32Array outputs; number[] and Float64Array give
+// Float64Array. Both backends compute each row in double and round once on output.
+//
+// Conjugates (the regularised max Omega*(theta) = max_p <theta,p> - Omega(p), per row), with
+// Omega chosen so that Omega*(theta) = max(theta) exactly when the output is one-hot, except k-subsets:
+//   softmax    Omega(p) = sum p log p                          -> Omega* = logsumexp(theta)
+//   sparsemax  Omega(p) = (||p||^2 - 1) / 2                    -> <theta,p> - ||p||^2/2 + 1/2
+//   entmax     Omega(p) = (sum p^alpha - 1) / (alpha(alpha-1)) (Tsallis; alpha = 2 is sparsemax,
+//              alpha -> 1 is softmax, which alpha = 1 returns)
+//   normmax    Omega(p) = ||p||_gamma - 1
+//   kSubsets   Omega(p) = ||p||^2 / 2 over {0 <= p <= 1, sum p = k} -> <theta,p> - ||p||^2/2
+// Each is convex in theta with gradient yhat(theta).
+import { getBackend } from '../backend';
+import { BackendName, RealArray, TransformKind, TransformParams } from '../kernels';
+import { checkAllocation } from '../limits';
+import { checkBoolean, checkInteger, checkOptions, describe, isArrayLikeOfNumbers } from '../validate';
+
+export type { RealArray } from '../kernels';
+export type VectorInput = Float64Array | Float32Array | number[];
+export interface MatrixInput {
+  data: VectorInput;
+  rows: number;
+  cols: number;
+}
+export type TransformInput = VectorInput | MatrixInput;
+export interface RealMatrix {
+  data: RealArray;
+  rows: number;
+  cols: number;
+}
+
+export interface TransformOptions {
+  backend?: BackendName;
+  /** Return `{ p, support }` (nonzero count: a number for a vector, an Int32Array per row for a matrix). */
+  support?: boolean;
+  /** Threads for batches (0 = all cores); results do not depend on it. */
+  threads?: number;
+  /** Write the probabilities here (same element type and length as x) instead of a new array. */
+  out?: RealArray;
+}
+export interface EntmaxOptions extends TransformOptions {
+  /** alpha >= 1 (default 1.5): 1 = softmax, 2 = sparsemax. */
+  alpha?: number;
+}
+export interface NormmaxOptions extends TransformOptions {
+  /** gamma > 1 (default 2). */
+  gamma?: number;
+}
+export interface KSubsetsOptions extends TransformOptions {
+  /** Number of selected entries, an integer in [1, d]. */
+  k: number;
+}
+
+/** Everything a caller such as a Hopfield layer needs, batch-shaped. */
+export interface TransformSolution {
+  p: RealMatrix;
+  /** Nonzero outputs per row. */
+  support: Int32Array;
+  /** Omega*(x row) per row (conventions above). */
+  conjugate: Float64Array;
+}
+
+export interface Transform<O extends TransformOptions> {
+  (x: VectorInput, options?: O & { support?: false }): RealArray;
+  (x: VectorInput, options: O & { support: true }): { p: RealArray; support: number };
+  (x: MatrixInput, options?: O & { support?: false }): RealMatrix;
+  (x: MatrixInput, options: O & { support: true }): { p: RealMatrix; support: Int32Array };
+  /** J(x) v, shaped like x (J is symmetric, so this is also the vector-Jacobian product). */
+  jvp(x: VectorInput, v: VectorInput, options?: O): RealArray;
+  jvp(x: MatrixInput, v: VectorInput | MatrixInput, options?: O): RealMatrix;
+  /** Omega*(x): a number for a vector, one per row for a matrix. */
+  conjugate(x: VectorInput, options?: O): number;
+  conjugate(x: MatrixInput, options?: O): Float64Array;
+  /** p, support and conjugate of every row at once. */
+  solve(x: TransformInput, options?: O): TransformSolution;
+  /** solve() off the main thread (libuv pool for native). */
+  async(x: TransformInput, options?: O): Promise<TransformSolution>;
+}
+
+interface Prepared {
+  x: RealArray;
+  rows: number;
+  cols: number;
+  isVector: boolean;
+}
+
+function toReal(value: ArrayLike<number>, name: string, like?: RealArray): RealArray {
+  if (value instanceof Float64Array || value instanceof Float32Array) {
+    if (!like || value.constructor === like.constructor) return value;
+    return like instanceof Float32Array ? Float32Array.from(value) : Float64Array.from(value);
+  }
+  if (!Array.isArray(value)) throw new TypeError(`${name} must be a Float64Array, Float32Array or number[], got ${describe(value)}`);
+  const out = like instanceof Float32Array ? new Float32Array(value.length) : new Float64Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const v: unknown = value[i];
+    if (typeof v !== 'number') throw new TypeError(`${name}[${i}] must be a number, got ${describe(v)}`);
+    out[i] = v;
+  }
+  return out;
+}
+
+function prepare(x: unknown, name: string): Prepared {
+  if (isArrayLikeOfNumbers(x)) {
+    if (x.length === 0) throw new RangeError(`${name} must have at least one entry`);
+    return { x: toReal(x, name), rows: 1, cols: x.length, isVector: true };
+  }
+  if (x !== null && typeof x === 'object' && 'data' in x && 'rows' in x && 'cols' in x) {
+    const m = x as MatrixInput;
+    const rows = checkInteger(m.rows, `${name}.rows`, 1);
+    const cols = checkInteger(m.cols, `${name}.cols`, 1);
+    if (!isArrayLikeOfNumbers(m.data)) throw new TypeError(`${name}.data must be a Float64Array, Float32Array or number[], got ${describe(m.data)}`);
+    if (m.data.length !== rows * cols) throw new RangeError(`${name}.data must have rows * cols = ${rows * cols} entries, got ${m.data.length}`);
+    return { x: toReal(m.data, `${name}.data`), rows, cols, isVector: false };
+  }
+  throw new TypeError(`${name} must be a Float64Array, Float32Array, number[] or a {data, rows, cols} matrix, got ${describe(x)}`);
+}
+
+/** options.out when given (checked against x), else a new array like x. */
+function outputFor(options: Record<string, unknown>, like: RealArray): RealArray {
+  const out = options.out;
+  if (out === undefined) return allocate(like, like.length);
+  if (!(out instanceof Float64Array || out instanceof Float32Array) || out.constructor !== like.constructor) {
+    throw new TypeError(`options.out must be a ${like.constructor.name} like x, got ${describe(out)}`);
+  }
+  if (out.length !== like.length) throw new RangeError(`options.out must have ${like.length} entries like x, got ${out.length}`);
+  return out;
+}
+
+function allocate(like: RealArray, length: number): RealArray {
+  checkAllocation('transform output', length, like.BYTES_PER_ELEMENT);
+  return like instanceof Float32Array ? new Float32Array(length) : new Float64Array(length);
+}
+
+function checkAlpha(value: unknown): number {
+  if (value === undefined) return 1.5;
+  if (typeof value !== 'number') throw new TypeError(`alpha must be a number, got ${describe(value)}`);
+  if (!(value >= 1) || !Number.isFinite(value)) throw new RangeError(`alpha must be a finite number >= 1, got ${value}`);
+  return value;
+}
+
+function checkGamma(value: unknown): number {
+  if (value === undefined) return 2;
+  if (typeof value !== 'number') throw new TypeError(`gamma must be a number, got ${describe(value)}`);
+  if (!(value > 1) || !Number.isFinite(value)) throw new RangeError(`gamma must be a finite number > 1, got ${value}`);
+  return value;
+}
+
+type ParamReader = (options: Record<string, unknown>, cols: number) => number;
+
+function params(kind: TransformKind, readParam: ParamReader, options: Record<string, unknown>, prepared: Prepared): TransformParams {
+  const threads = options.threads === undefined ? 0 : checkInteger(options.threads, 'options.threads', 0, 1024);
+  return { kind, param: readParam(options, prepared.cols), rows: prepared.rows, cols: prepared.cols, threads };
+}
+
+function makeTransform<O extends TransformOptions>(kind: TransformKind, readParam: ParamReader): Transform<O> {
+  const setup = (x: unknown, rawOptions: unknown) => {
+    const options = checkOptions(rawOptions, 'options');
+    const backend = getBackend(options.backend as BackendName | undefined);
+    const prepared = prepare(x, 'x');
+    return { options, backend, prepared, params: params(kind, readParam, options, prepared) };
+  };
+
+  const shaped = (prepared: Prepared, data: RealArray): RealArray | RealMatrix =>
+    prepared.isVector ? data : { data, rows: prepared.rows, cols: prepared.cols };
+
+  const transform = (x: TransformInput, rawOptions?: O): unknown => {
+    const { options, backend, prepared, params: p } = setup(x, rawOptions);
+    const wantSupport = options.support === undefined ? false : checkBoolean(options.support, 'options.support');
+    const out = outputFor(options, prepared.x);
+    const support = wantSupport ? new Int32Array(prepared.rows) : null;
+    backend.transformForward(p, prepared.x, out, support, null);
+    const result = shaped(prepared, out);
+    if (!support) return result;
+    return { p: result, support: prepared.isVector ? support[0] : support };
+  };
+
+  const jvp = (x: TransformInput, v: TransformInput, rawOptions?: O): unknown => {
+    const { backend, prepared, params: p } = setup(x, rawOptions);
+    const vData = isArrayLikeOfNumbers(v) ? v : v !== null && typeof v === 'object' && 'data' in v ? (v as MatrixInput).data : v;
+    if (!isArrayLikeOfNumbers(vData)) throw new TypeError(`v must be shaped like x, got ${describe(v)}`);
+    if (!isArrayLikeOfNumbers(v) && ((v as MatrixInput).rows !== prepared.rows || (v as MatrixInput).cols !== prepared.cols)) {
+      throw new RangeError(`v must have ${prepared.rows} rows and ${prepared.cols} cols like x, got ${(v as MatrixInput).rows} x ${(v as MatrixInput).cols}`);
+    }
+    if (vData.length !== prepared.x.length) throw new RangeError(`v must have ${prepared.x.length} entries like x, got ${vData.length}`);
+    const vReal = toReal(vData, 'v', prepared.x);
+    for (let i = 0; i < vReal.length; i++) {
+      if (!Number.isFinite(vReal[i])) throw new RangeError(`v[${i}] must be finite, got ${vReal[i]}`);
+    }
+    const out = allocate(prepared.x, prepared.x.length);
+    backend.transformJvp(p, prepared.x, vReal, out);
+    return shaped(prepared, out);
+  };
+
+  const solveWith = (x: TransformInput, rawOptions: O | undefined) => {
+    const { options, backend, prepared, params: p } = setup(x, rawOptions);
+    const solution: TransformSolution = {
+      p: { data: outputFor(options, prepared.x), rows: prepared.rows, cols: prepared.cols },
+      support: new Int32Array(prepared.rows),
+      conjugate: new Float64Array(prepared.rows),
+    };
+    return { backend, prepared, p, solution };
+  };
+
+  const solve = (x: TransformInput, options?: O): TransformSolution => {
+    const { backend, prepared, p, solution } = solveWith(x, options);
+    backend.transformForward(p, prepared.x, solution.p.data, solution.support, solution.conjugate);
+    return solution;
+  };
+
+  const conjugate = (x: TransformInput, options?: O): unknown => {
+    const solution = solve(x, options);
+    return isArrayLikeOfNumbers(x) ? solution.conjugate[0] : solution.conjugate;
+  };
+
+  const async = async (x: TransformInput, options?: O): Promise<TransformSolution> => {
+    const { backend, prepared, p, solution } = solveWith(x, options);
+    await backend.transformForwardAsync(p, prepared.x, solution.p.data, solution.support, solution.conjugate);
+    return solution;
+  };
+
+  return Object.assign(transform, { jvp, conjugate, solve, async }) as unknown as Transform<O>;
+}
+
+const noParam: ParamReader = () => 0;
+
+/** Softmax (Shannon negentropy). */
+export const softmax: Transform<TransformOptions> = makeTransform(TransformKind.Softmax, noParam);
+/** Sparsemax: Euclidean projection onto the simplex (expected-linear pivot search). */
+export const sparsemax: Transform<TransformOptions> = makeTransform(TransformKind.Sparsemax, noParam);
+/** 1.5-entmax (exact quadratic threshold on the support). */
+export const entmax15: Transform<TransformOptions> = makeTransform(TransformKind.Entmax, () => 1.5);
+
+interface EntmaxTransform extends Transform<EntmaxOptions> {
+  /** d yhat / d alpha (alpha > 1), shaped like x. */
+  alphaGradient(x: VectorInput, options?: EntmaxOptions): RealArray;
+  alphaGradient(x: MatrixInput, options?: EntmaxOptions): RealMatrix;
+}
+
+const entmaxBase = makeTransform<EntmaxOptions>(TransformKind.Entmax, (o) => checkAlpha(o.alpha));
+/** alpha-entmax (Tsallis), alpha >= 1 (default 1.5): safeguarded Newton on the threshold. */
+export const entmax: EntmaxTransform = Object.assign(entmaxBase, {
+  alphaGradient: (x: TransformInput, rawOptions?: EntmaxOptions): unknown => {
+    const options = checkOptions(rawOptions, 'options');
+    const alpha = checkAlpha(options.alpha);
+    if (alpha === 1) throw new RangeError('alpha must be > 1 for the alpha derivative, got 1');
+    const backend = getBackend(options.backend as BackendName | undefined);
+    const prepared = prepare(x, 'x');
+    const p = params(TransformKind.Entmax, () => alpha, options, prepared);
+    const out = allocate(prepared.x, prepared.x.length);
+    backend.transformAlphaGradient(p, prepared.x, out);
+    return prepared.isVector ? out : { data: out, rows: prepared.rows, cols: prepared.cols };
+  },
+}) as EntmaxTransform;
+
+/** gamma-normmax, Omega(p) = ||p||_gamma - 1, gamma > 1 (default 2). */
+export const normmax: Transform<NormmaxOptions> = makeTransform(TransformKind.Normmax, (o) => checkGamma(o.gamma));
+
+/** k-subsets: Euclidean projection onto {0 <= p <= 1, sum p = k}. */
+export const kSubsets: Transform<KSubsetsOptions> = makeTransform(TransformKind.KSubsets, (o, cols) => {
+  if (o.k === undefined) throw new TypeError('options.k is required for kSubsets');
+  return checkInteger(o.k, 'options.k', 1, cols);
+});

@@ -1,0 +1,406 @@
+// Sparse transformations against mathematics: an exact high-precision reference (BigInt fixed
+// point, 2^-200), KKT conditions, shift invariance, margins, masks, finite-difference Jacobians,
+// the alpha derivative, the conjugate's gradient and maximality, limits in alpha, and errors.
+import t from 'tap';
+import { entmax, entmax15, kSubsets, normmax, Rng, softmax, sparsemax } from '../src/index';
+import type { Transform, TransformOptions } from '../src/index';
+import { backendsUnderTest, maxAbsDiff } from './helpers';
+
+type AnyTransform = Transform<TransformOptions & Record<string, unknown>>;
+interface Case {
+  name: string;
+  f: AnyTransform;
+  opts: Record<string, unknown>;
+  kind: 'softmax' | 'entmax' | 'normmax' | 'ksubsets';
+  alpha?: number;
+  gamma?: number;
+  k?: number;
+  margin?: number;
+}
+
+// Margins are 1 / (alpha - 1) of the alpha as stored (4/3 - 1 rounds below 1/3, so the margin is a hair above 3).
+const cases: Case[] = [
+  { name: 'softmax', f: softmax as AnyTransform, opts: {}, kind: 'softmax' },
+  { name: 'sparsemax', f: sparsemax as AnyTransform, opts: {}, kind: 'entmax', alpha: 2, margin: 1 },
+  { name: 'entmax15', f: entmax15 as AnyTransform, opts: {}, kind: 'entmax', alpha: 1.5, margin: 2 },
+  { name: 'entmax alpha=1.25', f: entmax as AnyTransform, opts: { alpha: 1.25 }, kind: 'entmax', alpha: 1.25, margin: 4 },
+  { name: 'entmax alpha=4/3', f: entmax as AnyTransform, opts: { alpha: 4 / 3 }, kind: 'entmax', alpha: 4 / 3, margin: 1 / (4 / 3 - 1) },
+  { name: 'entmax alpha=1.7', f: entmax as AnyTransform, opts: { alpha: 1.7 }, kind: 'entmax', alpha: 1.7, margin: 1 / (1.7 - 1) },
+  { name: 'entmax alpha=3', f: entmax as AnyTransform, opts: { alpha: 3 }, kind: 'entmax', alpha: 3, margin: 0.5 },
+  { name: 'normmax gamma=2', f: normmax as AnyTransform, opts: { gamma: 2 }, kind: 'normmax', gamma: 2, margin: 1 },
+  { name: 'normmax gamma=1.5', f: normmax as AnyTransform, opts: { gamma: 1.5 }, kind: 'normmax', gamma: 1.5, margin: 1 },
+  { name: 'normmax gamma=4/3', f: normmax as AnyTransform, opts: { gamma: 4 / 3 }, kind: 'normmax', gamma: 4 / 3, margin: 1 },
+  { name: 'normmax gamma=3', f: normmax as AnyTransform, opts: { gamma: 3 }, kind: 'normmax', gamma: 3, margin: 1 },
+  { name: 'kSubsets k=2', f: kSubsets as unknown as AnyTransform, opts: { k: 2 }, kind: 'ksubsets', k: 2 },
+  { name: 'kSubsets k=3', f: kSubsets as unknown as AnyTransform, opts: { k: 3 }, kind: 'ksubsets', k: 3 },
+];
+
+const backends = backendsUnderTest();
+const vec = (c: Case, x: ArrayLike<number>, backend: string, extra: Record<string, unknown> = {}) =>
+  c.f(Array.from(x), { ...c.opts, backend, ...extra } as never) as unknown as Float64Array;
+
+// ---- Exact reference: bisection on tau in BigInt fixed point (integer exponents only). ----
+const BITS = 200n;
+const ONE = 1n << BITS;
+const fixed = (v: number) => {
+  const scaled = Math.round(v * 1024);
+  if (scaled !== v * 1024) throw new Error('reference inputs must be multiples of 1/1024');
+  return (BigInt(scaled) * ONE) / 1024n;
+};
+const mul = (a: bigint, b: bigint) => (a * b) >> BITS;
+const powInt = (a: bigint, n: number) => {
+  let r = ONE;
+  for (let i = 0; i < n; i++) r = mul(r, a);
+  return r;
+};
+const toNumber = (a: bigint) => Number(a >> (BITS - 60n)) / 2 ** 60;
+
+/** Exact probabilities for kinds whose exponents are integers (scale a = 1/aDen). */
+function reference(c: Case, x: number[]): number[] {
+  let aNum = 1n, aDen = 1n, rootPow = 1, outPow = 1, target = ONE, clip = false;
+  if (c.kind === 'entmax') {
+    const r = Math.round(1 / (c.alpha! - 1));
+    if (Math.abs(1 / (c.alpha! - 1) - r) > 1e-9) throw new Error('non-integer exponent');
+    aDen = BigInt(r);
+    rootPow = r;
+    outPow = r;
+  } else if (c.kind === 'normmax') {
+    const r = Math.round(1 / (c.gamma! - 1));
+    if (Math.abs(1 / (c.gamma! - 1) - r) > 1e-9) throw new Error('non-integer exponent');
+    rootPow = r + 1;
+    outPow = r;
+  } else if (c.kind === 'ksubsets') {
+    clip = true;
+    target = BigInt(c.k!) * ONE;
+  } else throw new Error('no exact reference');
+  const y = x.map((v) => (fixed(v) * aNum) / aDen);
+  const term = (u: bigint, pw: number) => (u <= 0n ? 0n : clip ? (u >= ONE ? ONE : u) : powInt(u, pw));
+  const total = (tau: bigint) => y.reduce((s, yi) => s + term(yi - tau, rootPow), 0n);
+  let lo = -(ONE << 12n), hi = ONE << 12n;
+  for (let i = 0; i < 230; i++) {
+    const mid = (lo + hi) >> 1n;
+    if (total(mid) >= target) lo = mid; else hi = mid;
+  }
+  const u = y.map((yi) => term(yi - lo, outPow));
+  if (clip) return u.map(toNumber);
+  const sum = u.reduce((s, v) => s + v, 0n);
+  return u.map((v) => toNumber((v * ONE) / sum));
+}
+
+t.test('exact high-precision reference on small cases (1e-12)', async (t) => {
+  const rng = new Rng(11);
+  const exactCases = cases.filter((c) => c.kind !== 'softmax' && !(c.alpha === 1.7 || c.alpha === 3 || c.gamma === 3));
+  let worst = 0, checked = 0;
+  for (const backend of backends) {
+    for (const c of exactCases) {
+      for (let trial = 0; trial < 25; trial++) {
+        const d = 1 + Math.floor(rng.nextDouble() * 7);
+        if (c.kind === 'ksubsets' && d < c.k!) continue;
+        const spread = [1, 4, 16][trial % 3];
+        const x = Array.from({ length: d }, () => Math.round((rng.nextDouble() - 0.5) * spread * 1024) / 1024);
+        worst = Math.max(worst, maxAbsDiff(vec(c, x, backend), reference(c, x)));
+        checked++;
+      }
+    }
+  }
+  t.ok(checked > 200, `${checked} cases`);
+  t.ok(worst <= 1e-12, `max deviation from the exact reference ${worst}`);
+  // softmax: closed form in double
+  for (const backend of backends) {
+    const x = [0.5, -1, 2, 0, 3.25];
+    const e = x.map((v) => Math.exp(v));
+    const s = e.reduce((a, b) => a + b, 0);
+    t.ok(maxAbsDiff(vec(cases[0], x, backend), e.map((v) => v / s)) <= 1e-15, `${backend} softmax closed form`);
+  }
+});
+
+/** Largest violation of the optimality (KKT) conditions of each problem at output p. */
+function kktViolation(c: Case, x: number[], p: ArrayLike<number>): number {
+  let bad = 0;
+  const sum = Array.from(p).reduce((a, b) => a + b, 0);
+  bad = Math.max(bad, Math.abs(sum - (c.kind === 'ksubsets' ? c.k! : 1)));
+  for (let i = 0; i < p.length; i++) if (!(p[i] >= 0) || (c.kind === 'ksubsets' && p[i] > 1)) bad = Math.max(bad, 1);
+  // Threshold structure: on the support, a kind-specific score s_i equals a common tau; off it, x_i <= tau.
+  const score = (i: number): number => {
+    if (c.kind === 'softmax') return x[i] - Math.log(p[i]);
+    if (c.kind === 'entmax') return (c.alpha! - 1) * x[i] - Math.pow(p[i], c.alpha! - 1);
+    if (c.kind === 'normmax') {
+      const norm = Math.pow(Array.from(p).reduce((a, v) => a + Math.pow(v, c.gamma!), 0), 1 / c.gamma!);
+      return x[i] - Math.pow(p[i] / norm, c.gamma! - 1);
+    }
+    return x[i] - p[i];
+  };
+  const scale = (c.kind === 'entmax' ? c.alpha! - 1 : 1);
+  const interior = (i: number) => p[i] > 0 && (c.kind !== 'ksubsets' || p[i] < 1);
+  const taus = x.map((_, i) => i).filter(interior).map(score);
+  if (taus.length === 0 && c.kind !== 'ksubsets') return 1;
+  const tau = taus.length ? taus.reduce((a, b) => a + b, 0) / taus.length : NaN;
+  for (const s of taus) bad = Math.max(bad, Math.abs(s - tau));
+  if (taus.length) {
+    for (let i = 0; i < p.length; i++) {
+      if (p[i] === 0) bad = Math.max(bad, scale * x[i] - tau);
+      if (c.kind === 'ksubsets' && p[i] === 1) bad = Math.max(bad, tau - (x[i] - 1));
+    }
+  }
+  return bad;
+}
+
+t.test('KKT conditions, shift invariance, size 1, ties, batches, float32', async (t) => {
+  const rng = new Rng(5);
+  for (const backend of backends) {
+    for (const c of cases) {
+      let kkt = 0, shift = 0, batch = 0, single = 0;
+      const rowsX: number[] = [];
+      const rowsP: number[] = [];
+      for (let trial = 0; trial < 30; trial++) {
+        const d = 3 + Math.floor(rng.nextDouble() * 30);
+        const x = Array.from({ length: d }, () => Math.round(rng.normal() * 3 * 64) / 64);
+        const p = vec(c, x, backend);
+        kkt = Math.max(kkt, kktViolation(c, x, p));
+        shift = Math.max(shift, maxAbsDiff(p, vec(c, x.map((v) => v + 37.5), backend)));
+        if (d === 12) continue;
+        if (rowsX.length < 12 * 4 && d >= 12) {
+          rowsX.push(...x.slice(0, 12));
+          rowsP.push(...vec(c, x.slice(0, 12), backend));
+        }
+        const p32 = c.f(Float32Array.from(x), { ...c.opts, backend } as never) as unknown as Float32Array;
+        t.ok(p32 instanceof Float32Array || trial > 0, 'float32 in, float32 out');
+        single = Math.max(single, maxAbsDiff(p32, vec(c, Array.from(Float32Array.from(x)), backend)));
+      }
+      const rows = rowsX.length / 12;
+      const m = c.f({ data: rowsX, rows, cols: 12 }, { ...c.opts, backend } as never) as unknown as { data: Float64Array };
+      batch = maxAbsDiff(m.data, rowsP);
+      t.ok(kkt <= 1e-9, `${backend} ${c.name}: KKT violation ${kkt}`);
+      t.ok(shift <= 1e-12, `${backend} ${c.name}: shift invariance ${shift}`);
+      t.ok(batch === 0, `${backend} ${c.name}: batch rows equal single vectors`);
+      t.ok(single <= 1e-6, `${backend} ${c.name}: float32 within 1e-6 of float64 (${single})`);
+      t.same(Array.from(vec(c, [4.2], backend, c.kind === 'ksubsets' ? { k: 1 } : {})), [1], `${backend} ${c.name}: size 1`);
+    }
+    // ties
+    t.same(Array.from(sparsemax([1, 1, 1, 0], { backend })), [1 / 3, 1 / 3, 1 / 3, 0], `${backend} sparsemax ties`);
+    t.same(Array.from(kSubsets([2, 2, 2, -5], { backend, k: 2 })), [2 / 3, 2 / 3, 2 / 3, 0], `${backend} k-subsets ties`);
+    const tiedEntmax = entmax([0.5, 0.5, 0.5, 0.5], { backend, alpha: 1.7 });
+    t.ok(maxAbsDiff(tiedEntmax, [0.25, 0.25, 0.25, 0.25]) <= 1e-15, `${backend} entmax ties`);
+  }
+});
+
+t.test('k-subsets with k above the small-k prefilter (k > 16): exact reference and KKT', async (t) => {
+  const rng = new Rng(31);
+  for (const backend of backends) {
+    let worst = 0, kkt = 0;
+    for (let trial = 0; trial < 6; trial++) {
+      const k = 17 + trial * 3;
+      const c: Case = { name: `kSubsets k=${k}`, f: kSubsets as unknown as AnyTransform, opts: { k }, kind: 'ksubsets', k };
+      const x = Array.from({ length: 40 }, () => Math.round(rng.normal() * 2 * 1024) / 1024);
+      const p = vec(c, x, backend);
+      worst = Math.max(worst, maxAbsDiff(p, reference(c, x)));
+      kkt = Math.max(kkt, kktViolation(c, x, p));
+    }
+    t.ok(worst <= 1e-12, `${backend}: max deviation from the exact reference ${worst}`);
+    t.ok(kkt <= 1e-9, `${backend}: KKT violation ${kkt}`);
+  }
+});
+
+t.test('margins: a lead of m gives one-hot, of 0.99 m does not', async (t) => {
+  for (const backend of backends) {
+    for (const c of cases.filter((c) => c.margin !== undefined)) {
+      for (const base of [0, 1e6, -3e5]) {
+        // away from 0 the subtraction rounds; lead by a hair more than m so the rounded lead is >= m
+        const lead = base === 0 ? c.margin! : c.margin! * (1 + 1e-9);
+        const x = [base, base - lead, base - lead - 0.5, base - 2 * lead];
+        const p = vec(c, x, backend);
+        t.same(Array.from(p), [1, 0, 0, 0], `${backend} ${c.name} lead m at ${base}`);
+        const near = vec(c, [base, base - 0.99 * c.margin!, base - 5 * c.margin!], backend);
+        t.ok(near[1] > 0 && near[0] < 1, `${backend} ${c.name} lead 0.99 m is not one-hot`);
+      }
+    }
+    // k-subsets: exact top-k when the k-th and (k+1)-th scores differ by >= 1
+    t.same(Array.from(kSubsets([3, 0.2, 5, 2, -1], { backend, k: 2 })), [1, 0, 1, 0, 0], `${backend} k-subsets top-2 gap 1`);
+    const soft = kSubsets([3, 0.2, 5, 2.01, -1], { backend, k: 2 });
+    t.ok(soft[0] < 1 && soft[3] > 0, `${backend} k-subsets gap 0.99 is not 0/1`);
+  }
+});
+
+t.test('magnitudes up to 1e6', async (t) => {
+  for (const backend of backends) {
+    t.same(Array.from(sparsemax([1e6, 1e6 - 0.5, 1e6 - 3, -1e6], { backend })), [0.75, 0.25, 0, 0], `${backend} sparsemax`);
+    t.same(Array.from(kSubsets([1e6, -1e6, 1e6 - 0.25], { backend, k: 2 })), [1, 0, 1], `${backend} k-subsets`);
+    for (const c of cases) {
+      const offsets = [0, -0.5, -0.25, -3, 0.125];
+      const big = vec(c, offsets.map((v) => v + 1e6), backend);
+      const small = vec(c, offsets, backend);
+      t.ok(maxAbsDiff(big, small) <= 1e-9, `${backend} ${c.name} at 1e6 equals at 0`);
+      const spread = vec(c, [1e6, -1e6, 5e5, 0], backend);
+      t.same(Array.from(spread).map((v) => (v > 0.5 ? 1 : v)), c.kind === 'ksubsets' ? [1, 0, 1, c.k === 3 ? 1 : 0] : [1, 0, 0, 0], `${backend} ${c.name} huge spread`);
+    }
+  }
+});
+
+t.test('-Infinity masks give exact zeros, no NaN, also in the Jacobian', async (t) => {
+  const rng = new Rng(3);
+  for (const backend of backends) {
+    for (const c of cases) {
+      const x = Array.from({ length: 9 }, () => rng.normal());
+      const masked = x.map((v, i) => (i % 3 === 1 ? -Infinity : v));
+      const kept = x.filter((_, i) => i % 3 !== 1);
+      const p = vec(c, masked, backend);
+      const pk = vec(c, kept, backend);
+      t.ok(p.every((v, i) => (i % 3 === 1 ? Object.is(v, 0) : !Number.isNaN(v))), `${backend} ${c.name} masked are +0`);
+      t.ok(maxAbsDiff(p.filter((_, i) => i % 3 !== 1), pk) <= 1e-15, `${backend} ${c.name} equals the unmasked sub-vector`);
+      const v = x.map(() => rng.normal());
+      const j = c.f.jvp(masked, v, { ...c.opts, backend } as never) as unknown as Float64Array;
+      const jk = c.f.jvp(kept, v.filter((_, i) => i % 3 !== 1), { ...c.opts, backend } as never) as unknown as Float64Array;
+      t.ok(j.every((val, i) => (i % 3 === 1 ? val === 0 : Number.isFinite(val))), `${backend} ${c.name} jvp masked zero`);
+      t.ok(maxAbsDiff(j.filter((_, i) => i % 3 !== 1), jk) <= 1e-14, `${backend} ${c.name} jvp equals unmasked`);
+    }
+  }
+});
+
+t.test('JVP against central finite differences; entmax alpha derivative', async (t) => {
+  const rng = new Rng(17);
+  const h = 1e-6;
+  for (const backend of backends) {
+    for (const c of cases) {
+      let worst = 0, symmetric = 0;
+      for (let trial = 0; trial < 8; trial++) {
+        const d = 2 + Math.floor(rng.nextDouble() * 9);
+        if (c.kind === 'ksubsets' && d <= c.k!) continue;
+        const x = Array.from({ length: d }, () => rng.normal());
+        const v = x.map(() => rng.normal());
+        const w = x.map(() => rng.normal());
+        const jv = c.f.jvp(x, v, { ...c.opts, backend } as never) as unknown as Float64Array;
+        const plus = vec(c, x.map((xi, i) => xi + h * v[i]), backend);
+        const minus = vec(c, x.map((xi, i) => xi - h * v[i]), backend);
+        const fd = Array.from(plus, (pv, i) => (pv - minus[i]) / (2 * h));
+        worst = Math.max(worst, maxAbsDiff(jv, fd));
+        const jw = c.f.jvp(x, w, { ...c.opts, backend } as never) as unknown as Float64Array;
+        const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, ai, i) => s + ai * b[i], 0);
+        symmetric = Math.max(symmetric, Math.abs(dot(w, jv) - dot(v, jw)));
+      }
+      t.ok(worst <= 2e-5, `${backend} ${c.name}: |Jv - FD| = ${worst}`);
+      t.ok(symmetric <= 1e-12, `${backend} ${c.name}: w.Jv = v.Jw (${symmetric})`);
+    }
+    let worst = 0;
+    for (const alpha of [1.1, 1.25, 1.5, 1.8, 2, 2.5, 3]) {
+      for (let trial = 0; trial < 4; trial++) {
+        const x = Array.from({ length: 6 }, () => rng.normal());
+        const g = entmax.alphaGradient(x, { alpha, backend });
+        const plus = entmax(x, { alpha: alpha + h, backend });
+        const minus = entmax(x, { alpha: alpha - h, backend });
+        worst = Math.max(worst, maxAbsDiff(g, Array.from(plus, (pv, i) => (pv - minus[i]) / (2 * h))));
+      }
+    }
+    t.ok(worst <= 2e-5, `${backend} d entmax / d alpha against FD: ${worst}`);
+  }
+});
+
+t.test('conjugate: gradient is p, it is the maximum of <x,q> - Omega(q), matches its formula', async (t) => {
+  const rng = new Rng(23);
+  const omega = (c: Case, q: number[]): number => {
+    const sum = (f: (v: number) => number) => q.reduce((s, v) => s + f(v), 0);
+    if (c.kind === 'softmax') return sum((v) => (v > 0 ? v * Math.log(v) : 0));
+    if (c.kind === 'entmax') return (sum((v) => Math.pow(v, c.alpha!)) - 1) / (c.alpha! * (c.alpha! - 1));
+    if (c.kind === 'normmax') return Math.pow(sum((v) => Math.pow(v, c.gamma!)), 1 / c.gamma!) - 1;
+    return 0.5 * sum((v) => v * v);
+  };
+  const h = 1e-6;
+  for (const backend of backends) {
+    for (const c of cases) {
+      let grad = 0, maximal = 0, formula = 0;
+      for (let trial = 0; trial < 6; trial++) {
+        const d = 4 + trial;
+        const x = Array.from({ length: d }, () => rng.normal() * 2);
+        const conj = c.f.conjugate(x, { ...c.opts, backend } as never) as unknown as number;
+        const p = vec(c, x, backend);
+        formula = Math.max(formula, Math.abs(conj - (x.reduce((s, xi, i) => s + xi * p[i], 0) - omega(c, Array.from(p)))));
+        for (let i = 0; i < d; i++) {
+          const xp = x.slice(); xp[i] += h;
+          const xm = x.slice(); xm[i] -= h;
+          const fd = ((c.f.conjugate(xp, { ...c.opts, backend } as never) as unknown as number) - (c.f.conjugate(xm, { ...c.opts, backend } as never) as unknown as number)) / (2 * h);
+          grad = Math.max(grad, Math.abs(fd - p[i]));
+        }
+        for (let s = 0; s < 20; s++) {
+          // a random feasible q: the simplex, or for k-subsets a mix of p and a random 0/1 top-k vector
+          let q: number[];
+          if (c.kind === 'ksubsets') {
+            const order = x.map((_, i) => i).sort(() => rng.nextDouble() - 0.5);
+            const e = x.map(() => 0);
+            for (let j = 0; j < c.k!; j++) e[order[j]] = 1;
+            const lam = rng.nextDouble();
+            q = e.map((v, i) => lam * v + (1 - lam) * p[i]);
+          } else {
+            const r = x.map(() => -Math.log(1 - rng.nextDouble()));
+            const rs = r.reduce((a, b) => a + b, 0);
+            q = r.map((v) => v / rs);
+          }
+          const value = x.reduce((acc, xi, i) => acc + xi * q[i], 0) - omega(c, q);
+          maximal = Math.max(maximal, value - conj);
+        }
+      }
+      t.ok(formula <= 1e-12, `${backend} ${c.name}: conjugate = <x,p> - Omega(p) (${formula})`);
+      t.ok(grad <= 1e-5, `${backend} ${c.name}: d conjugate / dx = p (${grad})`);
+      t.ok(maximal <= 1e-12, `${backend} ${c.name}: no feasible q beats it (${maximal})`);
+    }
+  }
+});
+
+t.test('alpha limits: 1 is softmax, -> 1 approaches it, 2 is sparsemax', async (t) => {
+  const rng = new Rng(29);
+  for (const backend of backends) {
+    const x = Array.from({ length: 20 }, () => rng.normal());
+    const soft = softmax(x, { backend });
+    t.ok(maxAbsDiff(entmax(x, { alpha: 1, backend }), soft) === 0, `${backend} alpha = 1`);
+    const gaps = [1.1, 1.01, 1.001].map((alpha) => maxAbsDiff(entmax(x, { alpha, backend }), soft));
+    t.ok(gaps[0] > gaps[1] && gaps[1] > gaps[2] && gaps[2] < 1e-3, `${backend} alpha -> 1: ${gaps.join(', ')}`);
+    t.ok(maxAbsDiff(entmax(x, { alpha: 2, backend }), sparsemax(x, { backend })) === 0, `${backend} alpha = 2`);
+    t.ok(maxAbsDiff(entmax(x, { alpha: 2 + 1e-9, backend }), sparsemax(x, { backend })) <= 1e-7, `${backend} alpha near 2 (general path)`);
+    t.ok(maxAbsDiff(entmax(x, { alpha: 1.5, backend }), entmax15(x, { backend })) === 0, `${backend} alpha = 1.5`);
+  }
+});
+
+t.test('support sizes, solve, async', async (t) => {
+  for (const backend of backends) {
+    const r = sparsemax([1, 0.5, -1, -Infinity], { backend, support: true });
+    t.equal(r.support, 2);
+    t.same(Array.from(r.p), [0.75, 0.25, 0, 0]);
+    const m = { data: new Float32Array([1, 0.5, -1, 3, 0, 0]), rows: 2, cols: 3 };
+    const rm = kSubsets(m, { backend, k: 2, support: true });
+    t.same(Array.from(rm.support), [2, 3], 'k-subsets [1, 0.5, -1] -> [1, 1, 0]; [3, 0, 0] -> [1, 1/2, 1/2]');
+    const solved = entmax15.solve(m, { backend });
+    const viaAsync = await entmax15.async(m, { backend });
+    t.same(Array.from(viaAsync.p.data), Array.from(solved.p.data));
+    t.same(Array.from(viaAsync.support), Array.from(solved.support));
+    t.same(Array.from(viaAsync.conjugate), Array.from(solved.conjugate));
+    t.ok(solved.p.data instanceof Float32Array);
+    const out = new Float32Array(6);
+    const into = entmax15(m, { backend, out });
+    t.equal(into.data, out, 'options.out is filled and returned');
+    t.same(Array.from(out), Array.from(solved.p.data));
+    t.throws(() => entmax15(m, { backend, out: new Float64Array(6) }), { name: 'TypeError', message: /options.out must be a Float32Array/ });
+    t.throws(() => entmax15(m, { backend, out: new Float32Array(5) }), { name: 'RangeError', message: /options.out must have 6/ });
+  }
+});
+
+t.test('clear errors', async (t) => {
+  for (const backend of backends) {
+    t.throws(() => sparsemax([-Infinity, -Infinity], { backend }), { name: 'RangeError', message: /entirely -Infinity/ });
+    t.throws(() => softmax({ data: [0, 1, -Infinity, -Infinity], rows: 2, cols: 2 }, { backend }), { name: 'RangeError', message: /row 1 is entirely -Infinity/ });
+    t.throws(() => entmax([1, NaN], { backend }), { name: 'RangeError', message: /NaN at column 1/ });
+    t.throws(() => normmax([Infinity, 1], { backend }), { name: 'RangeError', message: /\+Infinity at column 0/ });
+    t.throws(() => normmax([1, 2], { backend, gamma: 1 }), { name: 'RangeError', message: /gamma/ });
+    t.throws(() => entmax([1, 2], { backend, alpha: 0.5 }), { name: 'RangeError', message: /alpha/ });
+    t.throws(() => kSubsets([1, 2], { backend, k: 3 }), { name: 'RangeError', message: /options.k/ });
+    t.throws(() => kSubsets([1, 2], { backend, k: 0 }), { name: 'RangeError', message: /options.k/ });
+    t.throws(() => kSubsets([1, -Infinity, -Infinity], { backend, k: 2 }), { name: 'RangeError', message: /exceeds the 1 unmasked/ });
+    t.throws(() => kSubsets([1, 2], { backend } as never), { name: 'TypeError', message: /k is required/ });
+    t.throws(() => sparsemax.jvp([1, 2], [1, 2, 3], { backend }), { name: 'RangeError', message: /v must have 2/ });
+    t.throws(() => sparsemax.jvp({ data: [1, 2, 3, 4], rows: 2, cols: 2 }, { data: [1, 2, 3, 4], rows: 1, cols: 4 }, { backend }), { name: 'RangeError' });
+    t.throws(() => sparsemax.jvp([1, 2], [1, NaN], { backend }), { name: 'RangeError', message: /v\[1\] must be finite/ });
+    t.throws(() => sparsemax({ data: [1, 2, 3], rows: 2, cols: 2 }, { backend }), { name: 'RangeError', message: /rows \* cols/ });
+    t.throws(() => sparsemax([], { backend }), { name: 'RangeError' });
+    t.throws(() => sparsemax('abc' as never, { backend }), { name: 'TypeError' });
+    t.throws(() => sparsemax([1, '2'] as never, { backend }), { name: 'TypeError', message: /x\[1\]/ });
+    t.throws(() => entmax.alphaGradient([1, 2], { backend, alpha: 1 }), { name: 'RangeError' });
+    await t.rejects(sparsemax.async([NaN], { backend }), { name: 'RangeError', message: /NaN/ });
+  }
+});
