@@ -26,7 +26,9 @@ const jsKernels: Kernels = {
   binaryStore: jsBinary.binaryStore,
   binaryStoreAsync: deferred(jsBinary.binaryStore),
   lshnMlp: jsLshn.lshnMlp,
+  lshnMlpAsync: deferred(jsLshn.lshnMlp),
   lshnDynamics: jsLshn.lshnDynamics,
+  lshnDynamicsAsync: deferred(jsLshn.lshnDynamics),
   lshnOneStepGrad: jsLshn.lshnOneStepGrad,
 };
 
