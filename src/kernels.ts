@@ -236,8 +236,18 @@ export interface Kernels {
   ): void;
   /** Runs the MLP on `count` rows of `input` (count x inDim) into `out` (count x outDim); float64 accumulation. */
   lshnMlp(mlp: LshnMlp, input: Float64Array, count: number, out: Float64Array): void;
+  lshnMlpAsync(mlp: LshnMlp, input: Float64Array, count: number, out: Float64Array): Promise<unknown>;
   /** Latent attractor dynamics from v0 = input code, per row (see src/js/lshn.ts). */
   lshnDynamics(wih: Float32Array, whh: Float32Array, n: number, inputs: Float64Array, count: number, params: LshnDynamicsParams, out: LshnDynamicsOutputs): void;
+  lshnDynamicsAsync(
+    wih: Float32Array,
+    whh: Float32Array,
+    n: number,
+    inputs: Float64Array,
+    count: number,
+    params: LshnDynamicsParams,
+    out: LshnDynamicsOutputs,
+  ): Promise<unknown>;
   /** One-step loss and its gradients with respect to W_ih and W_hh (see src/js/lshn.ts). */
   lshnOneStepGrad(
     wih: Float64Array,

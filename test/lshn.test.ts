@@ -361,3 +361,20 @@ t.test('a model with trained latent weights saves to safetensors and loads back 
   const fixture = LatentHopfield.fromSafetensors(fixturePath());
   t.same(LatentHopfield.fromSafetensors(fixture.toSafetensors()).latentWeights(), fixture.latentWeights());
 });
+
+for (const backend of backends) {
+  t.test(`[${backend}] async forms give the same results as the synchronous ones`, async (t) => {
+    const model = new LatentHopfield(randomModel(20, 8, 6, 12), { backend });
+    const rng = new Rng(6);
+    const x = { data: Float64Array.from({ length: 30 * 20 }, () => 2 * rng.nextDouble() - 1), rows: 30, cols: 20 };
+    const [a, b] = [model.recall(x, { steps: 200 }), await model.recallAsync(x, { steps: 200 })];
+    t.same(b.images.data, a.images.data);
+    t.same(b.codes.data, a.codes.data);
+    t.same(b.dynamics!.states.data, a.dynamics!.states.data);
+    const d = await model.dynamicsAsync(a.codes, { steps: 50 });
+    t.same(d.energies!.data, model.dynamics(a.codes, { steps: 50 }).energies!.data);
+    t.same((await model.recallAsync(x, { dynamics: false })).images.data, model.recall(x, { dynamics: false }).images.data);
+    await t.rejects(model.recallAsync([[1]]), RangeError);
+    await t.rejects(model.dynamicsAsync(a.codes, { dt: -1 }), RangeError);
+  });
+}

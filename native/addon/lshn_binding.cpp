@@ -1,6 +1,9 @@
 // N-API bindings for native/core/lshn: unpack the caller-owned typed arrays (src/kernels.ts
-// signatures) and run the kernels synchronously.
+// signatures) and run the kernels, synchronously or on the libuv pool with the arrays pinned.
+#include <memory>
+
 #include "../core/lshn.hpp"
+#include "async.hpp"
 #include "common.hpp"
 
 namespace sshn::addon {
@@ -15,7 +18,7 @@ size_t cells(int64_t a, int64_t b, const char* what) {
   return checkedProduct(static_cast<size_t>(a), static_cast<size_t>(b), what);
 }
 
-Mlp mlpArg(const Napi::Value& value) {
+Mlp mlpArg(const Napi::Value& value, Pins* pins) {
   if (!value.IsObject()) throw sshn::TypeError("mlp must be an object");
   auto object = value.As<Napi::Object>();
   Mlp mlp{};
@@ -26,49 +29,116 @@ Mlp mlpArg(const Napi::Value& value) {
   mlp.b1 = typedArrayArg<float>(object.Get("b1"), "mlp.b1", static_cast<size_t>(mlp.hidDim)).Data();
   mlp.w2 = typedArrayArg<float>(object.Get("w2"), "mlp.w2", cells(mlp.outDim, mlp.hidDim, "mlp.w2")).Data();
   mlp.b2 = typedArrayArg<float>(object.Get("b2"), "mlp.b2", static_cast<size_t>(mlp.outDim)).Data();
+  if (pins) {
+    for (const char* key : {"w1", "b1", "w2", "b2"}) pins->add(object.Get(key));
+  }
   return mlp;
 }
 
 // lshnMlp(mlp, input, count, out)
+struct MlpJob {
+  Mlp mlp;
+  const double* input;
+  int64_t count;
+  double* out;
+
+  void run() const { sshn::lshn::mlpForward(mlp, input, count, out); }
+};
+
+MlpJob mlpJobArgs(const Napi::CallbackInfo& info, Pins* pins) {
+  MlpJob job{};
+  job.mlp = mlpArg(info[0], pins);
+  job.count = integerArg(info[2], "count", 0, int64_t{1} << 40);
+  job.input = typedArrayArg<double>(info[1], "input", cells(job.count, job.mlp.inDim, "input")).Data();
+  job.out = typedArrayArg<double>(info[3], "out", cells(job.count, job.mlp.outDim, "out")).Data();
+  if (pins) {
+    pins->add(info[1]);
+    pins->add(info[3]);
+  }
+  return job;
+}
+
 Napi::Value MlpForward(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    const Mlp mlp = mlpArg(info[0]);
-    const int64_t count = integerArg(info[2], "count", 0, int64_t{1} << 40);
-    const double* input = typedArrayArg<double>(info[1], "input", cells(count, mlp.inDim, "input")).Data();
-    double* out = typedArrayArg<double>(info[3], "out", cells(count, mlp.outDim, "out")).Data();
-    sshn::lshn::mlpForward(mlp, input, count, out);
+    mlpJobArgs(info, nullptr).run();
     return env.Undefined();
   });
 }
 
+Napi::Value MlpForwardAsync(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    auto pins = std::make_unique<Pins>();
+    const MlpJob job = mlpJobArgs(info, pins.get());
+    return queuePromise(env, std::move(pins), [job] {
+      job.run();
+      return 0.0;
+    });
+  });
+}
+
 // lshnDynamics(wih, whh, n, inputs, count, params, out)
+struct DynamicsJob {
+  const float* wih;
+  const float* whh;
+  int64_t n;
+  const double* inputs;
+  int64_t count;
+  DynamicsParams params;
+  double* states;
+  double* energies;
+  int32_t* steps;
+  uint8_t* converged;
+
+  void run() const { sshn::lshn::dynamics(wih, whh, n, inputs, count, params, states, energies, steps, converged); }
+};
+
+DynamicsJob dynamicsJobArgs(const Napi::CallbackInfo& info, Pins* pins) {
+  DynamicsJob job{};
+  job.n = integerArg(info[2], "n", 1, kMaxDim);
+  const size_t square = cells(job.n, job.n, "weights");
+  job.wih = typedArrayArg<float>(info[0], "wih", square).Data();
+  job.whh = typedArrayArg<float>(info[1], "whh", square).Data();
+  job.count = integerArg(info[4], "count", 0, int64_t{1} << 40);
+  job.inputs = typedArrayArg<double>(info[3], "inputs", cells(job.count, job.n, "inputs")).Data();
+  if (!info[5].IsObject()) throw sshn::TypeError("params must be an object");
+  auto p = info[5].As<Napi::Object>();
+  job.params.dt = numberArg(p.Get("dt"), "params.dt");
+  job.params.steps = integerArg(p.Get("steps"), "params.steps", 0, INT32_MAX - 1);
+  job.params.tol = numberArg(p.Get("tol"), "params.tol");
+  job.params.trackEnergy = p.Get("trackEnergy").ToBoolean();
+  job.params.threads = 0;
+  if (!info[6].IsObject()) throw sshn::TypeError("outputs must be an object");
+  auto out = info[6].As<Napi::Object>();
+  job.states = typedArrayArg<double>(out.Get("states"), "outputs.states", cells(job.count, job.n, "states")).Data();
+  job.energies = nullptr;
+  if (job.params.trackEnergy) {
+    job.energies =
+        typedArrayArg<double>(out.Get("energies"), "outputs.energies", cells(job.count, job.params.steps + 1, "energies")).Data();
+  }
+  job.steps = typedArrayArg<int32_t>(out.Get("steps"), "outputs.steps", static_cast<size_t>(job.count)).Data();
+  job.converged = typedArrayArg<uint8_t>(out.Get("converged"), "outputs.converged", static_cast<size_t>(job.count)).Data();
+  if (pins) {
+    for (int k : {0, 1, 3}) pins->add(info[k]);
+    for (const char* key : {"states", "energies", "steps", "converged"}) pins->add(out.Get(key));
+  }
+  return job;
+}
+
 Napi::Value Dynamics(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    const int64_t n = integerArg(info[2], "n", 1, kMaxDim);
-    const size_t square = cells(n, n, "weights");
-    const float* wih = typedArrayArg<float>(info[0], "wih", square).Data();
-    const float* whh = typedArrayArg<float>(info[1], "whh", square).Data();
-    const int64_t count = integerArg(info[4], "count", 0, int64_t{1} << 40);
-    const double* inputs = typedArrayArg<double>(info[3], "inputs", cells(count, n, "inputs")).Data();
-    if (!info[5].IsObject()) throw sshn::TypeError("params must be an object");
-    auto p = info[5].As<Napi::Object>();
-    DynamicsParams params{};
-    params.dt = numberArg(p.Get("dt"), "params.dt");
-    params.steps = integerArg(p.Get("steps"), "params.steps", 0, INT32_MAX - 1);
-    params.tol = numberArg(p.Get("tol"), "params.tol");
-    params.trackEnergy = p.Get("trackEnergy").ToBoolean();
-    params.threads = 0;
-    if (!info[6].IsObject()) throw sshn::TypeError("outputs must be an object");
-    auto out = info[6].As<Napi::Object>();
-    double* states = typedArrayArg<double>(out.Get("states"), "outputs.states", cells(count, n, "states")).Data();
-    double* energies = nullptr;
-    if (params.trackEnergy) {
-      energies = typedArrayArg<double>(out.Get("energies"), "outputs.energies", cells(count, params.steps + 1, "energies")).Data();
-    }
-    int32_t* steps = typedArrayArg<int32_t>(out.Get("steps"), "outputs.steps", static_cast<size_t>(count)).Data();
-    uint8_t* converged = typedArrayArg<uint8_t>(out.Get("converged"), "outputs.converged", static_cast<size_t>(count)).Data();
-    sshn::lshn::dynamics(wih, whh, n, inputs, count, params, states, energies, steps, converged);
+    dynamicsJobArgs(info, nullptr).run();
     return env.Undefined();
+  });
+}
+
+Napi::Value DynamicsAsync(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    auto pins = std::make_unique<Pins>();
+    const DynamicsJob job = dynamicsJobArgs(info, pins.get());
+    return queuePromise(env, std::move(pins), [job] {
+      job.run();
+      return 0.0;
+    });
   });
 }
 
@@ -96,7 +166,9 @@ Napi::Value OneStepGrad(const Napi::CallbackInfo& info) {
 
 void registerLshn(Napi::Env env, Napi::Object exports) {
   exports.Set("lshnMlp", Napi::Function::New(env, MlpForward));
+  exports.Set("lshnMlpAsync", Napi::Function::New(env, MlpForwardAsync));
   exports.Set("lshnDynamics", Napi::Function::New(env, Dynamics));
+  exports.Set("lshnDynamicsAsync", Napi::Function::New(env, DynamicsAsync));
   exports.Set("lshnOneStepGrad", Napi::Function::New(env, OneStepGrad));
 }
 

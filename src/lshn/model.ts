@@ -217,18 +217,54 @@ export class LatentHopfield {
 
   /** Latent codes in (-1, 1) of images with pixels scaled to [-1, 1] (rows x inputDim). */
   encode(images: Rows): Matrix<Float64Array> {
-    const x = toFiniteRows(images, 'images', this.inputDim);
-    return this.runMlp(this.encoder, x);
+    return this.runMlp(this.encoder, toFiniteRows(images, 'images', this.inputDim));
+  }
+
+  /** encode on the libuv pool (native) or after the current turn (js). */
+  async encodeAsync(images: Rows): Promise<Matrix<Float64Array>> {
+    return this.runMlpAsync(this.encoder, toFiniteRows(images, 'images', this.inputDim));
   }
 
   /** Images in (-1, 1) from latent codes (rows x latentDim). */
   decode(codes: Rows): Matrix<Float64Array> {
-    const z = toFiniteRows(codes, 'codes', this.latentDim);
-    return this.runMlp(this.decoder, z);
+    return this.runMlp(this.decoder, toFiniteRows(codes, 'codes', this.latentDim));
+  }
+
+  async decodeAsync(codes: Rows): Promise<Matrix<Float64Array>> {
+    return this.runMlpAsync(this.decoder, toFiniteRows(codes, 'codes', this.latentDim));
   }
 
   /** Runs v <- clip(v + dt (W_ih I + W_hh v), -1, 1) from v0 = I for each row I of `codes`. */
   dynamics(codes: Rows, options: DynamicsOptions = {}): DynamicsResult {
+    const job = this.prepareDynamics(codes, options);
+    this.kernels.lshnDynamics(this.wihF32, this.whhF32, this.latentDim, job.input.data, job.input.rows, job.params, job.out);
+    return job.finish();
+  }
+
+  async dynamicsAsync(codes: Rows, options: DynamicsOptions = {}): Promise<DynamicsResult> {
+    const job = this.prepareDynamics(codes, options);
+    await this.kernels.lshnDynamicsAsync(this.wihF32, this.whhF32, this.latentDim, job.input.data, job.input.rows, job.params, job.out);
+    return job.finish();
+  }
+
+  /** Encode, run the dynamics, read out sign(v) and decode (SPEC.md evaluation protocol). */
+  recall(images: Rows, options: RecallOptions = {}): RecallResult {
+    const { useDynamics, dynamicsOptions } = recallOptions(options);
+    const codes = this.encode(images);
+    if (!useDynamics) return { images: this.decode(codes), codes, dynamics: null };
+    const result = this.dynamics(codes, dynamicsOptions);
+    return { images: this.decode(result.signs), codes, dynamics: result };
+  }
+
+  async recallAsync(images: Rows, options: RecallOptions = {}): Promise<RecallResult> {
+    const { useDynamics, dynamicsOptions } = recallOptions(options);
+    const codes = await this.encodeAsync(images);
+    if (!useDynamics) return { images: await this.decodeAsync(codes), codes, dynamics: null };
+    const result = await this.dynamicsAsync(codes, dynamicsOptions);
+    return { images: await this.decodeAsync(result.signs), codes, dynamics: result };
+  }
+
+  private prepareDynamics(codes: Rows, options: DynamicsOptions) {
     const input = toFiniteRows(codes, 'codes', this.latentDim);
     const opts = checkOptions(options, 'options');
     const dt = opts.dt === undefined ? 0.1 : checkPositive(opts.dt, 'options.dt');
@@ -250,34 +286,39 @@ export class LatentHopfield {
       steps: new Int32Array(count),
       converged: new Uint8Array(count),
     };
-    this.kernels.lshnDynamics(this.wihF32, this.whhF32, n, input.data, count, { dt, steps, tol, trackEnergy }, out);
-    const signs = out.states.map((v) => (v >= 0 ? 1 : -1));
-    return {
+    const finish = (): DynamicsResult => ({
       states: { data: out.states, rows: count, cols: n },
-      signs: { data: signs, rows: count, cols: n },
+      signs: { data: out.states.map((v) => (v >= 0 ? 1 : -1)), rows: count, cols: n },
       energies: trackEnergy ? { data: out.energies, rows: count, cols: steps + 1 } : null,
       steps: out.steps,
       converged: Array.from(out.converged, (c) => c === 1),
-    };
+    });
+    return { input, params: { dt, steps, tol, trackEnergy }, out, finish };
   }
 
-  /** Encode, run the dynamics, read out sign(v) and decode (SPEC.md evaluation protocol). */
-  recall(images: Rows, options: RecallOptions = {}): RecallResult {
-    const opts = checkOptions(options, 'options');
-    const useDynamics = opts.dynamics === undefined ? true : checkBoolean(opts.dynamics, 'options.dynamics');
-    const codes = this.encode(images);
-    if (!useDynamics) return { images: this.decode(codes), codes, dynamics: null };
-    const { dynamics: _ignored, ...dynamicsOptions } = opts as RecallOptions;
-    const result = this.dynamics(codes, { trackEnergy: false, ...dynamicsOptions });
-    return { images: this.decode(result.signs), codes, dynamics: result };
+  private prepareMlp(mlp: LshnMlp, x: Matrix<Float64Array>): Matrix<Float64Array> {
+    checkAllocation('MLP output', x.rows * mlp.outDim, 8);
+    return { data: new Float64Array(x.rows * mlp.outDim), rows: x.rows, cols: mlp.outDim };
   }
 
   private runMlp(mlp: LshnMlp, x: Matrix<Float64Array>): Matrix<Float64Array> {
-    checkAllocation('MLP output', x.rows * mlp.outDim, 8);
-    const out = new Float64Array(x.rows * mlp.outDim);
-    this.kernels.lshnMlp(mlp, x.data, x.rows, out);
-    return { data: out, rows: x.rows, cols: mlp.outDim };
+    const out = this.prepareMlp(mlp, x);
+    this.kernels.lshnMlp(mlp, x.data, x.rows, out.data);
+    return out;
   }
+
+  private async runMlpAsync(mlp: LshnMlp, x: Matrix<Float64Array>): Promise<Matrix<Float64Array>> {
+    const out = this.prepareMlp(mlp, x);
+    await this.kernels.lshnMlpAsync(mlp, x.data, x.rows, out.data);
+    return out;
+  }
+}
+
+function recallOptions(options: RecallOptions): { useDynamics: boolean; dynamicsOptions: DynamicsOptions } {
+  const opts = checkOptions(options, 'options');
+  const useDynamics = opts.dynamics === undefined ? true : checkBoolean(opts.dynamics, 'options.dynamics');
+  const { dynamics: _ignored, ...rest } = opts as RecallOptions;
+  return { useDynamics, dynamicsOptions: { trackEnergy: false, ...rest } };
 }
 
 function checkNonNegative(value: unknown, name: string): number {
