@@ -32,15 +32,6 @@ export { IdxError, readIdx, readIdxFile } from './io/idx';
 export type { IdxArray } from './io/idx';
 export * from './lshn/index';
 
-/**
- * Name of the active backend ('native' or 'js').
- *
- * @example
- * ```ts
- * import { backend } from 'sshn';
- * console.log(backend);
- * ```
- */
 export { entmax, entmax15, kSubsets, normmax, softmax, sparsemax } from './transforms/index';
 export type {
   EntmaxOptions,
@@ -56,7 +47,15 @@ export type {
   VectorInput,
 } from './transforms/index';
 
-/** Name of the active backend ('native' or 'js'). */
+/**
+ * Name of the active backend ('native' or 'js').
+ *
+ * @example
+ * ```ts
+ * import { backend } from 'sshn';
+ * console.log(backend);
+ * ```
+ */
 export declare const backend: BackendName;
 // Written in the one getter form Node's CommonJS export detection recognises, so that
 // `import { backend } from 'sshn'` works from ES modules too.
