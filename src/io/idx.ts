@@ -4,7 +4,14 @@
 // 47 MB training set need not be loaded to use 100 images.
 import * as fs from 'node:fs';
 
-/** An IDX file that cannot be read: bad magic, unknown type, truncated. */
+/**
+ * An IDX file that cannot be read: bad magic, unknown type, truncated.
+ *
+ * @example
+ * ```ts
+ * try { readIdxFile('images.idx'); } catch (e) { if (e instanceof IdxError) console.error(e.message); }
+ * ```
+ */
 export class IdxError extends Error {
   constructor(message: string) {
     super(message);
@@ -14,6 +21,9 @@ export class IdxError extends Error {
 
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
+/**
+ * An IDX array: its dimensions and its data.
+ */
 export interface IdxArray {
   /** Dimensions as read; the first is reduced to the number of items returned. */
   shape: number[];
@@ -81,7 +91,14 @@ function itemCount(dims: number[], limit: number | undefined): number {
   return Math.min(limit, dims[0]);
 }
 
-/** Parses a whole IDX file in memory; `limit` keeps only the first items along the first dimension. */
+/**
+ * Parses a whole IDX file in memory; `limit` keeps only the first items along the first dimension.
+ *
+ * @example
+ * ```ts
+ * const { shape, data } = readIdx(fs.readFileSync('train-images-idx3-ubyte'), 100); // shape [100, 28, 28]
+ * ```
+ */
 export function readIdx(bytes: Uint8Array, limit?: number): IdxArray {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('IDX input must be a Buffer or Uint8Array');
   const header = parseHeader(bytes, bytes.length);
@@ -91,7 +108,14 @@ export function readIdx(bytes: Uint8Array, limit?: number): IdxArray {
   return { shape: [items, ...header.dims.slice(1)], data: decode(header.type, raw) };
 }
 
-/** Reads an IDX file from disk, only as far as the first `limit` items. */
+/**
+ * Reads an IDX file from disk, only as far as the first `limit` items.
+ *
+ * @example
+ * ```ts
+ * const labels = readIdxFile('train-labels-idx1-ubyte', 100).data; // Uint8Array(100)
+ * ```
+ */
 export function readIdxFile(path: string, limit?: number): IdxArray {
   if (typeof path !== 'string') throw new TypeError(`path must be a string, got ${typeof path}`);
   const fd = fs.openSync(path, 'r');

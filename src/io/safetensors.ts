@@ -4,7 +4,14 @@
 // truncated or hostile file gives a SafetensorsError instead of a huge allocation or garbage values.
 import * as fs from 'node:fs';
 
-/** A safetensors file that cannot be read: truncated, malformed header, inconsistent offsets. */
+/**
+ * A safetensors file that cannot be read: truncated, malformed header, inconsistent offsets.
+ *
+ * @example
+ * ```ts
+ * try { readSafetensorsFile('model.safetensors'); } catch (e) { if (e instanceof SafetensorsError) console.error(e.message); }
+ * ```
+ */
 export class SafetensorsError extends Error {
   constructor(message: string) {
     super(message);
@@ -12,12 +19,18 @@ export class SafetensorsError extends Error {
   }
 }
 
+/**
+ * Element types of safetensors tensors.
+ */
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 const DTYPE_BYTES: Record<SafetensorsDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 
 export type TensorData = Float64Array | Float32Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
 
+/**
+ * One tensor read from a safetensors file.
+ */
 export interface Tensor {
   /** The dtype stored in the file; F16 and BF16 are widened to Float32Array. */
   dtype: SafetensorsDtype;
@@ -25,6 +38,9 @@ export interface Tensor {
   data: TensorData;
 }
 
+/**
+ * A parsed safetensors file.
+ */
 export interface SafetensorsFile {
   tensors: Map<string, Tensor>;
   metadata: Record<string, string>;
@@ -33,7 +49,14 @@ export interface SafetensorsFile {
 /** The reference implementation's limit; a real header is a few kB. */
 const MAX_HEADER_BYTES = 100_000_000;
 
-/** Parses a whole safetensors file held in memory. */
+/**
+ * Parses a whole safetensors file held in memory.
+ *
+ * @example
+ * ```ts
+ * const { tensors, metadata } = readSafetensors(fs.readFileSync('model.safetensors'));
+ * ```
+ */
 export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('safetensors input must be a Buffer or Uint8Array');
   if (bytes.length < 8) throw new SafetensorsError(`safetensors file is truncated: ${bytes.length} bytes, fewer than the 8-byte header length`);
@@ -92,7 +115,15 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   return { tensors, metadata };
 }
 
-/** Reads and parses a safetensors file. */
+/**
+ * Reads and parses a safetensors file.
+ *
+ * @example
+ * ```ts
+ * const file = readSafetensorsFile('model.safetensors');
+ * const w = file.tensors.get('latent.w_hh'); // { dtype: 'F32', shape: [128, 128], data: Float32Array }
+ * ```
+ */
 export function readSafetensorsFile(path: string): SafetensorsFile {
   if (typeof path !== 'string') throw new TypeError(`path must be a string, got ${typeof path}`);
   return readSafetensors(fs.readFileSync(path));
@@ -254,6 +285,9 @@ export function requireFloatTensor(file: SafetensorsFile, name: string, shape: n
 
 const WRITABLE = ['F64', 'F32', 'I64', 'I32', 'U8'] as const;
 
+/**
+ * A tensor to write with {@link writeSafetensors}.
+ */
 export interface TensorInput {
   dtype: (typeof WRITABLE)[number];
   shape: number[];
@@ -263,6 +297,11 @@ export interface TensorInput {
 /**
  * Serialises tensors (in name order) and string metadata to the safetensors format. The header is
  * padded with spaces to a multiple of 8 bytes so every tensor starts aligned.
+ *
+ * @example
+ * ```ts
+ * fs.writeFileSync('w.safetensors', writeSafetensors({ w: { dtype: 'F32', shape: [2, 2], data: Float32Array.of(1, 0, 0, 1) } }));
+ * ```
  */
 export function writeSafetensors(tensors: Record<string, TensorInput>, metadata: Record<string, string> = {}): Buffer {
   if (tensors === null || typeof tensors !== 'object') throw new TypeError('tensors must be an object of named tensors');

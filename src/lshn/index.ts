@@ -5,5 +5,13 @@ export { hebbianLatent, trainAttractor } from './train';
 export type { HebbianLatentOptions, TrainAttractorOptions, TrainAttractorResult } from './train';
 export { meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors } from './metrics';
 import { gaussian, halfMask } from './corrupt';
-/** Image corruptions: `corrupt.halfMask(images)`, `corrupt.gaussian(images, sigma, seed)`. */
+/**
+ * Image corruptions: `corrupt.halfMask(images)`, `corrupt.gaussian(images, sigma, seed)`.
+ *
+ * @example
+ * ```ts
+ * const masked = corrupt.halfMask(images);
+ * const noisy = corrupt.gaussian(images, 0.3, 42);
+ * ```
+ */
 export const corrupt = Object.freeze({ halfMask, gaussian });

@@ -11,7 +11,14 @@ function pair(recalled: Rows, originals: Rows): { a: Matrix<Float64Array>; b: Ma
   return { a, b };
 }
 
-/** Per image sum(((xhat - x) / 2)^2). */
+/**
+ * Per image sum(((xhat - x) / 2)^2).
+ *
+ * @example
+ * ```ts
+ * sumSquaredErrors(recalled, originals); // Float64Array, one sum per image on the [0, 1] scale
+ * ```
+ */
 export function sumSquaredErrors(recalled: Rows, originals: Rows): Float64Array {
   const { a, b } = pair(recalled, originals);
   const out = new Float64Array(a.rows);
@@ -26,14 +33,28 @@ export function sumSquaredErrors(recalled: Rows, originals: Rows): Float64Array 
   return out;
 }
 
-/** Fraction of images with sum(((xhat - x) / 2)^2) <= threshold (default 50). */
+/**
+ * Fraction of images with sum(((xhat - x) / 2)^2) <= threshold (default 50).
+ *
+ * @example
+ * ```ts
+ * retrievalAccuracy(recalled, originals); // share of images with sum of squared errors <= 50
+ * ```
+ */
 export function retrievalAccuracy(recalled: Rows, originals: Rows, threshold = 50): number {
   if (typeof threshold !== 'number' || !(threshold >= 0)) throw new RangeError(`threshold must be a number >= 0, got ${threshold}`);
   const errors = sumSquaredErrors(recalled, originals);
   return errors.filter((e) => e <= threshold).length / errors.length;
 }
 
-/** Mean absolute error per pixel on the [0, 1] scale. */
+/**
+ * Mean absolute error per pixel on the [0, 1] scale.
+ *
+ * @example
+ * ```ts
+ * meanAbsoluteError(recalled, originals); // on the [0, 1] pixel scale
+ * ```
+ */
 export function meanAbsoluteError(recalled: Rows, originals: Rows): number {
   const { a, b } = pair(recalled, originals);
   let s = 0;
@@ -41,7 +62,14 @@ export function meanAbsoluteError(recalled: Rows, originals: Rows): number {
   return s / a.data.length;
 }
 
-/** Mean squared error per pixel on the [0, 1] scale. */
+/**
+ * Mean squared error per pixel on the [0, 1] scale.
+ *
+ * @example
+ * ```ts
+ * meanSquaredError(recalled, originals); // on the [0, 1] pixel scale
+ * ```
+ */
 export function meanSquaredError(recalled: Rows, originals: Rows): number {
   return sumSquaredErrors(recalled, originals).reduce((x, y) => x + y, 0) / pair(recalled, originals).a.data.length;
 }

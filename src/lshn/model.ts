@@ -8,6 +8,9 @@ import { writeModelFile } from '../io/modelFile';
 import { readSafetensors, readSafetensorsFile, requireFloatTensor, SafetensorsError, writeSafetensors } from '../io/safetensors';
 import { checkBoolean, checkInteger, checkOptions, checkPositive, describe, Matrix, toRows } from '../validate';
 
+/**
+ * The tensors of a latent Hopfield model (float32, weights out x in).
+ */
 export interface LatentHopfieldWeights {
   /** Encoder Linear(D,H) and Linear(H,N), decoder Linear(N,H) and Linear(H,D); weights out x in. */
   encoder: { w1: ArrayLike<number>; b1: ArrayLike<number>; w2: ArrayLike<number>; b2: ArrayLike<number> };
@@ -20,10 +23,16 @@ export interface LatentHopfieldWeights {
   latentDim: number;
 }
 
+/**
+ * Options of {@link LatentHopfield} constructors.
+ */
 export interface LatentHopfieldOptions {
   backend?: BackendName;
 }
 
+/**
+ * Options of {@link LatentHopfield.dynamics}.
+ */
 export interface DynamicsOptions {
   /** Step size (default 0.1). */
   dt?: number;
@@ -35,6 +44,9 @@ export interface DynamicsOptions {
   trackEnergy?: boolean;
 }
 
+/**
+ * What {@link LatentHopfield.dynamics} returns.
+ */
 export interface DynamicsResult {
   /** Final continuous states, count x N. */
   states: Matrix<Float64Array>;
@@ -46,11 +58,17 @@ export interface DynamicsResult {
   converged: boolean[];
 }
 
+/**
+ * Options of {@link LatentHopfield.recall}.
+ */
 export interface RecallOptions extends DynamicsOptions {
   /** Run the latent dynamics (default true); false decodes the cue's own code. */
   dynamics?: boolean;
 }
 
+/**
+ * What {@link LatentHopfield.recall} returns.
+ */
 export interface RecallResult {
   images: Matrix<Float64Array>;
   codes: Matrix<Float64Array>;
@@ -101,6 +119,17 @@ export function toFiniteRows(value: unknown, name: string, cols: number): Matrix
   return { data, rows: m.rows, cols };
 }
 
+/**
+ * A latent structured Hopfield network (SPEC.md section 5): encoder, attractor dynamics in the latent space, decoder.
+ *
+ * @example
+ * ```ts
+ * const model = LatentHopfield.fromSafetensors('mnist-n128-p100.safetensors');
+ * const images = scalePixels(readIdxFile('train-images-idx3-ubyte', 100).data, 784);
+ * const { images: recalled } = model.recall(corrupt.halfMask(images), { dynamics: true });
+ * retrievalAccuracy(recalled, images); // 0.98
+ * ```
+ */
 export class LatentHopfield {
   readonly inputDim: number;
   readonly hiddenDim: number;
@@ -327,7 +356,14 @@ function checkNonNegative(value: unknown, name: string): number {
   return value;
 }
 
-/** MNIST-style bytes 0..255 to [-1, 1] (x / 255 * 2 - 1), as the published model expects. */
+/**
+ * MNIST-style bytes 0..255 to [-1, 1] (x / 255 * 2 - 1), as the published model expects.
+ *
+ * @example
+ * ```ts
+ * const images = scalePixels(readIdxFile('train-images-idx3-ubyte', 100).data, 784); // 100 x 784 in [-1, 1]
+ * ```
+ */
 export function scalePixels(pixels: ArrayLike<number>, cols: number): Matrix<Float64Array> {
   checkInteger(cols, 'cols', 1);
   if (pixels.length % cols !== 0) throw new RangeError(`pixels length ${pixels.length} is not a multiple of cols ${cols}`);

@@ -18,6 +18,9 @@ function codeRows(codes: Rows, name = 'codes', width?: number): Matrix<Float64Ar
   return m;
 }
 
+/**
+ * Options of {@link hebbianLatent}.
+ */
 export interface HebbianLatentOptions {
   /** Use sign(code) instead of the code (default false). */
   binarize?: boolean;
@@ -27,7 +30,15 @@ export interface HebbianLatentOptions {
   scale?: number;
 }
 
-/** W_hh = scale * sum_mu c_mu c_mu' over the p rows of `codes` (N columns); symmetric N x N. */
+/**
+ * W_hh = scale * sum_mu c_mu c_mu' over the p rows of `codes` (N columns); symmetric N x N.
+ *
+ * @example
+ * ```ts
+ * const whh = hebbianLatent(model.encode(images));
+ * const baseline = model.withLatentWeights({ whh });
+ * ```
+ */
 export function hebbianLatent(codes: Rows, options: HebbianLatentOptions = {}): Float64Array {
   const c = codeRows(codes);
   const opts = checkOptions(options, 'options');
@@ -54,6 +65,9 @@ export function hebbianLatent(codes: Rows, options: HebbianLatentOptions = {}): 
   return w;
 }
 
+/**
+ * Options of {@link trainAttractor}.
+ */
 export interface TrainAttractorOptions {
   /** Step size of the dynamics the weights are trained for (default 0.1). */
   dt?: number;
@@ -74,6 +88,9 @@ export interface TrainAttractorOptions {
   backend?: BackendName;
 }
 
+/**
+ * What {@link trainAttractor} returns.
+ */
 export interface TrainAttractorResult {
   wih: Float64Array;
   whh: Float64Array;
@@ -88,6 +105,13 @@ export interface TrainAttractorResult {
  * copies of the codes plus any given in options.cues.
  * The gradient is closed-form (backend kernel lshnOneStepGrad); W_hh's gradient is symmetrised, so
  * AdamW keeps W_hh exactly symmetric.
+ *
+ * @example
+ * ```ts
+ * const codes = model.encode(myImages);
+ * const { wih, whh, losses } = trainAttractor(codes, { epochs: 300, learningRate: 0.01, seed: 1 });
+ * const mine = model.withLatentWeights({ wih, whh });
+ * ```
  */
 export function trainAttractor(codes: Rows, options: TrainAttractorOptions = {}): TrainAttractorResult {
   const c = codeRows(codes);
