@@ -91,8 +91,12 @@ export function binaryBenchmark(options: BinaryBenchmarkOptions = {}): { timings
     for (const backend of backends) {
       const net = nets[backend];
       const read = medianMs(() => net.energy(random), runs * 4);
-      const sweep = medianMs(() => net.recall(random, { maxSweeps: 1, trackEnergy: false }), runs * 4);
-      sweeps.push({ backend, N: n, weights: net.weightStorage, 'read W (ms)': read, 'fields + 1 sweep (ms)': sweep, 'sweep / read': (sweep - read) / read });
+      const sweep = medianMs(() => net.recall(random, { maxSweeps: 1, trackEnergy: false, fields: 'matrix' }), runs * 4);
+      const overlaps = medianMs(() => net.recall(random, { maxSweeps: 1, trackEnergy: false, fields: 'patterns' }), runs * 4);
+      sweeps.push({
+        backend, N: n, weights: net.weightStorage, 'read W (ms)': read,
+        'fields + 1 sweep, matrix (ms)': sweep, 'sweep / read': (sweep - read) / read, 'fields + 1 sweep, overlaps (ms)': overlaps,
+      });
     }
   }
   options.onProgress?.(total, total, 'done');

@@ -16,6 +16,10 @@ export interface NetworkData {
   scale: number;
   thresholds: Float64Array | null;
   n: number;
+  /** Hebbian networks: the stored patterns neuron-major (n x patternCount), counts = X^T X - diagonalOffset I. */
+  patternsT?: Int8Array | null;
+  patternCount?: number;
+  diagonalOffset?: number;
 }
 
 export enum RecallMode {
@@ -44,6 +48,8 @@ export interface RecallParams {
   trackEnergy: boolean;
   /** 0 = as many as the machine has. */
   threads: number;
+  /** Compute fields from the pattern overlaps (needs network.patternsT); same results, faster when p << n. */
+  patternFields: boolean;
 }
 
 export interface RecallOutputs {

@@ -55,3 +55,24 @@ if (backends.length < 2) {
     }
   });
 }
+
+t.test('pattern-overlap fields give exactly the results of matrix fields', async (t) => {
+  for (const backend of backends) {
+    for (const zeroDiagonal of [true, false]) {
+      for (const withThresholds of [false, true]) {
+        const n = 90;
+        const rng = new Rng(7);
+        const thresholds = withThresholds ? Array.from({ length: n }, () => 0.1 * (rng.nextDouble() - 0.5)) : undefined;
+        const net = new BinaryHopfield(n, { backend, zeroDiagonal, thresholds }).store(randomPatterns(30, n, { seed: 3 }));
+        const cues = randomPatterns(10, n, { seed: 4 });
+        for (const mode of ['async', 'sync', 'stochastic'] as const) {
+          const a = net.recallBatch(cues, { mode, seed: 2, fields: 'matrix', temperature: 0.4 });
+          const b = net.recallBatch(cues, { mode, seed: 2, fields: 'patterns', temperature: 0.4 });
+          const same = a.every((r, k) => r.state.join() === b[k].state.join() && r.sweeps === b[k].sweeps && r.energies.join() === b[k].energies.join());
+          t.ok(same, `${backend} zeroDiagonal=${zeroDiagonal} thresholds=${withThresholds} ${mode}`);
+        }
+      }
+    }
+    t.throws(() => new BinaryHopfield(5, { backend, rule: 'storkey' }).recall([1, 1, 1, 1, 1], { fields: 'patterns' }), RangeError);
+  }
+});

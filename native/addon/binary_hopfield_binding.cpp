@@ -20,10 +20,14 @@ struct AnyNetwork {
   double scale;
   const double* thresholds;
   int64_t n;
+  const int8_t* patternsT;
+  int64_t patternCount;
+  int64_t diagonalOffset;
 
   template <typename W>
   NetworkView<W> as() const {
-    return NetworkView<W>{static_cast<const W*>(weights), static_cast<const W*>(weightsT), scale, thresholds, n};
+    return NetworkView<W>{static_cast<const W*>(weights), static_cast<const W*>(weightsT), scale, thresholds, n,
+                          patternsT, patternCount, diagonalOffset};
   }
 
   template <typename F>
@@ -47,6 +51,9 @@ AnyNetwork networkArg(const Napi::Value& value, Pins* pins) {
   if (!value.IsObject()) throw sshn::TypeError("network must be an object");
   auto object = value.As<Napi::Object>();
   AnyNetwork net{};
+  net.patternsT = nullptr;
+  net.patternCount = 0;
+  net.diagonalOffset = 0;
   net.n = integerArg(object.Get("n"), "network.n", 1, int64_t{1} << 31);
   net.scale = numberArg(object.Get("scale"), "network.scale");
   const size_t length = checkedProduct(static_cast<size_t>(net.n), static_cast<size_t>(net.n), "weights");
@@ -65,6 +72,14 @@ AnyNetwork networkArg(const Napi::Value& value, Pins* pins) {
   };
   net.weights = fetch(weights, "network.weights");
   net.weightsT = fetch(weightsT, "network.weightsT");
+  Napi::Value patternsT = object.Get("patternsT");
+  if (!patternsT.IsNull() && !patternsT.IsUndefined()) {
+    net.patternCount = integerArg(object.Get("patternCount"), "network.patternCount", 1, int64_t{1} << 31);
+    net.patternsT = typedArrayArg<int8_t>(patternsT, "network.patternsT",
+                                          checkedProduct(static_cast<size_t>(net.n), static_cast<size_t>(net.patternCount), "patternsT"))
+                        .Data();
+    net.diagonalOffset = integerArg(object.Get("diagonalOffset"), "network.diagonalOffset", 0, net.patternCount);
+  }
   Napi::Value thresholds = object.Get("thresholds");
   net.thresholds = nullptr;
   if (!thresholds.IsNull() && !thresholds.IsUndefined()) {
@@ -74,6 +89,7 @@ AnyNetwork networkArg(const Napi::Value& value, Pins* pins) {
     pins->add(weights);
     pins->add(weightsT);
     pins->add(thresholds);
+    pins->add(patternsT);
   }
   return net;
 }
@@ -89,6 +105,7 @@ RecallParams paramsArg(const Napi::Value& value) {
   params.trackEnergy = object.Get("trackEnergy").ToBoolean();
   const int64_t threads = integerArg(object.Get("threads"), "params.threads", 0, 1024);
   params.threads = threads == 0 ? defaultThreads() : static_cast<unsigned>(threads);
+  params.patternFields = object.Get("patternFields").ToBoolean();
   return params;
 }
 

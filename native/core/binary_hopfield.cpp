@@ -71,8 +71,8 @@ double energyFromFields(const NetworkView<W>& net, const int8_t* s, const double
 }
 
 template <typename W>
-inline double field(const NetworkView<W>& net, const double* acc, int64_t i) {
-  return net.scale * acc[i] - (net.thresholds ? net.thresholds[i] : 0.0);
+inline double threshold(const NetworkView<W>& net, int64_t i) {
+  return net.thresholds ? net.thresholds[i] : 0.0;
 }
 
 // Neuron i changed sign to newSign: every acc_k moves by W_ki * (newSign - oldSign).
@@ -83,6 +83,70 @@ inline void applyFlip(const NetworkView<W>& net, double* acc, int64_t i, int8_t 
   for (int64_t k = 0; k < net.n; ++k) acc[k] += delta * column[k];
 }
 
+// The local fields of every neuron, updated on each flip from one row of W: O(n) per flip.
+template <typename W>
+class MatrixFields {
+ public:
+  MatrixFields(const NetworkView<W>& net, double* acc) : net_(net), acc_(acc) {}
+  void reset(const int8_t* s) { computeFields(net_, s, acc_); }
+  double field(const int8_t*, int64_t i) const { return net_.scale * acc_[i] - threshold(net_, i); }
+  void flip(int64_t i, int8_t sign) { applyFlip(net_, acc_, i, sign); }
+  double energy(const int8_t* s) const { return energyFromFields(net_, s, acc_); }
+
+ private:
+  const NetworkView<W>& net_;
+  double* acc_;
+};
+
+// Hebbian counts are X^T X (less p on a zeroed diagonal), so the fields follow from the p overlaps
+// m = X s: O(p) per flip and per field instead of O(n). All sums are exact integers, so the results
+// equal MatrixFields' bit for bit. Overlaps fit int32 (|m| <= n); a field sum fits Sum.
+template <typename W, typename Sum>
+class PatternFields {
+ public:
+  PatternFields(const NetworkView<W>& net, int32_t* overlaps) : net_(net), m_(overlaps) {}
+
+  void reset(const int8_t* s) {
+    const int64_t p = net_.patternCount;
+    std::fill(m_, m_ + p, int32_t{0});
+    for (int64_t i = 0; i < net_.n; ++i) {
+      const int8_t* x = net_.patternsT + i * p;
+      const int32_t si = s[i];
+      for (int64_t mu = 0; mu < p; ++mu) m_[mu] += x[mu] * si;
+    }
+  }
+
+  double field(const int8_t* s, int64_t i) const {
+    const int64_t p = net_.patternCount;
+    const int8_t* x = net_.patternsT + i * p;
+    Sum sum = 0;
+    for (int64_t mu = 0; mu < p; ++mu) sum += static_cast<Sum>(x[mu]) * m_[mu];
+    return net_.scale * static_cast<double>(static_cast<int64_t>(sum) - net_.diagonalOffset * s[i]) - threshold(net_, i);
+  }
+
+  void flip(int64_t i, int8_t sign) {
+    const int64_t p = net_.patternCount;
+    const int8_t* x = net_.patternsT + i * p;
+    const int32_t delta = 2 * sign;
+    for (int64_t mu = 0; mu < p; ++mu) m_[mu] += delta * x[mu];
+  }
+
+  // sum_i s_i acc_i = |m|^2 - offset * n; the linear term sums in index order as MatrixFields does.
+  double energy(const int8_t* s) const {
+    int64_t quadratic = -net_.diagonalOffset * net_.n;
+    for (int64_t mu = 0; mu < net_.patternCount; ++mu) quadratic += static_cast<int64_t>(m_[mu]) * m_[mu];
+    double linear = 0;
+    for (int64_t i = 0; i < net_.n; ++i) {
+      if (net_.thresholds) linear += net_.thresholds[i] * s[i];
+    }
+    return -0.5 * net_.scale * static_cast<double>(quadratic) + linear;
+  }
+
+ private:
+  const NetworkView<W>& net_;
+  int32_t* m_;
+};
+
 uint64_t hashState(const int8_t* s, int64_t n) {
   uint64_t h = 1469598103934665603ull;
   for (int64_t i = 0; i < n; ++i) h = (h ^ static_cast<uint8_t>(s[i])) * 1099511628211ull;
@@ -91,21 +155,20 @@ uint64_t hashState(const int8_t* s, int64_t n) {
 
 struct Scratch {
   std::vector<double> acc;
+  std::vector<int32_t> overlaps;
   std::vector<uint32_t> order;
   std::vector<int8_t> next;
   std::vector<int8_t> history;
   std::vector<uint64_t> historyHash;
 };
 
-template <typename W>
-void recallOne(const NetworkView<W>& net, const int8_t* cue, const RecallParams& params, uint32_t stream,
+template <typename Fields>
+void recallOne(Fields& fields, int64_t n, const int8_t* cue, const RecallParams& params, uint32_t stream,
                Scratch& scratch, int8_t* s, int32_t& sweepsOut, uint8_t& statusOut, int32_t& cycleOut,
                double* energies) {
-  const int64_t n = net.n;
   std::memcpy(s, cue, static_cast<size_t>(n));
-  double* acc = scratch.acc.data();
-  computeFields(net, s, acc);
-  if (energies) energies[0] = energyFromFields(net, s, acc);
+  fields.reset(s);
+  if (energies) energies[0] = fields.energy(s);
 
   Rng rng(params.seed, stream);
   uint32_t* order = scratch.order.data();
@@ -124,11 +187,11 @@ void recallOne(const NetworkView<W>& net, const int8_t* cue, const RecallParams&
     bool changed = false;
     if (params.mode == Mode::Sync) {
       int8_t* next = scratch.next.data();
-      for (int64_t i = 0; i < n; ++i) next[i] = field(net, acc, i) >= 0 ? 1 : -1;
+      for (int64_t i = 0; i < n; ++i) next[i] = fields.field(s, i) >= 0 ? 1 : -1;
       for (int64_t i = 0; i < n; ++i) {
         if (next[i] != s[i]) {
           s[i] = next[i];
-          applyFlip(net, acc, i, s[i]);
+          fields.flip(i, s[i]);
           changed = true;
         }
       }
@@ -140,7 +203,7 @@ void recallOne(const NetworkView<W>& net, const int8_t* cue, const RecallParams&
       }
       for (int64_t k = 0; k < n; ++k) {
         const int64_t i = order[k];
-        const double h = field(net, acc, i);
+        const double h = fields.field(s, i);
         int8_t sign;
         if (params.mode == Mode::Async) {
           sign = h >= 0 ? 1 : -1;
@@ -150,12 +213,12 @@ void recallOne(const NetworkView<W>& net, const int8_t* cue, const RecallParams&
         }
         if (sign != s[i]) {
           s[i] = sign;
-          applyFlip(net, acc, i, sign);
+          fields.flip(i, sign);
           changed = true;
         }
       }
     }
-    if (energies) energies[sweep] = energyFromFields(net, s, acc);
+    if (energies) energies[sweep] = fields.energy(s);
     if (!changed) {
       status = Status::Converged;
       break;
@@ -203,16 +266,37 @@ void recallBatch(const NetworkView<W>& net, const int8_t* cues, int64_t count, c
   if (params.mode == Mode::Stochastic && !(params.temperature > 0)) throw RangeError("temperature must be > 0");
   const unsigned threads = std::max(1u, params.threads);
   std::vector<Scratch> scratch(std::min<int64_t>(threads, std::max<int64_t>(count, 1)));
+  const bool usePatterns = params.patternFields;
+  // |field sum| <= p n; int32 sums vectorise best.
+  const bool narrowSums = static_cast<double>(net.patternCount) * static_cast<double>(n) < 2147483647.0;
+  if (usePatterns && (!net.patternsT || net.patternCount < 1)) throw TypeError("pattern fields need the stored patterns");
   for (auto& sc : scratch) {
-    sc.acc.resize(static_cast<size_t>(n));
+    if (usePatterns) {
+      sc.overlaps.resize(static_cast<size_t>(net.patternCount));
+    } else {
+      sc.acc.resize(static_cast<size_t>(n));
+    }
     sc.order.resize(static_cast<size_t>(n));
     sc.next.resize(static_cast<size_t>(n));
   }
   const int64_t energyStride = static_cast<int64_t>(params.maxSweeps) + 1;
   parallelFor(count, static_cast<unsigned>(scratch.size()), [&](unsigned worker, int64_t item) {
-    recallOne(net, cues + item * n, params, static_cast<uint32_t>(item), scratch[worker], out.states + item * n,
-              out.sweeps[item], out.status[item], out.cycleLength[item],
-              out.energies ? out.energies + item * energyStride : nullptr);
+    Scratch& sc = scratch[worker];
+    const auto run = [&](auto& fields) {
+      recallOne(fields, n, cues + item * n, params, static_cast<uint32_t>(item), sc, out.states + item * n,
+                out.sweeps[item], out.status[item], out.cycleLength[item],
+                out.energies ? out.energies + item * energyStride : nullptr);
+    };
+    if (usePatterns && narrowSums) {
+      PatternFields<W, int32_t> fields(net, sc.overlaps.data());
+      run(fields);
+    } else if (usePatterns) {
+      PatternFields<W, int64_t> fields(net, sc.overlaps.data());
+      run(fields);
+    } else {
+      MatrixFields<W> fields(net, sc.acc.data());
+      run(fields);
+    }
   });
 }
 

@@ -11,7 +11,8 @@ enum class Status : uint8_t { Converged = 0, Cycle = 1, MaxSweeps = 2 };
 
 // A read-only view of a network. Weights are row-major n x n, stored either as integer Hebbian
 // counts (scale = 1/n) or as real values (scale = 1). weightsT is the transpose, used for the
-// incremental field update; it aliases weights when the matrix is symmetric.
+// incremental field update; it aliases weights when the matrix is symmetric. Hebbian networks may
+// also give their patterns neuron-major (n x p), with counts = X^T X - diagonalOffset I.
 template <typename W>
 struct NetworkView {
   const W* weights;
@@ -19,6 +20,9 @@ struct NetworkView {
   double scale;
   const double* thresholds;  // nullptr means all zero
   int64_t n;
+  const int8_t* patternsT = nullptr;
+  int64_t patternCount = 0;
+  int64_t diagonalOffset = 0;  // p when the diagonal is zeroed, else 0
 };
 
 struct RecallParams {
@@ -28,6 +32,7 @@ struct RecallParams {
   double temperature = 1;
   bool trackEnergy = true;
   unsigned threads = 1;
+  bool patternFields = false;  // fields from the pattern overlaps (Hebbian networks with p << n)
 };
 
 // Outputs of a batch of `count` recalls; arrays are caller-owned.

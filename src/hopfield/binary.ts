@@ -38,6 +38,12 @@ export interface RecallOptions {
   trackEnergy?: boolean;
   /** Threads for batches in the native backend (default: all cores). */
   threads?: number;
+  /**
+   * How local fields are kept (speed only, results are identical): 'matrix' updates all n fields
+   * from a row of W per flip; 'patterns' (Hebbian networks) keeps the p pattern overlaps instead;
+   * 'auto' (default) uses 'patterns' when 4p <= n.
+   */
+  fields?: 'auto' | 'matrix' | 'patterns';
 }
 
 /** What one recall returns. */
@@ -67,6 +73,14 @@ function countsArray(p: number, length: number): Int8Array | Int16Array | Int32A
   if (p <= 127) return new Int8Array(length);
   if (p <= 32767) return new Int16Array(length);
   return new Int32Array(length);
+}
+
+/** Hebbian counts are X^T X less p on a zeroed diagonal: the patterns neuron-major give the fields from p overlaps. */
+function patternView(stored: Int8Array, n: number, zeroDiagonal: boolean): Pick<NetworkData, 'patternsT' | 'patternCount' | 'diagonalOffset'> {
+  const p = stored.length / n;
+  const patternsT = new Int8Array(stored.length);
+  for (let mu = 0; mu < p; mu++) for (let i = 0; i < n; i++) patternsT[i * p + mu] = stored[mu * n + i];
+  return { patternsT, patternCount: p, diagonalOffset: zeroDiagonal ? p : 0 };
 }
 
 function isSymmetric(w: Float64Array, n: number): boolean {
@@ -229,6 +243,7 @@ export class BinaryHopfield {
     this.stored = prepared.all;
     this.rankUsed = rank;
     this.net = { ...this.net, weights: prepared.weights, weightsT: prepared.weights };
+    if (this.rule === 'hebbian') Object.assign(this.net, patternView(this.stored, this.n, this.zeroDiagonal));
   }
 
   /** E(S) = -1/2 sum_ij W_ij S_i S_j + sum_i U_i S_i. */
@@ -268,7 +283,7 @@ export class BinaryHopfield {
   private runRecall(cues: Int8Array, count: number, options: RecallOptions, async: false): RecallResult[];
   private runRecall(cues: Int8Array, count: number, options: RecallOptions, async: true): Promise<RecallResult[]>;
   private runRecall(cues: Int8Array, count: number, options: RecallOptions, async: boolean): RecallResult[] | Promise<RecallResult[]> {
-    const params = parseRecallOptions(options);
+    const params = parseRecallOptions(options, this.net);
     const stride = params.maxSweeps + 1;
     checkAllocation('recall states', count * this.n, 1);
     if (params.trackEnergy) checkAllocation('energy traces', count * stride, 8);
@@ -348,7 +363,8 @@ export class BinaryHopfield {
 
   private static restore(model: ModelSnapshot, options: { backend?: BackendName }): BinaryHopfield {
     const opts = checkOptions(options, 'options');
-    const net = { weights: model.weights, weightsT: model.weightsT ?? model.weights, scale: model.scale, thresholds: model.thresholds, n: model.n };
+    const net: NetworkData = { weights: model.weights, weightsT: model.weightsT ?? model.weights, scale: model.scale, thresholds: model.thresholds, n: model.n };
+    if (model.rule === 'hebbian' && model.patterns.length > 0) Object.assign(net, patternView(model.patterns, model.n, model.zeroDiagonal));
     return new (BinaryHopfield as RestoringConstructor)(model.n, { backend: opts.backend as BackendName | undefined }, {
       rule: model.rule, zeroDiagonal: model.zeroDiagonal, net, patterns: model.patterns, rank: model.rank,
     });
@@ -365,10 +381,13 @@ interface RestoredState {
 }
 type RestoringConstructor = new (n: number, options: BinaryHopfieldOptions, restored: RestoredState) => BinaryHopfield;
 
-/** Validates recall options into kernel parameters. @internal */
-export function parseRecallOptions(options: RecallOptions): RecallParams {
+/** Validates recall options into kernel parameters for `net`. @internal */
+export function parseRecallOptions(options: RecallOptions, net: NetworkData): RecallParams {
   const opts = checkOptions(options, 'options');
   const mode = checkOneOf(opts.mode ?? 'async', 'options.mode', ['async', 'sync', 'stochastic'] as const);
+  const fields = checkOneOf(opts.fields ?? 'auto', 'options.fields', ['auto', 'matrix', 'patterns'] as const);
+  const p = net.patternCount ?? 0;
+  if (fields === 'patterns' && p === 0) throw new RangeError("options.fields 'patterns' needs a Hebbian network with stored patterns");
   return {
     mode: MODE_CODES[mode],
     maxSweeps: checkInteger(opts.maxSweeps ?? 100, 'options.maxSweeps', 1, 2 ** 31 - 2),
@@ -376,5 +395,6 @@ export function parseRecallOptions(options: RecallOptions): RecallParams {
     temperature: checkPositive(opts.temperature ?? 1, 'options.temperature'),
     trackEnergy: checkBoolean(opts.trackEnergy ?? true, 'options.trackEnergy'),
     threads: checkInteger(opts.threads ?? 0, 'options.threads', 0, 1024),
+    patternFields: fields === 'patterns' || (fields === 'auto' && p > 0 && 4 * p <= net.n),
   };
 }

@@ -38,16 +38,86 @@ function sameState(history: Int8Array[], t: number, s: Int8Array): boolean {
   return true;
 }
 
-function recallOne(net: NetworkData, cues: Int8Array, item: number, params: RecallParams, out: RecallOutputs,
-  acc: Float64Array, order: Uint32Array, next: Int8Array): void {
-  const { n, weightsT, scale } = net;
-  const u = net.thresholds;
+/** Local fields of every neuron, updated on each flip from one row of W: O(n) per flip. */
+class MatrixFields {
+  private readonly acc: Float64Array;
+  constructor(private readonly net: NetworkData) {
+    this.acc = new Float64Array(net.n);
+  }
+  reset(s: Int8Array): void {
+    computeFields(this.net, s, this.acc);
+  }
+  field(_s: Int8Array, i: number): number {
+    const u = this.net.thresholds;
+    return this.net.scale * this.acc[i] - (u ? u[i] : 0);
+  }
+  flip(i: number, sign: number): void {
+    applyFlip(this.net.weightsT, this.net.n, this.acc, i, sign);
+  }
+  energy(s: Int8Array): number {
+    return energyFromFields(this.net, s, this.acc);
+  }
+}
+
+/**
+ * Hebbian fields from the p overlaps m = X s: O(p) per flip and per field. All sums are exact
+ * integers, so results equal MatrixFields' bit for bit (see the C++ twin).
+ */
+class PatternFields {
+  private readonly m: Float64Array;
+  private readonly p: number;
+  private readonly offset: number;
+  private readonly x: Int8Array;
+  constructor(private readonly net: NetworkData) {
+    this.p = net.patternCount ?? 0;
+    this.offset = net.diagonalOffset ?? 0;
+    this.x = net.patternsT as Int8Array;
+    this.m = new Float64Array(this.p);
+  }
+  reset(s: Int8Array): void {
+    const { m, p, x } = this;
+    m.fill(0);
+    for (let i = 0; i < this.net.n; i++) {
+      const base = i * p;
+      const si = s[i];
+      for (let mu = 0; mu < p; mu++) m[mu] += x[base + mu] * si;
+    }
+  }
+  field(s: Int8Array, i: number): number {
+    const { m, p, x } = this;
+    const base = i * p;
+    let sum = 0;
+    for (let mu = 0; mu < p; mu++) sum += x[base + mu] * m[mu];
+    const u = this.net.thresholds;
+    return this.net.scale * (sum - this.offset * s[i]) - (u ? u[i] : 0);
+  }
+  flip(i: number, sign: number): void {
+    const { m, p, x } = this;
+    const base = i * p;
+    const delta = 2 * sign;
+    for (let mu = 0; mu < p; mu++) m[mu] += delta * x[base + mu];
+  }
+  energy(s: Int8Array): number {
+    const { m, p } = this;
+    let quadratic = -this.offset * this.net.n;
+    for (let mu = 0; mu < p; mu++) quadratic += m[mu] * m[mu];
+    const u = this.net.thresholds;
+    let linear = 0;
+    for (let i = 0; i < this.net.n; i++) if (u) linear += u[i] * s[i];
+    return -0.5 * this.net.scale * quadratic + linear;
+  }
+}
+
+type Fields = MatrixFields | PatternFields;
+
+function recallOne(fields: Fields, n: number, cues: Int8Array, item: number, params: RecallParams, out: RecallOutputs,
+  order: Uint32Array, next: Int8Array): void {
   const s = out.states.subarray(item * n, (item + 1) * n);
   s.set(cues.subarray(item * n, (item + 1) * n));
   const stride = params.maxSweeps + 1;
   const energies = params.trackEnergy ? out.energies.subarray(item * stride, (item + 1) * stride) : null;
-  computeFields(net, s, acc);
-  if (energies) energies[0] = energyFromFields(net, s, acc);
+  fields.reset(s);
+  if (energies) energies[0] = fields.energy(s);
 
   const rng = new Rng(params.seed, item);
   for (let i = 0; i < n; i++) order[i] = i;
@@ -60,11 +130,11 @@ function recallOne(net: NetworkData, cues: Int8Array, item: number, params: Reca
     sweep++;
     let changed = false;
     if (params.mode === RecallMode.Sync) {
-      for (let i = 0; i < n; i++) next[i] = scale * acc[i] - (u ? u[i] : 0) >= 0 ? 1 : -1;
+      for (let i = 0; i < n; i++) next[i] = fields.field(s, i) >= 0 ? 1 : -1;
       for (let i = 0; i < n; i++) {
         if (next[i] !== s[i]) {
           s[i] = next[i];
-          applyFlip(weightsT, n, acc, i, s[i]);
+          fields.flip(i, s[i]);
           changed = true;
         }
       }
@@ -77,7 +147,7 @@ function recallOne(net: NetworkData, cues: Int8Array, item: number, params: Reca
       }
       for (let k = 0; k < n; k++) {
         const i = order[k];
-        const h = scale * acc[i] - (u ? u[i] : 0);
+        const h = fields.field(s, i);
         let sign: number;
         if (params.mode === RecallMode.Async) {
           sign = h >= 0 ? 1 : -1;
@@ -87,12 +157,12 @@ function recallOne(net: NetworkData, cues: Int8Array, item: number, params: Reca
         }
         if (sign !== s[i]) {
           s[i] = sign;
-          applyFlip(weightsT, n, acc, i, sign);
+          fields.flip(i, sign);
           changed = true;
         }
       }
     }
-    if (energies) energies[sweep] = energyFromFields(net, s, acc);
+    if (energies) energies[sweep] = fields.energy(s);
     if (!changed) {
       status = RecallStatus.Converged;
       break;
@@ -118,10 +188,11 @@ function recallOne(net: NetworkData, cues: Int8Array, item: number, params: Reca
 }
 
 export function binaryRecall(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): void {
-  const acc = new Float64Array(net.n);
+  if (params.patternFields && !(net.patternsT && (net.patternCount ?? 0) >= 1)) throw new TypeError('pattern fields need the stored patterns');
+  const fields = params.patternFields ? new PatternFields(net) : new MatrixFields(net);
   const order = new Uint32Array(net.n);
   const next = new Int8Array(net.n);
-  for (let item = 0; item < count; item++) recallOne(net, cues, item, params, out, acc, order, next);
+  for (let item = 0; item < count; item++) recallOne(fields, net.n, cues, item, params, out, order, next);
 }
 
 export function binaryEnergy(net: NetworkData, state: Int8Array): number {
