@@ -201,6 +201,21 @@ t.test('k-subsets with k above the small-k prefilter (k > 16): exact reference a
   }
 });
 
+t.test('k-subsets on long rows: sampled prefilter, including inputs that defeat the sample', async (t) => {
+  const rng = new Rng(37);
+  for (const backend of backends) {
+    const d = 16384;
+    const normal = Array.from({ length: d }, () => rng.normal());
+    // every 16th entry (the strided sample) is large: the sampled bound is refuted by the count
+    const skewed = Array.from({ length: d }, (_, j) => (j % 16 === 0 ? 5 + rng.nextDouble() : rng.normal()));
+    for (const [name, x, k] of [['normal', normal, 300], ['normal', normal, 5000], ['skewed', skewed, 2000], ['skewed', skewed, 700]] as const) {
+      const c: Case = { name: `kSubsets k=${k}`, f: kSubsets as unknown as AnyTransform, opts: { k }, kind: 'ksubsets', k };
+      const p = vec(c, x, backend);
+      t.ok(kktViolation(c, x as number[], p) <= 1e-9, `${backend} ${name} k=${k}: KKT violation ${kktViolation(c, x as number[], p)}`);
+    }
+  }
+});
+
 t.test('margins: a lead of m gives one-hot, of 0.99 m does not', async (t) => {
   for (const backend of backends) {
     for (const c of cases.filter((c) => c.margin !== undefined)) {

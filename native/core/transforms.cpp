@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -365,6 +366,42 @@ double kthLargest(const T* x, int64_t d, double max, int64_t k) {
   return top[k - 1];
 }
 
+// For larger k: a strided sample (no randomness) suggests a score v with at least k entries >= v;
+// one pass gathers the entries above v - 1 while counting those >= v. If the count confirms it,
+// tau >= z_(k) - 1 >= v - 1 and nothing else can be in the support; otherwise gather everything.
+template <typename T>
+void gatherAboveSampledBound(const T* x, int64_t d, double max, int64_t k, Workspace& ws) {
+  constexpr int64_t kSample = 1024;
+  if (d < 8 * kSample) {
+    gatherCandidates(x, d, max, 1.0, -kInf, ws);
+    return;
+  }
+  const int64_t stride = d / kSample;
+  std::vector<double>& sample = ws.scratch;
+  sample.clear();
+  for (int64_t j = 0; j < d; j += stride) {
+    const double z = static_cast<double>(x[j]) - max;
+    if (z > -kInf) sample.push_back(z);
+  }
+  const double m = static_cast<double>(sample.size());
+  const double expected = m * static_cast<double>(k) / static_cast<double>(d);
+  const size_t rank = static_cast<size_t>(std::floor(expected + 3 * std::sqrt(expected) + 2));
+  if (rank >= sample.size()) {
+    gatherCandidates(x, d, max, 1.0, -kInf, ws);
+    return;
+  }
+  std::sort(sample.begin(), sample.end(), std::greater<double>());
+  const double v = sample[rank];
+  ws.candidates.clear();
+  int64_t atLeastV = 0;
+  for (int64_t j = 0; j < d; ++j) {
+    const double z = static_cast<double>(x[j]) - max;
+    atLeastV += z >= v;
+    if (z > v - 1) ws.candidates.push_back(z);
+  }
+  if (atLeastV < k) gatherCandidates(x, d, max, 1.0, -kInf, ws);
+}
+
 template <typename T>
 Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace& ws) {
   Solution sol = scanRow(x, d, row);
@@ -392,7 +429,11 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
       }
       // tau >= z_(k) - 1 (the k-th largest minus 1): for small k find z_(k) in one pass and skip
       // every entry at or below that bound.
-      gatherCandidates(x, d, sol.max, 1.0, s.k <= kSmallK ? kthLargest(x, d, sol.max, s.k) - 1 : -kInf, ws);
+      if (s.k <= kSmallK) {
+        gatherCandidates(x, d, sol.max, 1.0, kthLargest(x, d, sol.max, s.k) - 1, ws);
+      } else {
+        gatherAboveSampledBound(x, d, sol.max, s.k, ws);
+      }
       sol.tau = kSubsetsThreshold(ws, s.k);
       return sol;
     default: {

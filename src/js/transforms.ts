@@ -323,6 +323,35 @@ function kthLargest(x: RealArray, offset: number, d: number, max: number, k: num
   return top[k - 1];
 }
 
+/**
+ * For larger k: a strided sample suggests a score v with at least k entries >= v; one pass gathers
+ * the entries above v - 1 while counting those >= v, and everything is gathered if the count fails.
+ */
+function gatherAboveSampledBound(x: RealArray, offset: number, d: number, max: number, k: number, ws: Workspace): void {
+  const SAMPLE = 1024;
+  if (d < 8 * SAMPLE) return gatherCandidates(x, offset, d, max, 1, -Infinity, ws);
+  const stride = Math.floor(d / SAMPLE);
+  const sample: number[] = [];
+  for (let j = 0; j < d; j += stride) {
+    const z = x[offset + j] - max;
+    if (z > -Infinity) sample.push(z);
+  }
+  const expected = (sample.length * k) / d;
+  const rank = Math.floor(expected + 3 * Math.sqrt(expected) + 2);
+  if (rank >= sample.length) return gatherCandidates(x, offset, d, max, 1, -Infinity, ws);
+  sample.sort((a, b) => b - a);
+  const v = sample[rank];
+  let count = 0;
+  let atLeastV = 0;
+  for (let j = 0; j < d; j++) {
+    const z = x[offset + j] - max;
+    if (z >= v) atLeastV++;
+    if (z > v - 1) ws.candidates[count++] = z;
+  }
+  ws.count = count;
+  if (atLeastV < k) gatherCandidates(x, offset, d, max, 1, -Infinity, ws);
+}
+
 function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace): Solution {
   const sol = scanRow(x, offset, d, row);
   switch (s.kind) {
@@ -340,7 +369,8 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
     case TransformKind.KSubsets:
       if (s.k > sol.finite) throw new RangeError(`k = ${s.k} exceeds the ${sol.finite} unmasked entries of x row ${row}`);
       // tau >= z_(k) - 1: for small k find z_(k) in one pass and skip every entry at or below that bound.
-      gatherCandidates(x, offset, d, sol.max, 1, s.k <= SMALL_K ? kthLargest(x, offset, d, sol.max, s.k) - 1 : -Infinity, ws);
+      if (s.k <= SMALL_K) gatherCandidates(x, offset, d, sol.max, 1, kthLargest(x, offset, d, sol.max, s.k) - 1, ws);
+      else gatherAboveSampledBound(x, offset, d, sol.max, s.k, ws);
       sol.tau = kSubsetsThreshold(ws, s.k);
       return sol;
     default: {
