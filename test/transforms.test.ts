@@ -121,13 +121,11 @@ function kktViolation(c: Case, x: number[], p: ArrayLike<number>): number {
   bad = Math.max(bad, Math.abs(sum - (c.kind === 'ksubsets' ? c.k! : 1)));
   for (let i = 0; i < p.length; i++) if (!(p[i] >= 0) || (c.kind === 'ksubsets' && p[i] > 1)) bad = Math.max(bad, 1);
   // Threshold structure: on the support, a kind-specific score s_i equals a common tau; off it, x_i <= tau.
+  const norm = c.kind === 'normmax' ? Math.pow(Array.from(p).reduce((a, v) => a + Math.pow(v, c.gamma!), 0), 1 / c.gamma!) : 1;
   const score = (i: number): number => {
     if (c.kind === 'softmax') return x[i] - Math.log(p[i]);
     if (c.kind === 'entmax') return (c.alpha! - 1) * x[i] - Math.pow(p[i], c.alpha! - 1);
-    if (c.kind === 'normmax') {
-      const norm = Math.pow(Array.from(p).reduce((a, v) => a + Math.pow(v, c.gamma!), 0), 1 / c.gamma!);
-      return x[i] - Math.pow(p[i] / norm, c.gamma! - 1);
-    }
+    if (c.kind === 'normmax') return x[i] - Math.pow(p[i] / norm, c.gamma! - 1);
     return x[i] - p[i];
   };
   const scale = (c.kind === 'entmax' ? c.alpha! - 1 : 1);
@@ -212,6 +210,24 @@ t.test('k-subsets on long rows: sampled prefilter, including inputs that defeat 
       const c: Case = { name: `kSubsets k=${k}`, f: kSubsets as unknown as AnyTransform, opts: { k }, kind: 'ksubsets', k };
       const p = vec(c, x, backend);
       t.ok(kktViolation(c, x as number[], p) <= 1e-9, `${backend} ${name} k=${k}: KKT violation ${kktViolation(c, x as number[], p)}`);
+    }
+  }
+});
+
+t.test('long rows (sampled support bound): KKT on normal, uniform and sample-defeating inputs', async (t) => {
+  const rng = new Rng(43);
+  const d = 16384;
+  const inputs: Array<[string, number[]]> = [
+    ['normal', Array.from({ length: d }, () => rng.normal())],
+    ['uniform [0,1)', Array.from({ length: d }, () => rng.nextDouble())],
+    // the strided sample (every 16th entry) sits far above the rest: its bound must be refuted
+    ['skewed', Array.from({ length: d }, (_, j) => (j % 16 === 0 ? 0.9 + 0.1 * rng.nextDouble() : rng.nextDouble() * 0.8))],
+  ];
+  for (const backend of backends) {
+    for (const c of cases) {
+      let worst = 0;
+      for (const [, x] of inputs) worst = Math.max(worst, kktViolation(c, x, vec(c, x, backend)));
+      t.ok(worst <= 1e-9, `${backend} ${c.name}: KKT violation ${worst}`);
     }
   }
 });

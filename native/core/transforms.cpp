@@ -265,13 +265,13 @@ double kSubsetsThreshold(Workspace& ws, int64_t k) {
   return tau;
 }
 
-// tau with sum [y - tau]_+^q = 1 over the candidates y (max 0, all > -1): safeguarded Newton in the
-// bracket [-1, -(1/n)^(1/q)], starting on the left when q >= 1 (monotone there) and on the right
+// tau with sum [y - tau]_+^q = 1 over the candidates y (max 0, all > floor, F(floor) >= 1):
+// safeguarded Newton in the bracket [floor, -(1/n)^(1/q)], starting on the left when q >= 1 (monotone there) and on the right
 // otherwise, dropping candidates that fall below the bracket as it narrows.
-double powerThreshold(Workspace& ws, double q, int64_t n) {
+double powerThreshold(Workspace& ws, double q, int64_t n, double floor) {
   std::vector<double>& w = ws.scratch;
   w.assign(ws.candidates.begin(), ws.candidates.end());
-  double lo = -1, hi = -std::pow(1.0 / static_cast<double>(n), 1 / q);
+  double lo = floor, hi = -std::pow(1.0 / static_cast<double>(n), 1 / q);
   double tau = q >= 1 ? lo : hi;
   size_t end = w.size();
   double lastStep = kInf;
@@ -402,6 +402,59 @@ void gatherAboveSampledBound(const T* x, int64_t d, double max, int64_t k, Works
   if (atLeastV < k) gatherCandidates(x, d, max, 1.0, -kInf, ws);
 }
 
+// For long rows: a score v > -1 below which nothing can be in the support, suggested by a strided
+// sample (no randomness): the highest sample value whose estimated sum [y - v]_+^q over the row is
+// >= 4 with at least 16 sample entries above it. The caller verifies it (F(v) >= 1); -1 if none.
+template <typename T>
+double sampledFloor(const T* x, int64_t d, double max, double a, double q, Workspace& ws) {
+  constexpr int64_t kSample = 1024;
+  constexpr size_t kMinAbove = 16;
+  if (d < 8 * kSample) return -1;
+  const int64_t stride = d / kSample;
+  std::vector<double>& sample = ws.scratch;
+  sample.clear();
+  for (int64_t j = 0; j < d; j += stride) {
+    const double y = a * (static_cast<double>(x[j]) - max);
+    if (y > -1) sample.push_back(y);
+  }
+  if (sample.size() <= kMinAbove) return -1;
+  std::sort(sample.begin(), sample.end(), std::greater<double>());
+  const auto enough = [&](size_t i) {
+    double total = 0;
+    for (size_t j = 0; j < i; ++j) total += power(sample[j] - sample[i], q);
+    return total * static_cast<double>(stride) >= 4;
+  };
+  size_t lo = kMinAbove, hi = sample.size() - 1;
+  if (!enough(hi)) return -1;
+  if (enough(lo)) return sample[lo];
+  while (hi - lo > 1) {  // enough(lo) is false, enough(hi) is true
+    const size_t mid = lo + (hi - lo) / 2;
+    if (enough(mid)) hi = mid; else lo = mid;
+  }
+  return sample[hi];
+}
+
+// Gathers the candidates above the sampled floor when the floor is confirmed (F(v) >= 1 over the
+// whole row), else above -1. Returns the floor used.
+template <typename T>
+double gatherPowerCandidates(const T* x, int64_t d, double max, double a, double q, Workspace& ws) {
+  const double v = sampledFloor(x, d, max, a, q, ws);
+  if (v > -1) {
+    ws.candidates.clear();
+    double total = 0;
+    for (int64_t j = 0; j < d; ++j) {
+      const double y = a * (static_cast<double>(x[j]) - max);
+      if (y > v) {
+        ws.candidates.push_back(y);
+        total += power(y - v, q);
+      }
+    }
+    if (total >= 1) return v;
+  }
+  gatherCandidates(x, d, max, a, -1.0, ws);
+  return -1;
+}
+
 template <typename T>
 Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace& ws) {
   Solution sol = scanRow(x, d, row);
@@ -419,7 +472,7 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
       return sol;
     }
     case Kind::Sparsemax:
-      gatherCandidates(x, d, sol.max, 1.0, -1.0, ws);
+      gatherPowerCandidates(x, d, sol.max, 1.0, 1.0, ws);
       sol.tau = sparsemaxThreshold(ws);
       return sol;
     case Kind::KSubsets:
@@ -437,8 +490,8 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
       sol.tau = kSubsetsThreshold(ws, s.k);
       return sol;
     default: {
-      gatherCandidates(x, d, sol.max, s.a, -1.0, ws);
-      sol.tau = powerThreshold(ws, s.q, static_cast<int64_t>(ws.candidates.size()));
+      const double floor = gatherPowerCandidates(x, d, sol.max, s.a, s.q, ws);
+      sol.tau = powerThreshold(ws, s.q, static_cast<int64_t>(ws.candidates.size()), floor);
       double sum = 0;
       for (double y : ws.candidates) {
         if (y > sol.tau) sum += power(y - sol.tau, s.r);

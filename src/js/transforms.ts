@@ -240,9 +240,9 @@ function kSubsetsThreshold(ws: Workspace, k: number): number {
 }
 
 /** tau with sum [y - tau]_+^q = 1: safeguarded Newton in [-1, -(1/n)^(1/q)], shrinking the candidates. */
-function powerThreshold(ws: Workspace, q: number, n: number): number {
+function powerThreshold(ws: Workspace, q: number, n: number, floor: number): number {
   const w = copyCandidates(ws);
-  let lo = -1;
+  let lo = floor;
   let hi = -Math.pow(1 / n, 1 / q);
   let tau = q >= 1 ? lo : hi;
   let end = ws.count;
@@ -352,6 +352,56 @@ function gatherAboveSampledBound(x: RealArray, offset: number, d: number, max: n
   if (atLeastV < k) gatherCandidates(x, offset, d, max, 1, -Infinity, ws);
 }
 
+/** For long rows: a sampled score v > -1 below which nothing is in the support (verified by the caller), or -1. */
+function sampledFloor(x: RealArray, offset: number, d: number, max: number, a: number, q: number): number {
+  const SAMPLE = 1024;
+  const MIN_ABOVE = 16;
+  if (d < 8 * SAMPLE) return -1;
+  const stride = Math.floor(d / SAMPLE);
+  const sample: number[] = [];
+  for (let j = 0; j < d; j += stride) {
+    const y = a * (x[offset + j] - max);
+    if (y > -1) sample.push(y);
+  }
+  if (sample.length <= MIN_ABOVE) return -1;
+  sample.sort((u, v) => v - u);
+  const enough = (i: number): boolean => {
+    let total = 0;
+    for (let j = 0; j < i; j++) total += power(sample[j] - sample[i], q);
+    return total * stride >= 4;
+  };
+  let lo = MIN_ABOVE;
+  let hi = sample.length - 1;
+  if (!enough(hi)) return -1;
+  if (enough(lo)) return sample[lo];
+  while (hi - lo > 1) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (enough(mid)) hi = mid;
+    else lo = mid;
+  }
+  return sample[hi];
+}
+
+/** Gathers the candidates above the sampled floor when F(floor) >= 1 confirms it, else above -1; returns the floor. */
+function gatherPowerCandidates(x: RealArray, offset: number, d: number, max: number, a: number, q: number, ws: Workspace): number {
+  const v = sampledFloor(x, offset, d, max, a, q);
+  if (v > -1) {
+    let count = 0;
+    let total = 0;
+    for (let j = 0; j < d; j++) {
+      const y = a * (x[offset + j] - max);
+      if (y > v) {
+        ws.candidates[count++] = y;
+        total += power(y - v, q);
+      }
+    }
+    ws.count = count;
+    if (total >= 1) return v;
+  }
+  gatherCandidates(x, offset, d, max, a, -1, ws);
+  return -1;
+}
+
 function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace): Solution {
   const sol = scanRow(x, offset, d, row);
   switch (s.kind) {
@@ -363,7 +413,7 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
       return sol;
     }
     case TransformKind.Sparsemax:
-      gatherCandidates(x, offset, d, sol.max, 1, -1, ws);
+      gatherPowerCandidates(x, offset, d, sol.max, 1, 1, ws);
       sol.tau = sparsemaxThreshold(ws);
       return sol;
     case TransformKind.KSubsets:
@@ -374,8 +424,8 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
       sol.tau = kSubsetsThreshold(ws, s.k);
       return sol;
     default: {
-      gatherCandidates(x, offset, d, sol.max, s.a, -1, ws);
-      sol.tau = powerThreshold(ws, s.q, ws.count);
+      const floor = gatherPowerCandidates(x, offset, d, sol.max, s.a, s.q, ws);
+      sol.tau = powerThreshold(ws, s.q, ws.count, floor);
       let sum = 0;
       for (let j = 0; j < ws.count; j++) {
         const y = ws.candidates[j];
