@@ -588,7 +588,7 @@ void jvp(const Params& params, const T* x, const T* v, T* out) {
     const Solution sol = probabilities(s, xr, d, row, ws);
     const std::vector<double>& p = ws.p;
     // Every case is J v = w * v - w <w, v> / sum(w) with a kind-specific weight w >= 0
-    // (w = 0 off the support), except normmax which is derived in src/transforms/index.ts.
+    // (w = 0 off the support), except softmax and normmax (derivation in src/transforms/index.ts).
     if (s.kind == Kind::Softmax) {
       double pv = 0;
       for (int64_t j = 0; j < d; ++j) pv += p[j] * static_cast<double>(vr[j]);

@@ -14,6 +14,27 @@
 //   normmax    Omega(p) = ||p||_gamma - 1
 //   kSubsets   Omega(p) = ||p||^2 / 2 over {0 <= p <= 1, sum p = k} -> <theta,p> - ||p||^2/2
 // Each is convex in theta with gradient yhat(theta).
+//
+// Jacobians (symmetric; 0 on masked entries and off the support):
+//   softmax   J v = p v - p <p,v>
+//   sparsemax J v = v - mean(v over the support), on the support
+//   entmax    J v = g v - g <g,v> / sum g, g = p^(2-alpha) on the support
+//   kSubsets  J v = v - mean(v over 0 < p < 1), on those entries
+//   normmax   derived by implicit differentiation: with r = 1/(gamma-1), u = [theta - tau]_+^r and
+//             p = u / U (U = sum u), the root condition sum u^gamma = sum [theta - tau]_+^(r+1) = 1
+//             gives dtau = <u, dtheta> / U = <p, dtheta>; du = h (dtheta - dtau) with
+//             h = r [theta - tau]_+^(r-1); dp = (du - p sum du) / U. So
+//             J v = (h (v - <p,v>) - p sum(h (v - <p,v>))) / U = (1/U)(I - p 1')H(I - 1 p') v.
+// entmax d p / d alpha (alpha > 1), from p = [(alpha-1) theta - tau]_+^(1/(alpha-1)) and sum p = 1:
+//   r^2 (p - g/G) - r (p log p - (g/G) sum p log p), r = 1/(alpha-1), g = p^(2-alpha), G = sum g.
+//
+// Algorithms (both backends, the same steps): subtract the row max; sparsemax = Michelot passes from
+// below finished by a seeded randomized pivot search (expected linear); entmax / normmax =
+// safeguarded Newton on the q-norm form of the threshold equation (a few passes; 1.5-entmax ends
+// with the exact quadratic threshold on the support found); k-subsets = seeded random breakpoints
+// narrowing a bracket (expected linear), with a one-pass k-th largest bound for k <= 16. Long rows
+// (d >= 8192) first take a support floor suggested by a strided sample and verified in the
+// gathering pass. Rows of a batch run on all cores natively (results do not depend on it).
 import { getBackend } from '../backend';
 import { BackendName, RealArray, TransformKind, TransformParams } from '../kernels';
 import { checkAllocation } from '../limits';
