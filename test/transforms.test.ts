@@ -206,10 +206,15 @@ t.test('k-subsets on long rows: sampled prefilter, including inputs that defeat 
     const normal = Array.from({ length: d }, () => rng.normal());
     // every 16th entry (the strided sample) is large: the sampled bound is refuted by the count
     const skewed = Array.from({ length: d }, (_, j) => (j % 16 === 0 ? 5 + rng.nextDouble() : rng.normal()));
-    for (const [name, x, k] of [['normal', normal, 300], ['normal', normal, 5000], ['skewed', skewed, 2000], ['skewed', skewed, 700]] as const) {
+    const uniform = Array.from({ length: d }, () => rng.nextDouble());
+    const cases2 = [['normal', normal, 300], ['normal', normal, 5000], ['skewed', skewed, 2000], ['skewed', skewed, 700], ['uniform', uniform, 8000], ['uniform', uniform, 100]] as const;
+    for (const [name, x, k] of cases2) {
       const c: Case = { name: `kSubsets k=${k}`, f: kSubsets as unknown as AnyTransform, opts: { k }, kind: 'ksubsets', k };
       const p = vec(c, x, backend);
       t.ok(kktViolation(c, x as number[], p) <= 1e-9, `${backend} ${name} k=${k}: KKT violation ${kktViolation(c, x as number[], p)}`);
+      if (backends.length > 1 && backend === 'js') {
+        t.ok(maxAbsDiff(p, vec(c, x, 'native')) <= 1e-12, `${name} k=${k}: backends agree`);
+      }
     }
   }
 });

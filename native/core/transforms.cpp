@@ -197,6 +197,51 @@ double sparsemaxThreshold(Workspace& ws) {
   return (supportSum - 1) / count;
 }
 
+// Long rows: a bracket (vlo, vhi) around the threshold of a strided sample (bisection on the sample,
+// half-width 4 / sqrt(1 + sample entries strictly inside (0, 1))). One pass checks F(vlo) >= k > F(vhi)
+// over the whole set and, if so, retires the entries determined on it, as the search would;
+// otherwise everything is left as it was.
+void narrowFromSample(Workspace& ws, double target, double& lo, double& hi, double& ones, double& midSum,
+                      double& midCount, size_t& end) {
+  std::vector<double>& w = ws.scratch;
+  const size_t stride = end / 1024;
+  std::vector<double> sample;
+  for (size_t i = 0; i < end; i += stride) sample.push_back(w[i]);
+  const double weight = static_cast<double>(end) / static_cast<double>(sample.size());
+  double a = lo, b = hi;
+  for (int iteration = 0; iteration < 100; ++iteration) {
+    const double mid = 0.5 * (a + b);
+    double f = 0;
+    for (double z : sample) f += std::min(std::max(z - mid, 0.0), 1.0);
+    if (f * weight >= target) a = mid; else b = mid;
+  }
+  double inside = 0;
+  for (double z : sample) inside += (z - a > 0 && z - a < 1) ? 1.0 : 0.0;
+  const double delta = 4 / std::sqrt(inside + 1);
+  const double vlo = std::max(lo, a - delta), vhi = std::min(hi, a + delta);
+  double fLo = 0, fHi = 0, o = 0, ms = 0, mc = 0;
+  size_t kept = 0;
+  for (size_t i = 0; i < end; ++i) {
+    const double z = w[i];
+    fLo += std::min(std::max(z - vlo, 0.0), 1.0);
+    fHi += std::min(std::max(z - vhi, 0.0), 1.0);
+    if (z <= vlo) continue;
+    if (z - 1 >= vhi) {
+      o += 1;
+    } else if (z - 1 <= vlo && z >= vhi) {
+      ms += z;
+      mc += 1;
+    } else {
+      w[kept++] = z;
+    }
+  }
+  if (fLo >= target && fHi < target) {
+    lo = vlo, hi = vhi, ones = o, midSum = ms, midCount = mc, end = kept;
+  } else {
+    w.assign(ws.candidates.begin(), ws.candidates.end());
+  }
+}
+
 // k-subsets threshold: sum clip(z - tau, 0, 1) = k over the candidates (a superset of the entries
 // above tau), by random breakpoints narrowing a bracket lo <= tau < hi; entries whose term is
 // fixed or linear on the bracket leave the search. Expected linear, like quickselect.
@@ -209,8 +254,9 @@ double kSubsetsThreshold(Workspace& ws, int64_t k) {
   double hi = 0;  // F(0) = 0 < k
   const double target = static_cast<double>(k);
   double ones = 0, midSum = 0, midCount = 0;
-  Rng rng(kPivotSeed);
   size_t end = w.size();
+  if (end >= 8192) narrowFromSample(ws, target, lo, hi, ones, midSum, midCount, end);
+  Rng rng(kPivotSeed);
   while (end > 0) {
     // A random entry still undetermined on (lo, hi) gives a breakpoint t strictly inside.
     double t = 0;

@@ -175,6 +175,53 @@ function sparsemaxThreshold(ws: Workspace): number {
   return (supportSum - 1) / count;
 }
 
+/**
+ * Long rows: a bracket around the threshold of a strided sample; one pass checks F(vlo) >= k > F(vhi)
+ * and retires the entries determined on it (as the native twin does). Null, with w untouched, if the check fails.
+ */
+function narrowFromSample(ws: Workspace, k: number, lo: number, hi: number) {
+  const w = ws.scratch;
+  const end = ws.count;
+  const stride = Math.floor(end / 1024);
+  const sample: number[] = [];
+  for (let i = 0; i < end; i += stride) sample.push(w[i]);
+  const weight = end / sample.length;
+  let a = lo;
+  let b = hi;
+  for (let iteration = 0; iteration < 100; iteration++) {
+    const mid = 0.5 * (a + b);
+    let f = 0;
+    for (const z of sample) f += Math.min(Math.max(z - mid, 0), 1);
+    if (f * weight >= k) a = mid;
+    else b = mid;
+  }
+  let inside = 0;
+  for (const z of sample) inside += z - a > 0 && z - a < 1 ? 1 : 0;
+  const delta = 4 / Math.sqrt(inside + 1);
+  const vlo = Math.max(lo, a - delta);
+  const vhi = Math.min(hi, a + delta);
+  let fLo = 0;
+  let fHi = 0;
+  let ones = 0;
+  let midSum = 0;
+  let midCount = 0;
+  let kept = 0;
+  for (let i = 0; i < end; i++) {
+    const z = w[i];
+    fLo += Math.min(Math.max(z - vlo, 0), 1);
+    fHi += Math.min(Math.max(z - vhi, 0), 1);
+    if (z <= vlo) continue;
+    if (z - 1 >= vhi) ones += 1;
+    else if (z - 1 <= vlo && z >= vhi) {
+      midSum += z;
+      midCount += 1;
+    } else w[kept++] = z;
+  }
+  if (fLo >= k && fHi < k) return { lo: vlo, hi: vhi, ones, midSum, midCount, end: kept };
+  w.set(ws.candidates.subarray(0, ws.count));
+  return null;
+}
+
 /** k-subsets threshold: sum clip(z - tau, 0, 1) = k by random breakpoints in a shrinking bracket. */
 function kSubsetsThreshold(ws: Workspace, k: number): number {
   const w = copyCandidates(ws);
@@ -185,8 +232,12 @@ function kSubsetsThreshold(ws: Workspace, k: number): number {
   let ones = 0;
   let midSum = 0;
   let midCount = 0;
-  const rng = new Rng(PIVOT_SEED);
   let end = ws.count;
+  if (end >= 8192) {
+    const narrowed = narrowFromSample(ws, k, lo, hi);
+    if (narrowed) ({ lo, hi, ones, midSum, midCount, end } = narrowed);
+  }
+  const rng = new Rng(PIVOT_SEED);
   while (end > 0) {
     // A random entry still undetermined on (lo, hi) gives a breakpoint t strictly inside.
     let t = 0;
