@@ -551,7 +551,9 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
 // Per-row transforms over the batch, with one workspace per worker thread.
 template <typename Body>
 void forRows(const Params& params, Body body) {
-  const unsigned threads = params.rows > 1 ? params.threads : 1;
+  // Starting threads costs tens of microseconds: small batches run on the calling thread.
+  const bool large = params.rows > 1 && params.rows * params.cols >= (int64_t{1} << 15);
+  const unsigned threads = large ? params.threads : 1;
   std::vector<Workspace> spaces(std::max(1u, std::min<unsigned>(threads, 1024)));
   parallelFor(params.rows, threads, [&](unsigned worker, int64_t row) { body(spaces[worker], row); });
 }
