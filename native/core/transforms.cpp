@@ -640,7 +640,7 @@ void jvp(const Params& params, const T* x, const T* v, T* out) {
     if (s.kind == Kind::Softmax) {
       double pv = 0;
       for (int64_t j = 0; j < d; ++j) pv += p[j] * static_cast<double>(vr[j]);
-      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(p[j] * (static_cast<double>(vr[j]) - pv));
+      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(p[j] * (static_cast<double>(vr[j]) - pv) + 0.0);
       return;
     }
     if (s.kind == Kind::Normmax) {
@@ -656,7 +656,7 @@ void jvp(const Params& params, const T* x, const T* v, T* out) {
         total += ws.scratch[j];
       }
       const double u = 1 / sol.scale;
-      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>((ws.scratch[j] - p[j] * total) / u);
+      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>((ws.scratch[j] - p[j] * total) / u + 0.0);
       return;
     }
     double wv = 0, wsum = 0;
@@ -673,7 +673,8 @@ void jvp(const Params& params, const T* x, const T* v, T* out) {
       wsum += weight;
     }
     const double mean = wsum > 0 ? wv / wsum : 0.0;
-    for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(ws.scratch[j] * (static_cast<double>(vr[j]) - mean));
+    // + 0.0 turns the -0 of a zero weight times a negative difference into +0.
+    for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(ws.scratch[j] * (static_cast<double>(vr[j]) - mean) + 0.0);
   });
 }
 

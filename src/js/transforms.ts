@@ -568,7 +568,7 @@ export function transformJvp(params: TransformParams, x: RealArray, v: RealArray
     if (s.kind === TransformKind.Softmax) {
       let pv = 0;
       for (let j = 0; j < d; j++) pv += p[j] * v[offset + j];
-      for (let j = 0; j < d; j++) out[offset + j] = p[j] * (v[offset + j] - pv);
+      for (let j = 0; j < d; j++) out[offset + j] = p[j] * (v[offset + j] - pv) + 0;
       continue;
     }
     if (s.kind === TransformKind.Normmax) {
@@ -583,7 +583,7 @@ export function transformJvp(params: TransformParams, x: RealArray, v: RealArray
         total += weights[j];
       }
       const u = 1 / sol.scale;
-      for (let j = 0; j < d; j++) out[offset + j] = (weights[j] - p[j] * total) / u;
+      for (let j = 0; j < d; j++) out[offset + j] = (weights[j] - p[j] * total) / u + 0;
       continue;
     }
     let wv = 0;
@@ -597,7 +597,8 @@ export function transformJvp(params: TransformParams, x: RealArray, v: RealArray
       wsum += weight;
     }
     const mean = wsum > 0 ? wv / wsum : 0;
-    for (let j = 0; j < d; j++) out[offset + j] = weights[j] * (v[offset + j] - mean);
+    // + 0 turns the -0 of a zero weight times a negative difference into +0.
+    for (let j = 0; j < d; j++) out[offset + j] = weights[j] * (v[offset + j] - mean) + 0;
   }
 }
 
