@@ -121,13 +121,11 @@ function kktViolation(c: Case, x: number[], p: ArrayLike<number>): number {
   bad = Math.max(bad, Math.abs(sum - (c.kind === 'ksubsets' ? c.k! : 1)));
   for (let i = 0; i < p.length; i++) if (!(p[i] >= 0) || (c.kind === 'ksubsets' && p[i] > 1)) bad = Math.max(bad, 1);
   // Threshold structure: on the support, a kind-specific score s_i equals a common tau; off it, x_i <= tau.
+  const norm = c.kind === 'normmax' ? Math.pow(Array.from(p).reduce((a, v) => a + Math.pow(v, c.gamma!), 0), 1 / c.gamma!) : 1;
   const score = (i: number): number => {
     if (c.kind === 'softmax') return x[i] - Math.log(p[i]);
     if (c.kind === 'entmax') return (c.alpha! - 1) * x[i] - Math.pow(p[i], c.alpha! - 1);
-    if (c.kind === 'normmax') {
-      const norm = Math.pow(Array.from(p).reduce((a, v) => a + Math.pow(v, c.gamma!), 0), 1 / c.gamma!);
-      return x[i] - Math.pow(p[i] / norm, c.gamma! - 1);
-    }
+    if (c.kind === 'normmax') return x[i] - Math.pow(p[i] / norm, c.gamma! - 1);
     return x[i] - p[i];
   };
   const scale = (c.kind === 'entmax' ? c.alpha! - 1 : 1);
@@ -201,6 +199,44 @@ t.test('k-subsets with k above the small-k prefilter (k > 16): exact reference a
   }
 });
 
+t.test('k-subsets on long rows: sampled prefilter, including inputs that defeat the sample', async (t) => {
+  const rng = new Rng(37);
+  for (const backend of backends) {
+    const d = 16384;
+    const normal = Array.from({ length: d }, () => rng.normal());
+    // every 16th entry (the strided sample) is large: the sampled bound is refuted by the count
+    const skewed = Array.from({ length: d }, (_, j) => (j % 16 === 0 ? 5 + rng.nextDouble() : rng.normal()));
+    const uniform = Array.from({ length: d }, () => rng.nextDouble());
+    const cases2 = [['normal', normal, 300], ['normal', normal, 5000], ['skewed', skewed, 2000], ['skewed', skewed, 700], ['uniform', uniform, 8000], ['uniform', uniform, 100]] as const;
+    for (const [name, x, k] of cases2) {
+      const c: Case = { name: `kSubsets k=${k}`, f: kSubsets as unknown as AnyTransform, opts: { k }, kind: 'ksubsets', k };
+      const p = vec(c, x, backend);
+      t.ok(kktViolation(c, x as number[], p) <= 1e-9, `${backend} ${name} k=${k}: KKT violation ${kktViolation(c, x as number[], p)}`);
+      if (backends.length > 1 && backend === 'js') {
+        t.ok(maxAbsDiff(p, vec(c, x, 'native')) <= 1e-12, `${name} k=${k}: backends agree`);
+      }
+    }
+  }
+});
+
+t.test('long rows (sampled support bound): KKT on normal, uniform and sample-defeating inputs', async (t) => {
+  const rng = new Rng(43);
+  const d = 16384;
+  const inputs: Array<[string, number[]]> = [
+    ['normal', Array.from({ length: d }, () => rng.normal())],
+    ['uniform [0,1)', Array.from({ length: d }, () => rng.nextDouble())],
+    // the strided sample (every 16th entry) sits far above the rest: its bound must be refuted
+    ['skewed', Array.from({ length: d }, (_, j) => (j % 16 === 0 ? 0.9 + 0.1 * rng.nextDouble() : rng.nextDouble() * 0.8))],
+  ];
+  for (const backend of backends) {
+    for (const c of cases) {
+      let worst = 0;
+      for (const [, x] of inputs) worst = Math.max(worst, kktViolation(c, x, vec(c, x, backend)));
+      t.ok(worst <= 1e-9, `${backend} ${c.name}: KKT violation ${worst}`);
+    }
+  }
+});
+
 t.test('margins: a lead of m gives one-hot, of 0.99 m does not', async (t) => {
   for (const backend of backends) {
     for (const c of cases.filter((c) => c.margin !== undefined)) {
@@ -250,7 +286,7 @@ t.test('-Infinity masks give exact zeros, no NaN, also in the Jacobian', async (
       const v = x.map(() => rng.normal());
       const j = c.f.jvp(masked, v, { ...c.opts, backend } as never) as unknown as Float64Array;
       const jk = c.f.jvp(kept, v.filter((_, i) => i % 3 !== 1), { ...c.opts, backend } as never) as unknown as Float64Array;
-      t.ok(j.every((val, i) => (i % 3 === 1 ? val === 0 : Number.isFinite(val))), `${backend} ${c.name} jvp masked zero`);
+      t.ok(j.every((val, i) => (i % 3 === 1 ? Object.is(val, 0) : Number.isFinite(val))), `${backend} ${c.name} jvp masked +0`);
       t.ok(maxAbsDiff(j.filter((_, i) => i % 3 !== 1), jk) <= 1e-14, `${backend} ${c.name} jvp equals unmasked`);
     }
   }

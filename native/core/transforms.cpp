@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -196,6 +197,51 @@ double sparsemaxThreshold(Workspace& ws) {
   return (supportSum - 1) / count;
 }
 
+// Long rows: a bracket (vlo, vhi) around the threshold of a strided sample (bisection on the sample,
+// half-width 4 / sqrt(1 + sample entries strictly inside (0, 1))). One pass checks F(vlo) >= k > F(vhi)
+// over the whole set and, if so, retires the entries determined on it, as the search would;
+// otherwise everything is left as it was.
+void narrowFromSample(Workspace& ws, double target, double& lo, double& hi, double& ones, double& midSum,
+                      double& midCount, size_t& end) {
+  std::vector<double>& w = ws.scratch;
+  const size_t stride = end / 1024;
+  std::vector<double> sample;
+  for (size_t i = 0; i < end; i += stride) sample.push_back(w[i]);
+  const double weight = static_cast<double>(end) / static_cast<double>(sample.size());
+  double a = lo, b = hi;
+  for (int iteration = 0; iteration < 100; ++iteration) {
+    const double mid = 0.5 * (a + b);
+    double f = 0;
+    for (double z : sample) f += std::min(std::max(z - mid, 0.0), 1.0);
+    if (f * weight >= target) a = mid; else b = mid;
+  }
+  double inside = 0;
+  for (double z : sample) inside += (z - a > 0 && z - a < 1) ? 1.0 : 0.0;
+  const double delta = 4 / std::sqrt(inside + 1);
+  const double vlo = std::max(lo, a - delta), vhi = std::min(hi, a + delta);
+  double fLo = 0, fHi = 0, o = 0, ms = 0, mc = 0;
+  size_t kept = 0;
+  for (size_t i = 0; i < end; ++i) {
+    const double z = w[i];
+    fLo += std::min(std::max(z - vlo, 0.0), 1.0);
+    fHi += std::min(std::max(z - vhi, 0.0), 1.0);
+    if (z <= vlo) continue;
+    if (z - 1 >= vhi) {
+      o += 1;
+    } else if (z - 1 <= vlo && z >= vhi) {
+      ms += z;
+      mc += 1;
+    } else {
+      w[kept++] = z;
+    }
+  }
+  if (fLo >= target && fHi < target) {
+    lo = vlo, hi = vhi, ones = o, midSum = ms, midCount = mc, end = kept;
+  } else {
+    w.assign(ws.candidates.begin(), ws.candidates.end());
+  }
+}
+
 // k-subsets threshold: sum clip(z - tau, 0, 1) = k over the candidates (a superset of the entries
 // above tau), by random breakpoints narrowing a bracket lo <= tau < hi; entries whose term is
 // fixed or linear on the bracket leave the search. Expected linear, like quickselect.
@@ -208,8 +254,9 @@ double kSubsetsThreshold(Workspace& ws, int64_t k) {
   double hi = 0;  // F(0) = 0 < k
   const double target = static_cast<double>(k);
   double ones = 0, midSum = 0, midCount = 0;
-  Rng rng(kPivotSeed);
   size_t end = w.size();
+  if (end >= 8192) narrowFromSample(ws, target, lo, hi, ones, midSum, midCount, end);
+  Rng rng(kPivotSeed);
   while (end > 0) {
     // A random entry still undetermined on (lo, hi) gives a breakpoint t strictly inside.
     double t = 0;
@@ -264,13 +311,13 @@ double kSubsetsThreshold(Workspace& ws, int64_t k) {
   return tau;
 }
 
-// tau with sum [y - tau]_+^q = 1 over the candidates y (max 0, all > -1): safeguarded Newton in the
-// bracket [-1, -(1/n)^(1/q)], starting on the left when q >= 1 (monotone there) and on the right
+// tau with sum [y - tau]_+^q = 1 over the candidates y (max 0, all > floor, F(floor) >= 1):
+// safeguarded Newton in the bracket [floor, -(1/n)^(1/q)], starting on the left when q >= 1 (monotone there) and on the right
 // otherwise, dropping candidates that fall below the bracket as it narrows.
-double powerThreshold(Workspace& ws, double q, int64_t n) {
+double powerThreshold(Workspace& ws, double q, int64_t n, double floor) {
   std::vector<double>& w = ws.scratch;
   w.assign(ws.candidates.begin(), ws.candidates.end());
-  double lo = -1, hi = -std::pow(1.0 / static_cast<double>(n), 1 / q);
+  double lo = floor, hi = -std::pow(1.0 / static_cast<double>(n), 1 / q);
   double tau = q >= 1 ? lo : hi;
   size_t end = w.size();
   double lastStep = kInf;
@@ -365,6 +412,95 @@ double kthLargest(const T* x, int64_t d, double max, int64_t k) {
   return top[k - 1];
 }
 
+// For larger k: a strided sample (no randomness) suggests a score v with at least k entries >= v;
+// one pass gathers the entries above v - 1 while counting those >= v. If the count confirms it,
+// tau >= z_(k) - 1 >= v - 1 and nothing else can be in the support; otherwise gather everything.
+template <typename T>
+void gatherAboveSampledBound(const T* x, int64_t d, double max, int64_t k, Workspace& ws) {
+  constexpr int64_t kSample = 1024;
+  if (d < 8 * kSample) {
+    gatherCandidates(x, d, max, 1.0, -kInf, ws);
+    return;
+  }
+  const int64_t stride = d / kSample;
+  std::vector<double>& sample = ws.scratch;
+  sample.clear();
+  for (int64_t j = 0; j < d; j += stride) {
+    const double z = static_cast<double>(x[j]) - max;
+    if (z > -kInf) sample.push_back(z);
+  }
+  const double m = static_cast<double>(sample.size());
+  const double expected = m * static_cast<double>(k) / static_cast<double>(d);
+  const size_t rank = static_cast<size_t>(std::floor(expected + 3 * std::sqrt(expected) + 2));
+  if (rank >= sample.size()) {
+    gatherCandidates(x, d, max, 1.0, -kInf, ws);
+    return;
+  }
+  std::sort(sample.begin(), sample.end(), std::greater<double>());
+  const double v = sample[rank];
+  ws.candidates.clear();
+  int64_t atLeastV = 0;
+  for (int64_t j = 0; j < d; ++j) {
+    const double z = static_cast<double>(x[j]) - max;
+    atLeastV += z >= v;
+    if (z > v - 1) ws.candidates.push_back(z);
+  }
+  if (atLeastV < k) gatherCandidates(x, d, max, 1.0, -kInf, ws);
+}
+
+// For long rows: a score v > -1 below which nothing can be in the support, suggested by a strided
+// sample (no randomness): the highest sample value whose estimated sum [y - v]_+^q over the row is
+// >= 4 with at least 16 sample entries above it. The caller verifies it (F(v) >= 1); -1 if none.
+template <typename T>
+double sampledFloor(const T* x, int64_t d, double max, double a, double q, Workspace& ws) {
+  constexpr int64_t kSample = 1024;
+  constexpr size_t kMinAbove = 16;
+  if (d < 8 * kSample) return -1;
+  const int64_t stride = d / kSample;
+  std::vector<double>& sample = ws.scratch;
+  sample.clear();
+  for (int64_t j = 0; j < d; j += stride) {
+    const double y = a * (static_cast<double>(x[j]) - max);
+    if (y > -1) sample.push_back(y);
+  }
+  if (sample.size() <= kMinAbove) return -1;
+  std::sort(sample.begin(), sample.end(), std::greater<double>());
+  const auto enough = [&](size_t i) {
+    double total = 0;
+    for (size_t j = 0; j < i; ++j) total += power(sample[j] - sample[i], q);
+    return total * static_cast<double>(stride) >= 4;
+  };
+  size_t lo = kMinAbove, hi = sample.size() - 1;
+  if (!enough(hi)) return -1;
+  if (enough(lo)) return sample[lo];
+  while (hi - lo > 1) {  // enough(lo) is false, enough(hi) is true
+    const size_t mid = lo + (hi - lo) / 2;
+    if (enough(mid)) hi = mid; else lo = mid;
+  }
+  return sample[hi];
+}
+
+// Gathers the candidates above the sampled floor when the floor is confirmed (F(v) >= 1 over the
+// whole row), else above -1. Returns the floor used.
+template <typename T>
+double gatherPowerCandidates(const T* x, int64_t d, double max, double a, double q, Workspace& ws) {
+  const double v = sampledFloor(x, d, max, a, q, ws);
+  if (v > -1) {
+    ws.candidates.clear();
+    double total = 0;
+    for (int64_t j = 0; j < d; ++j) {
+      const double y = a * (static_cast<double>(x[j]) - max);
+      if (y > v) {
+        ws.candidates.push_back(y);
+        total += power(y - v, q);
+      }
+    }
+    if (total >= 1) return v;
+  }
+  gatherCandidates(x, d, max, a, -1.0, ws);
+  return -1;
+}
+
 template <typename T>
 Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace& ws) {
   Solution sol = scanRow(x, d, row);
@@ -382,7 +518,7 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
       return sol;
     }
     case Kind::Sparsemax:
-      gatherCandidates(x, d, sol.max, 1.0, -1.0, ws);
+      gatherPowerCandidates(x, d, sol.max, 1.0, 1.0, ws);
       sol.tau = sparsemaxThreshold(ws);
       return sol;
     case Kind::KSubsets:
@@ -392,12 +528,16 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
       }
       // tau >= z_(k) - 1 (the k-th largest minus 1): for small k find z_(k) in one pass and skip
       // every entry at or below that bound.
-      gatherCandidates(x, d, sol.max, 1.0, s.k <= kSmallK ? kthLargest(x, d, sol.max, s.k) - 1 : -kInf, ws);
+      if (s.k <= kSmallK) {
+        gatherCandidates(x, d, sol.max, 1.0, kthLargest(x, d, sol.max, s.k) - 1, ws);
+      } else {
+        gatherAboveSampledBound(x, d, sol.max, s.k, ws);
+      }
       sol.tau = kSubsetsThreshold(ws, s.k);
       return sol;
     default: {
-      gatherCandidates(x, d, sol.max, s.a, -1.0, ws);
-      sol.tau = powerThreshold(ws, s.q, static_cast<int64_t>(ws.candidates.size()));
+      const double floor = gatherPowerCandidates(x, d, sol.max, s.a, s.q, ws);
+      sol.tau = powerThreshold(ws, s.q, static_cast<int64_t>(ws.candidates.size()), floor);
       double sum = 0;
       for (double y : ws.candidates) {
         if (y > sol.tau) sum += power(y - sol.tau, s.r);
@@ -411,7 +551,9 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
 // Per-row transforms over the batch, with one workspace per worker thread.
 template <typename Body>
 void forRows(const Params& params, Body body) {
-  const unsigned threads = params.rows > 1 ? params.threads : 1;
+  // Starting threads costs tens of microseconds: small batches run on the calling thread.
+  const bool large = params.rows > 1 && params.rows * params.cols >= (int64_t{1} << 15);
+  const unsigned threads = large ? params.threads : 1;
   std::vector<Workspace> spaces(std::max(1u, std::min<unsigned>(threads, 1024)));
   parallelFor(params.rows, threads, [&](unsigned worker, int64_t row) { body(spaces[worker], row); });
 }
@@ -494,11 +636,11 @@ void jvp(const Params& params, const T* x, const T* v, T* out) {
     const Solution sol = probabilities(s, xr, d, row, ws);
     const std::vector<double>& p = ws.p;
     // Every case is J v = w * v - w <w, v> / sum(w) with a kind-specific weight w >= 0
-    // (w = 0 off the support), except normmax which is derived in src/transforms/index.ts.
+    // (w = 0 off the support), except softmax and normmax (derivation in src/transforms/index.ts).
     if (s.kind == Kind::Softmax) {
       double pv = 0;
       for (int64_t j = 0; j < d; ++j) pv += p[j] * static_cast<double>(vr[j]);
-      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(p[j] * (static_cast<double>(vr[j]) - pv));
+      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(p[j] * (static_cast<double>(vr[j]) - pv) + 0.0);
       return;
     }
     if (s.kind == Kind::Normmax) {
@@ -514,7 +656,7 @@ void jvp(const Params& params, const T* x, const T* v, T* out) {
         total += ws.scratch[j];
       }
       const double u = 1 / sol.scale;
-      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>((ws.scratch[j] - p[j] * total) / u);
+      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>((ws.scratch[j] - p[j] * total) / u + 0.0);
       return;
     }
     double wv = 0, wsum = 0;
@@ -531,7 +673,8 @@ void jvp(const Params& params, const T* x, const T* v, T* out) {
       wsum += weight;
     }
     const double mean = wsum > 0 ? wv / wsum : 0.0;
-    for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(ws.scratch[j] * (static_cast<double>(vr[j]) - mean));
+    // + 0.0 turns the -0 of a zero weight times a negative difference into +0.
+    for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(ws.scratch[j] * (static_cast<double>(vr[j]) - mean) + 0.0);
   });
 }
 

@@ -35,7 +35,7 @@ static std::vector<double> sortedSparsemax(const std::vector<double>& x) {
 
 TEST_CASE("sparsemax matches the sort-based projection on random batches, in parallel too") {
   sshn::Rng rng(7);
-  const int64_t rows = 9, cols = 300;
+  const int64_t rows = 9, cols = 4000;  // >= 32768 entries, so the batch really runs on threads
   std::vector<double> x(rows * cols), out(rows * cols), out1(rows * cols);
   for (auto& v : x) v = (rng.nextDouble() - 0.5) * 6;
   forward(params(Kind::Sparsemax, 0, rows, cols, 2), x.data(), out.data(), nullptr, nullptr);

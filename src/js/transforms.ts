@@ -175,6 +175,53 @@ function sparsemaxThreshold(ws: Workspace): number {
   return (supportSum - 1) / count;
 }
 
+/**
+ * Long rows: a bracket around the threshold of a strided sample; one pass checks F(vlo) >= k > F(vhi)
+ * and retires the entries determined on it (as the native twin does). Null, with w untouched, if the check fails.
+ */
+function narrowFromSample(ws: Workspace, k: number, lo: number, hi: number) {
+  const w = ws.scratch;
+  const end = ws.count;
+  const stride = Math.floor(end / 1024);
+  const sample: number[] = [];
+  for (let i = 0; i < end; i += stride) sample.push(w[i]);
+  const weight = end / sample.length;
+  let a = lo;
+  let b = hi;
+  for (let iteration = 0; iteration < 100; iteration++) {
+    const mid = 0.5 * (a + b);
+    let f = 0;
+    for (const z of sample) f += Math.min(Math.max(z - mid, 0), 1);
+    if (f * weight >= k) a = mid;
+    else b = mid;
+  }
+  let inside = 0;
+  for (const z of sample) inside += z - a > 0 && z - a < 1 ? 1 : 0;
+  const delta = 4 / Math.sqrt(inside + 1);
+  const vlo = Math.max(lo, a - delta);
+  const vhi = Math.min(hi, a + delta);
+  let fLo = 0;
+  let fHi = 0;
+  let ones = 0;
+  let midSum = 0;
+  let midCount = 0;
+  let kept = 0;
+  for (let i = 0; i < end; i++) {
+    const z = w[i];
+    fLo += Math.min(Math.max(z - vlo, 0), 1);
+    fHi += Math.min(Math.max(z - vhi, 0), 1);
+    if (z <= vlo) continue;
+    if (z - 1 >= vhi) ones += 1;
+    else if (z - 1 <= vlo && z >= vhi) {
+      midSum += z;
+      midCount += 1;
+    } else w[kept++] = z;
+  }
+  if (fLo >= k && fHi < k) return { lo: vlo, hi: vhi, ones, midSum, midCount, end: kept };
+  w.set(ws.candidates.subarray(0, ws.count));
+  return null;
+}
+
 /** k-subsets threshold: sum clip(z - tau, 0, 1) = k by random breakpoints in a shrinking bracket. */
 function kSubsetsThreshold(ws: Workspace, k: number): number {
   const w = copyCandidates(ws);
@@ -185,8 +232,12 @@ function kSubsetsThreshold(ws: Workspace, k: number): number {
   let ones = 0;
   let midSum = 0;
   let midCount = 0;
-  const rng = new Rng(PIVOT_SEED);
   let end = ws.count;
+  if (end >= 8192) {
+    const narrowed = narrowFromSample(ws, k, lo, hi);
+    if (narrowed) ({ lo, hi, ones, midSum, midCount, end } = narrowed);
+  }
+  const rng = new Rng(PIVOT_SEED);
   while (end > 0) {
     // A random entry still undetermined on (lo, hi) gives a breakpoint t strictly inside.
     let t = 0;
@@ -240,9 +291,9 @@ function kSubsetsThreshold(ws: Workspace, k: number): number {
 }
 
 /** tau with sum [y - tau]_+^q = 1: safeguarded Newton in [-1, -(1/n)^(1/q)], shrinking the candidates. */
-function powerThreshold(ws: Workspace, q: number, n: number): number {
+function powerThreshold(ws: Workspace, q: number, n: number, floor: number): number {
   const w = copyCandidates(ws);
-  let lo = -1;
+  let lo = floor;
   let hi = -Math.pow(1 / n, 1 / q);
   let tau = q >= 1 ? lo : hi;
   let end = ws.count;
@@ -323,6 +374,85 @@ function kthLargest(x: RealArray, offset: number, d: number, max: number, k: num
   return top[k - 1];
 }
 
+/**
+ * For larger k: a strided sample suggests a score v with at least k entries >= v; one pass gathers
+ * the entries above v - 1 while counting those >= v, and everything is gathered if the count fails.
+ */
+function gatherAboveSampledBound(x: RealArray, offset: number, d: number, max: number, k: number, ws: Workspace): void {
+  const SAMPLE = 1024;
+  if (d < 8 * SAMPLE) return gatherCandidates(x, offset, d, max, 1, -Infinity, ws);
+  const stride = Math.floor(d / SAMPLE);
+  const sample: number[] = [];
+  for (let j = 0; j < d; j += stride) {
+    const z = x[offset + j] - max;
+    if (z > -Infinity) sample.push(z);
+  }
+  const expected = (sample.length * k) / d;
+  const rank = Math.floor(expected + 3 * Math.sqrt(expected) + 2);
+  if (rank >= sample.length) return gatherCandidates(x, offset, d, max, 1, -Infinity, ws);
+  sample.sort((a, b) => b - a);
+  const v = sample[rank];
+  let count = 0;
+  let atLeastV = 0;
+  for (let j = 0; j < d; j++) {
+    const z = x[offset + j] - max;
+    if (z >= v) atLeastV++;
+    if (z > v - 1) ws.candidates[count++] = z;
+  }
+  ws.count = count;
+  if (atLeastV < k) gatherCandidates(x, offset, d, max, 1, -Infinity, ws);
+}
+
+/** For long rows: a sampled score v > -1 below which nothing is in the support (verified by the caller), or -1. */
+function sampledFloor(x: RealArray, offset: number, d: number, max: number, a: number, q: number): number {
+  const SAMPLE = 1024;
+  const MIN_ABOVE = 16;
+  if (d < 8 * SAMPLE) return -1;
+  const stride = Math.floor(d / SAMPLE);
+  const sample: number[] = [];
+  for (let j = 0; j < d; j += stride) {
+    const y = a * (x[offset + j] - max);
+    if (y > -1) sample.push(y);
+  }
+  if (sample.length <= MIN_ABOVE) return -1;
+  sample.sort((u, v) => v - u);
+  const enough = (i: number): boolean => {
+    let total = 0;
+    for (let j = 0; j < i; j++) total += power(sample[j] - sample[i], q);
+    return total * stride >= 4;
+  };
+  let lo = MIN_ABOVE;
+  let hi = sample.length - 1;
+  if (!enough(hi)) return -1;
+  if (enough(lo)) return sample[lo];
+  while (hi - lo > 1) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (enough(mid)) hi = mid;
+    else lo = mid;
+  }
+  return sample[hi];
+}
+
+/** Gathers the candidates above the sampled floor when F(floor) >= 1 confirms it, else above -1; returns the floor. */
+function gatherPowerCandidates(x: RealArray, offset: number, d: number, max: number, a: number, q: number, ws: Workspace): number {
+  const v = sampledFloor(x, offset, d, max, a, q);
+  if (v > -1) {
+    let count = 0;
+    let total = 0;
+    for (let j = 0; j < d; j++) {
+      const y = a * (x[offset + j] - max);
+      if (y > v) {
+        ws.candidates[count++] = y;
+        total += power(y - v, q);
+      }
+    }
+    ws.count = count;
+    if (total >= 1) return v;
+  }
+  gatherCandidates(x, offset, d, max, a, -1, ws);
+  return -1;
+}
+
 function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace): Solution {
   const sol = scanRow(x, offset, d, row);
   switch (s.kind) {
@@ -334,18 +464,19 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
       return sol;
     }
     case TransformKind.Sparsemax:
-      gatherCandidates(x, offset, d, sol.max, 1, -1, ws);
+      gatherPowerCandidates(x, offset, d, sol.max, 1, 1, ws);
       sol.tau = sparsemaxThreshold(ws);
       return sol;
     case TransformKind.KSubsets:
       if (s.k > sol.finite) throw new RangeError(`k = ${s.k} exceeds the ${sol.finite} unmasked entries of x row ${row}`);
       // tau >= z_(k) - 1: for small k find z_(k) in one pass and skip every entry at or below that bound.
-      gatherCandidates(x, offset, d, sol.max, 1, s.k <= SMALL_K ? kthLargest(x, offset, d, sol.max, s.k) - 1 : -Infinity, ws);
+      if (s.k <= SMALL_K) gatherCandidates(x, offset, d, sol.max, 1, kthLargest(x, offset, d, sol.max, s.k) - 1, ws);
+      else gatherAboveSampledBound(x, offset, d, sol.max, s.k, ws);
       sol.tau = kSubsetsThreshold(ws, s.k);
       return sol;
     default: {
-      gatherCandidates(x, offset, d, sol.max, s.a, -1, ws);
-      sol.tau = powerThreshold(ws, s.q, ws.count);
+      const floor = gatherPowerCandidates(x, offset, d, sol.max, s.a, s.q, ws);
+      sol.tau = powerThreshold(ws, s.q, ws.count, floor);
       let sum = 0;
       for (let j = 0; j < ws.count; j++) {
         const y = ws.candidates[j];
@@ -437,7 +568,7 @@ export function transformJvp(params: TransformParams, x: RealArray, v: RealArray
     if (s.kind === TransformKind.Softmax) {
       let pv = 0;
       for (let j = 0; j < d; j++) pv += p[j] * v[offset + j];
-      for (let j = 0; j < d; j++) out[offset + j] = p[j] * (v[offset + j] - pv);
+      for (let j = 0; j < d; j++) out[offset + j] = p[j] * (v[offset + j] - pv) + 0;
       continue;
     }
     if (s.kind === TransformKind.Normmax) {
@@ -452,7 +583,7 @@ export function transformJvp(params: TransformParams, x: RealArray, v: RealArray
         total += weights[j];
       }
       const u = 1 / sol.scale;
-      for (let j = 0; j < d; j++) out[offset + j] = (weights[j] - p[j] * total) / u;
+      for (let j = 0; j < d; j++) out[offset + j] = (weights[j] - p[j] * total) / u + 0;
       continue;
     }
     let wv = 0;
@@ -466,7 +597,8 @@ export function transformJvp(params: TransformParams, x: RealArray, v: RealArray
       wsum += weight;
     }
     const mean = wsum > 0 ? wv / wsum : 0;
-    for (let j = 0; j < d; j++) out[offset + j] = weights[j] * (v[offset + j] - mean);
+    // + 0 turns the -0 of a zero weight times a negative difference into +0.
+    for (let j = 0; j < d; j++) out[offset + j] = weights[j] * (v[offset + j] - mean) + 0;
   }
 }
 

@@ -14,25 +14,61 @@
 //   normmax    Omega(p) = ||p||_gamma - 1
 //   kSubsets   Omega(p) = ||p||^2 / 2 over {0 <= p <= 1, sum p = k} -> <theta,p> - ||p||^2/2
 // Each is convex in theta with gradient yhat(theta).
+//
+// Jacobians (symmetric; 0 on masked entries and off the support):
+//   softmax   J v = p v - p <p,v>
+//   sparsemax J v = v - mean(v over the support), on the support
+//   entmax    J v = g v - g <g,v> / sum g, g = p^(2-alpha) on the support
+//   kSubsets  J v = v - mean(v over 0 < p < 1), on those entries
+//   normmax   derived by implicit differentiation: with r = 1/(gamma-1), u = [theta - tau]_+^r and
+//             p = u / U (U = sum u), the root condition sum u^gamma = sum [theta - tau]_+^(r+1) = 1
+//             gives dtau = <u, dtheta> / U = <p, dtheta>; du = h (dtheta - dtau) with
+//             h = r [theta - tau]_+^(r-1); dp = (du - p sum du) / U. So
+//             J v = (h (v - <p,v>) - p sum(h (v - <p,v>))) / U = (1/U)(I - p 1')H(I - 1 p') v.
+// entmax d p / d alpha (alpha > 1), from p = [(alpha-1) theta - tau]_+^(1/(alpha-1)) and sum p = 1:
+//   r^2 (p - g/G) - r (p log p - (g/G) sum p log p), r = 1/(alpha-1), g = p^(2-alpha), G = sum g.
+//
+// Algorithms (both backends, the same steps): subtract the row max; sparsemax = Michelot passes from
+// below finished by a seeded randomized pivot search (expected linear); entmax / normmax =
+// safeguarded Newton on the q-norm form of the threshold equation (a few passes; 1.5-entmax ends
+// with the exact quadratic threshold on the support found); k-subsets = seeded random breakpoints
+// narrowing a bracket (expected linear), with a one-pass k-th largest bound for k <= 16. Long rows
+// (d >= 8192) first take a support floor suggested by a strided sample and verified in the
+// gathering pass. Rows of a batch run on all cores natively (results do not depend on it).
 import { getBackend } from '../backend';
 import { BackendName, RealArray, TransformKind, TransformParams } from '../kernels';
 import { checkAllocation } from '../limits';
 import { checkBoolean, checkInteger, checkOptions, describe, isArrayLikeOfNumbers } from '../validate';
 
 export type { RealArray } from '../kernels';
+/**
+ * One score vector: Float64Array, Float32Array or number[] (number[] gives Float64Array results).
+ */
 export type VectorInput = Float64Array | Float32Array | number[];
+/**
+ * A batch of score rows, row-major; every row is transformed.
+ */
 export interface MatrixInput {
   data: VectorInput;
   rows: number;
   cols: number;
 }
+/**
+ * A vector or a batch of rows.
+ */
 export type TransformInput = VectorInput | MatrixInput;
+/**
+ * A row-major result matrix, of the input's precision.
+ */
 export interface RealMatrix {
   data: RealArray;
   rows: number;
   cols: number;
 }
 
+/**
+ * Options every transformation takes.
+ */
 export interface TransformOptions {
   backend?: BackendName;
   /** Return `{ p, support }` (nonzero count: a number for a vector, an Int32Array per row for a matrix). */
@@ -42,14 +78,23 @@ export interface TransformOptions {
   /** Write the probabilities here (same element type and length as x) instead of a new array. */
   out?: RealArray;
 }
+/**
+ * Options of {@link entmax}.
+ */
 export interface EntmaxOptions extends TransformOptions {
   /** alpha >= 1 (default 1.5): 1 = softmax, 2 = sparsemax. */
   alpha?: number;
 }
+/**
+ * Options of {@link normmax}.
+ */
 export interface NormmaxOptions extends TransformOptions {
   /** gamma > 1 (default 2). */
   gamma?: number;
 }
+/**
+ * Options of {@link kSubsets}.
+ */
 export interface KSubsetsOptions extends TransformOptions {
   /** Number of selected entries, an integer in [1, d]. */
   k: number;
@@ -64,6 +109,9 @@ export interface TransformSolution {
   conjugate: Float64Array;
 }
 
+/**
+ * A sparse transformation: call it on a vector or a batch; it also carries its Jacobian-vector product, conjugate and batch solver.
+ */
 export interface Transform<O extends TransformOptions> {
   (x: VectorInput, options?: O & { support?: false }): RealArray;
   (x: VectorInput, options: O & { support: true }): { p: RealArray; support: number };
@@ -227,11 +275,36 @@ function makeTransform<O extends TransformOptions>(kind: TransformKind, readPara
 
 const noParam: ParamReader = () => 0;
 
-/** Softmax (Shannon negentropy). */
+/**
+ * Softmax (Shannon negentropy).
+ *
+ * @example
+ * ```ts
+ * softmax([1, 2, 3]); // Float64Array [0.090, 0.245, 0.665]
+ * softmax.conjugate([1, 2, 3]); // logsumexp = 3.408
+ * ```
+ */
 export const softmax: Transform<TransformOptions> = makeTransform(TransformKind.Softmax, noParam);
-/** Sparsemax: Euclidean projection onto the simplex (expected-linear pivot search). */
+/**
+ * Sparsemax: Euclidean projection onto the simplex (expected-linear pivot search).
+ *
+ * @example
+ * ```ts
+ * sparsemax([1, 0.5, -1]); // Float64Array [0.75, 0.25, 0]
+ * sparsemax([1, 0.5, -1], { support: true }).support; // 2
+ * sparsemax.jvp([1, 0.5, -1], [1, 0, 0]); // [0.5, -0.5, 0]
+ * ```
+ */
 export const sparsemax: Transform<TransformOptions> = makeTransform(TransformKind.Sparsemax, noParam);
-/** 1.5-entmax (exact quadratic threshold on the support). */
+/**
+ * 1.5-entmax (exact quadratic threshold on the support).
+ *
+ * @example
+ * ```ts
+ * entmax15(new Float32Array([1, 0.5, -1])); // Float32Array, sparse
+ * entmax15.jvp(x, v); // J v
+ * ```
+ */
 export const entmax15: Transform<TransformOptions> = makeTransform(TransformKind.Entmax, () => 1.5);
 
 interface EntmaxTransform extends Transform<EntmaxOptions> {
@@ -241,7 +314,15 @@ interface EntmaxTransform extends Transform<EntmaxOptions> {
 }
 
 const entmaxBase = makeTransform<EntmaxOptions>(TransformKind.Entmax, (o) => checkAlpha(o.alpha));
-/** alpha-entmax (Tsallis), alpha >= 1 (default 1.5): safeguarded Newton on the threshold. */
+/**
+ * alpha-entmax (Tsallis), alpha >= 1 (default 1.5): safeguarded Newton on the threshold.
+ *
+ * @example
+ * ```ts
+ * entmax(x, { alpha: 1.3 });
+ * entmax.alphaGradient(x, { alpha: 1.3 }); // d p / d alpha
+ * ```
+ */
 export const entmax: EntmaxTransform = Object.assign(entmaxBase, {
   alphaGradient: (x: TransformInput, rawOptions?: EntmaxOptions): unknown => {
     const options = checkOptions(rawOptions, 'options');
@@ -256,10 +337,24 @@ export const entmax: EntmaxTransform = Object.assign(entmaxBase, {
   },
 }) as EntmaxTransform;
 
-/** gamma-normmax, Omega(p) = ||p||_gamma - 1, gamma > 1 (default 2). */
+/**
+ * gamma-normmax, Omega(p) = ||p||_gamma - 1, gamma > 1 (default 2).
+ *
+ * @example
+ * ```ts
+ * normmax({ data: scores, rows: 256, cols: 1000 }, { gamma: 3 }); // every row
+ * ```
+ */
 export const normmax: Transform<NormmaxOptions> = makeTransform(TransformKind.Normmax, (o) => checkGamma(o.gamma));
 
-/** k-subsets: Euclidean projection onto {0 <= p <= 1, sum p = k}. */
+/**
+ * k-subsets: Euclidean projection onto {0 <= p <= 1, sum p = k}.
+ *
+ * @example
+ * ```ts
+ * kSubsets([3, 0.2, 5, 2], { k: 2 }); // Float64Array [1, 0, 1, 0]
+ * ```
+ */
 export const kSubsets: Transform<KSubsetsOptions> = makeTransform(TransformKind.KSubsets, (o, cols) => {
   if (o.k === undefined) throw new TypeError('options.k is required for kSubsets');
   return checkInteger(o.k, 'options.k', 1, cols);
