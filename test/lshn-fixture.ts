@@ -6,8 +6,11 @@ import { Matrix, readIdxFile, scalePixels } from '../src/index';
 
 const repoRoot = path.join(__dirname, '..');
 
+/** The shared folder: SSHN_SHARED_DIR when set (e.g. by the sanitizer run's private copy), else ../shared. */
+const sharedDir = process.env.SSHN_SHARED_DIR ?? path.join(repoRoot, '..', 'shared');
+
 export function fixturePath(): string {
-  const file = path.join(repoRoot, '..', 'shared', 'fixtures', 'lshn', 'mnist-n128-p100.safetensors');
+  const file = path.join(sharedDir, 'fixtures', 'lshn', 'mnist-n128-p100.safetensors');
   if (!fs.existsSync(file)) {
     throw new Error(`LSHN fixture missing: expected ${file} (the shared fixtures directory must sit next to the repository, as in CI)`);
   }
