@@ -41,6 +41,10 @@ t.test('npm pack ships lib, prebuilds, native sources, Eigen, binding.gyp, READM
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `consumer-${name}`, version: '1.0.0', private: true }));
     return dir;
   };
+  // An offline install resolves the dependency ranges from npm's cache, which `npm ci` fills with
+  // tarballs but not with the registry metadata; add both while the registry is reachable.
+  const deps = Object.entries((JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+  run(npm, ['cache', 'add', ...deps.map(([name, range]) => `${name}@${range}`)], root);
   const install = (dir: string, extra: string[] = []) =>
     run(npm, ['install', '--offline', '--no-audit', '--no-fund', ...extra, tarball], dir);
 
