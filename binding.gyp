@@ -4,7 +4,9 @@
       "target_name": "sshn",
       "sources": [
         "native/core/binary_hopfield.cpp",
+        "native/core/gemm.cpp",
         "native/core/lshn.cpp",
+        "native/core/memory.cpp",
         "native/core/sparsemap.cpp",
         "native/core/sparsemap_active_set.cpp",
         "native/core/sparsemap_closed_form.cpp",
@@ -12,6 +14,7 @@
         "native/addon/addon.cpp",
         "native/addon/binary_hopfield_binding.cpp",
         "native/addon/lshn_binding.cpp",
+        "native/addon/memory_binding.cpp",
         "native/addon/sparsemap_binding.cpp",
         "native/addon/transforms_binding.cpp"
       ],

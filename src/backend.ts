@@ -5,6 +5,7 @@ import { Backend, BackendName, Kernels } from './kernels';
 import * as jsBinary from './js/binaryHopfield';
 import * as jsSparseMap from './js/sparsemap/solver';
 import * as jsLshn from './js/lshn';
+import * as jsMemory from './js/memory';
 import * as jsTransforms from './js/transforms';
 
 /** Runs a synchronous kernel after the current turn of the event loop, as a promise. */
@@ -47,6 +48,9 @@ const jsKernels: Kernels = {
   transformForwardAsync: deferred(jsTransforms.transformForward),
   transformJvp: jsTransforms.transformJvp,
   transformAlphaGradient: jsTransforms.transformAlphaGradient,
+  memoryRetrieve: jsMemory.memoryRetrieve,
+  memoryRetrieveAsync: deferred(jsMemory.memoryRetrieve),
+  memoryScores: jsMemory.memoryScores,
 };
 
 const jsBackend: Backend = Object.freeze({ name: 'js' as const, ...jsKernels });

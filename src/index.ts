@@ -61,3 +61,9 @@ export declare const backend: BackendName;
 // `import { backend } from 'sshn'` works from ES modules too.
 const state = activeState;
 Object.defineProperty(exports, 'backend', { enumerable: true, get: function () { return state.name; } });
+
+export { HopfieldMemory } from './memory/index';
+export type {
+  BatchRetrievalResult, BatchRetrieveOptions, HopfieldMemoryOptions, MemoryTransform, RetrievalCertificate, RetrievalResult, RetrievalStatus,
+  RetrieveOptions, SparseRows,
+} from './memory/index';

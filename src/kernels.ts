@@ -191,6 +191,50 @@ export interface TransformParams {
 /** Float storage of a transform's input and outputs (each row is computed in double). */
 export type RealArray = Float32Array | Float64Array;
 
+/** Transforms of Hopfield-Fenchel-Young memories: TransformKind's codes plus sequential k-subsets. */
+export enum MemoryKind {
+  Softmax = 0,
+  Sparsemax = 1,
+  Entmax = 2,
+  Normmax = 3,
+  KSubsets = 4,
+  SequentialKSubsets = 5,
+}
+
+export enum MemoryStatus {
+  Converged = 0,
+  MaxIterations = 1,
+  /** A sequential k-subsets QP stopped at its iteration cap on some update. */
+  ActiveSetMaxIterations = 2,
+}
+
+export interface MemoryParams {
+  kind: MemoryKind;
+  /** alpha (Entmax), gamma (Normmax), k (KSubsets, SequentialKSubsets). */
+  param: number;
+  bonus: number;
+  beta: number;
+  maxIter: number;
+  /** A row stops once max |q_new - q| <= tol * max(1, max |q|); 0 = only at an exact fixed point. */
+  tol: number;
+  supportThreshold: number;
+  maxActiveSetIter: number;
+  /** 0 = as many as the machine has. */
+  threads: number;
+}
+
+/** Outputs of memoryRetrieve for `count` queries; states holds the queries on entry. */
+export interface MemoryOutputs {
+  states: RealArray;
+  /** count x n: the p that produced each final state; null = not wanted. */
+  weights: RealArray | null;
+  support: Int32Array;
+  iterations: Int32Array;
+  status: Uint8Array;
+  /** count x (maxIter + 1): E(q_0..q_iterations), then NaN; null = not computed. */
+  energies: Float64Array | null;
+}
+
 export interface Kernels {
   binaryRecall(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): void;
   binaryRecallAsync(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): Promise<unknown>;
@@ -268,6 +312,11 @@ export interface Kernels {
   transformJvp(params: TransformParams, x: RealArray, v: RealArray, out: RealArray): void;
   /** out = d yhat / d alpha per row (Entmax, alpha > 1). */
   transformAlphaGradient(params: TransformParams, x: RealArray, out: RealArray): void;
+  /** Hopfield memory updates q <- X^T yhat(beta X q) for `count` queries; patterns (n x d) share the states' element type. */
+  memoryRetrieve(patterns: RealArray, n: number, d: number, count: number, params: MemoryParams, out: MemoryOutputs): void;
+  memoryRetrieveAsync(patterns: RealArray, n: number, d: number, count: number, params: MemoryParams, out: MemoryOutputs): Promise<unknown>;
+  /** out (rows x n) = scale * queries X^T, queries rows x d. */
+  memoryScores(queries: RealArray, rows: number, patterns: RealArray, n: number, d: number, scale: number, out: RealArray, threads: number): void;
 }
 
 /** A backend: its name and its kernels. */

@@ -1,9 +1,11 @@
 // Argument checks shared by every public entry point: each failure is a TypeError (wrong kind of
 // value) or RangeError (right kind, value out of range) whose message names the argument.
+import { checkAllocation } from './limits';
 
 /** Any array-like of numbers. */
 export type NumericArray = ArrayLike<number>;
 export type RealArray = Float64Array | Float32Array;
+export type RealConstructor = Float64ArrayConstructor | Float32ArrayConstructor;
 
 /**
  * A row-major matrix.
@@ -75,11 +77,18 @@ export function checkOptions(value: unknown, name: string): Record<string, unkno
 
 /** A vector of finite numbers as Float64Array (copied), with an optional required length. */
 export function toFiniteFloat64(value: unknown, name: string, length?: number): Float64Array {
+  return toFiniteReal(value, name, length, Float64Array);
+}
+
+/** A vector of finite numbers copied into a Float64Array or Float32Array, with an optional required length. */
+export function toFiniteReal(value: unknown, name: string, length: number | undefined, Real: Float64ArrayConstructor): Float64Array;
+export function toFiniteReal(value: unknown, name: string, length: number | undefined, Real: RealConstructor): RealArray;
+export function toFiniteReal(value: unknown, name: string, length: number | undefined, Real: RealConstructor): RealArray {
   if (!isArrayLikeOfNumbers(value)) throw new TypeError(`${name} must be an array or typed array of numbers, got ${describe(value)}`);
   if (length !== undefined && value.length !== length) {
     throw new RangeError(`${name} must have length ${length}, got ${value.length}`);
   }
-  const out = new Float64Array(value.length);
+  const out = new Real(value.length);
   for (let i = 0; i < value.length; i++) {
     const v = value[i];
     if (typeof v !== 'number') throw new TypeError(`${name}[${i}] must be a number, got ${describe(v)}`);
@@ -136,6 +145,29 @@ export function toRows(value: unknown, name: string, cols?: number): Matrix<Arra
     return { data, rows, cols: width, row };
   }
   throw new TypeError(`${name} must be an array of rows or a {data, rows, cols} matrix, got ${describe(value)}`);
+}
+
+/**
+ * Rows of finite numbers (number[][], typed-array rows or {data, rows, cols}) copied into one
+ * Float64Array or Float32Array, rows x cols; `cols` may be required.
+ */
+export function toFiniteRealRows(value: unknown, name: string, cols?: number): Matrix<Float64Array>;
+export function toFiniteRealRows(value: unknown, name: string, cols: number | undefined, Real: RealConstructor): Matrix<RealArray>;
+export function toFiniteRealRows(value: unknown, name: string, cols?: number, Real: RealConstructor = Float64Array): Matrix<RealArray> {
+  const m = toRows(value, name, cols);
+  const width = m.cols;
+  checkAllocation(name, m.rows * width, Real.BYTES_PER_ELEMENT);
+  const data = new Real(m.rows * width);
+  for (let r = 0; r < m.rows; r++) {
+    const row = m.row(r);
+    for (let c = 0; c < width; c++) {
+      const v = row[c];
+      if (typeof v !== 'number') throw new TypeError(`${name}[${r}][${c}] must be a number, got ${describe(v)}`);
+      if (!Number.isFinite(v)) throw new RangeError(`${name}[${r}][${c}] must be finite, got ${v}`);
+      data[r * width + c] = v;
+    }
+  }
+  return { data, rows: m.rows, cols: width };
 }
 
 /** Rows of +-1 values flattened into one Int8Array (rows x cols). */

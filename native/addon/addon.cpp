@@ -6,6 +6,7 @@ void registerBinaryHopfield(Napi::Env env, Napi::Object exports);
 void registerSparseMap(Napi::Env env, Napi::Object exports);
 void registerLshn(Napi::Env env, Napi::Object exports);
 void registerTransforms(Napi::Env env, Napi::Object exports);
+void registerMemory(Napi::Env env, Napi::Object exports);
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -13,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sshn::addon::registerSparseMap(env, exports);
   sshn::addon::registerLshn(env, exports);
   sshn::addon::registerTransforms(env, exports);
+  sshn::addon::registerMemory(env, exports);
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }

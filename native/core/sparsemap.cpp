@@ -421,7 +421,7 @@ void kSubsetsBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, 
 }
 
 void sequentialKSubsetsBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, double bonus, int64_t maxActiveSetIter,
-                             double* out, uint8_t* status, unsigned threads) {
+                             double* out, uint8_t* status, unsigned threads, double* conjugate) {
   if (cols < 1) throw RangeError("cols must be >= 1");
   if (k < 0 || k > cols) throw RangeError("k must be in [0, cols]");
   // The 2-state SequenceBudget in its selected-state form (see SelectionOracle): scores / 2, bonus / 2.
@@ -431,8 +431,16 @@ void sequentialKSubsetsBatch(const double* scores, int64_t rows, int64_t cols, i
     std::vector<double> a(static_cast<size_t>(cols)), v(static_cast<size_t>(nAdd));
     for (int64_t t = 0; t < cols; ++t) a[t] = 0.5 * scores[r * cols + t];
     ActiveSetQP qp(std::make_unique<SelectionOracle>(cols, k));
-    const bool converged = qp.solve(a.data(), b.data(), maxActiveSetIter, out + r * cols, v.data());
+    double* x = out + r * cols;
+    const bool converged = qp.solve(a.data(), b.data(), maxActiveSetIter, x, v.data());
     status[r] = converged ? Converged : ActiveSetMaxIterations;
+    if (conjugate) {
+      // Twice the selection QP's optimum: <s, x> + bonus sum(v) - ||x||^2 (its gradient in s is x).
+      double value = 0;
+      for (int64_t t = 0; t < cols; ++t) value += (scores[r * cols + t] - x[t]) * x[t];
+      for (int64_t t = 0; t < nAdd; ++t) value += bonus * v[t];
+      conjugate[r] = value;
+    }
   });
 }
 

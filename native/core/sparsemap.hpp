@@ -69,8 +69,10 @@ void backward(const GraphView& graph, const double* unary, const double* additio
 
 void kSubsetsBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, double* out, unsigned threads);
 
+// conjugate (rows entries, may be null) = max over the marginal polytope of <s, x> + bonus sum(v) - ||x||^2,
+// the convex function whose gradient in the scores s is the marginals x (used for memory energies).
 void sequentialKSubsetsBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, double bonus, int64_t maxActiveSetIter,
-                             double* out, uint8_t* status, unsigned threads);
+                             double* out, uint8_t* status, unsigned threads, double* conjugate = nullptr);
 
 void kSubsetsBackwardBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, const double* grad, double* out, unsigned threads);
 

@@ -6,7 +6,7 @@ import type { Backend, BackendName, LshnMlp } from '../kernels';
 import { checkAllocation } from '../limits';
 import { writeModelFile } from '../io/modelFile';
 import { readSafetensors, readSafetensorsFile, requireFloatTensor, SafetensorsError, writeSafetensors } from '../io/safetensors';
-import { checkBoolean, checkInteger, checkOptions, checkPositive, describe, Matrix, toRows } from '../validate';
+import { checkBoolean, checkInteger, checkOptions, checkPositive, describe, Matrix, toFiniteRealRows } from '../validate';
 
 /**
  * The tensors of a latent Hopfield model (float32, weights out x in).
@@ -104,19 +104,7 @@ function mlpFrom(part: LatentHopfieldWeights['encoder'], name: string, inDim: nu
 
 /** Rows of finite numbers with `cols` columns as one Float64Array. */
 export function toFiniteRows(value: unknown, name: string, cols: number): Matrix<Float64Array> {
-  const m = toRows(value, name, cols);
-  checkAllocation(name, m.rows * cols, 8);
-  const data = new Float64Array(m.rows * cols);
-  for (let r = 0; r < m.rows; r++) {
-    const row = m.row(r);
-    for (let c = 0; c < cols; c++) {
-      const v = row[c];
-      if (typeof v !== 'number') throw new TypeError(`${name}[${r}][${c}] must be a number, got ${describe(v)}`);
-      if (!Number.isFinite(v)) throw new RangeError(`${name}[${r}][${c}] must be finite, got ${v}`);
-      data[r * cols + c] = v;
-    }
-  }
-  return { data, rows: m.rows, cols };
+  return toFiniteRealRows(value, name, cols);
 }
 
 /**

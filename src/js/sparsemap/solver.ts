@@ -363,6 +363,7 @@ export function kSubsetsBatch(scores: Float64Array, rows: number, cols: number, 
 
 export function sequentialKSubsetsBatch(
   scores: Float64Array, rows: number, cols: number, k: number, bonus: number, maxActiveSetIter: number, out: Float64Array, status: Uint8Array,
+  _threads = 0, conjugate: Float64Array | null = null,
 ): void {
   // The 2-state SequenceBudget in its selected-state form (see SelectionOracle): scores / 2, bonus / 2.
   const oracle = new SelectionOracle(cols, k);
@@ -374,6 +375,13 @@ export function sequentialKSubsetsBatch(
     const qp = new ActiveSetQP(oracle);
     const converged = qp.solve(a, 0, b, 0, maxActiveSetIter, out, r * cols, v, 0);
     status[r] = converged ? SparseMapStatus.Converged : SparseMapStatus.ActiveSetMaxIterations;
+    if (conjugate) {
+      // Twice the selection QP's optimum: <s, x> + bonus sum(v) - ||x||^2 (its gradient in s is x).
+      let value = 0;
+      for (let t = 0; t < cols; t++) value += (scores[r * cols + t] - out[r * cols + t]) * out[r * cols + t];
+      for (let t = 0; t < oracle.nAdd; t++) value += bonus * v[t];
+      conjugate[r] = value;
+    }
   }
 }
 

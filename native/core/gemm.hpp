@@ -1,0 +1,16 @@
+// The two matrix products of Hopfield memories, multi-threaded, with Eigen's blocked kernels.
+// X is the memory (n x d, row-major); every matrix is row-major and dense.
+#pragma once
+#include <cstdint>
+
+namespace sshn::gemm {
+
+// C (rows x n) = scale * (A X^T), A rows x d: the scores of `rows` queries against every pattern.
+template <typename T>
+void scores(const T* a, int64_t rows, const T* x, int64_t n, int64_t d, double scale, T* c, unsigned threads);
+
+// C (rows x d) = P X, P rows x n: the states read out from the weights over the patterns.
+template <typename T>
+void readout(const T* p, int64_t rows, const T* x, int64_t n, int64_t d, T* c, unsigned threads);
+
+}  // namespace sshn::gemm

@@ -1,0 +1,153 @@
+#include "memory.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "errors.hpp"
+#include "gemm.hpp"
+#include "parallel.hpp"
+#include "sparsemap.hpp"
+#include "transforms.hpp"
+
+namespace sshn::memory {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+void checkParams(int64_t n, int64_t d, int64_t count, const Params& params) {
+  if (n < 1 || d < 1) throw RangeError("the memory must hold at least one pattern of dimension >= 1");
+  if (count < 0) throw RangeError("count must be >= 0");
+  if (!(params.beta > 0) || !std::isfinite(params.beta)) throw RangeError("beta must be a finite number > 0");
+  if (params.maxIter < 0) throw RangeError("maxIter must be >= 0");
+  if (!(params.tol >= 0)) throw RangeError("tol must be >= 0");
+  if (!(params.supportThreshold >= 0)) throw RangeError("supportThreshold must be >= 0");
+  if (params.kind == Kind::SequentialKSubsets) {
+    if (!(params.param >= 1 && params.param <= static_cast<double>(n)) || params.param != std::floor(params.param)) {
+      throw RangeError("k must be an integer in [1, number of patterns]");
+    }
+    if (!std::isfinite(params.bonus)) throw RangeError("bonus must be finite");
+    if (params.maxActiveSetIter < 1) throw RangeError("maxActiveSetIter must be >= 1");
+  }
+}
+
+// p = yhat(s) for `rows` score rows, with Omega*(s) per row in conjugate (may be null).
+// activeSetFailed[i] is set when a sequential k-subsets QP stopped at its iteration cap.
+template <typename T>
+void transformRows(const Params& params, const T* s, int64_t rows, int64_t n, T* p, double* conjugate,
+                   std::vector<uint8_t>& activeSetFailed) {
+  if (params.kind != Kind::SequentialKSubsets) {
+    const transforms::Params tp{static_cast<transforms::Kind>(params.kind), params.param, rows, n, params.threads};
+    transforms::forward(tp, s, p, nullptr, conjugate);
+    return;
+  }
+  const size_t cells = static_cast<size_t>(rows * n);
+  std::vector<double> sd(s, s + cells), pd(cells);
+  std::vector<uint8_t> status(static_cast<size_t>(rows));
+  sparsemap::sequentialKSubsetsBatch(sd.data(), rows, n, static_cast<int64_t>(params.param), params.bonus, params.maxActiveSetIter,
+                                     pd.data(), status.data(), params.threads, conjugate);
+  std::copy(pd.begin(), pd.end(), p);
+  for (int64_t i = 0; i < rows; ++i) activeSetFailed[i] = status[i] != 0;
+}
+
+// qn_i = sum_j p_ij x_j for the rows of the block: by their nonzeros when p is sparse, else one product.
+template <typename T>
+void readoutRows(const T* p, int64_t rows, const T* x, int64_t n, int64_t d, T* qn, unsigned threads) {
+  int64_t nonzero = 0;
+  for (int64_t i = 0; i < rows * n; ++i) nonzero += p[i] != 0;
+  if (nonzero * 16 > rows * n) {
+    gemm::readout(p, rows, x, n, d, qn, threads);
+    return;
+  }
+  parallelFor(rows, nonzero * d < (int64_t{1} << 20) ? 1u : threads, [&](unsigned, int64_t i) {
+    T* out = qn + i * d;
+    std::fill(out, out + d, T(0));
+    const T* pi = p + i * n;
+    for (int64_t j = 0; j < n; ++j) {
+      if (pi[j] == 0) continue;
+      const T w = pi[j];
+      const T* xj = x + j * d;
+      for (int64_t c = 0; c < d; ++c) out[c] += w * xj[c];
+    }
+  });
+}
+
+}  // namespace
+
+template <typename T>
+void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Params& params, const Outputs<T>& out) {
+  checkParams(n, d, count, params);
+  const int64_t stride = params.maxIter + 1;
+  if (out.energies) std::fill(out.energies, out.energies + count * stride, kNaN);
+  // Rows still running; `final` rows only need the energy (or, with maxIter 0, the weights) of their state.
+  std::vector<int64_t> active(static_cast<size_t>(count));
+  std::vector<uint8_t> final(static_cast<size_t>(count), params.maxIter == 0), failed(static_cast<size_t>(count), 0);
+  for (int64_t r = 0; r < count; ++r) {
+    active[r] = r;
+    out.iterations[r] = 0;
+    out.status[r] = MaxIterations;
+  }
+  std::vector<T> q, s, p, qn;
+  std::vector<double> conjugate;
+  std::vector<uint8_t> passFailed;
+  const bool needConjugate = out.energies != nullptr;
+  for (int64_t t = 0; !active.empty(); ++t) {
+    const int64_t a = static_cast<int64_t>(active.size());
+    q.resize(static_cast<size_t>(a * d));
+    for (int64_t i = 0; i < a; ++i) std::copy(out.states + active[i] * d, out.states + (active[i] + 1) * d, q.begin() + i * d);
+    s.resize(static_cast<size_t>(a * n));
+    p.resize(static_cast<size_t>(a * n));
+    gemm::scores(q.data(), a, patterns, n, d, params.beta, s.data(), params.threads);
+    conjugate.assign(static_cast<size_t>(a), 0);
+    passFailed.assign(static_cast<size_t>(a), 0);
+    transformRows(params, s.data(), a, n, p.data(), needConjugate ? conjugate.data() : nullptr, passFailed);
+    qn.resize(static_cast<size_t>(a * d));
+    readoutRows(p.data(), a, patterns, n, d, qn.data(), params.threads);
+
+    std::vector<int64_t> next;
+    for (int64_t i = 0; i < a; ++i) {
+      const int64_t r = active[i];
+      const T* qi = q.data() + i * d;
+      const T* pi = p.data() + i * n;
+      if (out.energies) {
+        double norm2 = 0;
+        for (int64_t c = 0; c < d; ++c) norm2 += static_cast<double>(qi[c]) * static_cast<double>(qi[c]);
+        out.energies[r * stride + t] = -conjugate[i] / params.beta + 0.5 * norm2;
+      }
+      const bool update = !final[r];
+      if (update || out.iterations[r] == 0) {
+        // The p that produced the state (maxIter 0: the p of the query itself).
+        if (out.weights) std::copy(pi, pi + n, out.weights + r * n);
+        int32_t support = 0;
+        for (int64_t j = 0; j < n; ++j) support += static_cast<double>(pi[j]) > params.supportThreshold;
+        out.support[r] = support;
+      }
+      if (!update) continue;
+      failed[r] |= passFailed[i];
+      const T* qni = qn.data() + i * d;
+      double change = 0, scale = 1;
+      for (int64_t c = 0; c < d; ++c) {
+        change = std::max(change, std::abs(static_cast<double>(qni[c]) - static_cast<double>(qi[c])));
+        scale = std::max(scale, std::abs(static_cast<double>(qi[c])));
+      }
+      std::copy(qni, qni + d, out.states + r * d);
+      out.iterations[r] = static_cast<int32_t>(t + 1);
+      const bool converged = change <= params.tol * scale;
+      if (converged) out.status[r] = failed[r] ? ActiveSetMaxIterations : Converged;
+      else if (failed[r]) out.status[r] = ActiveSetMaxIterations;
+      if (!converged && t + 1 < params.maxIter) {
+        next.push_back(r);
+      } else if (out.energies) {
+        final[r] = 1;
+        next.push_back(r);
+      }
+    }
+    active.swap(next);
+  }
+}
+
+template void retrieve<float>(const float*, int64_t, int64_t, int64_t, const Params&, const Outputs<float>&);
+template void retrieve<double>(const double*, int64_t, int64_t, int64_t, const Params&, const Outputs<double>&);
+
+}  // namespace sshn::memory

@@ -1,0 +1,129 @@
+// Pure TypeScript twin of native/core/memory.cpp and gemm.cpp: the same update loop over the same
+// compacted blocks of running rows, with dot products and read-outs accumulated in double.
+import { MemoryKind, MemoryOutputs, MemoryParams, MemoryStatus, RealArray, TransformKind } from '../kernels';
+import { sequentialKSubsetsBatch } from './sparsemap/solver';
+import { transformForward } from './transforms';
+
+function checkParams(n: number, d: number, count: number, params: MemoryParams): void {
+  if (n < 1 || d < 1) throw new RangeError('the memory must hold at least one pattern of dimension >= 1');
+  if (count < 0) throw new RangeError('count must be >= 0');
+  if (!(params.beta > 0) || !Number.isFinite(params.beta)) throw new RangeError('beta must be a finite number > 0');
+  if (params.maxIter < 0) throw new RangeError('maxIter must be >= 0');
+  if (!(params.tol >= 0)) throw new RangeError('tol must be >= 0');
+  if (!(params.supportThreshold >= 0)) throw new RangeError('supportThreshold must be >= 0');
+  if (params.kind === MemoryKind.SequentialKSubsets) {
+    if (!(params.param >= 1 && params.param <= n) || !Number.isInteger(params.param)) {
+      throw new RangeError('k must be an integer in [1, number of patterns]');
+    }
+    if (!Number.isFinite(params.bonus)) throw new RangeError('bonus must be finite');
+    if (params.maxActiveSetIter < 1) throw new RangeError('maxActiveSetIter must be >= 1');
+  }
+}
+
+export function memoryScores(
+  queries: RealArray, rows: number, patterns: RealArray, n: number, d: number, scale: number, out: RealArray,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const qOff = r * d;
+    for (let i = 0; i < n; i++) {
+      const xOff = i * d;
+      let dot = 0;
+      for (let c = 0; c < d; c++) dot += queries[qOff + c] * patterns[xOff + c];
+      out[r * n + i] = scale === 1 ? dot : scale * dot;
+    }
+  }
+}
+
+function transformRows(params: MemoryParams, s: RealArray, rows: number, n: number, p: RealArray, conjugate: Float64Array | null, failed: Uint8Array): void {
+  if (params.kind !== MemoryKind.SequentialKSubsets) {
+    const kind = params.kind as number as TransformKind;
+    transformForward({ kind, param: params.param, rows, cols: n, threads: params.threads }, s.subarray(0, rows * n), p, null, conjugate);
+    return;
+  }
+  const sd = Float64Array.from(s.subarray(0, rows * n));
+  const pd = new Float64Array(rows * n);
+  const status = new Uint8Array(rows);
+  sequentialKSubsetsBatch(sd, rows, n, params.param, params.bonus, params.maxActiveSetIter, pd, status, 0, conjugate);
+  p.set(pd);
+  for (let i = 0; i < rows; i++) failed[i] = status[i] !== 0 ? 1 : 0;
+}
+
+/** qn_i = sum_j p_ij x_j, in the order of j (as the native sparse read-out). */
+function readoutRows(p: RealArray, rows: number, x: RealArray, n: number, d: number, qn: RealArray): void {
+  const acc = new Float64Array(d);
+  for (let i = 0; i < rows; i++) {
+    acc.fill(0);
+    for (let j = 0; j < n; j++) {
+      const w = p[i * n + j];
+      if (w === 0) continue;
+      const xOff = j * d;
+      for (let c = 0; c < d; c++) acc[c] += w * x[xOff + c];
+    }
+    qn.set(acc, i * d);
+  }
+}
+
+export function memoryRetrieve(patterns: RealArray, n: number, d: number, count: number, params: MemoryParams, out: MemoryOutputs): void {
+  checkParams(n, d, count, params);
+  const stride = params.maxIter + 1;
+  if (out.energies) out.energies.fill(NaN, 0, count * stride);
+  const Real = (patterns.constructor as Float64ArrayConstructor);
+  let active: number[] = [];
+  const final = new Uint8Array(count).fill(params.maxIter === 0 ? 1 : 0);
+  const failed = new Uint8Array(count);
+  for (let r = 0; r < count; r++) {
+    active.push(r);
+    out.iterations[r] = 0;
+    out.status[r] = MemoryStatus.MaxIterations;
+  }
+  const conjugate = out.energies ? new Float64Array(count) : null;
+  const passFailed = new Uint8Array(count);
+  const q = new Real(count * d);
+  const s = new Real(count * n);
+  const p = new Real(count * n);
+  const qn = new Real(count * d);
+  for (let t = 0; active.length > 0; t++) {
+    const a = active.length;
+    for (let i = 0; i < a; i++) q.set(out.states.subarray(active[i] * d, (active[i] + 1) * d), i * d);
+    memoryScores(q, a, patterns, n, d, params.beta, s);
+    passFailed.fill(0);
+    transformRows(params, s, a, n, p, conjugate, passFailed);
+    readoutRows(p, a, patterns, n, d, qn);
+
+    const next: number[] = [];
+    for (let i = 0; i < a; i++) {
+      const r = active[i];
+      if (out.energies && conjugate) {
+        let norm2 = 0;
+        for (let c = 0; c < d; c++) norm2 += q[i * d + c] * q[i * d + c];
+        out.energies[r * stride + t] = -conjugate[i] / params.beta + 0.5 * norm2;
+      }
+      const update = final[r] === 0;
+      if (update || out.iterations[r] === 0) {
+        if (out.weights) out.weights.set(p.subarray(i * n, (i + 1) * n), r * n);
+        let support = 0;
+        for (let j = 0; j < n; j++) if (p[i * n + j] > params.supportThreshold) support++;
+        out.support[r] = support;
+      }
+      if (!update) continue;
+      failed[r] |= passFailed[i];
+      let change = 0;
+      let scale = 1;
+      for (let c = 0; c < d; c++) {
+        change = Math.max(change, Math.abs(qn[i * d + c] - q[i * d + c]));
+        scale = Math.max(scale, Math.abs(q[i * d + c]));
+      }
+      out.states.set(qn.subarray(i * d, (i + 1) * d), r * d);
+      out.iterations[r] = t + 1;
+      const converged = change <= params.tol * scale;
+      if (converged) out.status[r] = failed[r] ? MemoryStatus.ActiveSetMaxIterations : MemoryStatus.Converged;
+      else if (failed[r]) out.status[r] = MemoryStatus.ActiveSetMaxIterations;
+      if (!converged && t + 1 < params.maxIter) next.push(r);
+      else if (out.energies) {
+        final[r] = 1;
+        next.push(r);
+      }
+    }
+    active = next;
+  }
+}

@@ -1,0 +1,567 @@
+// Hopfield-Fenchel-Young memories (SPEC section 4): patterns X (n x d, one per row), queries q in R^d,
+// the update q <- X^T yhat(beta X q) with a sparse or structured transformation yhat, and the energy
+// E(q) = -(1/beta) Omega*(beta X q) + 1/2 ||q||^2, which the update never increases (it is the
+// concave-convex procedure on E). softmax gives the modern Hopfield network; sparsemax, entmax and
+// normmax retrieve single patterns exactly; k-subsets and sequential k-subsets retrieve sums of k
+// patterns (pattern associations).
+//
+// Conjugates Omega* follow src/transforms (one-hot p gives Omega*(s) = max s); for sequential
+// k-subsets Omega*(s) = max over the 2-state SequenceBudget polytope of <s, x> + bonus sum(v) - ||x||^2
+// (the bonus is not scaled by beta).
+//
+// Exact retrieval: with the transform's margin m, a lead of beta (x_i.q - max_{j != i} x_j.q) >= m
+// makes p one-hot, so one update returns x_i exactly. certify() turns this into a fixed-point test
+// and a radius around each pattern (for k-subsets, around each sum of k patterns).
+import { getBackend } from '../backend';
+import { Backend, BackendName, MemoryKind, MemoryOutputs, MemoryParams, RealArray } from '../kernels';
+import { checkAllocation } from '../limits';
+import {
+  checkBoolean, checkFinite, checkInteger, checkOneOf, checkOptions, checkPositive, describe, isArrayLikeOfNumbers, Matrix, RealConstructor, toFiniteReal, toFiniteRealRows,
+} from '../validate';
+
+/**
+ * The transformation yhat of a memory: a name, or an object with the transformation's parameter.
+ */
+export type MemoryTransform =
+  | 'softmax'
+  | 'sparsemax'
+  | 'entmax15'
+  | { name: 'softmax' | 'sparsemax' | 'entmax15' }
+  | { name: 'entmax'; alpha: number }
+  | { name: 'normmax'; gamma: number }
+  | { name: 'kSubsets'; k: number }
+  | { name: 'sequentialKSubsets'; k: number; bonus?: number; maxActiveSetIter?: number };
+
+/** Options of {@link HopfieldMemory}. */
+export interface HopfieldMemoryOptions {
+  /** Default 'softmax'. */
+  transform?: MemoryTransform;
+  /** Inverse temperature, > 0 (default 1). */
+  beta?: number;
+  /** Updates at most (default 100; 0 only evaluates the query). */
+  maxIter?: number;
+  /** Stop once max |q_new - q| <= tol * max(1, max |q|) (default 1e-9; 0 = only at an exact fixed point). */
+  tol?: number;
+  /** Storage and arithmetic precision; default float32 when the patterns are a Float32Array matrix, else float64. */
+  dtype?: 'float64' | 'float32';
+  backend?: BackendName;
+  /** Threads for the matrix products and batches (0 = all cores); results do not depend on it. */
+  threads?: number;
+}
+
+/** Per-call options of the retrieval methods. */
+export interface RetrieveOptions {
+  maxIter?: number;
+  tol?: number;
+  /** Record E(q_0), ..., E(q_T) (default true for one query, false for a batch; costs one more product). */
+  energies?: boolean;
+  /** Entries of p above this count in the support (default 0: every nonzero; e.g. 1e-2 for softmax). */
+  supportThreshold?: number;
+  threads?: number;
+}
+
+/** Options of {@link HopfieldMemory.retrieveBatch}. */
+export interface BatchRetrieveOptions extends RetrieveOptions {
+  /** The final p of every query: 'sparse' rows (default), a 'dense' matrix, or 'none'. */
+  weights?: 'sparse' | 'dense' | 'none';
+}
+
+/** How a retrieval ended. */
+export type RetrievalStatus = 'converged' | 'max-iterations' | 'active-set-max-iterations';
+
+/** The result of {@link HopfieldMemory.retrieve}. */
+export interface RetrievalResult {
+  /** The final state q_T. */
+  state: RealArray;
+  /** The p over the patterns that produced it (q_T = X^T p); exact zeros where the transform is sparse. */
+  weights: RealArray;
+  /** Entries of weights above the support threshold. */
+  support: number;
+  /** Updates run. */
+  iterations: number;
+  converged: boolean;
+  status: RetrievalStatus;
+  /** E(q_0), ..., E(q_T) (empty when not asked for). */
+  energies: Float64Array;
+}
+
+/** Rows of a sparse matrix in compressed form: row r holds values[indptr[r]..indptr[r+1]) at columns indices[...]. */
+export interface SparseRows {
+  rows: number;
+  cols: number;
+  indptr: Int32Array;
+  indices: Int32Array;
+  values: RealArray;
+}
+
+/** The result of {@link HopfieldMemory.retrieveBatch}: one row per query. */
+export interface BatchRetrievalResult {
+  states: Matrix<RealArray>;
+  /** Per options.weights: SparseRows, a dense queries x patterns matrix, or null. */
+  weights: SparseRows | Matrix<RealArray> | null;
+  support: Int32Array;
+  iterations: Int32Array;
+  converged: boolean[];
+  status: RetrievalStatus[];
+  /** queries x (maxIter + 1): E(q_0..q_T) per row, then NaN; null unless options.energies. */
+  energies: Matrix<Float64Array> | null;
+}
+
+/** The exact-retrieval certificate of a pattern (or, for k-subsets, of a sum of k patterns). */
+export interface RetrievalCertificate {
+  /** The pattern indices certified (one, or k for k-subsets), ascending. */
+  patterns: number[];
+  /** The transform's margin m (Infinity for softmax, which never gives a one-hot p). */
+  margin: number;
+  /** Delta = min_{i in S} x_i.x_S - max_{j not in S} x_j.x_S, with x_S the sum of the patterns (one pattern: ||x_i||^2 - max_j x_i.x_j). */
+  separation: number;
+  /** beta * Delta >= m: x_S is a fixed point, reached exactly. */
+  fixedPoint: boolean;
+  /** (Delta - m / beta) / (2 M), M the largest pattern norm: every query this close to x_S (Euclidean) is mapped to x_S by one update; 0 when not a fixed point. */
+  radius: number;
+}
+
+interface ParsedTransform {
+  kind: MemoryKind;
+  param: number;
+  bonus: number;
+  maxActiveSetIter: number;
+  margin: number;
+  /** Patterns the state sums (k for the k-subsets transforms, else 1). */
+  k: number;
+  spec: MemoryTransform;
+}
+
+const STATUS_NAMES: RetrievalStatus[] = ['converged', 'max-iterations', 'active-set-max-iterations'];
+/** Score and weight buffers of one kernel call stay below this. */
+const CHUNK_BYTES = 256 * 2 ** 20;
+
+function parseTransform(value: unknown): ParsedTransform {
+  const base = { bonus: 0, maxActiveSetIter: 1000, k: 1 };
+  const spec = typeof value === 'string' ? { name: value } : value;
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+    throw new TypeError(`options.transform must be a transform name or { name, ... }, got ${describe(value)}`);
+  }
+  const t = spec as Record<string, unknown>;
+  const name = checkOneOf(t.name, 'options.transform.name', ['softmax', 'sparsemax', 'entmax15', 'entmax', 'normmax', 'kSubsets', 'sequentialKSubsets']);
+  switch (name) {
+    case 'softmax':
+      return { ...base, kind: MemoryKind.Softmax, param: 0, margin: Infinity, spec: { name } };
+    case 'sparsemax':
+      return { ...base, kind: MemoryKind.Sparsemax, param: 0, margin: 1, spec: { name } };
+    case 'entmax15':
+      return { ...base, kind: MemoryKind.Entmax, param: 1.5, margin: 2, spec: { name } };
+    case 'entmax': {
+      const alpha = checkFinite(t.alpha, 'options.transform.alpha');
+      if (!(alpha >= 1)) throw new RangeError(`options.transform.alpha must be >= 1, got ${alpha}`);
+      return { ...base, kind: MemoryKind.Entmax, param: alpha, margin: alpha === 1 ? Infinity : 1 / (alpha - 1), spec: { name, alpha } };
+    }
+    case 'normmax': {
+      const gamma = checkFinite(t.gamma, 'options.transform.gamma');
+      if (!(gamma > 1)) throw new RangeError(`options.transform.gamma must be > 1, got ${gamma}`);
+      return { ...base, kind: MemoryKind.Normmax, param: gamma, margin: 1, spec: { name, gamma } };
+    }
+    case 'kSubsets': {
+      const k = checkInteger(t.k, 'options.transform.k', 1);
+      return { ...base, kind: MemoryKind.KSubsets, param: k, margin: 1, k, spec: { name, k } };
+    }
+    default: {
+      const k = checkInteger(t.k, 'options.transform.k', 1);
+      const bonus = t.bonus === undefined ? 0 : checkFinite(t.bonus, 'options.transform.bonus');
+      const maxActiveSetIter = t.maxActiveSetIter === undefined ? 1000 : checkInteger(t.maxActiveSetIter, 'options.transform.maxActiveSetIter', 1);
+      // No margin is known for the structured factor with a bonus.
+      return { kind: MemoryKind.SequentialKSubsets, param: k, bonus, maxActiveSetIter, margin: NaN, k, spec: { name: 'sequentialKSubsets', k, bonus, maxActiveSetIter } };
+    }
+  }
+}
+
+/**
+ * A Hopfield-Fenchel-Young associative memory over n stored patterns of dimension d.
+ *
+ * @example
+ * ```ts
+ * import { HopfieldMemory } from 'sshn';
+ * const memory = new HopfieldMemory([[1, 0, 0], [0, 1, 0], [0, 0, 1]], { transform: 'sparsemax', beta: 4 });
+ * const r = memory.retrieve([0.9, 0.2, 0.1]);
+ * r.state;   // Float64Array [1, 0, 0]: the first pattern, exactly
+ * r.support; // 1
+ * memory.certify(0); // { fixedPoint: true, radius: 0.375, ... }
+ * ```
+ */
+export class HopfieldMemory {
+  /** Pattern dimension d. */
+  readonly dimension: number;
+  /** Storage precision. */
+  readonly dtype: 'float64' | 'float32';
+  readonly beta: number;
+  readonly maxIter: number;
+  readonly tol: number;
+  private readonly parsed: ParsedTransform;
+  private readonly backend: Backend;
+  private readonly threads: number;
+  private readonly Real: RealConstructor;
+  // Replaced, never written in place, by add/remove: async calls in flight keep the array they started with.
+  private data: RealArray;
+  private count: number;
+  private maxNorm = -1;
+
+  constructor(patterns: unknown, options: HopfieldMemoryOptions = {}) {
+    const o = checkOptions(options, 'options');
+    this.backend = getBackend(o.backend as BackendName | undefined);
+    const typedData = patterns !== null && typeof patterns === 'object' && 'data' in patterns ? (patterns as Matrix).data : undefined;
+    this.dtype = o.dtype === undefined ? (typedData instanceof Float32Array ? 'float32' : 'float64') : checkOneOf(o.dtype, 'options.dtype', ['float64', 'float32']);
+    this.Real = this.dtype === 'float32' ? Float32Array : Float64Array;
+    const m = toFiniteRealRows(patterns, 'patterns', undefined, this.Real);
+    this.data = m.data;
+    this.count = m.rows;
+    this.dimension = m.cols;
+    this.parsed = parseTransform(o.transform ?? 'softmax');
+    this.beta = o.beta === undefined ? 1 : checkPositive(o.beta, 'options.beta');
+    this.maxIter = o.maxIter === undefined ? 100 : checkInteger(o.maxIter, 'options.maxIter', 0, 2 ** 30);
+    this.tol = o.tol === undefined ? 1e-9 : checkNonNegative(o.tol, 'options.tol');
+    this.threads = o.threads === undefined ? 0 : checkInteger(o.threads, 'options.threads', 0, 1024);
+    this.checkPatternCount(this.count);
+  }
+
+  /** Number of stored patterns n. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** The transformation, normalised (e.g. { name: 'entmax', alpha: 1.3 }). */
+  get transform(): MemoryTransform {
+    const spec = this.parsed.spec;
+    return typeof spec === 'string' ? spec : { ...spec };
+  }
+
+  /** A copy of the stored patterns, n x d. */
+  patterns(): Matrix<RealArray> {
+    return { data: this.data.slice(), rows: this.count, cols: this.dimension };
+  }
+
+  /** Appends patterns (rows of length d). */
+  add(patterns: unknown): void {
+    const m = toFiniteRealRows(patterns, 'patterns', this.dimension, this.Real);
+    checkAllocation('memory patterns', (this.count + m.rows) * this.dimension, this.Real.BYTES_PER_ELEMENT);
+    const next = new this.Real((this.count + m.rows) * this.dimension);
+    next.set(this.data);
+    next.set(m.data, this.data.length);
+    this.data = next;
+    this.count += m.rows;
+    this.maxNorm = -1;
+  }
+
+  /** Removes the patterns at the given indices (the others keep their order). */
+  remove(indices: number | ArrayLike<number>): void {
+    const list = typeof indices === 'number' ? [indices] : indices;
+    if (!isArrayLikeOfNumbers(list)) throw new TypeError(`indices must be an index or an array of indices, got ${describe(indices)}`);
+    const drop = new Uint8Array(this.count);
+    for (let i = 0; i < list.length; i++) drop[checkInteger(list[i], `indices[${i}]`, 0, this.count - 1)] = 1;
+    const kept = this.count - drop.reduce((a, b) => a + b, 0);
+    this.checkPatternCount(kept);
+    const next = new this.Real(kept * this.dimension);
+    let row = 0;
+    for (let i = 0; i < this.count; i++) {
+      if (drop[i]) continue;
+      next.set(this.data.subarray(i * this.dimension, (i + 1) * this.dimension), row * this.dimension);
+      row++;
+    }
+    this.data = next;
+    this.count = kept;
+    this.maxNorm = -1;
+  }
+
+  /** The scores beta X q of one query (length n) or of each row of a batch (queries x n). */
+  scores(query: ArrayLike<number>): RealArray;
+  scores(queries: Matrix | ArrayLike<number>[]): Matrix<RealArray>;
+  scores(query: unknown): RealArray | Matrix<RealArray> {
+    const single = isVector(query);
+    const { q, rows } = this.toQueries(query, single ? 'query' : 'queries', single);
+    checkAllocation('scores', rows * this.count, this.Real.BYTES_PER_ELEMENT);
+    const out = new this.Real(rows * this.count);
+    this.backend.memoryScores(q, rows, this.data, this.count, this.dimension, this.beta, out, this.threads);
+    return single ? out : { data: out, rows, cols: this.count };
+  }
+
+  /**
+   * Runs the updates from one query: q_{t+1} = X^T yhat(beta X q_t) until the state stops
+   * changing (options.tol) or options.maxIter updates.
+   */
+  retrieve(query: ArrayLike<number>, options: RetrieveOptions = {}): RetrievalResult {
+    const run = this.prepare(query, options, true, 'dense');
+    this.backend.memoryRetrieve(this.data, this.count, this.dimension, run.rows, run.params, run.out);
+    return this.single(run);
+  }
+
+  /** retrieve() off the main thread (libuv pool for native); the query is copied first. */
+  async retrieveAsync(query: ArrayLike<number>, options: RetrieveOptions = {}): Promise<RetrievalResult> {
+    const run = this.prepare(query, options, true, 'dense');
+    await this.backend.memoryRetrieveAsync(this.data, this.count, this.dimension, run.rows, run.params, run.out);
+    return this.single(run);
+  }
+
+  /** retrieve() for every row of a batch, with matrix-matrix products over blocks of queries. */
+  retrieveBatch(queries: Matrix | ArrayLike<number>[], options: BatchRetrieveOptions = {}): BatchRetrievalResult {
+    const o = checkOptions(options, 'options');
+    const run = this.prepare(queries, o, false, weightsMode(o.weights));
+    for (const chunk of this.chunks(run)) this.backend.memoryRetrieve(this.data, this.count, this.dimension, chunk.rows, run.params, chunk.out);
+    return this.batch(run);
+  }
+
+  /** retrieveBatch() off the main thread, a block of queries at a time; the queries are copied first. */
+  async retrieveBatchAsync(queries: Matrix | ArrayLike<number>[], options: BatchRetrieveOptions = {}): Promise<BatchRetrievalResult> {
+    const o = checkOptions(options, 'options');
+    const run = this.prepare(queries, o, false, weightsMode(o.weights));
+    const data = this.data;
+    for (const chunk of this.chunks(run)) await this.backend.memoryRetrieveAsync(data, this.count, this.dimension, chunk.rows, run.params, chunk.out);
+    return this.batch(run);
+  }
+
+  /** E(q) = -(1/beta) Omega*(beta X q) + 1/2 ||q||^2 of one query. */
+  energy(query: ArrayLike<number>): number {
+    return this.energyBatch([query as ArrayLike<number>])[0];
+  }
+
+  /** E(q) of each row of a batch. */
+  energyBatch(queries: Matrix | ArrayLike<number>[]): Float64Array {
+    const run = this.prepare(queries, { maxIter: 0, energies: true }, false, 'none');
+    for (const chunk of this.chunks(run)) this.backend.memoryRetrieve(this.data, this.count, this.dimension, chunk.rows, run.params, chunk.out);
+    return run.out.energies as Float64Array;
+  }
+
+  /**
+   * The exact-retrieval certificate of pattern i (SPEC section 4), or for k-subsets of the sum of
+   * the k patterns given.
+   */
+  certify(patterns: number | ArrayLike<number>): RetrievalCertificate {
+    const { k, margin, kind } = this.parsed;
+    if (kind === MemoryKind.SequentialKSubsets) throw new RangeError('certify: sequential k-subsets have no known margin');
+    const list = typeof patterns === 'number' ? [patterns] : patterns;
+    if (!isArrayLikeOfNumbers(list)) throw new TypeError(`patterns must be an index or an array of indices, got ${describe(patterns)}`);
+    if (list.length !== k) throw new RangeError(`patterns must list ${k} pattern${k === 1 ? '' : 's'} for this transform, got ${list.length}`);
+    const chosen = new Uint8Array(this.count);
+    const sorted: number[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const index = checkInteger(list[i], `patterns[${i}]`, 0, this.count - 1);
+      if (chosen[index]) throw new RangeError(`patterns[${i}] repeats pattern ${index}`);
+      chosen[index] = 1;
+      sorted.push(index);
+    }
+    sorted.sort((a, b) => a - b);
+    const d = this.dimension;
+    const sum = new this.Real(d);
+    const acc = new Float64Array(d);
+    for (const i of sorted) for (let c = 0; c < d; c++) acc[c] += this.data[i * d + c];
+    sum.set(acc);
+    const dots = new this.Real(this.count);
+    this.backend.memoryScores(sum, 1, this.data, this.count, d, 1, dots, this.threads);
+    let inside = Infinity;
+    let outside = -Infinity;
+    for (let j = 0; j < this.count; j++) {
+      if (chosen[j]) inside = Math.min(inside, dots[j]);
+      else outside = Math.max(outside, dots[j]);
+    }
+    // With every pattern chosen nothing competes.
+    const separation = inside - outside;
+    const slack = separation - margin / this.beta;
+    const fixedPoint = slack >= 0;
+    return { patterns: sorted, margin, separation, fixedPoint, radius: fixedPoint ? slack / (2 * this.largestNorm()) : 0 };
+  }
+
+  private largestNorm(): number {
+    if (this.maxNorm < 0) {
+      let best = 0;
+      for (let i = 0; i < this.count; i++) {
+        let s = 0;
+        for (let c = 0; c < this.dimension; c++) s += this.data[i * this.dimension + c] ** 2;
+        best = Math.max(best, s);
+      }
+      this.maxNorm = Math.sqrt(best);
+    }
+    return this.maxNorm;
+  }
+
+  private checkPatternCount(n: number): void {
+    if (n < 1) throw new RangeError('the memory must keep at least one pattern');
+    if (this.parsed.k > n) throw new RangeError(`options.transform.k must be <= the number of patterns (${n}), got ${this.parsed.k}`);
+  }
+
+  /** One query (a vector) or a batch of rows, copied into the memory's precision. */
+  private toQueries(value: unknown, name: string, isVector: boolean): { q: RealArray; rows: number } {
+    const m = isVector
+      ? { data: toFiniteReal(value, name, this.dimension, this.Real), rows: 1 }
+      : toFiniteRealRows(value, name, this.dimension, this.Real);
+    this.checkScale(m.data, m.rows);
+    return { q: m.data, rows: m.rows };
+  }
+
+  // Scores beta x_i.q must stay finite in the working precision (states after an update have norm <= k M).
+  private checkScale(q: RealArray, rows: number): void {
+    const limit = this.dtype === 'float32' ? 1e37 : 1e300;
+    const m = this.largestNorm();
+    let norm = this.parsed.k * m;
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let c = 0; c < this.dimension; c++) s += q[r * this.dimension + c] ** 2;
+      norm = Math.max(norm, Math.sqrt(s));
+    }
+    if (!(this.beta * m * norm < limit)) throw new RangeError(`beta * |pattern| * |query| = ${this.beta * m * norm} would overflow the scores`);
+  }
+
+  private prepare(query: unknown, rawOptions: unknown, single: boolean, weights: 'sparse' | 'dense' | 'none'): PreparedRun {
+    const o = checkOptions(rawOptions, 'options');
+    const maxIter = o.maxIter === undefined ? this.maxIter : checkInteger(o.maxIter, 'options.maxIter', 0, 2 ** 30);
+    const tol = o.tol === undefined ? this.tol : checkNonNegative(o.tol, 'options.tol');
+    const energies = o.energies === undefined ? single : checkBoolean(o.energies, 'options.energies');
+    const supportThreshold = o.supportThreshold === undefined ? 0 : checkNonNegative(o.supportThreshold, 'options.supportThreshold');
+    const threads = o.threads === undefined ? this.threads : checkInteger(o.threads, 'options.threads', 0, 1024);
+    const { q, rows } = this.toQueries(query, single ? 'query' : 'queries', single);
+    const n = this.count;
+    const stride = maxIter + 1;
+    if (weights === 'dense' || weights === 'sparse') checkAllocation('retrieval weights', (weights === 'dense' ? rows : Math.min(rows, this.chunkRows())) * n, this.Real.BYTES_PER_ELEMENT);
+    if (energies) checkAllocation('energy traces', rows * stride, 8);
+    const params: MemoryParams = {
+      kind: this.parsed.kind,
+      param: this.parsed.param,
+      bonus: this.parsed.bonus,
+      beta: this.beta,
+      maxIter,
+      tol,
+      supportThreshold,
+      maxActiveSetIter: this.parsed.maxActiveSetIter,
+      threads,
+    };
+    const out: MemoryOutputs = {
+      states: q,
+      weights: weights === 'dense' ? new this.Real(rows * n) : null,
+      support: new Int32Array(rows),
+      iterations: new Int32Array(rows),
+      status: new Uint8Array(rows),
+      energies: energies ? new Float64Array(rows * stride) : null,
+    };
+    return { rows, params, out, weights, stride, sparse: weights === 'sparse' ? [] : null };
+  }
+
+  private chunkRows(): number {
+    return Math.max(1, Math.floor(CHUNK_BYTES / (3 * this.count * this.Real.BYTES_PER_ELEMENT)));
+  }
+
+  /** Blocks of rows as views into the run's outputs; sparse weights are gathered after each block. */
+  private *chunks(run: PreparedRun): Generator<{ rows: number; out: MemoryOutputs }> {
+    const step = this.chunkRows();
+    const n = this.count;
+    const d = this.dimension;
+    const scratch = run.sparse ? new this.Real(Math.min(step, run.rows) * n) : null;
+    for (let start = 0; start < run.rows; start += step) {
+      const rows = Math.min(step, run.rows - start);
+      const o = run.out;
+      const weights = scratch ? scratch.subarray(0, rows * n) : o.weights ? o.weights.subarray(start * n, (start + rows) * n) : null;
+      yield {
+        rows,
+        out: {
+          states: o.states.subarray(start * d, (start + rows) * d),
+          weights,
+          support: o.support.subarray(start, start + rows),
+          iterations: o.iterations.subarray(start, start + rows),
+          status: o.status.subarray(start, start + rows),
+          energies: o.energies ? o.energies.subarray(start * run.stride, (start + rows) * run.stride) : null,
+        },
+      };
+      if (run.sparse && weights) run.sparse.push(compress(weights, rows, n));
+    }
+  }
+
+  private single(run: PreparedRun): RetrievalResult {
+    const iterations = run.out.iterations[0];
+    const status = STATUS_NAMES[run.out.status[0]];
+    return {
+      state: run.out.states,
+      weights: run.out.weights as RealArray,
+      support: run.out.support[0],
+      iterations,
+      converged: status === 'converged',
+      status,
+      energies: run.out.energies ? run.out.energies.slice(0, iterations + 1) : new Float64Array(0),
+    };
+  }
+
+  private batch(run: PreparedRun): BatchRetrievalResult {
+    const { out, rows } = run;
+    const status = Array.from(out.status, (s) => STATUS_NAMES[s]);
+    let weights: BatchRetrievalResult['weights'] = null;
+    if (run.weights === 'dense') weights = { data: out.weights as RealArray, rows, cols: this.count };
+    else if (run.sparse) weights = concatenate(run.sparse, rows, this.count, this.Real);
+    return {
+      states: { data: out.states, rows, cols: this.dimension },
+      weights,
+      support: out.support,
+      iterations: out.iterations,
+      converged: status.map((s) => s === 'converged'),
+      status,
+      energies: out.energies ? { data: out.energies, rows, cols: run.stride } : null,
+    };
+  }
+}
+
+interface PreparedRun {
+  rows: number;
+  params: MemoryParams;
+  out: MemoryOutputs;
+  weights: 'sparse' | 'dense' | 'none';
+  stride: number;
+  /** Compressed weights of each block so far (weights 'sparse'). */
+  sparse: SparseRows[] | null;
+}
+
+/** A vector (number[] or typed array) rather than rows (arrays of rows or a {data, rows, cols} matrix). */
+function isVector(value: unknown): boolean {
+  return isArrayLikeOfNumbers(value) && !(Array.isArray(value) && value.length > 0 && typeof value[0] === 'object');
+}
+
+function checkNonNegative(value: unknown, name: string): number {
+  const v = checkFinite(value, name);
+  if (v < 0) throw new RangeError(`${name} must be >= 0, got ${v}`);
+  return v;
+}
+
+function weightsMode(value: unknown): 'sparse' | 'dense' | 'none' {
+  return value === undefined ? 'sparse' : checkOneOf(value, 'options.weights', ['sparse', 'dense', 'none']);
+}
+
+/** The nonzeros of a dense rows x cols block. */
+function compress(dense: RealArray, rows: number, cols: number): SparseRows {
+  const indptr = new Int32Array(rows + 1);
+  let nonzero = 0;
+  for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) nonzero++;
+  const indices = new Int32Array(nonzero);
+  const values = dense instanceof Float32Array ? new Float32Array(nonzero) : new Float64Array(nonzero);
+  let at = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const v = dense[r * cols + c];
+      if (v === 0) continue;
+      indices[at] = c;
+      values[at++] = v;
+    }
+    indptr[r + 1] = at;
+  }
+  return { rows, cols, indptr, indices, values };
+}
+
+function concatenate(parts: SparseRows[], rows: number, cols: number, Real: RealConstructor): SparseRows {
+  if (parts.length === 1) return parts[0];
+  const nonzero = parts.reduce((a, p) => a + p.indices.length, 0);
+  const indptr = new Int32Array(rows + 1);
+  const indices = new Int32Array(nonzero);
+  const values = new Real(nonzero);
+  let row = 0;
+  let at = 0;
+  for (const p of parts) {
+    for (let r = 1; r <= p.rows; r++) indptr[row + r] = at + p.indptr[r];
+    indices.set(p.indices, at);
+    values.set(p.values, at);
+    row += p.rows;
+    at += p.indices.length;
+  }
+  return { rows, cols, indptr, indices, values };
+}
