@@ -18,16 +18,17 @@ using ConstBlock = Eigen::Map<const RowMatrix<T>, 0, Eigen::OuterStride<>>;
 // Threads only pay off above a few million multiply-adds.
 unsigned threadsFor(int64_t work, unsigned threads) { return work < (int64_t{1} << 22) ? 1u : std::max(1u, threads); }
 
-// Splits [0, total) into `parts` near-equal ranges and runs body(begin, end) on each, in parallel.
+// Runs body(begin, end) on consecutive blocks of `block` items of [0, total), spread over threads.
+// The blocks do not depend on the thread count, so neither do the results.
 template <typename Body>
-void splitRange(int64_t total, unsigned parts, Body body) {
-  parts = static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>(parts, total)));
-  const int64_t step = (total + parts - 1) / parts;
-  parallelFor(parts, parts, [&](unsigned, int64_t part) {
-    const int64_t begin = part * step, end = std::min(total, begin + step);
-    if (begin < end) body(begin, end);
-  });
+void forBlocks(int64_t total, int64_t block, unsigned threads, Body body) {
+  const int64_t blocks = (total + block - 1) / block;
+  parallelFor(blocks, threads, [&](unsigned, int64_t b) { body(b * block, std::min(total, (b + 1) * block)); });
 }
+
+constexpr int64_t kPatternBlock = 2048;  // scores: patterns per block
+constexpr int64_t kRowBlock = 32;        // read-out of many rows: rows per block
+constexpr int64_t kColumnBlock = 128;    // read-out of few rows: state entries per block
 
 }  // namespace
 
@@ -35,8 +36,8 @@ template <typename T>
 void scores(const T* a, int64_t rows, const T* x, int64_t n, int64_t d, double scale, T* c, unsigned threads) {
   if (rows <= 0 || n <= 0) return;
   const ConstBlock<T> queries(a, rows, d, Eigen::OuterStride<>(d));
-  // Each thread takes a block of patterns: the columns of C it writes are its own.
-  splitRange(n, threadsFor(rows * n * d, threads), [&](int64_t begin, int64_t end) {
+  // Each block of patterns writes its own columns of C.
+  forBlocks(n, kPatternBlock, threadsFor(rows * n * d, threads), [&](int64_t begin, int64_t end) {
     const ConstBlock<T> patterns(x + begin * d, end - begin, d, Eigen::OuterStride<>(d));
     Block<T> out(c + begin, rows, end - begin, Eigen::OuterStride<>(n));
     out.noalias() = queries * patterns.transpose();
@@ -48,16 +49,16 @@ template <typename T>
 void readout(const T* p, int64_t rows, const T* x, int64_t n, int64_t d, T* c, unsigned threads) {
   if (rows <= 0 || d <= 0) return;
   const unsigned parts = threadsFor(rows * n * d, threads);
-  if (rows >= 4 * static_cast<int64_t>(parts)) {
+  if (rows > kRowBlock) {
     const ConstBlock<T> patterns(x, n, d, Eigen::OuterStride<>(d));
-    splitRange(rows, parts, [&](int64_t begin, int64_t end) {
+    forBlocks(rows, kRowBlock, parts, [&](int64_t begin, int64_t end) {
       const ConstBlock<T> weights(p + begin * n, end - begin, n, Eigen::OuterStride<>(n));
       Block<T> out(c + begin * d, end - begin, d, Eigen::OuterStride<>(d));
       out.noalias() = weights * patterns;
     });
   } else {
     const ConstBlock<T> weights(p, rows, n, Eigen::OuterStride<>(n));
-    splitRange(d, parts, [&](int64_t begin, int64_t end) {
+    forBlocks(d, kColumnBlock, parts, [&](int64_t begin, int64_t end) {
       const ConstBlock<T> patterns(x + begin, n, end - begin, Eigen::OuterStride<>(d));
       Block<T> out(c + begin, rows, end - begin, Eigen::OuterStride<>(d));
       out.noalias() = weights * patterns;

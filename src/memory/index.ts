@@ -215,12 +215,14 @@ export class HopfieldMemory {
     this.data = m.data;
     this.count = m.rows;
     this.dimension = m.cols;
+    if (this.dimension < 1) throw new RangeError('patterns must have at least one column');
     this.parsed = parseTransform(o.transform ?? 'softmax');
     this.beta = o.beta === undefined ? 1 : checkPositive(o.beta, 'options.beta');
     this.maxIter = o.maxIter === undefined ? 100 : checkInteger(o.maxIter, 'options.maxIter', 0, 2 ** 30);
     this.tol = o.tol === undefined ? 1e-9 : checkNonNegative(o.tol, 'options.tol');
     this.threads = o.threads === undefined ? 0 : checkInteger(o.threads, 'options.threads', 0, 1024);
     this.checkPatternCount(this.count);
+    this.checkScale(new this.Real(0), 0);
   }
 
   /** Number of stored patterns n. */
@@ -246,9 +248,17 @@ export class HopfieldMemory {
     const next = new this.Real((this.count + m.rows) * this.dimension);
     next.set(this.data);
     next.set(m.data, this.data.length);
+    const previous = { data: this.data, count: this.count };
     this.data = next;
     this.count += m.rows;
     this.maxNorm = -1;
+    try {
+      this.checkScale(new this.Real(0), 0);
+    } catch (error) {
+      ({ data: this.data, count: this.count } = previous);
+      this.maxNorm = -1;
+      throw error;
+    }
   }
 
   /** Removes the patterns at the given indices (the others keep their order). */
@@ -405,7 +415,7 @@ export class HopfieldMemory {
       for (let c = 0; c < this.dimension; c++) s += q[r * this.dimension + c] ** 2;
       norm = Math.max(norm, Math.sqrt(s));
     }
-    if (!(this.beta * m * norm < limit)) throw new RangeError(`beta * |pattern| * |query| = ${this.beta * m * norm} would overflow the scores`);
+    if (!(this.beta * m * norm < limit)) throw new RangeError(`beta * |pattern| * |state| = ${this.beta * m * norm} would overflow the scores`);
   }
 
   private prepare(query: unknown, rawOptions: unknown, single: boolean, weights: 'sparse' | 'dense' | 'none'): PreparedRun {
