@@ -168,15 +168,16 @@ export function availableBackends(): BackendName[] {
  *
  * @example
  * ```ts
- * backendInfo(); // { active: 'native', nativeAvailable: true, nativeBinary: '.../sshn.node' }
+ * backendInfo(); // { active: 'native', nativeAvailable: true, nativeBinary: '.../sshn.node', gemmKernel: 'avx2' }
  * ```
  */
-export function backendInfo(): { active: BackendName; nativeAvailable: boolean; nativeBinary?: string; nativeError?: string } {
+export function backendInfo(): { active: BackendName; nativeAvailable: boolean; nativeBinary?: string; nativeError?: string; gemmKernel?: string } {
   const native = loadNative();
   return {
     active: active.name,
     nativeAvailable: native !== null,
     nativeBinary: native ? nativeBinaryPath : undefined,
     nativeError: native ? undefined : firstLine(nativeLoadError),
+    gemmKernel: native ? (native as unknown as { gemmKernel(): string }).gemmKernel() : undefined,
   };
 }

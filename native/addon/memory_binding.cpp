@@ -142,6 +142,9 @@ void registerMemory(Napi::Env env, Napi::Object exports) {
   exports.Set("memoryRetrieve", Napi::Function::New(env, Retrieve));
   exports.Set("memoryRetrieveAsync", Napi::Function::New(env, RetrieveAsync));
   exports.Set("memoryScores", Napi::Function::New(env, Scores));
+  exports.Set("gemmKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return Napi::String::New(info.Env(), gemm::kernelName());
+  }));
 }
 
 }  // namespace sshn::addon

@@ -1,25 +1,87 @@
+// Multi-threaded products over fixed-size blocks, each block run by the widest GEMM kernel the CPU
+// supports (x86-64 builds with GCC or Clang carry AVX2+FMA and AVX-512 copies; SSHN_GEMM=baseline|
+// avx2|avx512 forces one). The blocks do not depend on the thread count, so neither do the results;
+// they do depend on the kernel (FMA rounds differently), within the tolerances the tests state.
 #include "gemm.hpp"
 
-#include <Eigen/Core>
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
+#include "errors.hpp"
 #include "parallel.hpp"
+
+#define SSHN_GEMM_ISA baseline
+#include "gemm_kernels.hpp"
+#undef SSHN_GEMM_ISA
+
+#ifdef SSHN_GEMM_X86_VARIANTS
+#define SSHN_DECLARE_GEMM_BLOCKS(isa)                                                                                     \
+  namespace sshn::gemm::isa {                                                                                            \
+  template <typename T>                                                                                                  \
+  void scoresBlock(const T* a, int64_t rows, const T* x, int64_t cols, int64_t d, double scale, T* c, int64_t ldc);      \
+  template <typename T>                                                                                                  \
+  void productBlock(const T* p, int64_t rows, int64_t n, int64_t ldp, const T* x, int64_t cols, int64_t ldx, T* c,       \
+                    int64_t ldc);                                                                                        \
+  }
+SSHN_DECLARE_GEMM_BLOCKS(avx2)
+SSHN_DECLARE_GEMM_BLOCKS(avx512)
+#endif
 
 namespace sshn::gemm {
 namespace {
 
+enum class Isa { Baseline, Avx2, Avx512 };
+
+Isa detectIsa() {
+  const char* forced = std::getenv("SSHN_GEMM");
+  Isa best = Isa::Baseline;
+#ifdef SSHN_GEMM_X86_VARIANTS
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = Isa::Avx2;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl")) {
+    best = Isa::Avx512;
+  }
+#endif
+  if (forced == nullptr || *forced == '\0') return best;
+  // A forced kernel the CPU (or this build) lacks falls back to the best one available.
+  if (std::strcmp(forced, "baseline") == 0) return Isa::Baseline;
+  if (std::strcmp(forced, "avx2") == 0) return std::min(best, Isa::Avx2);
+  return best;
+}
+
+Isa isa() {
+  static const Isa selected = detectIsa();
+  return selected;
+}
+
 template <typename T>
-using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+void scoresBlock(const T* a, int64_t rows, const T* x, int64_t cols, int64_t d, double scale, T* c, int64_t ldc) {
+  switch (isa()) {
+#ifdef SSHN_GEMM_X86_VARIANTS
+    case Isa::Avx512: return avx512::scoresBlock(a, rows, x, cols, d, scale, c, ldc);
+    case Isa::Avx2: return avx2::scoresBlock(a, rows, x, cols, d, scale, c, ldc);
+#endif
+    default: return baseline::scoresBlock(a, rows, x, cols, d, scale, c, ldc);
+  }
+}
+
 template <typename T>
-using Block = Eigen::Map<RowMatrix<T>, 0, Eigen::OuterStride<>>;
-template <typename T>
-using ConstBlock = Eigen::Map<const RowMatrix<T>, 0, Eigen::OuterStride<>>;
+void productBlock(const T* p, int64_t rows, int64_t n, int64_t ldp, const T* x, int64_t cols, int64_t ldx, T* c, int64_t ldc) {
+  switch (isa()) {
+#ifdef SSHN_GEMM_X86_VARIANTS
+    case Isa::Avx512: return avx512::productBlock(p, rows, n, ldp, x, cols, ldx, c, ldc);
+    case Isa::Avx2: return avx2::productBlock(p, rows, n, ldp, x, cols, ldx, c, ldc);
+#endif
+    default: return baseline::productBlock(p, rows, n, ldp, x, cols, ldx, c, ldc);
+  }
+}
 
 // Threads only pay off above a few million multiply-adds.
 unsigned threadsFor(int64_t work, unsigned threads) { return work < (int64_t{1} << 22) ? 1u : std::max(1u, threads); }
 
 // Runs body(begin, end) on consecutive blocks of `block` items of [0, total), spread over threads.
-// The blocks do not depend on the thread count, so neither do the results.
 template <typename Body>
 void forBlocks(int64_t total, int64_t block, unsigned threads, Body body) {
   const int64_t blocks = (total + block - 1) / block;
@@ -32,16 +94,20 @@ constexpr int64_t kColumnBlock = 128;    // read-out of few rows: state entries 
 
 }  // namespace
 
+const char* kernelName() {
+  switch (isa()) {
+    case Isa::Avx512: return "avx512";
+    case Isa::Avx2: return "avx2";
+    default: return "baseline";
+  }
+}
+
 template <typename T>
 void scores(const T* a, int64_t rows, const T* x, int64_t n, int64_t d, double scale, T* c, unsigned threads) {
   if (rows <= 0 || n <= 0) return;
-  const ConstBlock<T> queries(a, rows, d, Eigen::OuterStride<>(d));
   // Each block of patterns writes its own columns of C.
   forBlocks(n, kPatternBlock, threadsFor(rows * n * d, threads), [&](int64_t begin, int64_t end) {
-    const ConstBlock<T> patterns(x + begin * d, end - begin, d, Eigen::OuterStride<>(d));
-    Block<T> out(c + begin, rows, end - begin, Eigen::OuterStride<>(n));
-    out.noalias() = queries * patterns.transpose();
-    if (scale != 1) out *= static_cast<T>(scale);
+    scoresBlock(a, rows, x + begin * d, end - begin, d, scale, c + begin, n);
   });
 }
 
@@ -50,18 +116,12 @@ void readout(const T* p, int64_t rows, const T* x, int64_t n, int64_t d, T* c, u
   if (rows <= 0 || d <= 0) return;
   const unsigned parts = threadsFor(rows * n * d, threads);
   if (rows > kRowBlock) {
-    const ConstBlock<T> patterns(x, n, d, Eigen::OuterStride<>(d));
     forBlocks(rows, kRowBlock, parts, [&](int64_t begin, int64_t end) {
-      const ConstBlock<T> weights(p + begin * n, end - begin, n, Eigen::OuterStride<>(n));
-      Block<T> out(c + begin * d, end - begin, d, Eigen::OuterStride<>(d));
-      out.noalias() = weights * patterns;
+      productBlock(p + begin * n, end - begin, n, n, x, d, d, c + begin * d, d);
     });
   } else {
-    const ConstBlock<T> weights(p, rows, n, Eigen::OuterStride<>(n));
     forBlocks(d, kColumnBlock, parts, [&](int64_t begin, int64_t end) {
-      const ConstBlock<T> patterns(x + begin, n, end - begin, Eigen::OuterStride<>(d));
-      Block<T> out(c + begin, rows, end - begin, Eigen::OuterStride<>(d));
-      out.noalias() = weights * patterns;
+      productBlock(p, rows, n, n, x + begin, end - begin, d, c + begin, d);
     });
   }
 }

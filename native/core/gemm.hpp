@@ -13,4 +13,7 @@ void scores(const T* a, int64_t rows, const T* x, int64_t n, int64_t d, double s
 template <typename T>
 void readout(const T* p, int64_t rows, const T* x, int64_t n, int64_t d, T* c, unsigned threads);
 
+// The instruction set of the kernels in use: "baseline", "avx2" or "avx512".
+const char* kernelName();
+
 }  // namespace sshn::gemm

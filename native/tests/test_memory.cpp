@@ -1,0 +1,119 @@
+// C++ unit tests of the memory core: the GEMM blocks against naive loops on sizes that cross the
+// block edges, the update loop against a hand-written modern Hopfield step, exact retrieval, and errors.
+#include <array>
+#include <cmath>
+#include <string>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "../core/errors.hpp"
+#include "../core/gemm.hpp"
+#include "../core/memory.hpp"
+#include "check.hpp"
+
+using namespace sshn;
+
+static std::vector<double> pseudoRandom(size_t count, uint64_t seed) {
+  std::vector<double> out(count);
+  uint64_t state = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+  for (auto& v : out) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    v = static_cast<double>(state >> 11) / 9007199254740992.0 * 2 - 1;
+  }
+  return out;
+}
+
+TEST_CASE("scores and read-out equal naive loops, across block edges and thread counts") {
+  for (const auto& [rows, n, d] : std::vector<std::array<int64_t, 3>>{{1, 5, 3}, {3, 2049, 7}, {40, 4100, 130}, {33, 300, 257}}) {
+    const auto a = pseudoRandom(static_cast<size_t>(rows * d), 1), x = pseudoRandom(static_cast<size_t>(n * d), 2);
+    std::vector<double> c(static_cast<size_t>(rows * n)), c1(c.size());
+    gemm::scores(a.data(), rows, x.data(), n, d, 0.5, c.data(), 2);
+    gemm::scores(a.data(), rows, x.data(), n, d, 0.5, c1.data(), 1);
+    double worst = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t i = 0; i < n; ++i) {
+        double s = 0;
+        for (int64_t k = 0; k < d; ++k) s += a[r * d + k] * x[i * d + k];
+        worst = std::max(worst, std::fabs(0.5 * s - c[r * n + i]));
+      }
+    }
+    CHECK(worst < 1e-12);
+    CHECK(c == c1);
+    const auto p = pseudoRandom(static_cast<size_t>(rows * n), 3);
+    std::vector<double> q(static_cast<size_t>(rows * d)), q1(q.size());
+    gemm::readout(p.data(), rows, x.data(), n, d, q.data(), 2);
+    gemm::readout(p.data(), rows, x.data(), n, d, q1.data(), 1);
+    worst = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t k = 0; k < d; ++k) {
+        double s = 0;
+        for (int64_t i = 0; i < n; ++i) s += p[r * n + i] * x[i * d + k];
+        worst = std::max(worst, std::fabs(s - q[r * d + k]));
+      }
+    }
+    CHECK(worst < 1e-10);
+    CHECK(q == q1);
+  }
+  const std::string kernel = gemm::kernelName();
+  CHECK(kernel == "baseline" || kernel == "avx2" || kernel == "avx512");
+}
+
+static memory::Params params(memory::Kind kind, double param, double beta, int64_t maxIter) {
+  return memory::Params{kind, param, 0, beta, maxIter, 0, 0, 100, 1};
+}
+
+TEST_CASE("one softmax update is X^T softmax(beta X q), with the energy -logsumexp/beta + |q|^2/2") {
+  const int64_t n = 4, d = 3;
+  const std::vector<double> x = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0.5, 0.5, 0};
+  std::vector<double> state = {0.3, -0.2, 0.9}, weights(n), energies(2);
+  const std::vector<double> q0 = state;
+  int32_t support = 0, iterations = 0;
+  uint8_t status = 0;
+  memory::retrieve(x.data(), n, d, 1, params(memory::Kind::Softmax, 0, 2, 1), {state.data(), weights.data(), &support, &iterations, &status, energies.data()});
+  double s[n], z = 0, lse = 0;
+  for (int64_t i = 0; i < n; ++i) s[i] = 2 * (x[i * d] * q0[0] + x[i * d + 1] * q0[1] + x[i * d + 2] * q0[2]);
+  for (double v : s) z += std::exp(v);
+  lse = std::log(z);
+  for (int64_t k = 0; k < d; ++k) {
+    double expected = 0;
+    for (int64_t i = 0; i < n; ++i) expected += std::exp(s[i]) / z * x[i * d + k];
+    CHECK_NEAR(state[k], expected, 1e-15);
+  }
+  CHECK(iterations == 1 && support == 4 && status == memory::MaxIterations);
+  CHECK_NEAR(energies[0], -lse / 2 + 0.5 * (0.09 + 0.04 + 0.81), 1e-14);
+  CHECK(std::isfinite(energies[1]) && energies[1] <= energies[0]);
+}
+
+TEST_CASE("sparsemax retrieves a well separated pattern exactly and stops at the fixed point") {
+  const std::vector<double> x = {1, 0, 0, 1};
+  std::vector<double> state = {0.8, 0.1};
+  int32_t support = 0, iterations = 0;
+  uint8_t status = 9;
+  memory::retrieve(x.data(), 2, 2, 1, params(memory::Kind::Sparsemax, 0, 4, 10), {state.data(), nullptr, &support, &iterations, &status, nullptr});
+  CHECK(state[0] == 1 && state[1] == 0);
+  CHECK(support == 1 && iterations == 2 && status == memory::Converged);
+}
+
+TEST_CASE("bad parameters are RangeErrors") {
+  const std::vector<double> x = {1, 0};
+  std::vector<double> state = {1, 0};
+  int32_t support, iterations;
+  uint8_t status;
+  const memory::Outputs<double> out{state.data(), nullptr, &support, &iterations, &status, nullptr};
+  auto throwsRange = [&](memory::Params p, int64_t n) {
+    try {
+      memory::retrieve(x.data(), n, 2, 1, p, out);
+    } catch (const RangeError&) {
+      return true;
+    }
+    return false;
+  };
+  CHECK(throwsRange(params(memory::Kind::Softmax, 0, 0, 1), 1));
+  CHECK(throwsRange(params(memory::Kind::Softmax, 0, std::numeric_limits<double>::infinity(), 1), 1));
+  CHECK(throwsRange(params(memory::Kind::Softmax, 0, 1, -1), 1));
+  CHECK(throwsRange(params(memory::Kind::SequentialKSubsets, 2, 1, 1), 1));
+  CHECK(throwsRange(params(memory::Kind::Softmax, 0, 1, 1), 0));
+}
+
+TEST_MAIN()
