@@ -302,6 +302,30 @@ for (const backend of backendsUnderTest()) {
     t.ok(Math.abs(plus / draws - p) < 5 * sd, `${plus / draws} vs ${p}`);
   });
 
+  t.test(`[${backend}] Int8Array inputs are read in place by sync calls and copied by async ones`, async (t) => {
+    const n = 48;
+    const net = new BinaryHopfield(n, { backend }).store(randomPatterns(4, n, { seed: 6 }));
+    const cues = randomPatterns(6, n, { seed: 7 });
+    const asNumbers = rows(cues);
+    const original = cues.data.slice();
+    t.same(net.recallBatch(cues, { seed: 1 }).map((r) => Array.from(r.state)), net.recallBatch(asNumbers, { seed: 1 }).map((r) => Array.from(r.state)));
+    const one = cues.data.subarray(0, n);
+    t.same(net.recall(one, { seed: 2 }).state, net.recall(asNumbers[0], { seed: 2 }).state);
+    t.equal(net.energy(one), net.energy(asNumbers[0]));
+    t.same(cues.data, original, 'sync calls do not modify their input');
+    // In-place reads are still checked entry by entry, with the argument's name.
+    const bad = cues.data.slice();
+    bad[n + 5] = 0;
+    t.throws(() => net.recallBatch({ data: bad, rows: 6, cols: n }), { name: 'RangeError', message: /cues\[1\]\[5\] must be \+1 or -1, got 0/ });
+    t.throws(() => net.recall(bad.subarray(n, 2 * n)), { name: 'RangeError', message: /cue\[5\]/ });
+    t.throws(() => net.energy(Int8Array.from(bad.subarray(n, 2 * n))), { name: 'RangeError', message: /state\[5\]/ });
+    // Async calls copy: scribbling over the input after the call does not change the result.
+    const expected = net.recallBatch(cues, { seed: 3 }).map((r) => r.state.join());
+    const pending = net.recallBatchAsync(cues, { seed: 3 });
+    cues.data.fill(1);
+    t.same((await pending).map((r) => r.state.join()), expected);
+  });
+
   t.test(`[${backend}] async forms give the sync forms' results`, async (t) => {
     const n = 64;
     const set = randomPatterns(6, n, { seed: 2 });
