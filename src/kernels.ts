@@ -261,6 +261,19 @@ export interface Kernels {
     gradWih: Float64Array,
     gradWhh: Float64Array,
   ): number;
+  /** lshnOneStepGrad on the libuv pool (native) or after the current turn (js); resolves with the loss. */
+  lshnOneStepGradAsync(
+    wih: Float64Array,
+    whh: Float64Array,
+    n: number,
+    starts: Float64Array,
+    inputs: Float64Array,
+    targets: Float64Array,
+    count: number,
+    dt: number,
+    gradWih: Float64Array,
+    gradWhh: Float64Array,
+  ): Promise<number>;
   /** out = yhat(x) per row; support[row] = nonzeros; conjugate[row] = Omega*(x row). x, out share one element type. */
   transformForward(params: TransformParams, x: RealArray, out: RealArray, support: Int32Array | null, conjugate: Float64Array | null): void;
   transformForwardAsync(params: TransformParams, x: RealArray, out: RealArray, support: Int32Array | null, conjugate: Float64Array | null): Promise<unknown>;

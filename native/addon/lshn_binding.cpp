@@ -143,22 +143,52 @@ Napi::Value DynamicsAsync(const Napi::CallbackInfo& info) {
 }
 
 // lshnOneStepGrad(wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh) -> loss
+struct GradJob {
+  const double* wih;
+  const double* whh;
+  int64_t n;
+  const double* starts;
+  const double* inputs;
+  const double* targets;
+  int64_t count;
+  double dt;
+  double* gradWih;
+  double* gradWhh;
+
+  double run() const {
+    return sshn::lshn::oneStepGrad(wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh);
+  }
+};
+
+GradJob gradJobArgs(const Napi::CallbackInfo& info, Pins* pins) {
+  GradJob job{};
+  job.n = integerArg(info[2], "n", 1, kMaxDim);
+  const size_t square = cells(job.n, job.n, "weights");
+  job.wih = typedArrayArg<double>(info[0], "wih", square).Data();
+  job.whh = typedArrayArg<double>(info[1], "whh", square).Data();
+  job.count = integerArg(info[6], "count", 1, int64_t{1} << 40);
+  const size_t rows = cells(job.count, job.n, "starts");
+  job.starts = typedArrayArg<double>(info[3], "starts", rows).Data();
+  job.inputs = typedArrayArg<double>(info[4], "inputs", rows).Data();
+  job.targets = typedArrayArg<double>(info[5], "targets", rows).Data();
+  job.dt = numberArg(info[7], "dt");
+  job.gradWih = typedArrayArg<double>(info[8], "gradWih", square).Data();
+  job.gradWhh = typedArrayArg<double>(info[9], "gradWhh", square).Data();
+  if (pins) {
+    for (int k : {0, 1, 3, 4, 5, 8, 9}) pins->add(info[k]);
+  }
+  return job;
+}
+
 Napi::Value OneStepGrad(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, gradJobArgs(info, nullptr).run()); });
+}
+
+Napi::Value OneStepGradAsync(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    const int64_t n = integerArg(info[2], "n", 1, kMaxDim);
-    const size_t square = cells(n, n, "weights");
-    const double* wih = typedArrayArg<double>(info[0], "wih", square).Data();
-    const double* whh = typedArrayArg<double>(info[1], "whh", square).Data();
-    const int64_t count = integerArg(info[6], "count", 1, int64_t{1} << 40);
-    const size_t rows = cells(count, n, "starts");
-    const double* starts = typedArrayArg<double>(info[3], "starts", rows).Data();
-    const double* inputs = typedArrayArg<double>(info[4], "inputs", rows).Data();
-    const double* targets = typedArrayArg<double>(info[5], "targets", rows).Data();
-    const double dt = numberArg(info[7], "dt");
-    double* gradWih = typedArrayArg<double>(info[8], "gradWih", square).Data();
-    double* gradWhh = typedArrayArg<double>(info[9], "gradWhh", square).Data();
-    const double loss = sshn::lshn::oneStepGrad(wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh);
-    return Napi::Number::New(env, loss);
+    auto pins = std::make_unique<Pins>();
+    const GradJob job = gradJobArgs(info, pins.get());
+    return queuePromise(env, std::move(pins), [job] { return job.run(); });
   });
 }
 
@@ -170,6 +200,7 @@ void registerLshn(Napi::Env env, Napi::Object exports) {
   exports.Set("lshnDynamics", Napi::Function::New(env, Dynamics));
   exports.Set("lshnDynamicsAsync", Napi::Function::New(env, DynamicsAsync));
   exports.Set("lshnOneStepGrad", Napi::Function::New(env, OneStepGrad));
+  exports.Set("lshnOneStepGradAsync", Napi::Function::New(env, OneStepGradAsync));
 }
 
 }  // namespace sshn::addon
