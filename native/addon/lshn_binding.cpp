@@ -1,6 +1,7 @@
 // N-API bindings for native/core/lshn: unpack the caller-owned typed arrays (src/kernels.ts
 // signatures) and run the kernels, synchronously or on the libuv pool with the arrays pinned.
 #include <memory>
+#include <type_traits>
 
 #include "../core/lshn.hpp"
 #include "async.hpp"
@@ -16,6 +17,24 @@ constexpr int64_t kMaxDim = int64_t{1} << 31;
 
 size_t cells(int64_t a, int64_t b, const char* what) {
   return checkedProduct(static_cast<size_t>(a), static_cast<size_t>(b), what);
+}
+
+// The async form of a job: its arrays pinned, run() on the libuv pool; the promise resolves with
+// run()'s number, or 0 for jobs that only fill their outputs.
+template <typename Job, Job (*args)(const Napi::CallbackInfo&, Pins*)>
+Napi::Value queued(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    auto pins = std::make_unique<Pins>();
+    const Job job = args(info, pins.get());
+    return queuePromise(env, std::move(pins), [job] {
+      if constexpr (std::is_void_v<decltype(job.run())>) {
+        job.run();
+        return 0.0;
+      } else {
+        return job.run();
+      }
+    });
+  });
 }
 
 Mlp mlpArg(const Napi::Value& value, Pins* pins) {
@@ -62,17 +81,6 @@ Napi::Value MlpForward(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
     mlpJobArgs(info, nullptr).run();
     return env.Undefined();
-  });
-}
-
-Napi::Value MlpForwardAsync(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    auto pins = std::make_unique<Pins>();
-    const MlpJob job = mlpJobArgs(info, pins.get());
-    return queuePromise(env, std::move(pins), [job] {
-      job.run();
-      return 0.0;
-    });
   });
 }
 
@@ -131,17 +139,6 @@ Napi::Value Dynamics(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value DynamicsAsync(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    auto pins = std::make_unique<Pins>();
-    const DynamicsJob job = dynamicsJobArgs(info, pins.get());
-    return queuePromise(env, std::move(pins), [job] {
-      job.run();
-      return 0.0;
-    });
-  });
-}
-
 // lshnOneStepGrad(wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh) -> loss
 struct GradJob {
   const double* wih;
@@ -184,23 +181,15 @@ Napi::Value OneStepGrad(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, gradJobArgs(info, nullptr).run()); });
 }
 
-Napi::Value OneStepGradAsync(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    auto pins = std::make_unique<Pins>();
-    const GradJob job = gradJobArgs(info, pins.get());
-    return queuePromise(env, std::move(pins), [job] { return job.run(); });
-  });
-}
-
 }  // namespace
 
 void registerLshn(Napi::Env env, Napi::Object exports) {
   exports.Set("lshnMlp", Napi::Function::New(env, MlpForward));
-  exports.Set("lshnMlpAsync", Napi::Function::New(env, MlpForwardAsync));
+  exports.Set("lshnMlpAsync", Napi::Function::New(env, queued<MlpJob, mlpJobArgs>));
   exports.Set("lshnDynamics", Napi::Function::New(env, Dynamics));
-  exports.Set("lshnDynamicsAsync", Napi::Function::New(env, DynamicsAsync));
+  exports.Set("lshnDynamicsAsync", Napi::Function::New(env, queued<DynamicsJob, dynamicsJobArgs>));
   exports.Set("lshnOneStepGrad", Napi::Function::New(env, OneStepGrad));
-  exports.Set("lshnOneStepGradAsync", Napi::Function::New(env, OneStepGradAsync));
+  exports.Set("lshnOneStepGradAsync", Napi::Function::New(env, queued<GradJob, gradJobArgs>));
 }
 
 }  // namespace sshn::addon
