@@ -44,6 +44,7 @@ const jsKernels: Kernels = {
   lshnDynamics: jsLshn.lshnDynamics,
   lshnDynamicsAsync: deferred(jsLshn.lshnDynamics),
   lshnOneStepGrad: jsLshn.lshnOneStepGrad,
+  lshnOneStepGradAsync: deferred(jsLshn.lshnOneStepGrad),
   transformForward: jsTransforms.transformForward,
   transformForwardAsync: deferred(jsTransforms.transformForward),
   transformJvp: jsTransforms.transformJvp,

@@ -154,6 +154,20 @@ export interface LshnMlp {
   outDim: number;
 }
 
+/** Arguments of the one-step gradient kernels: gradWih and gradWhh (n x n) are outputs. */
+export type LshnGradArgs = [
+  wih: Float64Array,
+  whh: Float64Array,
+  n: number,
+  starts: Float64Array,
+  inputs: Float64Array,
+  targets: Float64Array,
+  count: number,
+  dt: number,
+  gradWih: Float64Array,
+  gradWhh: Float64Array,
+];
+
 export interface LshnDynamicsParams {
   dt: number;
   steps: number;
@@ -293,18 +307,9 @@ export interface Kernels {
     out: LshnDynamicsOutputs,
   ): Promise<unknown>;
   /** One-step loss and its gradients with respect to W_ih and W_hh (see src/js/lshn.ts). */
-  lshnOneStepGrad(
-    wih: Float64Array,
-    whh: Float64Array,
-    n: number,
-    starts: Float64Array,
-    inputs: Float64Array,
-    targets: Float64Array,
-    count: number,
-    dt: number,
-    gradWih: Float64Array,
-    gradWhh: Float64Array,
-  ): number;
+  lshnOneStepGrad(...args: LshnGradArgs): number;
+  /** lshnOneStepGrad on the libuv pool (native) or after the current turn (js); resolves with the loss. */
+  lshnOneStepGradAsync(...args: LshnGradArgs): Promise<number>;
   /** out = yhat(x) per row; support[row] = nonzeros; conjugate[row] = Omega*(x row). x, out share one element type. */
   transformForward(params: TransformParams, x: RealArray, out: RealArray, support: Int32Array | null, conjugate: Float64Array | null): void;
   transformForwardAsync(params: TransformParams, x: RealArray, out: RealArray, support: Int32Array | null, conjugate: Float64Array | null): Promise<unknown>;

@@ -98,11 +98,19 @@ export function toFiniteReal(value: unknown, name: string, length: number | unde
   return out;
 }
 
-/** A +-1 vector as Int8Array (copied), with an optional required length. */
-export function toBipolarVector(value: unknown, name: string, length?: number): Int8Array {
+/**
+ * A +-1 vector as Int8Array, with an optional required length. Copied, except that with `inPlace`
+ * an Int8Array input is only checked and returned itself: for synchronous reads, which finish
+ * before JavaScript can change it (async calls must copy).
+ */
+export function toBipolarVector(value: unknown, name: string, length?: number, inPlace = false): Int8Array {
   if (!isArrayLikeOfNumbers(value)) throw new TypeError(`${name} must be an array or typed array of +-1 values, got ${describe(value)}`);
   if (length !== undefined && value.length !== length) {
     throw new RangeError(`${name} must have length ${length}, got ${value.length}`);
+  }
+  if (inPlace && value instanceof Int8Array) {
+    for (let i = 0; i < value.length; i++) bipolarEntry(value[i], name, i);
+    return value;
   }
   const out = new Int8Array(value.length);
   for (let i = 0; i < value.length; i++) out[i] = bipolarEntry(value[i], name, i);
@@ -170,9 +178,13 @@ export function toFiniteRealRows(value: unknown, name: string, cols?: number, Re
   return { data, rows: m.rows, cols: width };
 }
 
-/** Rows of +-1 values flattened into one Int8Array (rows x cols). */
-export function toBipolarRows(value: unknown, name: string, cols?: number): { data: Int8Array; rows: number; cols: number } {
+/** Rows of +-1 values flattened into one Int8Array (rows x cols); `inPlace` as for toBipolarVector (a {data: Int8Array} matrix). */
+export function toBipolarRows(value: unknown, name: string, cols?: number, inPlace = false): { data: Int8Array; rows: number; cols: number } {
   const m = toRows(value, name, cols);
+  if (inPlace && m.data instanceof Int8Array) {
+    for (let k = 0; k < m.data.length; k++) bipolarEntry(m.data[k], `${name}[${Math.floor(k / m.cols)}]`, k % m.cols);
+    return { data: m.data, rows: m.rows, cols: m.cols };
+  }
   const out = new Int8Array(m.rows * m.cols);
   for (let r = 0; r < m.rows; r++) {
     const row = m.row(r);

@@ -1,7 +1,7 @@
 // Classical binary Hopfield networks checked against the mathematics of SPEC.md section 1.
 import t from 'tap';
 import { BinaryHopfield, randomPatterns, flipBits, overlap, Rng } from '../src/index';
-import { backendsUnderTest } from './helpers';
+import { backendsUnderTest, maxAbsDiff } from './helpers';
 
 const H = [1, 1, 1, 1, -1, 1, 1, 1, 1];
 const V = [-1, 1, -1, -1, 1, -1, -1, 1, -1];
@@ -230,6 +230,62 @@ for (const backend of backendsUnderTest()) {
     t.equal(r.cycleLength, 4);
   });
 
+  t.test(`[${backend}] hitting the sweep limit reports 'max-sweeps'`, async (t) => {
+    // Async: (+1, +1) is no fixed point of two mutually inhibiting neurons (both fields are -1), so the
+    // first sweep flips one of them; only a second, unchanged sweep can show convergence.
+    const pair = BinaryHopfield.fromWeights([[0, -1], [-1, 0]], { backend });
+    for (let seed = 0; seed < 5; seed++) {
+      const r = pair.recall([1, 1], { mode: 'async', maxSweeps: 1, seed });
+      t.same([r.status, r.converged, r.sweeps, r.cycleLength, r.energies.length], ['max-sweeps', false, 1, 0, 2], `seed ${seed}`);
+      t.equal(pair.recall([1, 1], { mode: 'async', maxSweeps: 2, seed }).status, 'converged', 'one more sweep converges');
+    }
+    // Sync: the period-4 ring below needs 4 sweeps before a state repeats; 3 sweeps end neither
+    // converged nor in a detected cycle.
+    const w = Array.from({ length: 4 }, (_, i) => Array.from({ length: 4 }, (_, j) => (j === (i + 3) % 4 ? 1 : 0)));
+    const ring = BinaryHopfield.fromWeights(w, { backend, thresholds: [0.5, 0.5, 0.5, 0.5] });
+    const r3 = ring.recall([1, -1, -1, -1], { mode: 'sync', maxSweeps: 3 });
+    t.same([r3.status, r3.converged, r3.sweeps, r3.cycleLength], ['max-sweeps', false, 3, 0]);
+    t.same(Array.from(r3.state), [-1, -1, -1, 1], 'the +1 moved three places');
+    t.equal(ring.recall([1, -1, -1, -1], { mode: 'sync', maxSweeps: 4 }).status, 'cycle');
+    // Stochastic at a huge temperature: every update is a fair coin, so a sweep of 64 neurons changes
+    // nothing with probability 2^-64; two sweeps end at the limit.
+    const free = BinaryHopfield.fromWeights({ data: new Float64Array(64 * 64), rows: 64, cols: 64 }, { backend });
+    const hot = free.recallBatch(randomPatterns(10, 64, { seed: 1 }), { mode: 'stochastic', temperature: 1e6, maxSweeps: 2, seed: 3 });
+    t.same(hot.map((r) => [r.status, r.sweeps]), new Array(10).fill(['max-sweeps', 2]));
+  });
+
+  t.test(`[${backend}] integer Hebbian counts recall exactly like the same weights in float64`, async (t) => {
+    // n even, p odd, zero diagonal: each field is (1/n) times a sum of n - 1 odd integers, which is
+    // odd, so no field is within rounding of 0 and the rounded float64 weights w = count / n cannot
+    // change a deterministic decision. (With p even, fields of exactly 0 occur and rounding decides
+    // them; stochastic draws could only differ on a 1e-16 window.) n = 60 makes count / n inexact.
+    const n = 60;
+    for (const p of [5, 21]) {
+      const patterns = randomPatterns(p, n, { seed: p });
+      const counts = new BinaryHopfield(n, { backend }).store(patterns);
+      const real = BinaryHopfield.fromWeights({ data: counts.getWeights(), rows: n, cols: n }, { backend });
+      t.equal(counts.weightStorage, 'int8');
+      t.equal(real.weightStorage, 'float64');
+      const cues = { data: new Int8Array(30 * n), rows: 30, cols: n };
+      cues.data.set(randomPatterns(15, n, { seed: 40 + p }).data);
+      for (let k = 0; k < 15; k++) cues.data.set(flipBits(patterns.data.subarray((k % p) * n, (k % p + 1) * n), 12, k), (15 + k) * n);
+      for (const mode of ['async', 'sync', 'stochastic'] as const) {
+        const expected = real.recallBatch(cues, { mode, seed: 9, maxSweeps: 40, temperature: 0.4 });
+        for (const fields of ['matrix', 'patterns'] as const) {
+          const got = counts.recallBatch(cues, { mode, seed: 9, maxSweeps: 40, temperature: 0.4, fields });
+          const same = got.every((r, k) => r.state.join() === expected[k].state.join() && r.sweeps === expected[k].sweeps && r.status === expected[k].status);
+          t.ok(same, `p=${p} ${mode} ${fields}: same states, sweeps and status`);
+          const gap = Math.max(...got.map((r, k) => maxAbsDiff(r.energies, expected[k].energies)));
+          t.ok(gap <= 1e-12, `p=${p} ${mode} ${fields}: energies within ${gap}`);
+        }
+      }
+      for (let k = 0; k < 5; k++) {
+        const s = cues.data.subarray(k * n, (k + 1) * n);
+        t.ok(Math.abs(counts.energy(s) - real.energy(s)) <= 1e-12);
+      }
+    }
+  });
+
   t.test(`[${backend}] stochastic dynamics follow P(+1) = 1 / (1 + exp(-2h/T))`, async (t) => {
     // No couplings, threshold -h0: every neuron is +1 with the Glauber probability, independently.
     const n = 50;
@@ -244,6 +300,30 @@ for (const backend of backendsUnderTest()) {
     const p = 1 / (1 + Math.exp((-2 * h0) / T));
     const sd = Math.sqrt((p * (1 - p)) / draws);
     t.ok(Math.abs(plus / draws - p) < 5 * sd, `${plus / draws} vs ${p}`);
+  });
+
+  t.test(`[${backend}] Int8Array inputs are read in place by sync calls and copied by async ones`, async (t) => {
+    const n = 48;
+    const net = new BinaryHopfield(n, { backend }).store(randomPatterns(4, n, { seed: 6 }));
+    const cues = randomPatterns(6, n, { seed: 7 });
+    const asNumbers = rows(cues);
+    const original = cues.data.slice();
+    t.same(net.recallBatch(cues, { seed: 1 }).map((r) => Array.from(r.state)), net.recallBatch(asNumbers, { seed: 1 }).map((r) => Array.from(r.state)));
+    const one = cues.data.subarray(0, n);
+    t.same(net.recall(one, { seed: 2 }).state, net.recall(asNumbers[0], { seed: 2 }).state);
+    t.equal(net.energy(one), net.energy(asNumbers[0]));
+    t.same(cues.data, original, 'sync calls do not modify their input');
+    // In-place reads are still checked entry by entry, with the argument's name.
+    const bad = cues.data.slice();
+    bad[n + 5] = 0;
+    t.throws(() => net.recallBatch({ data: bad, rows: 6, cols: n }), { name: 'RangeError', message: /cues\[1\]\[5\] must be \+1 or -1, got 0/ });
+    t.throws(() => net.recall(bad.subarray(n, 2 * n)), { name: 'RangeError', message: /cue\[5\]/ });
+    t.throws(() => net.energy(Int8Array.from(bad.subarray(n, 2 * n))), { name: 'RangeError', message: /state\[5\]/ });
+    // Async calls copy: scribbling over the input after the call does not change the result.
+    const expected = net.recallBatch(cues, { seed: 3 }).map((r) => r.state.join());
+    const pending = net.recallBatchAsync(cues, { seed: 3 });
+    cues.data.fill(1);
+    t.same((await pending).map((r) => r.state.join()), expected);
   });
 
   t.test(`[${backend}] async forms give the sync forms' results`, async (t) => {

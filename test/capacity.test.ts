@@ -1,4 +1,4 @@
-// Capacity and spurious states: the classical results of Hopfield-network theory.
+// Capacity and spurious states: the classical results of Hopfield-network theory, and seeded reproducibility.
 import t from 'tap';
 import { BinaryHopfield, capacityCurve, capacityCurveAsync, randomPatterns, spuriousStates, spuriousStatesAsync } from '../src/index';
 import { backendsUnderTest } from './helpers';
@@ -54,3 +54,29 @@ for (const backend of backendsUnderTest()) {
     t.equal(patterns.rows, 12);
   });
 }
+
+t.test('seeded spuriousStates and capacityCurve are reproducible, the same sync and async, and agree across backends', async (t) => {
+  const backends = backendsUnderTest();
+  const n = 90;
+  const patterns = randomPatterns(9, n, { seed: 4 });
+  const spurious = [];
+  const curves = [];
+  for (const backend of backends) {
+    const net = new BinaryHopfield(n, { backend }).store(patterns);
+    const a = spuriousStates(net, { starts: 80, seed: 7 });
+    t.same(spuriousStates(net, { starts: 80, seed: 7 }), a, `[${backend}] spuriousStates: same seed, same report`);
+    t.same(await spuriousStatesAsync(net, { starts: 80, seed: 7 }), a, `[${backend}] spuriousStatesAsync`);
+    t.notSame(spuriousStates(net, { starts: 80, seed: 8 }), a, `[${backend}] another seed, other starts`);
+    spurious.push(a);
+    const options = { n, loads: [0.05, 0.12, 0.2], trials: 2, noise: 0.15, seed: 11, backend };
+    const curve = capacityCurve(options);
+    t.same(capacityCurve(options), curve, `[${backend}] capacityCurve: same seed, same curve`);
+    t.same(await capacityCurveAsync(options), curve, `[${backend}] capacityCurveAsync`);
+    t.notSame(capacityCurve({ ...options, seed: 12 }), curve, `[${backend}] another seed, other patterns`);
+    curves.push(curve);
+  }
+  if (backends.length === 2) {
+    t.same(spurious[1], spurious[0], 'spuriousStates: native = js');
+    t.same(curves[1], curves[0], 'capacityCurve: native = js');
+  }
+});

@@ -1,7 +1,7 @@
 // Latent Hopfield networks: kernels against hand computations and closed forms, the energy descent
 // condition dt < 2/||W_hh||, the published fixture's half-mask score, and native vs pure TS.
 import t from 'tap';
-import { corrupt, hebbianLatent, LatentHopfield, meanAbsoluteError, meanSquaredError, retrievalAccuracy, Rng, sumSquaredErrors, trainAttractor } from '../src/index';
+import { corrupt, hebbianLatent, LatentHopfield, meanAbsoluteError, meanSquaredError, retrievalAccuracy, Rng, sumSquaredErrors, trainAttractor, trainAttractorAsync } from '../src/index';
 import type { LatentHopfieldWeights } from '../src/index';
 import { getBackend } from '../src/backend';
 import { erf, gelu } from '../src/js/lshn';
@@ -308,6 +308,63 @@ for (const backend of backends) {
     let wrong = 0;
     for (let i = 0; i < p * n; i++) if (out.signs.data[i] !== (codes.data[i] >= 0 ? 1 : -1)) wrong++;
     t.equal(wrong, 0, `every corrupted cue falls into its memory (${wrong} wrong signs)`);
+  });
+}
+
+for (const backend of backends) {
+  t.test(`[${backend}] trainAttractorAsync gives trainAttractor's result and lets the event loop run`, async (t) => {
+    const rng = new Rng(13);
+    const n = 20;
+    const codes = { data: Float64Array.from({ length: 5 * n }, () => Math.tanh(rng.normal())), rows: 5, cols: n };
+    const cues = { codes: { data: codes.data.map((v) => v / 3), rows: 5, cols: n }, memory: [0, 1, 2, 3, 4] };
+    const epochs = 120;
+    const options = { epochs, learningRate: 0.02, seed: 4, cues, backend };
+    // Event-loop turns are counted by a setImmediate chain running beside the training.
+    let turns = 0;
+    let counting = false;
+    const tick = () => {
+      if (!counting) return;
+      turns++;
+      setImmediate(tick);
+    };
+    const countTurns = () => {
+      turns = 0;
+      counting = true;
+      setImmediate(tick);
+    };
+    countTurns();
+    const sync = trainAttractor(codes, options);
+    counting = false;
+    t.equal(turns, 0, 'the synchronous form holds the event loop for the whole run');
+    const progress: number[][] = [];
+    countTurns();
+    const result = await trainAttractorAsync(codes, { ...options, onProgress: (done, total, loss) => progress.push([done, total, loss]) });
+    counting = false;
+    t.ok(turns >= epochs / 2, `${turns} event-loop turns ran during ${epochs} epochs`);
+    t.same(result.wih, sync.wih, 'W_ih bit for bit');
+    t.same(result.whh, sync.whh, 'W_hh bit for bit');
+    t.same(result.losses, sync.losses, 'losses bit for bit');
+    t.same(progress, Array.from(sync.losses, (loss, k) => [k + 1, epochs, loss]), 'onProgress after every epoch');
+    t.same((await trainAttractorAsync(codes, { epochs: 0, backend })).losses, new Float64Array(0));
+    await t.rejects(trainAttractorAsync([[0.5, 2]], { backend }), { name: 'RangeError', message: /\[-1, 1\]/ });
+    await t.rejects(trainAttractorAsync(codes, { backend, onProgress: 'yes' as never }), { name: 'TypeError', message: /options\.onProgress/ });
+    await t.rejects(trainAttractorAsync(codes, { backend, epochs: -1 }), { name: 'RangeError', message: /options\.epochs/ });
+  });
+
+  t.test(`[${backend}] float32 inputs give exactly the results of float64 inputs of the same values`, async (t) => {
+    const model = new LatentHopfield(randomModel(12, 6, 5, 3), { backend });
+    const rng = new Rng(9);
+    const f32 = Float32Array.from({ length: 7 * 12 }, () => 2 * rng.nextDouble() - 1);
+    const f64 = Float64Array.from(f32);
+    const rows32 = Array.from({ length: 7 }, (_, r) => f32.subarray(r * 12, (r + 1) * 12));
+    const a = model.recall({ data: f32, rows: 7, cols: 12 }, { steps: 50 });
+    const b = model.recall({ data: f64, rows: 7, cols: 12 }, { steps: 50 });
+    t.same(a.codes.data, b.codes.data, 'codes');
+    t.same(a.images.data, b.images.data, 'recalled images');
+    t.same(model.encode(rows32).data, b.codes.data, 'rows given as Float32Arrays');
+    const codes32 = Float32Array.from(b.codes.data);
+    t.same(model.dynamics({ data: codes32, rows: 7, cols: 5 }).states.data, model.dynamics({ data: Float64Array.from(codes32), rows: 7, cols: 5 }).states.data, 'dynamics');
+    t.same(model.decode({ data: codes32, rows: 7, cols: 5 }).data, model.decode({ data: Float64Array.from(codes32), rows: 7, cols: 5 }).data, 'decode');
   });
 }
 

@@ -1,9 +1,10 @@
 // Save/load: round trips are exact; truncated, corrupted or foreign files are clear errors;
-// saving is atomic (temporary file + rename).
+// saving is atomic (complete temporary file + rename; a failed rename changes nothing).
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BinaryHopfield, ModelFileError, randomPatterns, Rng } from '../src/index';
+import { writeModelFile } from '../src/io/modelFile';
 import { backendsUnderTest } from './helpers';
 
 for (const backend of backendsUnderTest()) {
@@ -95,4 +96,40 @@ t.test('a failed save leaves the previous file intact', async (t) => {
   t.throws(() => first.save(path.join(dir, 'occupied')));
   t.same(fs.readFileSync(file), before);
   t.same(fs.readdirSync(dir).sort(), ['model.sshn', 'occupied']);
+});
+
+t.test('a failed rename leaves the old file byte for byte and no temporary file', async (t) => {
+  const dir = t.testdir();
+  const file = path.join(dir, 'model.sshn');
+  new BinaryHopfield(12).store(randomPatterns(2, 12, { seed: 1 })).save(file);
+  const before = fs.readFileSync(file);
+  const replacement = new BinaryHopfield(12, { rule: 'storkey' }).store(randomPatterns(3, 12, { seed: 2 })).toBuffer();
+  let seenTemporary: Buffer | null = null;
+  const failingRename = (from: string, to: string) => {
+    t.equal(to, file, 'renames onto the target');
+    t.equal(path.dirname(from), dir, 'the temporary file sits in the target directory');
+    seenTemporary = fs.readFileSync(from);
+    throw Object.assign(new Error('injected rename failure'), { code: 'EXDEV' });
+  };
+  t.throws(() => writeModelFile(file, replacement, { rename: failingRename }), /injected rename failure/);
+  t.same(seenTemporary, replacement, 'the temporary file was complete and synced before the rename');
+  t.ok(fs.readFileSync(file).equals(before), 'old file unchanged');
+  t.same(fs.readdirSync(dir), ['model.sshn'], 'temporary file removed');
+  // Without the seam the same call replaces the file.
+  writeModelFile(file, replacement);
+  t.ok(fs.readFileSync(file).equals(replacement));
+  t.same(fs.readdirSync(dir), ['model.sshn']);
+});
+
+t.test('a write split into many short writes is complete', async (t) => {
+  const dir = t.testdir();
+  const file = path.join(dir, 'big.sshn');
+  const bytes = new BinaryHopfield(101).store(randomPatterns(40, 101, { seed: 3 })).toBuffer();
+  // 997 does not divide the size, so the last chunk is short; a single write would leave 997 bytes.
+  t.not(bytes.length % 997, 0);
+  writeModelFile(file, bytes, { chunkBytes: 997 });
+  t.ok(fs.readFileSync(file).equals(bytes), `all ${bytes.length} bytes written`);
+  t.equal(BinaryHopfield.load(file).patternCount, 40);
+  writeModelFile(file, new Uint8Array(0), { chunkBytes: 997 });
+  t.equal(fs.statSync(file).size, 0, 'an empty buffer gives an empty file');
 });

@@ -1,6 +1,7 @@
 // N-API bindings for native/core/lshn: unpack the caller-owned typed arrays (src/kernels.ts
 // signatures) and run the kernels, synchronously or on the libuv pool with the arrays pinned.
 #include <memory>
+#include <type_traits>
 
 #include "../core/lshn.hpp"
 #include "async.hpp"
@@ -16,6 +17,24 @@ constexpr int64_t kMaxDim = int64_t{1} << 31;
 
 size_t cells(int64_t a, int64_t b, const char* what) {
   return checkedProduct(static_cast<size_t>(a), static_cast<size_t>(b), what);
+}
+
+// The async form of a job: its arrays pinned, run() on the libuv pool; the promise resolves with
+// run()'s number, or 0 for jobs that only fill their outputs.
+template <typename Job, Job (*args)(const Napi::CallbackInfo&, Pins*)>
+Napi::Value queued(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    auto pins = std::make_unique<Pins>();
+    const Job job = args(info, pins.get());
+    return queuePromise(env, std::move(pins), [job] {
+      if constexpr (std::is_void_v<decltype(job.run())>) {
+        job.run();
+        return 0.0;
+      } else {
+        return job.run();
+      }
+    });
+  });
 }
 
 Mlp mlpArg(const Napi::Value& value, Pins* pins) {
@@ -62,17 +81,6 @@ Napi::Value MlpForward(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
     mlpJobArgs(info, nullptr).run();
     return env.Undefined();
-  });
-}
-
-Napi::Value MlpForwardAsync(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    auto pins = std::make_unique<Pins>();
-    const MlpJob job = mlpJobArgs(info, pins.get());
-    return queuePromise(env, std::move(pins), [job] {
-      job.run();
-      return 0.0;
-    });
   });
 }
 
@@ -131,45 +139,57 @@ Napi::Value Dynamics(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value DynamicsAsync(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    auto pins = std::make_unique<Pins>();
-    const DynamicsJob job = dynamicsJobArgs(info, pins.get());
-    return queuePromise(env, std::move(pins), [job] {
-      job.run();
-      return 0.0;
-    });
-  });
+// lshnOneStepGrad(wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh) -> loss
+struct GradJob {
+  const double* wih;
+  const double* whh;
+  int64_t n;
+  const double* starts;
+  const double* inputs;
+  const double* targets;
+  int64_t count;
+  double dt;
+  double* gradWih;
+  double* gradWhh;
+
+  double run() const {
+    return sshn::lshn::oneStepGrad(wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh);
+  }
+};
+
+GradJob gradJobArgs(const Napi::CallbackInfo& info, Pins* pins) {
+  GradJob job{};
+  job.n = integerArg(info[2], "n", 1, kMaxDim);
+  const size_t square = cells(job.n, job.n, "weights");
+  job.wih = typedArrayArg<double>(info[0], "wih", square).Data();
+  job.whh = typedArrayArg<double>(info[1], "whh", square).Data();
+  job.count = integerArg(info[6], "count", 1, int64_t{1} << 40);
+  const size_t rows = cells(job.count, job.n, "starts");
+  job.starts = typedArrayArg<double>(info[3], "starts", rows).Data();
+  job.inputs = typedArrayArg<double>(info[4], "inputs", rows).Data();
+  job.targets = typedArrayArg<double>(info[5], "targets", rows).Data();
+  job.dt = numberArg(info[7], "dt");
+  job.gradWih = typedArrayArg<double>(info[8], "gradWih", square).Data();
+  job.gradWhh = typedArrayArg<double>(info[9], "gradWhh", square).Data();
+  if (pins) {
+    for (int k : {0, 1, 3, 4, 5, 8, 9}) pins->add(info[k]);
+  }
+  return job;
 }
 
-// lshnOneStepGrad(wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh) -> loss
 Napi::Value OneStepGrad(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    const int64_t n = integerArg(info[2], "n", 1, kMaxDim);
-    const size_t square = cells(n, n, "weights");
-    const double* wih = typedArrayArg<double>(info[0], "wih", square).Data();
-    const double* whh = typedArrayArg<double>(info[1], "whh", square).Data();
-    const int64_t count = integerArg(info[6], "count", 1, int64_t{1} << 40);
-    const size_t rows = cells(count, n, "starts");
-    const double* starts = typedArrayArg<double>(info[3], "starts", rows).Data();
-    const double* inputs = typedArrayArg<double>(info[4], "inputs", rows).Data();
-    const double* targets = typedArrayArg<double>(info[5], "targets", rows).Data();
-    const double dt = numberArg(info[7], "dt");
-    double* gradWih = typedArrayArg<double>(info[8], "gradWih", square).Data();
-    double* gradWhh = typedArrayArg<double>(info[9], "gradWhh", square).Data();
-    const double loss = sshn::lshn::oneStepGrad(wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh);
-    return Napi::Number::New(env, loss);
-  });
+  return guarded(info, [&](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, gradJobArgs(info, nullptr).run()); });
 }
 
 }  // namespace
 
 void registerLshn(Napi::Env env, Napi::Object exports) {
   exports.Set("lshnMlp", Napi::Function::New(env, MlpForward));
-  exports.Set("lshnMlpAsync", Napi::Function::New(env, MlpForwardAsync));
+  exports.Set("lshnMlpAsync", Napi::Function::New(env, queued<MlpJob, mlpJobArgs>));
   exports.Set("lshnDynamics", Napi::Function::New(env, Dynamics));
-  exports.Set("lshnDynamicsAsync", Napi::Function::New(env, DynamicsAsync));
+  exports.Set("lshnDynamicsAsync", Napi::Function::New(env, queued<DynamicsJob, dynamicsJobArgs>));
   exports.Set("lshnOneStepGrad", Napi::Function::New(env, OneStepGrad));
+  exports.Set("lshnOneStepGradAsync", Napi::Function::New(env, queued<GradJob, gradJobArgs>));
 }
 
 }  // namespace sshn::addon

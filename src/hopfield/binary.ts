@@ -248,7 +248,7 @@ export class BinaryHopfield {
 
   /** E(S) = -1/2 sum_ij W_ij S_i S_j + sum_i U_i S_i. */
   energy(state: ArrayLike<number>): number {
-    return this.kernels.binaryEnergy(this.net, toBipolarVector(state, 'state', this.n));
+    return this.kernels.binaryEnergy(this.net, toBipolarVector(state, 'state', this.n, true));
   }
 
   /** Whether `state` is a fixed point of the (deterministic) update. */
@@ -258,13 +258,13 @@ export class BinaryHopfield {
 
   /** Runs the dynamics from `cue` until no neuron changes, a cycle, or maxSweeps. */
   recall(cue: ArrayLike<number>, options: RecallOptions = {}): RecallResult {
-    const cues = toBipolarVector(cue, 'cue', this.n);
+    const cues = toBipolarVector(cue, 'cue', this.n, true);
     return this.runRecall(cues, 1, options, false)[0];
   }
 
   /** Recalls every row of `cues` (number[][] or {data, rows, cols}); item b uses random stream b. */
   recallBatch(cues: unknown, options: RecallOptions = {}): RecallResult[] {
-    const x = toBipolarRows(cues, 'cues', this.n);
+    const x = toBipolarRows(cues, 'cues', this.n, true);
     return this.runRecall(x.data, x.rows, options, false);
   }
 

@@ -38,7 +38,7 @@ export function toBipolar(binary: ArrayLike<number>): Int8Array {
  * ```
  */
 export function toBinary(bipolar: ArrayLike<number>): Uint8Array {
-  const s = toBipolarVector(bipolar, 'bipolar');
+  const s = toBipolarVector(bipolar, 'bipolar', undefined, true);
   return Uint8Array.from(s, (v) => (v > 0 ? 1 : 0));
 }
 
@@ -63,8 +63,8 @@ export function binarize(data: ArrayLike<number>, threshold = 0): Int8Array {
 }
 
 function pair(a: ArrayLike<number>, b: ArrayLike<number>): [Int8Array, Int8Array] {
-  const x = toBipolarVector(a, 'a');
-  const y = toBipolarVector(b, 'b', x.length);
+  const x = toBipolarVector(a, 'a', undefined, true);
+  const y = toBipolarVector(b, 'b', x.length, true);
   if (x.length === 0) throw new RangeError('a must not be empty');
   return [x, y];
 }
@@ -108,7 +108,7 @@ export function hammingDistance(a: ArrayLike<number>, b: ArrayLike<number>): num
  * ```
  */
 export function hammingSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  return 1 - hammingDistance(a, b) / toBipolarVector(a, 'a').length;
+  return 1 - hammingDistance(a, b) / a.length; // a was checked by hammingDistance
 }
 
 /**
@@ -120,7 +120,7 @@ export function hammingSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): n
  * ```
  */
 export function similarityMatrix(patterns: unknown): { data: Float64Array; rows: number; cols: number } {
-  const { data, rows, cols } = toBipolarRows(patterns, 'patterns');
+  const { data, rows, cols } = toBipolarRows(patterns, 'patterns', undefined, true);
   checkAllocation('similarity matrix', rows * rows, 8);
   const out = new Float64Array(rows * rows);
   for (let a = 0; a < rows; a++) {

@@ -1,6 +1,6 @@
 // Pure TypeScript twin of native/core/lshn.cpp. Weights are float32 (as stored in the model file);
 // every product and sum is accumulated in float64, and states/outputs are float64, in both backends.
-import type { LshnDynamicsOutputs, LshnDynamicsParams, LshnMlp } from '../kernels';
+import type { LshnDynamicsOutputs, LshnDynamicsParams, LshnGradArgs, LshnMlp } from '../kernels';
 
 /** erf to about 1e-15: Taylor series near 0, Laplace's continued fraction for erfc further out. */
 export function erf(x: number): number {
@@ -102,18 +102,7 @@ export function lshnDynamics(
  * gradWih / gradWhh): dL/dW_ih = sum_r g_r I_r', dL/dW_hh = sum_r g_r v_r' with
  * g_r = dt (clip(.) - s_r) / m where the clip's argument lies strictly inside (-1, 1), else 0.
  */
-export function lshnOneStepGrad(
-  wih: Float64Array,
-  whh: Float64Array,
-  n: number,
-  starts: Float64Array,
-  inputs: Float64Array,
-  targets: Float64Array,
-  count: number,
-  dt: number,
-  gradWih: Float64Array,
-  gradWhh: Float64Array,
-): number {
+export function lshnOneStepGrad(...[wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh]: LshnGradArgs): number {
   gradWih.fill(0);
   gradWhh.fill(0);
   const a = new Float64Array(n);

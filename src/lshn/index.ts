@@ -1,8 +1,8 @@
 // Latent Hopfield networks (SPEC.md section 5).
 export { LatentHopfield, scalePixels } from './model';
 export type { DynamicsOptions, DynamicsResult, LatentHopfieldOptions, LatentHopfieldWeights, RecallOptions as LatentRecallOptions, RecallResult as LatentRecallResult } from './model';
-export { hebbianLatent, trainAttractor } from './train';
-export type { HebbianLatentOptions, TrainAttractorOptions, TrainAttractorResult } from './train';
+export { hebbianLatent, trainAttractor, trainAttractorAsync } from './train';
+export type { HebbianLatentOptions, TrainAttractorAsyncOptions, TrainAttractorOptions, TrainAttractorResult } from './train';
 export { meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors } from './metrics';
 import { gaussian, halfMask } from './corrupt';
 /**

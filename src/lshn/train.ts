@@ -4,7 +4,7 @@ import { getBackend } from '../backend';
 import type { BackendName } from '../kernels';
 import { checkAllocation } from '../limits';
 import { Rng } from '../rng';
-import { checkBoolean, checkFinite, checkInteger, checkOptions, checkPositive, checkSeed, Matrix } from '../validate';
+import { checkBoolean, checkFinite, checkInteger, checkOptions, checkPositive, checkSeed, describe, Matrix } from '../validate';
 import { toFiniteRows } from './model';
 
 type Rows = Matrix<ArrayLike<number>> | ArrayLike<number>[];
@@ -98,22 +98,8 @@ export interface TrainAttractorResult {
   losses: Float64Array;
 }
 
-/**
- * Trains W_ih and W_hh so that each stored code's sign pattern s = sign(c) attracts noisy cues
- * I = clip(c + noise), minimising the one-step loss 1/(2m) sum ||clip(v + dt (W_ih I + W_hh v)) - s||^2
- * over two kinds of samples per cue: v = I (move towards s) and v = s (stay at s). The cues are noisy
- * copies of the codes plus any given in options.cues.
- * The gradient is closed-form (backend kernel lshnOneStepGrad); W_hh's gradient is symmetrised, so
- * AdamW keeps W_hh exactly symmetric.
- *
- * @example
- * ```ts
- * const codes = model.encode(myImages);
- * const { wih, whh, losses } = trainAttractor(codes, { epochs: 300, learningRate: 0.01, seed: 1 });
- * const mine = model.withLatentWeights({ wih, whh });
- * ```
- */
-export function trainAttractor(codes: Rows, options: TrainAttractorOptions = {}): TrainAttractorResult {
+/** Validated inputs and the state of a training run; each epoch is drawCues, the gradient kernel, update. */
+function prepareTraining(codes: Rows, options: TrainAttractorOptions) {
   const c = codeRows(codes);
   const opts = checkOptions(options, 'options');
   const dt = opts.dt === undefined ? 0.1 : checkPositive(opts.dt, 'options.dt');
@@ -128,6 +114,7 @@ export function trainAttractor(codes: Rows, options: TrainAttractorOptions = {})
   const n = c.cols;
   const p = c.rows;
 
+  checkAllocation(`attractor weights of ${n} latents`, n * n, 8);
   const wih = new Float64Array(n * n);
   const whh = new Float64Array(n * n);
   if (opts.init !== undefined) {
@@ -182,14 +169,19 @@ export function trainAttractor(codes: Rows, options: TrainAttractorOptions = {})
   const adamWhh = new AdamW(n * n, lr, decay);
   const losses = new Float64Array(epochs);
   const rng = new Rng(seed);
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  const gradArgs = [wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh] as const;
+  /** Fresh latent noise on the memories' cues. */
+  const drawCues = (): void => {
     for (let k = 0; k < p * n; k++) {
       const cue = Math.max(-1, Math.min(1, c.data[k] + noise * rng.normal()));
       inputs[k] = cue;
       inputs[q * n + k] = cue;
       starts[k] = cue;
     }
-    losses[epoch] = kernels.lshnOneStepGrad(wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh);
+  };
+  /** Symmetrises W_hh's gradient (so W_hh stays exactly symmetric) and takes the AdamW steps. */
+  const update = (epoch: number, loss: number): void => {
+    losses[epoch] = loss;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < i; j++) {
         const g = (gradWhh[i * n + j] + gradWhh[j * n + i]) / 2;
@@ -199,8 +191,69 @@ export function trainAttractor(codes: Rows, options: TrainAttractorOptions = {})
     }
     adamWih.step(wih, gradWih);
     adamWhh.step(whh, gradWhh);
+  };
+  return { epochs, kernels, gradArgs, drawCues, update, result: { wih, whh, losses } as TrainAttractorResult };
+}
+
+/**
+ * Trains W_ih and W_hh so that each stored code's sign pattern s = sign(c) attracts noisy cues
+ * I = clip(c + noise), minimising the one-step loss 1/(2m) sum ||clip(v + dt (W_ih I + W_hh v)) - s||^2
+ * over two kinds of samples per cue: v = I (move towards s) and v = s (stay at s). The cues are noisy
+ * copies of the codes plus any given in options.cues.
+ * The gradient is closed-form (backend kernel lshnOneStepGrad); W_hh's gradient is symmetrised, so
+ * AdamW keeps W_hh exactly symmetric.
+ *
+ * @example
+ * ```ts
+ * const codes = model.encode(myImages);
+ * const { wih, whh, losses } = trainAttractor(codes, { epochs: 300, learningRate: 0.01, seed: 1 });
+ * const mine = model.withLatentWeights({ wih, whh });
+ * ```
+ */
+export function trainAttractor(codes: Rows, options: TrainAttractorOptions = {}): TrainAttractorResult {
+  const run = prepareTraining(codes, options);
+  for (let epoch = 0; epoch < run.epochs; epoch++) {
+    run.drawCues();
+    run.update(epoch, run.kernels.lshnOneStepGrad(...run.gradArgs));
   }
-  return { wih, whh, losses };
+  return run.result;
+}
+
+/**
+ * Options of {@link trainAttractorAsync}.
+ */
+export interface TrainAttractorAsyncOptions extends TrainAttractorOptions {
+  /** Called after each epoch with the epochs done, the total and that epoch's loss. */
+  onProgress?: (done: number, epochs: number, loss: number) => void;
+}
+
+/**
+ * {@link trainAttractor} without blocking the event loop: each epoch's gradient runs on the libuv
+ * thread pool (native backend) or in its own event-loop turn (js), and the result is identical to
+ * trainAttractor's for the same inputs and seed.
+ *
+ * @example
+ * ```ts
+ * const { wih, whh } = await trainAttractorAsync(model.encode(myImages), {
+ *   epochs: 1000,
+ *   seed: 1,
+ *   onProgress: (done, epochs, loss) => console.log(`${done}/${epochs}: ${loss}`),
+ * });
+ * ```
+ */
+export async function trainAttractorAsync(codes: Rows, options: TrainAttractorAsyncOptions = {}): Promise<TrainAttractorResult> {
+  const { onProgress, ...rest } = checkOptions(options, 'options') as TrainAttractorAsyncOptions;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new TypeError(`options.onProgress must be a function, got ${describe(onProgress)}`);
+  }
+  const run = prepareTraining(codes, rest);
+  for (let epoch = 0; epoch < run.epochs; epoch++) {
+    run.drawCues();
+    const loss = await run.kernels.lshnOneStepGradAsync(...run.gradArgs);
+    run.update(epoch, loss);
+    onProgress?.(epoch + 1, run.epochs, loss);
+  }
+  return run.result;
 }
 
 /** AdamW (decoupled weight decay) with the usual beta1 = 0.9, beta2 = 0.999, eps = 1e-8. */
