@@ -63,6 +63,10 @@ const state = activeState;
 Object.defineProperty(exports, 'backend', { enumerable: true, get: function () { return state.name; } });
 
 export { HopfieldMemory } from './memory/index';
+export { HopfieldPooling } from './memory/pooling';
+export type { HopfieldPoolingOptions, PoolingGradients, PoolingOutput } from './memory/pooling';
+export { AdamW } from './optim';
+export type { AdamWOptions } from './optim';
 export type {
   BatchRetrievalResult, BatchRetrieveOptions, HopfieldMemoryOptions, MemoryTransform, RetrievalCertificate, RetrievalResult, RetrievalStatus,
   RetrieveOptions, SparseRows,

@@ -5,6 +5,7 @@ import type { BackendName } from '../kernels';
 import { checkAllocation } from '../limits';
 import { Rng } from '../rng';
 import { checkBoolean, checkFinite, checkInteger, checkOptions, checkPositive, checkSeed, describe, Matrix } from '../validate';
+import { AdamW } from '../optim';
 import { toFiniteRows } from './model';
 
 type Rows = Matrix<ArrayLike<number>> | ArrayLike<number>[];
@@ -165,8 +166,7 @@ function prepareTraining(codes: Rows, options: TrainAttractorOptions) {
   }
   const gradWih = new Float64Array(n * n);
   const gradWhh = new Float64Array(n * n);
-  const adamWih = new AdamW(n * n, lr, decay);
-  const adamWhh = new AdamW(n * n, lr, decay);
+  const adam = new AdamW([wih, whh], { learningRate: lr, weightDecay: decay });
   const losses = new Float64Array(epochs);
   const rng = new Rng(seed);
   const gradArgs = [wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh] as const;
@@ -189,8 +189,7 @@ function prepareTraining(codes: Rows, options: TrainAttractorOptions) {
         gradWhh[j * n + i] = g;
       }
     }
-    adamWih.step(wih, gradWih);
-    adamWhh.step(whh, gradWhh);
+    adam.step([gradWih, gradWhh]);
   };
   return { epochs, kernels, gradArgs, drawCues, update, result: { wih, whh, losses } as TrainAttractorResult };
 }
@@ -254,27 +253,4 @@ export async function trainAttractorAsync(codes: Rows, options: TrainAttractorAs
     onProgress?.(epoch + 1, run.epochs, loss);
   }
   return run.result;
-}
-
-/** AdamW (decoupled weight decay) with the usual beta1 = 0.9, beta2 = 0.999, eps = 1e-8. */
-class AdamW {
-  private readonly m: Float64Array;
-  private readonly v: Float64Array;
-  private t = 0;
-
-  constructor(size: number, private readonly lr: number, private readonly decay: number) {
-    this.m = new Float64Array(size);
-    this.v = new Float64Array(size);
-  }
-
-  step(w: Float64Array, g: Float64Array): void {
-    this.t++;
-    const c1 = 1 - 0.9 ** this.t;
-    const c2 = 1 - 0.999 ** this.t;
-    for (let i = 0; i < w.length; i++) {
-      this.m[i] = 0.9 * this.m[i] + 0.1 * g[i];
-      this.v[i] = 0.999 * this.v[i] + 0.001 * g[i] * g[i];
-      w[i] -= this.lr * (this.m[i] / c1 / (Math.sqrt(this.v[i] / c2) + 1e-8) + this.decay * w[i]);
-    }
-  }
 }

@@ -121,7 +121,8 @@ export interface RetrievalCertificate {
   radius: number;
 }
 
-interface ParsedTransform {
+/** A transform spec checked and reduced to kernel codes (shared with the pooling layer). */
+export interface ParsedTransform {
   kind: MemoryKind;
   param: number;
   bonus: number;
@@ -136,7 +137,7 @@ const STATUS_NAMES: RetrievalStatus[] = ['converged', 'max-iterations', 'active-
 /** Score and weight buffers of one kernel call stay below this. */
 const CHUNK_BYTES = 256 * 2 ** 20;
 
-function parseTransform(value: unknown): ParsedTransform {
+export function parseTransform(value: unknown): ParsedTransform {
   const base = { bonus: 0, maxActiveSetIter: 1000, k: 1 };
   const spec = typeof value === 'string' ? { name: value } : value;
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
