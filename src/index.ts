@@ -16,8 +16,8 @@ export type { PatternSet } from './hopfield/patterns';
 export { capacityCurve, capacityCurveAsync, spuriousStates, spuriousStatesAsync } from './hopfield/analysis';
 export type { CapacityOptions, CapacityPoint, SpuriousOptions, SpuriousStateReport } from './hopfield/analysis';
 export { ModelFileError } from './io/modelFile';
-export { barChartSvg, capacityCurveSvg, energyTraceSvg, lineChartSvg, patternGridSvg, supportHistogramSvg } from './plot/svg';
-export type { ChartOptions, PatternGridOptions, Series } from './plot/svg';
+export { barChartSvg, capacityCurveSvg, energyTraceSvg, labelMapSvg, lineChartSvg, patternGridSvg, supportHistogramSvg } from './plot/svg';
+export type { ChartOptions, LabelMapOptions, PatternGridOptions, Series } from './plot/svg';
 export {
   FactorGraph, kSubsetsExact, kSubsetsExactBackward, kSubsetsExactBatch, kSubsetsExactBatchAsync, sequentialKSubsets, sequentialKSubsetsBackward,
   sequentialKSubsetsBatch, sequentialKSubsetsBatchAsync,

@@ -51,6 +51,16 @@ void transformRows(const Params& params, const T* s, int64_t rows, int64_t n, T*
   for (int64_t i = 0; i < rows; ++i) activeSetFailed[i] = status[i] != 0;
 }
 
+// Weights below the smallest normal number become 0: they cannot move a state entry of ordinary
+// size, and subnormal arithmetic in the read-out would run a hundred times slower.
+template <typename T>
+void flushSubnormals(T* p, int64_t count) {
+  const T smallest = std::numeric_limits<T>::min();
+  for (int64_t i = 0; i < count; ++i) {
+    if (p[i] < smallest) p[i] = 0;
+  }
+}
+
 // qn_i = sum_j p_ij x_j for the rows of the block: by their nonzeros when p is sparse, else one product.
 template <typename T>
 void readoutRows(const T* p, int64_t rows, const T* x, int64_t n, int64_t d, T* qn, unsigned threads) {
@@ -102,6 +112,7 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
     conjugate.assign(static_cast<size_t>(a), 0);
     passFailed.assign(static_cast<size_t>(a), 0);
     transformRows(params, s.data(), a, n, p.data(), needConjugate ? conjugate.data() : nullptr, passFailed);
+    flushSubnormals(p.data(), a * n);
     qn.resize(static_cast<size_t>(a * d));
     readoutRows(p.data(), a, patterns, n, d, qn.data(), params.threads);
 

@@ -88,6 +88,9 @@ export function memoryRetrieve(patterns: RealArray, n: number, d: number, count:
     memoryScores(q, a, patterns, n, d, params.beta, s);
     passFailed.fill(0);
     transformRows(params, s, a, n, p, conjugate, passFailed);
+    // Weights below the smallest normal number become 0, as natively (subnormals would slow the read-out).
+    const smallest = p instanceof Float32Array ? 1.1754943508222875e-38 : 2.2250738585072014e-308;
+    for (let i = 0; i < a * n; i++) if (p[i] < smallest) p[i] = 0;
     readoutRows(p, a, patterns, n, d, qn);
 
     const next: number[] = [];

@@ -73,7 +73,7 @@ export type RetrievalStatus = 'converged' | 'max-iterations' | 'active-set-max-i
 export interface RetrievalResult {
   /** The final state q_T. */
   state: RealArray;
-  /** The p over the patterns that produced it (q_T = X^T p); exact zeros where the transform is sparse. */
+  /** The p over the patterns that produced it (q_T = X^T p); exact zeros where the transform is sparse (and below the smallest normal number of the precision). */
   weights: RealArray;
   /** Entries of weights above the support threshold. */
   support: number;

