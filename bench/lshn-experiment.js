@@ -50,34 +50,11 @@ function classicalRecall(net, cues) {
   return { data: out, rows: results.length, cols: D };
 }
 
-// Modern Hopfield (dense associative memory), written here because the library does not have it yet
-// (issue 5 builds it): q <- X' softmax(beta X q), stored patterns X = the clean images, 3 updates.
-function modernRecall(cues, beta, updates = 3) {
-  const out = new Float64Array(cues.rows * D);
-  const scores = new Float64Array(P);
-  for (let r = 0; r < cues.rows; r++) {
-    let q = cues.data.slice(r * D, (r + 1) * D);
-    for (let u = 0; u < updates; u++) {
-      let top = -Infinity;
-      for (let m = 0; m < P; m++) {
-        let s = 0;
-        for (let k = 0; k < D; k++) s += images.data[m * D + k] * q[k];
-        scores[m] = beta * s;
-        top = Math.max(top, scores[m]);
-      }
-      let total = 0;
-      for (let m = 0; m < P; m++) total += (scores[m] = Math.exp(scores[m] - top));
-      const next = new Float64Array(D);
-      for (let m = 0; m < P; m++) {
-        const w = scores[m] / total;
-        if (w === 0) continue;
-        for (let k = 0; k < D; k++) next[k] += w * images.data[m * D + k];
-      }
-      q = next;
-    }
-    out.set(q, r * D);
-  }
-  return { data: out, rows: cues.rows, cols: D };
+// Modern Hopfield (dense associative memory) and a sparse one: q <- X' yhat(beta X q), stored
+// patterns X = the clean images, 3 updates.
+function modernRecall(cues, beta, transform = 'softmax') {
+  const memory = new sshn.HopfieldMemory(images, { transform, beta, maxIter: 3, tol: 0, backend });
+  return memory.retrieveBatch(cues, { weights: 'none' }).states;
 }
 
 const methods = [
@@ -87,8 +64,10 @@ const methods = [
   ['LSHN, W_ih/W_hh trained here (trainAttractor)', (c) => trainedModel.recall(c).images],
   ['Classical Hopfield, Hebbian (binarised)', (c) => classicalRecall(classical.hebbian, c)],
   ['Classical Hopfield, pseudo-inverse (binarised)', (c) => classicalRecall(classical.pseudoinverse, c)],
-  ['Modern Hopfield, beta = 0.01 (local)', (c) => modernRecall(c, 0.01)],
-  ['Modern Hopfield, beta = 1 (local)', (c) => modernRecall(c, 1)],
+  ['Modern Hopfield (softmax), beta = 0.01', (c) => modernRecall(c, 0.01)],
+  ['Modern Hopfield (softmax), beta = 1', (c) => modernRecall(c, 1)],
+  ['Sparse Hopfield (sparsemax), beta = 0.01', (c) => modernRecall(c, 0.01, 'sparsemax')],
+  ['Sparse Hopfield (1.5-entmax), beta = 0.01', (c) => modernRecall(c, 0.01, 'entmax15')],
 ];
 
 const accuracy = [];
