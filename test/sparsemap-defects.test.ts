@@ -236,3 +236,27 @@ t.test('near-zero structure weights (1e-14..1e-11) are left out of the support a
   t.ok(worstLeft <= 1e-7, `backward = the derivative on the side where the structure has left (${worstLeft})`);
   t.ok(smallestGapToOtherSide > 1e-4, `and not the other side's (which keeps it): they differ by >= ${smallestGapToOtherSide}`);
 });
+
+// A Dense factor over two categorical variables of a and b states with zero configuration scores
+// and interior marginals: its solution is a coupling of the two marginals, which for generic
+// marginals has a + b - 1 configurations in its support (a vertex of the transportation polytope).
+t.test('a distribution over more than 1024 structures is reported as truncated, not silently cut', async (t) => {
+  const rng = new Rng(17);
+  for (const [a, b] of [[100, 6], [1020, 6]] as const) {
+    const g = new FactorGraph(a + b);
+    g.addDense([Array.from({ length: a }, (_, i) => i), Array.from({ length: b }, (_, i) => a + i)], new Float64Array(a * b));
+    const eta = [...Array.from({ length: a }, () => (1 + 0.5 * (2 * rng.nextDouble() - 1)) / a), ...Array.from({ length: b }, () => (1 + 0.5 * (2 * rng.nextDouble() - 1)) / b)];
+    for (const backend of backends) {
+      const r = g.solve(eta, { backend, maxActiveSetIter: 3000 });
+      const dist = r.distributions[0]!;
+      const name = `${backend} ${a} x ${b}`;
+      t.equal(r.status, 'converged', `${name}: status`);
+      t.equal(dist.supportSize, a + b - 1, `${name}: support of a + b - 1 = ${a + b - 1} configurations`);
+      t.equal(dist.length, Math.min(a + b - 1, 1024), `${name}: ${dist.length} listed`);
+      t.equal(dist.truncated, a + b - 1 > 1024, `${name}: truncated = ${dist.truncated}`);
+      const listed = dist.reduce((s, d) => s + d.weight, 0);
+      if (dist.truncated) t.ok(listed < 1 - 1e-9, `${name}: the listed weights miss ${1 - listed}`);
+      else t.ok(Math.abs(listed - 1) <= 1e-12, `${name}: the listed weights sum to 1`);
+    }
+  }
+});
