@@ -24,7 +24,7 @@ export {
 } from './sparsemap/index';
 export type {
   BatchOptions, MapSolveResult, SequenceBudgetOptions, SequentialKSubsetsResult, SolveBatchResult, SequenceOptions, SequentialKSubsetsOptions, SolveOptions, SolveResult, SparseMapGradients,
-  SparseMapStatusName, WeightedStructure,
+  SparseMapStatusName, StructureDistribution, WeightedStructure,
 } from './sparsemap/index';
 export { readSafetensors, readSafetensorsFile, SafetensorsError, writeSafetensors } from './io/safetensors';
 export type { SafetensorsDtype, SafetensorsFile, Tensor, TensorInput } from './io/safetensors';

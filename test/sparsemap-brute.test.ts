@@ -32,10 +32,10 @@ function randomSingleFactor(rng: Rng, kind: string): { n: number; factor: Factor
   const vars = shuffled(rng, range(n));
   const negated = vars.map(() => rng.nextDouble() < 0.3);
   switch (kind) {
-    case 'budget': return { n, factor: { type: 'budget', vars, k: rng.below(n + 1), exact: rng.nextDouble() < 0.5 } };
+    case 'budget': return { n, factor: { type: 'budget', vars, k: rng.below(n + 1), exact: rng.nextDouble() < 0.5, negated } };
     case 'knapsack': {
       const costs = vars.map(() => 0.2 + 1.5 * rng.nextDouble());
-      return { n, factor: { type: 'knapsack', vars, costs, budget: 0.3 + 2 * rng.nextDouble() } };
+      return { n, factor: { type: 'knapsack', vars, costs, budget: 0.3 + 2 * rng.nextDouble(), negated } };
     }
     case 'pair': return { n: 2, factor: { type: 'pair', vars: shuffled(rng, [0, 1]) as [number, number], score: 3 * (2 * rng.nextDouble() - 1) } };
     case 'sequence': case 'sequenceBudget': {
@@ -73,8 +73,10 @@ for (const kind of SINGLE_KINDS) {
     let worstU = 0;
     let worstValue = 0;
     let notConverged = 0;
+    let withNegated = 0;
     for (let trial = 0; trial < 25; trial++) {
       const { n, factor } = randomSingleFactor(rng, kind);
+      if ('negated' in factor && factor.negated?.some((x) => x)) withNegated++;
       const eta = randomScores(rng, n, 1.5);
       const ref = referenceSolve(n, [factor], eta);
       for (const backend of backends) {
@@ -87,6 +89,7 @@ for (const kind of SINGLE_KINDS) {
     t.equal(notConverged, 0, 'every solve converged');
     t.ok(worstU <= 1e-9, `max |u - u_ref| = ${worstU}`);
     t.ok(worstValue <= 1e-9, `max |value - value_ref| = ${worstValue}`);
+    if ('negated' in randomSingleFactor(new Rng(0), kind).factor) t.ok(withNegated >= 8, `${withNegated} of 25 factors have negated variables`);
   });
 }
 
@@ -129,8 +132,8 @@ function randomGraph(rng: Rng): { n: number; factors: FactorDesc[] } {
     vars.forEach((v) => covered.add(v));
     const kind = ['xor', 'atMostOne', 'or', 'budget', 'pair', 'knapsack', 'imply', 'orOut', 'andOut', 'xorOut'][rng.below(10)];
     if (kind === 'pair') factors.push({ type: 'pair', vars: [vars[0], vars[1]], score: 2 * (2 * rng.nextDouble() - 1) });
-    else if (kind === 'budget') factors.push({ type: 'budget', vars, k: 1 + rng.below(vars.length - 1), exact: rng.nextDouble() < 0.3 });
-    else if (kind === 'knapsack') factors.push({ type: 'knapsack', vars, costs: vars.map(() => 0.5 + rng.nextDouble()), budget: 1 + rng.nextDouble() });
+    else if (kind === 'budget') factors.push({ type: 'budget', vars, k: 1 + rng.below(vars.length - 1), exact: rng.nextDouble() < 0.3, negated: vars.map(() => rng.nextDouble() < 0.25) });
+    else if (kind === 'knapsack') factors.push({ type: 'knapsack', vars, costs: vars.map(() => 0.5 + rng.nextDouble()), budget: 1 + rng.nextDouble(), negated: vars.map(() => rng.nextDouble() < 0.25) });
     else factors.push({ type: kind as 'xor', vars, negated: vars.map(() => rng.nextDouble() < 0.25) });
   }
   return { n, factors };

@@ -7,8 +7,8 @@ import { FactorGraph, Rng } from '../src/index';
 
 export type FactorDesc =
   | { type: 'xor' | 'atMostOne' | 'or' | 'imply' | 'xorOut' | 'orOut' | 'andOut'; vars: number[]; negated?: boolean[] }
-  | { type: 'budget'; vars: number[]; k: number; exact: boolean }
-  | { type: 'knapsack'; vars: number[]; costs: number[]; budget: number }
+  | { type: 'budget'; vars: number[]; k: number; exact: boolean; negated?: boolean[] }
+  | { type: 'knapsack'; vars: number[]; costs: number[]; budget: number; negated?: boolean[] }
   | { type: 'pair'; vars: [number, number]; score: number }
   | { type: 'sequence'; vars: number[]; states: number; scores: number[] }
   | { type: 'sequenceBudget'; vars: number[]; states: number; scores: number[]; k: number; exact: boolean }
@@ -31,8 +31,8 @@ export function addFactor(graph: FactorGraph, f: FactorDesc): number {
     case 'xorOut': return graph.addXorOut(f.vars, f.negated);
     case 'orOut': return graph.addOrOut(f.vars, f.negated);
     case 'andOut': return graph.addAndOut(f.vars, f.negated);
-    case 'budget': return graph.addBudget(f.vars, f.k, { exact: f.exact });
-    case 'knapsack': return graph.addKnapsack(f.vars, f.costs, f.budget);
+    case 'budget': return graph.addBudget(f.vars, f.k, { exact: f.exact, negated: f.negated });
+    case 'knapsack': return graph.addKnapsack(f.vars, f.costs, f.budget, { negated: f.negated });
     case 'pair': return graph.addPair(f.vars[0], f.vars[1], f.score);
     case 'sequence': return graph.addSequence(f.vars, { states: f.states, transitions: f.scores });
     case 'sequenceBudget': return graph.addSequenceBudget(f.vars, { states: f.states, transitions: f.scores, k: f.k, exact: f.exact });
@@ -84,8 +84,8 @@ function allowed(f: FactorDesc, x: number[]): boolean {
     case 'xorOut': return sum(inputs) <= 1 && out === sum(inputs);
     case 'orOut': return out === (inputs.some((v) => v === 1) ? 1 : 0);
     case 'andOut': return out === (inputs.every((v) => v === 1) ? 1 : 0);
-    case 'budget': return f.exact ? sum(x) === f.k : sum(x) <= f.k;
-    case 'knapsack': return x.reduce((s, xi, i) => s + xi * f.costs[i], 0) <= f.budget + 1e-12;
+    case 'budget': return f.exact ? sum(lit) === f.k : sum(lit) <= f.k;
+    case 'knapsack': return lit.reduce((s, li, i) => s + li * f.costs[i], 0) <= f.budget + 1e-12;
     default: return true;
   }
 }
@@ -160,14 +160,15 @@ export function vertices(f: FactorDesc): Vertex[] {
   }
   const out = bits(f.vars.length).filter((x) => allowed(f, x)).map((x) => ({ m: x, n: [] as number[] }));
   if (f.type === 'knapsack') {
-    // The factor is the continuous relaxation {x in [0,1]^n, c.x <= budget}: its other vertices have
-    // one fractional entry, on the budget hyperplane.
-    for (const x of bits(f.vars.length)) {
+    // The factor is the continuous relaxation {l in [0,1]^n, c.l <= budget} of the literals
+    // l = x (1 - x where negated): its other vertices have one fractional literal, on the budget hyperplane.
+    const neg = f.negated ?? f.vars.map(() => false);
+    for (const l of bits(f.vars.length)) {
       f.vars.forEach((_, i) => {
-        if (x[i] !== 0) return;
-        const rest = x.reduce((s, xj, j) => s + (j === i ? 0 : xj * f.costs[j]), 0);
-        const xi = (f.budget - rest) / f.costs[i];
-        if (xi > 0 && xi < 1) out.push({ m: x.map((xj, j) => (j === i ? xi : xj)), n: [] });
+        if (l[i] !== 0) return;
+        const rest = l.reduce((s, lj, j) => s + (j === i ? 0 : lj * f.costs[j]), 0);
+        const li = (f.budget - rest) / f.costs[i];
+        if (li > 0 && li < 1) out.push({ m: l.map((lj, j) => { const v = j === i ? li : lj; return neg[j] ? 1 - v : v; }), n: [] });
       });
     }
   }

@@ -39,6 +39,16 @@ export interface WeightedStructure {
   label: Int32Array;
 }
 
+/**
+ * An active-set factor's distribution over structures (weights above 1e-10). At most 1024 are
+ * listed; when the support is larger, `truncated` is true, `supportSize` counts all of them, and the
+ * listed weights sum to less than 1.
+ */
+export interface StructureDistribution extends Array<WeightedStructure> {
+  truncated: boolean;
+  supportSize: number;
+}
+
 /** The solution of FactorGraph.solve, with its convergence report and a backward pass. */
 export interface SolveResult {
   u: Float64Array;
@@ -54,8 +64,8 @@ export interface SolveResult {
   primalResidual: number;
   /** rho times the RMS change of u in the last iteration (0 without ADMM). */
   dualResidual: number;
-  /** Per factor: the distribution over structures of active-set factors, else null. */
-  distributions: (WeightedStructure[] | null)[];
+  /** Per factor: the distribution over structures of active-set factors (see its `truncated` flag), else null. */
+  distributions: (StructureDistribution | null)[];
   /** Gradients of a loss through the solution: given dL/du (and dL/dv), returns dL/d(unary scores) and dL/d(additional scores). */
   backward(gradU: ArrayLike<number>, gradAdditionals?: ArrayLike<number> | ArrayLike<number>[]): SparseMapGradients;
 }
@@ -112,6 +122,7 @@ interface FactorSpec {
   supportCapacity: number;
 }
 
+/** Structures listed per factor distribution (labels are preallocated for this many). */
 const MAX_SUPPORT_CAPACITY = 1024;
 
 function paramsFrom(options: SolveOptions): SparseMapParams {
@@ -508,15 +519,16 @@ export class FactorGraph {
     let value = 0;
     for (let i = 0; i < u.length; i++) value += unary[i] * u[i] - quadratic * 0.5 * u[i] * u[i];
     for (let j = 0; j < additionals.length; j++) value += additional[j] * additionals[j];
-    const distributions = this.factors.map((f, i): WeightedStructure[] | null => {
+    const distributions = this.factors.map((f, i): StructureDistribution | null => {
       if (f.supportCapacity === 0) return null;
-      const count = Math.min(out.supportCount[i], f.supportCapacity);
+      const supportSize = out.supportCount[i];
+      const count = Math.min(supportSize, f.supportCapacity);
       const list: WeightedStructure[] = [];
       for (let s = 0; s < count; s++) {
         const labelOff = data.labelStart[i] + s * f.labelLength;
         list.push({ weight: out.supportWeights[data.supportStart[i] + s], label: out.supportLabels.slice(labelOff, labelOff + f.labelLength) });
       }
-      return list;
+      return Object.assign(list, { truncated: supportSize > count, supportSize });
     });
     const status = STATUS_NAMES[info[INFO_STATUS]];
     return {

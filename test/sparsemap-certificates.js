@@ -1,0 +1,77 @@
+// Optimality certificates for LP-SparseMAP solutions, written from the definitions and independent
+// of the library's oracles (shared by the tests and bench/sparsemap.js, hence plain JavaScript).
+//
+// For the concave objective f(u, v) = eta.u + b.v - 1/2 ||u||^2 over a factor's marginal polytope
+// the Frank-Wolfe gap  max_s <grad f, s - (u, v)> = best(eta - u, b) - (eta - u).u - b.v  bounds
+// f* - f(u, v) from above; `best` is the factor's MAP score, found here by dynamic programming.
+'use strict';
+
+/**
+ * The best score u.m + b.n over state paths of length L with S states (the full additional layout:
+ * start[S], then (L-1) S x S transitions prev-major, then end[S]). With `budget` = { k, exact },
+ * only paths that use state 0 at most (exactly) k times: Viterbi over (state, uses of state 0).
+ * Returns -Infinity when no path qualifies.
+ */
+function bestPathScore(u, b, L, S, budget) {
+  const cap = budget ? budget.k : 0;
+  const width = cap + 1;
+  const at = (s, c) => s * width + c;
+  let prev = new Float64Array(S * width).fill(-Infinity);
+  for (let s = 0; s < S; s++) {
+    const c = budget && s === 0 ? 1 : 0;
+    if (c <= cap) prev[at(s, c)] = u[s] + b[s];
+  }
+  for (let t = 1; t < L; t++) {
+    const cur = new Float64Array(S * width).fill(-Infinity);
+    const trans = S + (t - 1) * S * S;
+    for (let p = 0; p < S; p++) {
+      for (let c = 0; c <= cap; c++) {
+        const from = prev[at(p, c)];
+        if (from === -Infinity) continue;
+        for (let s = 0; s < S; s++) {
+          const next = budget && s === 0 ? c + 1 : c;
+          if (next > cap) continue;
+          const score = from + b[trans + p * S + s] + u[t * S + s];
+          if (score > cur[at(s, next)]) cur[at(s, next)] = score;
+        }
+      }
+    }
+    prev = cur;
+  }
+  const end = S + (L - 1) * S * S;
+  let best = -Infinity;
+  for (let s = 0; s < S; s++) {
+    for (let c = budget && budget.exact ? cap : 0; c <= cap; c++) best = Math.max(best, prev[at(s, c)] + b[end + s]);
+  }
+  return best;
+}
+
+/** u.m + b.n of one path (label[t] = state at position t), in the layout of bestPathScore. */
+function pathScore(label, u, b, S) {
+  const L = label.length;
+  let total = u[label[0]] + b[label[0]];
+  for (let t = 1; t < L; t++) total += u[t * S + label[t]] + b[S + (t - 1) * S * S + label[t - 1] * S + label[t]];
+  return total + b[S + (L - 1) * S * S + label[L - 1]];
+}
+
+/** max g.s over {s in [0,1]^n, sum s <= k} (sum s = k with exact): the k largest entries, only positive ones unless exact. */
+function bestBudgetScore(g, k, exact) {
+  const sorted = Array.from(g).sort((x, y) => y - x);
+  let total = 0;
+  for (let i = 0; i < k; i++) if (exact || sorted[i] > 0) total += sorted[i];
+  return total;
+}
+
+/** sum_i a[i] b[i]. */
+function dot(a, b) {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** eta - u, the gradient of the objective in u. */
+function residualScores(eta, u) {
+  return Array.from(u, (ui, i) => eta[i] - ui);
+}
+
+module.exports = { bestPathScore, pathScore, bestBudgetScore, dot, residualScores };
