@@ -1,7 +1,7 @@
-// The command line (lib/cli.js, built by tsc): the demo's grids agree with what its lines claim and
-// with the mathematics of each memory, its pictures are well-formed SVG and identical on both
-// backends; info reports the backend and versions; bench prints Markdown tables; mistakes exit 2
-// with one line on stderr.
+// The command line (lib/cli.js, built by tsc): the demo's grids agree with what its lines claim
+// and with the mathematics of each memory, its pictures are well-formed SVG and identical on both
+// backends; info reports the backend and versions; bench prints Markdown tables; mistakes
+// (including a bad SSHN_BACKEND) exit 2 with one line on stderr.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,7 +12,7 @@ import { backendsUnderTest, wellFormedSvg } from './helpers';
 const root = path.join(__dirname, '..');
 const cli = path.join(root, 'lib', 'cli.js');
 
-function sshn(args: string[], backend?: BackendName) {
+function sshn(args: string[], backend?: BackendName | string) {
   const env = { ...process.env, SSHN_BACKEND: backend };
   const start = Date.now();
   const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, env, encoding: 'utf8', timeout: 300000 });
@@ -209,7 +209,7 @@ t.test('bench: Markdown tables of the binary and memory benchmarks', { timeout: 
 });
 
 t.test('mistakes exit 2 with one line naming the problem', async (t) => {
-  const cases: [string[], RegExp][] = [
+  const cases: [string[], RegExp, string?][] = [
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['demo', '--bogus'], /unknown option '--bogus' for 'demo'/],
     [['demo', '--out'], /option --out needs a value/],
@@ -223,10 +223,11 @@ t.test('mistakes exit 2 with one line naming the problem', async (t) => {
     [['bench', '--patterns', '100'], /--patterns needs --memory/],
     [['bench', '--memory', '--sizes', '64'], /--sizes is for the binary benchmark/],
     [['bench', '--memory', '--patterns', '5'], /--patterns must be an integer >= 10, got '5'/],
+    [['info'], /SSHN_BACKEND must be 'js' or 'native', got 'bogus'/, 'bogus'],
   ];
-  for (const [args, message] of cases) {
-    const r = sshn(args);
-    t.equal(r.status, 2, args.join(' '));
+  for (const [args, message, backend] of cases) {
+    const r = sshn(args, backend);
+    t.equal(r.status, 2, `${backend ? `SSHN_BACKEND=${backend} ` : ''}${args.join(' ')}`);
     t.equal(r.stdout, '', 'nothing on stdout');
     t.equal(r.stderr.trimEnd().split('\n').length, 1, 'one line');
     t.match(r.stderr, message);
