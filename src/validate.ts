@@ -21,6 +21,9 @@ export interface Matrix<T extends NumericArray = NumericArray> {
   cols: number;
 }
 
+/** Rows of numbers: a {data, rows, cols} matrix or an array of equal-length rows. */
+export type Rows = Matrix<ArrayLike<number>> | ArrayLike<number>[];
+
 export function isTypedNumberArray(value: unknown): value is ArrayLike<number> {
   return ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array);
 }

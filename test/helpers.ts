@@ -18,3 +18,19 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return m;
 }
+
+/** A standalone SVG document whose tags are closed in order, with no repeated attribute and escaped text. */
+export function wellFormedSvg(svg: string): boolean {
+  if (!svg.startsWith('<svg') || !svg.trimEnd().endsWith('</svg>')) return false;
+  const stack: string[] = [];
+  for (const m of svg.matchAll(/<(\/?)([a-zA-Z]+)([^>]*?)(\/?)>/g)) {
+    const [, closing, name, attrs, selfClosing] = m;
+    const names = [...attrs.matchAll(/([a-zA-Z-:]+)="/g)].map((a) => a[1]);
+    if (new Set(names).size !== names.length) return false;
+    if (closing) {
+      if (stack.pop() !== name) return false;
+    } else if (!selfClosing) stack.push(name);
+  }
+  const text = svg.replace(/<[^>]*>/g, '');
+  return stack.length === 0 && !/[<>]/.test(text) && !/&(?!(lt|gt|amp|quot|apos);)/.test(text);
+}

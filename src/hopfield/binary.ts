@@ -107,7 +107,9 @@ function transpose(w: Float64Array, n: number): Float64Array {
 export class BinaryHopfield {
   /** Number of neurons. */
   readonly n: number;
+  /** The storage rule, or 'custom' for a network built from explicit weights. */
   readonly rule: StorageRule | 'custom';
+  /** Whether W has a zero diagonal (self-couplings removed). */
   readonly zeroDiagonal: boolean;
   private readonly kernels: Backend;
   private net: NetworkData;

@@ -194,8 +194,11 @@ export class HopfieldMemory {
   readonly dimension: number;
   /** Storage precision. */
   readonly dtype: 'float64' | 'float32';
+  /** Inverse temperature beta. */
   readonly beta: number;
+  /** Default updates per retrieval. */
   readonly maxIter: number;
+  /** Default convergence tolerance of a retrieval. */
   readonly tol: number;
   private readonly parsed: ParsedTransform;
   private readonly backend: Backend;

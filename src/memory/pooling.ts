@@ -76,10 +76,15 @@ interface Forward {
  * ```
  */
 export class HopfieldPooling {
+  /** Dimension of the bag's instances. */
   readonly inputDim: number;
+  /** Dimension of keys and queries. */
   readonly keyDim: number;
+  /** Output dimension per query; null without a value projection. */
   readonly valueDim: number | null;
+  /** Number of learned queries (rows of the output). */
   readonly queryCount: number;
+  /** Inverse temperature beta. */
   readonly beta: number;
   /** queries x keyDim, learned. */
   readonly queries: Float64Array;

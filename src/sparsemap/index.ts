@@ -153,6 +153,7 @@ function paramsFrom(options: SolveOptions): SparseMapParams {
  * ```
  */
 export class FactorGraph {
+  /** Number of binary variables u. */
   readonly nVariables: number;
   private readonly factors: FactorSpec[] = [];
   private data: FactorGraphData | null = null;
@@ -161,6 +162,7 @@ export class FactorGraph {
     this.nVariables = checkInteger(nVariables, 'nVariables', 1, 2 ** 31 - 1);
   }
 
+  /** Number of factors added so far. */
   get nFactors(): number {
     return this.factors.length;
   }

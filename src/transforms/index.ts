@@ -119,9 +119,11 @@ export interface Transform<O extends TransformOptions> {
   (x: MatrixInput, options: O & { support: true }): { p: RealMatrix; support: Int32Array };
   /** J(x) v, shaped like x (J is symmetric, so this is also the vector-Jacobian product). */
   jvp(x: VectorInput, v: VectorInput, options?: O): RealArray;
+  /** J(x) v for every row of a batch; v is shaped like x (a matrix, or its data as one flat array). */
   jvp(x: MatrixInput, v: VectorInput | MatrixInput, options?: O): RealMatrix;
   /** Omega*(x): a number for a vector, one per row for a matrix. */
   conjugate(x: VectorInput, options?: O): number;
+  /** Omega*(x) of every row of a batch. */
   conjugate(x: MatrixInput, options?: O): Float64Array;
   /** p, support and conjugate of every row at once. */
   solve(x: TransformInput, options?: O): TransformSolution;
@@ -307,9 +309,11 @@ export const sparsemax: Transform<TransformOptions> = makeTransform(TransformKin
  */
 export const entmax15: Transform<TransformOptions> = makeTransform(TransformKind.Entmax, () => 1.5);
 
-interface EntmaxTransform extends Transform<EntmaxOptions> {
+/** {@link entmax}: a {@link Transform} that also differentiates with respect to alpha. */
+export interface EntmaxTransform extends Transform<EntmaxOptions> {
   /** d yhat / d alpha (alpha > 1), shaped like x. */
   alphaGradient(x: VectorInput, options?: EntmaxOptions): RealArray;
+  /** d yhat / d alpha for every row of a batch. */
   alphaGradient(x: MatrixInput, options?: EntmaxOptions): RealMatrix;
 }
 
