@@ -176,13 +176,16 @@ class Model {
     return converged;
   }
 
+  // The linearisation S J S (S = -1 on negated copies): see jvpLocal in solver.ts.
   void jvpLocal(const double* da, const double* db, double bScale, double* dq, double* dv) {
     const GraphView& g = graph_;
+    for (int64_t j = 0; j < nCopies; ++j) xIn_[j] = g.negated[j] ? -da[j] : da[j];
     for (int64_t j = 0; j < nAdd; ++j) bIn_[j] = bScale * db[j];
     for (int64_t f = 0; f < g.nFactors; ++f) {
       const int64_t off = g.varStart[f];
-      factors_[f]->jvp(da + off, bIn_.data() + g.addStart[f], dq + off, dv + g.addStart[f]);
+      factors_[f]->jvp(xIn_.data() + off, bIn_.data() + g.addStart[f], xOut_.data() + off, dv + g.addStart[f]);
     }
+    for (int64_t j = 0; j < nCopies; ++j) dq[j] = g.negated[j] ? -xOut_[j] : xOut_[j];
   }
 
   void prepareJvp() {

@@ -215,14 +215,20 @@ class Model {
     return converged;
   }
 
-  /** The local problems' linearisation at their last solutions (negation cancels out). */
+  /**
+   * The local problems' linearisation at their last solutions. A negated copy is q = 1 - x(1 - a),
+   * so with S = -1 on negated copies (1 elsewhere) the derivative is S J S: signs flip on the way in
+   * and out (J's cross terms between a negated and a plain copy change sign).
+   */
   jvpLocal(da: Float64Array, db: Float64Array, bScale: number, dq: Float64Array, dv: Float64Array): void {
-    const { graph, bIn } = this;
+    const { graph, xIn, xOut, bIn } = this;
+    for (let j = 0; j < this.nCopies; j++) xIn[j] = graph.negated[j] ? -da[j] : da[j];
     for (let j = 0; j < this.nAdd; j++) bIn[j] = bScale * db[j];
     for (let f = 0; f < graph.nFactors; f++) {
       const off = graph.varStart[f];
-      this.factors[f].jvp(da, off, bIn, graph.addStart[f], dq, off, dv, graph.addStart[f]);
+      this.factors[f].jvp(xIn, off, bIn, graph.addStart[f], xOut, off, dv, graph.addStart[f]);
     }
+    for (let j = 0; j < this.nCopies; j++) dq[j] = graph.negated[j] ? -xOut[j] : xOut[j];
   }
 }
 
