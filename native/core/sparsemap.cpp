@@ -23,8 +23,8 @@ class LocalFactor {
   virtual bool solve(const double* a, const double* b, double* x, double* v, int64_t maxIter) = 0;
   virtual void prepareJvp() {}
   virtual void jvp(const double* da, const double* db, double* dx, double* dv) = 0;
-  // Writes the last solution's distribution over structures (weights above kSupportTol, at most
-  // `capacity`, labels one after another) and returns its size; 0 for factors that report none.
+  // Writes the last solution's distribution over structures (at most `capacity`, labels one after
+  // another) and returns its size; 0 for factors that report none.
   virtual int64_t writeSupport(double*, int32_t*, int64_t) const { return 0; }
 };
 
@@ -89,7 +89,7 @@ class OrOutFactor : public LocalFactor {
   void jvp(const double* da, const double*, double* dx, double*) override { orOutJvp(face_, x_.data(), n_, da, dx); }
 
   int64_t writeSupport(double* weights, int32_t* labels, int64_t capacity) const override {
-    return orOutDecompose(x_.data(), n_, negated_, kSupportTol, capacity, weights, labels);
+    return orOutDecompose(x_.data(), n_, negated_, capacity, weights, labels);
   }
 
  private:

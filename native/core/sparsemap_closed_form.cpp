@@ -266,12 +266,12 @@ void orOutJvp(OrOutFace face, const double* x, int64_t n, const double* da, doub
 }
 
 // The comb decomposition of orOutDecompose in closedForm.ts (see there for why it is exact).
-int64_t orOutDecompose(const double* x, int64_t n, const uint8_t* flip, double minWeight, int64_t capacity, double* weights, int32_t* labels) {
+int64_t orOutDecompose(const double* x, int64_t n, const uint8_t* flip, int64_t capacity, double* weights, int32_t* labels) {
   const int64_t m = n - 1;
   const double y = x[m];
   const auto off = [&](int64_t i) { return flip[i] ? 1 : 0; };
   int64_t count = 0;
-  if (1 - y > minWeight) {
+  if (1 - y > 0) {
     if (count < capacity) {
       weights[0] = 1 - y;
       for (int64_t i = 0; i < n; ++i) labels[i] = off(i);
@@ -280,20 +280,25 @@ int64_t orOutDecompose(const double* x, int64_t n, const uint8_t* flip, double m
   }
   if (!(y > 0)) return count;
   double total = 0;
-  for (int64_t i = 0; i < m; ++i) total += x[i];
-  const double p = std::min(y, total);
+  bool anyAtY = false;
+  for (int64_t i = 0; i < m; ++i) {
+    if (x[i] < y) total += x[i];
+    else anyAtY = true;
+  }
+  const double p = anyAtY ? y : std::min(y, total);
   std::vector<double> rem(static_cast<size_t>(n)), turns(static_cast<size_t>(n));
   double c = 0;
   for (int64_t i = 0; i <= m; ++i) {
     const double r = std::fmod(c, p);
     rem[i] = r;
     turns[i] = std::round((c - r) / p);
-    if (i < m) c += x[i];
+    if (i < m && x[i] < y) c += x[i];
   }
   std::vector<int32_t> teeth(static_cast<size_t>(m)), label(static_cast<size_t>(n));
+  const auto setLabel = [&](int64_t i) { label[i] = teeth[i] > 0 || x[i] >= y ? 1 - off(i) : off(i); };
   for (int64_t i = 0; i < m; ++i) {
     teeth[i] = static_cast<int32_t>(turns[i + 1] - turns[i]) + (rem[i + 1] > 0 ? 1 : 0) - (rem[i] > 0 ? 1 : 0);
-    label[i] = teeth[i] > 0 ? 1 - off(i) : off(i);
+    setLabel(i);
   }
   label[m] = 1 - off(m);
   std::vector<int32_t> order(static_cast<size_t>(n));
@@ -303,12 +308,18 @@ int64_t orOutDecompose(const double* x, int64_t n, const uint8_t* flip, double m
     const int32_t k = order[j];
     const double lo = rem[k];
     if (lo > 0) {
-      if (k < m && ++teeth[k] == 1) label[k] = 1 - off(k);
-      if (k > 0 && --teeth[k - 1] == 0) label[k - 1] = off(k - 1);
+      if (k < m) {
+        ++teeth[k];
+        setLabel(k);
+      }
+      if (k > 0) {
+        --teeth[k - 1];
+        setLabel(k - 1);
+      }
     }
     const double hi = j + 1 < n ? rem[order[j + 1]] : p;
     const double w = y * (hi - lo) / p;
-    if (!(w > minWeight)) continue;
+    if (!(w > 0)) continue;
     if (count < capacity) {
       weights[count] = w;
       std::copy(label.begin(), label.end(), labels + count * n);

@@ -32,9 +32,9 @@ OrOutFace orOutProjection(const double* a, int64_t n, double* x, double* sorted)
 // Jacobian-vector product of orOutProjection at its solution x on `face`.
 void orOutJvp(OrOutFace face, const double* x, int64_t n, const double* da, double* dx);
 
-// A distribution over OROUT vertices with mean x (y last): weights above minWeight, at most
+// A distribution over OROUT vertices with mean x (y last): every positive weight, at most
 // `capacity` of them with their 0/1 labels (n apart, as values of u with x_i = 1 - u_i where
-// flip[i]); returns how many weights are above minWeight.
-int64_t orOutDecompose(const double* x, int64_t n, const uint8_t* flip, double minWeight, int64_t capacity, double* weights, int32_t* labels);
+// flip[i]); returns how many weights are positive.
+int64_t orOutDecompose(const double* x, int64_t n, const uint8_t* flip, int64_t capacity, double* weights, int32_t* labels);
 
 }  // namespace sshn::sparsemap

@@ -44,11 +44,12 @@ export interface WeightedStructure {
 }
 
 /**
- * A factor's distribution over structures (weights above 1e-10), whose mean is the factor's
- * marginals. Active-set factors report their active set; OROUT and ANDOUT, solved in closed form,
- * report one valid decomposition of their marginals into vertices of the polytope (at most n + 1
- * of them; the decomposition is not unique). At most 1024 are listed; when the support is larger,
- * `truncated` is true, `supportSize` counts all of them, and the listed weights sum to less than 1.
+ * A factor's distribution over structures, whose mean is the factor's marginals. Active-set
+ * factors report their active set (weights above 1e-10); OROUT and ANDOUT, solved in closed form,
+ * report one exact decomposition of their marginals into at most n + 1 vertices of the polytope
+ * (every positive weight; the decomposition is not unique). At most 1024 are listed; when the
+ * support is larger, `truncated` is true, `supportSize` counts all of them, and the listed weights
+ * sum to less than 1.
  */
 export interface StructureDistribution extends Array<WeightedStructure> {
   truncated: boolean;

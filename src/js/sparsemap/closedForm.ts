@@ -342,27 +342,29 @@ export function orOutJvp(face: OrOutFace, x: Float64Array, xOff: number, n: numb
 
 /**
  * Writes a distribution over OROUT vertices whose mean is the point x[xOff..xOff+n) of the polytope
- * (y last): weights above minWeight to weights[wOff..], at most `capacity` of them, each with its
- * 0/1 label (n entries, y last) to labels[lOff..]; returns how many weights are above minWeight.
- * Labels are written as the values of variables u with x_i = 1 - u_i where flip[flipOff + i].
+ * (y last): every positive weight to weights[wOff..], at most `capacity` of them, each with its
+ * 0/1 label (n entries, y last) to labels[lOff..]; returns how many weights are positive. Labels
+ * are written as the values of variables u with x_i = 1 - u_i where flip[flipOff + i].
+ *
  * The vertex with everything off carries 1 - y. The rest is y times a distribution over nonempty
- * input sets with marginals x_i / y: lay the inputs end to end on [0, sum x) and take those hit by
- * a comb of teeth p = y apart at a uniform offset U in [0, p). Each input (length x_i <= y) is hit
- * with probability x_i / y. With the ends c_i = x_0 + ... + x_(i-1) = q_i p + r_i (r_i in [0, p)),
- * input i = [c_i, c_(i+1)) holds q_(i+1) - q_i + [U < r_(i+1)] - [U < r_i] teeth: the sets change
- * only where U passes some r_k (a tooth moves from input k - 1 to input k), so there are at most n
- * of them, and the counts sum to q_m + [U < r_m] >= 1 exactly (c_m = sum x >= p): every set is
- * nonempty whatever the rounding.
+ * input sets with marginals x_i / y. Inputs at y are in every set. The others are laid end to end
+ * on [0, s) and taken when hit by a comb of teeth p = y apart at a uniform offset U in [0, p): each
+ * (length x_i < y) is hit with probability x_i / y. With the ends c_i = q_i p + r_i (r_i in
+ * [0, p)), input i = [c_i, c_(i+1)) holds q_(i+1) - q_i + [U < r_(i+1)] - [U < r_i] teeth, so the
+ * sets change only where U passes some r_k (a tooth moves from input k - 1 to input k): there are
+ * at most n of them. They are nonempty whatever the rounding: with no input at y, s = sum x >= y
+ * and the counts sum to q_m + [U < r_m] >= 1 exactly. Keeping inputs at y off the line also keeps
+ * rounding from splitting the intervals (c + y is not exact).
  */
 export function orOutDecompose(
-  x: Float64Array, xOff: number, n: number, flip: Uint8Array, flipOff: number, minWeight: number, capacity: number,
+  x: Float64Array, xOff: number, n: number, flip: Uint8Array, flipOff: number, capacity: number,
   weights: Float64Array, wOff: number, labels: Int32Array, lOff: number,
 ): number {
   const m = n - 1;
   const y = x[xOff + m];
   const off = (i: number) => (flip[flipOff + i] ? 1 : 0);
   let count = 0;
-  if (1 - y > minWeight) {
+  if (1 - y > 0) {
     if (count < capacity) {
       weights[wOff] = 1 - y;
       for (let i = 0; i < n; i++) labels[lOff + i] = off(i);
@@ -371,9 +373,13 @@ export function orOutDecompose(
   }
   if (!(y > 0)) return count;
   let total = 0;
-  for (let i = 0; i < m; i++) total += x[xOff + i];
-  // y <= sum x up to rounding; the period min(y, sum x) keeps q_m >= 1.
-  const p = Math.min(y, total);
+  let anyAtY = false;
+  for (let i = 0; i < m; i++) {
+    if (x[xOff + i] < y) total += x[xOff + i];
+    else anyAtY = true;
+  }
+  // Without inputs at y, s >= y up to rounding; the period min(y, s) keeps q_m >= 1.
+  const p = anyAtY ? y : Math.min(y, total);
   const rem = new Float64Array(n);
   const turns = new Float64Array(n);
   let c = 0;
@@ -382,14 +388,15 @@ export function orOutDecompose(
     const r = c % p;
     rem[i] = r;
     turns[i] = Math.round((c - r) / p);
-    if (i < m) c += x[xOff + i];
+    if (i < m && x[xOff + i] < y) c += x[xOff + i];
   }
-  // Teeth per input and the label at U = 0, then the ends r_k in increasing order. off(i): u_i when x_i = 0.
+  // Teeth per input and the labels at U = 0, then the ends r_k in increasing order. off(i): u_i when x_i = 0.
   const teeth = new Int32Array(m);
   const label = new Int32Array(n);
+  const setLabel = (i: number) => (label[i] = teeth[i] > 0 || x[xOff + i] >= y ? 1 - off(i) : off(i));
   for (let i = 0; i < m; i++) {
     teeth[i] = turns[i + 1] - turns[i] + (rem[i + 1] > 0 ? 1 : 0) - (rem[i] > 0 ? 1 : 0);
-    label[i] = teeth[i] > 0 ? 1 - off(i) : off(i);
+    setLabel(i);
   }
   label[m] = 1 - off(m);
   const order = new Int32Array(n);
@@ -399,13 +406,19 @@ export function orOutDecompose(
     const k = order[j];
     const lo = rem[k];
     if (lo > 0) {
-      if (k < m && ++teeth[k] === 1) label[k] = 1 - off(k);
-      if (k > 0 && --teeth[k - 1] === 0) label[k - 1] = off(k - 1);
+      if (k < m) {
+        teeth[k]++;
+        setLabel(k);
+      }
+      if (k > 0) {
+        teeth[k - 1]--;
+        setLabel(k - 1);
+      }
     }
     // U in [lo, hi): every end at or below lo has been passed (ties give empty intervals).
     const hi = j + 1 < n ? rem[order[j + 1]] : p;
     const w = (y * (hi - lo)) / p;
-    if (!(w > minWeight)) continue;
+    if (!(w > 0)) continue;
     if (count < capacity) {
       weights[wOff + count] = w;
       labels.set(label, lOff + count * n);

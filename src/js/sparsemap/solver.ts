@@ -20,8 +20,8 @@ interface LocalFactor {
   prepareJvp(): void;
   jvp(da: Float64Array, daOff: number, db: Float64Array, dbOff: number, dx: Float64Array, dxOff: number, dv: Float64Array, dvOff: number): void;
   /**
-   * Writes the last solution's distribution over structures (weights above SUPPORT_TOL, at most
-   * `capacity`, labels one after another) and returns its size; 0 for factors that report none.
+   * Writes the last solution's distribution over structures (at most `capacity`, labels one after
+   * another) and returns its size; 0 for factors that report none.
    */
   writeSupport(weights: Float64Array, wOff: number, labels: Int32Array, lOff: number, capacity: number): number;
 }
@@ -84,7 +84,8 @@ class PairFactor implements LocalFactor {
 
 /**
  * OROUT (the last variable is the OR of the others), solved exactly by orOutProjection. Its
- * distribution is orOutDecompose's, with labels giving the variables' values (negations undone).
+ * distribution is orOutDecompose's exact one (every positive weight), with labels giving the
+ * variables' values (negations undone).
  */
 class OrOutFactor implements LocalFactor {
   readonly nAdd = 0;
@@ -110,7 +111,7 @@ class OrOutFactor implements LocalFactor {
   }
 
   writeSupport(weights: Float64Array, wOff: number, labels: Int32Array, lOff: number, capacity: number): number {
-    return orOutDecompose(this.x, 0, this.n, this.negated, this.negOff, SUPPORT_TOL, capacity, weights, wOff, labels, lOff);
+    return orOutDecompose(this.x, 0, this.n, this.negated, this.negOff, capacity, weights, wOff, labels, lOff);
   }
 }
 
