@@ -95,6 +95,21 @@ if (backends.length < 2) {
     t.ok(worst <= 1e-12, `largest difference ${worst}`);
   });
 
+  t.test('a 701-variable OROUT sharing variables with a Budget: ADMM converges and the backends agree to 1e-9', async (t) => {
+    const rng = new Rng(701);
+    const n = 701;
+    const graph = new FactorGraph(n);
+    graph.addOrOut(Array.from({ length: n }, (_, i) => i));
+    graph.addBudget(Array.from({ length: 300 }, (_, i) => 2 * i), 20);
+    const eta = orOutScores(rng, n, 'y tied to top inputs');
+    const [a, b] = backends.map((backend) => graph.solve(eta, { backend, tol: 1e-8, maxIter: 20000 }));
+    t.ok(a.converged && b.converged, `converged in ${a.iterations} and ${b.iterations} iterations`);
+    t.equal(a.iterations, b.iterations);
+    const gu = randomScores(rng, n);
+    t.ok(maxAbsDiff(a.u, b.u) <= 1e-9, `u: ${maxAbsDiff(a.u, b.u)}`);
+    t.ok(maxAbsDiff(a.backward(gu).unary, b.backward(gu).unary) <= 1e-9, 'backward');
+  });
+
   t.test('batch wrappers agree, and native results do not depend on the thread count', async (t) => {
     const rng = new Rng(8);
     const rows = 13;
