@@ -3,7 +3,7 @@
 import t from 'tap';
 import { FactorGraph, kSubsetsExactBatch, kSubsetsExactBatchAsync, Rng, sequentialKSubsetsBatch, sequentialKSubsetsBatchAsync } from '../src/index';
 import { backendsUnderTest, maxAbsDiff } from './helpers';
-import { OR_OUT_PATTERNS, orOutScores, randomScores, sequenceScoreLength } from './sparsemap-reference';
+import { OR_OUT_PATTERNS, orOutScores, randomScores, sequenceScoreLength, unaryForLiterals } from './sparsemap-reference';
 
 const backends = backendsUnderTest();
 
@@ -77,7 +77,7 @@ if (backends.length < 2) {
         const graph = new FactorGraph(n);
         if (andOut) graph.addAndOut(vars, negated);
         else graph.addOrOut(vars, negated);
-        const eta = orOutScores(rng, n, pattern).map((s, i) => (negated[i] !== andOut ? 1 - s : s));
+        const eta = unaryForLiterals(orOutScores(rng, n, pattern), negated.map((x) => x !== andOut));
         const gu = randomScores(rng, n);
         const [a, b] = backends.map((backend) => graph.solve(eta, { backend }));
         worst = Math.max(worst, maxAbsDiff(a.u, b.u), maxAbsDiff(a.backward(gu).unary, b.backward(gu).unary));

@@ -97,14 +97,19 @@ for (const kind of SINGLE_KINDS) {
   });
 }
 
-/** A random OROUT or ANDOUT factor on all n variables (in a random order), and what it sees: flip[i] = it sees 1 - u_i. */
-function randomOrOut(rng: Rng, n: number, kind: 'orOut' | 'andOut'): { factor: FactorDesc; flip: boolean[] } {
+/**
+ * A random OROUT or ANDOUT factor on all n variables (in a random order), what it sees (flip[i]:
+ * it sees 1 - u_i), and unary scores giving it the literal scores of `pattern`.
+ */
+function randomOrOut(rng: Rng, n: number, kind: 'orOut' | 'andOut', pattern: OrOutPattern): { factor: FactorDesc; flip: boolean[]; eta: number[] } {
   const vars = shuffled(rng, range(n));
   const negated = vars.map(() => rng.nextDouble() < 0.3);
-  const flipOf = (j: number) => negated[j] !== (kind === 'andOut');
   const flip = new Array<boolean>(n);
-  vars.forEach((v, j) => (flip[v] = flipOf(j)));
-  return { factor: { type: kind, vars, negated }, flip };
+  vars.forEach((v, j) => (flip[v] = negated[j] !== (kind === 'andOut')));
+  const s = orOutScores(rng, n, pattern);
+  const literals = new Array<number>(n);
+  vars.forEach((v, j) => (literals[v] = s[j]));
+  return { factor: { type: kind, vars, negated }, flip, eta: unaryForLiterals(literals, flip) };
 }
 
 /**
@@ -142,12 +147,7 @@ t.test('OROUT and ANDOUT: exact projection against brute force with ties and sco
   for (let trial = 0; trial < 12 * patterns.length; trial++) {
     const pattern: OrOutPattern = patterns[trial % patterns.length];
     const n = 2 + rng.below(4);
-    const { factor, flip } = randomOrOut(rng, n, trial % 3 === 2 ? 'andOut' : 'orOut');
-    // Scores in the factor's literals, listed in the order of its variables.
-    const s = orOutScores(rng, n, pattern);
-    const literalsOf = new Array<number>(n);
-    factor.vars.forEach((v, j) => (literalsOf[v] = s[j]));
-    const eta = unaryForLiterals(literalsOf, flip);
+    const { factor, flip, eta } = randomOrOut(rng, n, trial % 3 === 2 ? 'andOut' : 'orOut', pattern);
     // The projection of eta onto the hull of the enumerated vertices, in the factor's variable order.
     const exact = exactProjection(factor.vars.map((v) => eta[v]), vertices(factor).map((v) => v.m));
     for (const backend of backends) {
@@ -170,11 +170,7 @@ t.test('OROUT at n = 700 and 10 000: the Frank-Wolfe gap (KKT) vanishes on every
   for (const n of [700, 10000]) {
     for (const pattern of ['y tied to top inputs', 'y = sum x', 'y = sum x = 1'] as const) {
       const kind = pattern === 'y = sum x' ? 'andOut' : 'orOut';
-      const { factor, flip } = randomOrOut(rng, n, kind);
-      const s = orOutScores(rng, n, pattern);
-      const literalsOf = new Array<number>(n);
-      factor.vars.forEach((v, j) => (literalsOf[v] = s[j]));
-      const eta = unaryForLiterals(literalsOf, flip);
+      const { factor, flip, eta } = randomOrOut(rng, n, kind, pattern);
       const graph = buildGraph(n, [factor]);
       for (const backend of backends) {
         const start = process.hrtime.bigint();

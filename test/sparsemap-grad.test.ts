@@ -3,7 +3,7 @@
 import t from 'tap';
 import { FactorGraph, kSubsetsExactBackward, kSubsetsExactBatch, Rng, sequentialKSubsetsBackward, sequentialKSubsetsBatch } from '../src/index';
 import { backendsUnderTest } from './helpers';
-import { addFactor, FactorDesc, orOutFace, orOutScores, OrOutPattern, randomScores, sequenceScoreLength } from './sparsemap-reference';
+import { addFactor, FactorDesc, orOutFace, orOutScores, OrOutPattern, randomScores, sequenceScoreLength, unaryForLiterals } from './sparsemap-reference';
 
 const backends = backendsUnderTest();
 
@@ -144,7 +144,7 @@ t.test('OROUT / ANDOUT Jacobians match central differences along random directio
       if (andOut) graph.addAndOut(vars, negated);
       else graph.addOrOut(vars, negated);
       const flip = negated.map((x) => x !== andOut);
-      const eta = orOutScores(rng, n, patterns[trial % patterns.length]).map((s, i) => (flip[i] ? 1 - s : s));
+      const eta = unaryForLiterals(orOutScores(rng, n, patterns[trial % patterns.length]), flip);
       const gu = randomScores(rng, n);
       const d = randomScores(rng, n);
       const along = (step: number) => {
