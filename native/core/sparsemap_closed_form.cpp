@@ -172,6 +172,9 @@ void pairJvp(int pairCase, const double* x, double da1, double da2, double ds, d
 
 namespace {
 
+// Ascending with NaN last, like TypedArray sort: a strict weak order even if overflow made a NaN.
+inline bool lessNanLast(double p, double q) { return p < q || (std::isnan(q) && !std::isnan(p)); }
+
 // Root t of w t = c + sum_i (s_i - t)_+ for s[0..m) sorted ascending (see pooledThreshold in closedForm.ts).
 double pooledThreshold(const double* sorted, int64_t m, double w, double c) {
   int64_t k = w == 0 ? 1 : 0;
@@ -191,7 +194,7 @@ OrOutFace orOutProjection(const double* a, int64_t n, double* x, double* sorted)
   const int64_t m = n - 1;
   const double b = a[m];
   std::copy(a, a + m, sorted);
-  std::sort(sorted, sorted + m);
+  std::sort(sorted, sorted + m, lessNanLast);
   const double y = clip01(pooledThreshold(sorted, m, 1, b));
   double total = 0;
   for (int64_t i = 0; i < m; ++i) {
@@ -303,7 +306,7 @@ int64_t orOutDecompose(const double* x, int64_t n, const uint8_t* flip, int64_t 
   label[m] = 1 - off(m);
   std::vector<int32_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](int32_t i, int32_t j) { return rem[i] < rem[j]; });
+  std::sort(order.begin(), order.end(), [&](int32_t i, int32_t j) { return lessNanLast(rem[i], rem[j]); });
   for (int64_t j = 0; j < n; ++j) {
     const int32_t k = order[j];
     const double lo = rem[k];
