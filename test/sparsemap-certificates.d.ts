@@ -2,5 +2,6 @@
 export function bestPathScore(u: ArrayLike<number>, b: ArrayLike<number>, L: number, S: number, budget?: { k: number; exact: boolean }): number;
 export function pathScore(label: ArrayLike<number>, u: ArrayLike<number>, b: ArrayLike<number>, S: number): number;
 export function bestBudgetScore(g: ArrayLike<number>, k: number, exact: boolean): number;
+export function bestOrOutScore(g: ArrayLike<number>, flip?: ArrayLike<boolean>): number;
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number;
 export function residualScores(eta: ArrayLike<number>, u: ArrayLike<number>): number[];

@@ -62,6 +62,34 @@ function bestBudgetScore(g, k, exact) {
   return total;
 }
 
+/**
+ * max g.u over the vertices u of an OR-with-output factor on variables 0..n-1 (output last) whose
+ * factor sees 1 - u_i where flip[i]: in literals l (l_i = u_i, or 1 - u_i flipped), g.u = const +
+ * sum_i h_i l_i with h_i = -g_i where flipped. The vertices are all literals off, or the output on
+ * with a nonempty set of inputs on: all inputs of positive h, or the best single one if none is.
+ */
+function bestOrOutScore(g, flip) {
+  const n = g.length;
+  let base = 0;
+  const h = Array.from(g, (gi, i) => {
+    if (!flip || !flip[i]) return gi;
+    base += gi;
+    return -gi;
+  });
+  let on = h[n - 1];
+  let best = -Infinity;
+  let positive = false;
+  for (let i = 0; i < n - 1; i++) {
+    if (h[i] > 0) {
+      on += h[i];
+      positive = true;
+    }
+    best = Math.max(best, h[i]);
+  }
+  if (!positive) on += best;
+  return base + Math.max(0, on);
+}
+
 /** sum_i a[i] b[i]. */
 function dot(a, b) {
   let s = 0;
@@ -74,4 +102,4 @@ function residualScores(eta, u) {
   return Array.from(u, (ui, i) => eta[i] - ui);
 }
 
-module.exports = { bestPathScore, pathScore, bestBudgetScore, dot, residualScores };
+module.exports = { bestPathScore, pathScore, bestBudgetScore, bestOrOutScore, dot, residualScores };

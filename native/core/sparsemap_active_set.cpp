@@ -387,32 +387,6 @@ void ActiveSetQP::jvp(const double* da, const double* db, double* dx, double* dv
   scatter(jvpSupport_[0], -sum, dx, dv);
 }
 
-Structure OrOutOracle::argmax(const double* u, const double*) {
-  const int64_t n = n_;
-  Structure s;
-  s.label.assign(static_cast<size_t>(n), 0);
-  double onValue = u[n - 1];
-  bool anyPositive = false;
-  int64_t bestInput = 0;
-  for (int64_t i = 0; i < n - 1; ++i) {
-    if (u[i] > 0) {
-      onValue += u[i];
-      anyPositive = true;
-    }
-    if (u[i] > u[bestInput]) bestInput = i;
-  }
-  if (!anyPositive) onValue += u[bestInput];
-  if (onValue > 0) {
-    for (int64_t i = 0; i < n - 1; ++i)
-      if (u[i] > 0) s.label[i] = 1;
-    if (!anyPositive) s.label[bestInput] = 1;
-    s.label[n - 1] = 1;
-  }
-  for (int64_t i = 0; i < n; ++i)
-    if (s.label[i] == 1) s.on.push_back(static_cast<int32_t>(i));
-  return s;
-}
-
 SelectionOracle::SelectionOracle(int64_t n, int64_t k) : n_(n), k_(k) {
   const size_t cells = checkedProduct(checkedProduct(static_cast<size_t>(n), 2, "selection"), static_cast<size_t>(k + 1), "selection dynamic programme");
   delta_.resize(cells);

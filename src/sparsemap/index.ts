@@ -32,17 +32,24 @@ export interface SolveOptions {
   backend?: BackendName;
 }
 
-/** A structure in the support of an active-set factor's solution, with its weight. */
+/** A structure in the support of a factor's solution, with its weight. */
 export interface WeightedStructure {
   weight: number;
-  /** The state of each position (Sequence, SequenceBudget) or 0/1 per variable (OROUT, ANDOUT). */
+  /**
+   * The state of each position (Sequence, SequenceBudget), the head of each word (Tree), the state
+   * of each group (Dense), or the 0/1 value of each of the factor's variables, in the order given
+   * (OROUT, ANDOUT; negations applied, so the weighted labels average to u).
+   */
   label: Int32Array;
 }
 
 /**
- * An active-set factor's distribution over structures (weights above 1e-10). At most 1024 are
- * listed; when the support is larger, `truncated` is true, `supportSize` counts all of them, and the
- * listed weights sum to less than 1.
+ * A factor's distribution over structures, whose mean is the factor's marginals. Active-set
+ * factors report their active set (weights above 1e-10); OROUT and ANDOUT, solved in closed form,
+ * report one exact decomposition of their marginals into at most n + 1 vertices of the polytope
+ * (every positive weight; the decomposition is not unique). At most 1024 are listed; when the
+ * support is larger, `truncated` is true, `supportSize` counts all of them, and the listed weights
+ * sum to less than 1.
  */
 export interface StructureDistribution extends Array<WeightedStructure> {
   truncated: boolean;
@@ -64,7 +71,7 @@ export interface SolveResult {
   primalResidual: number;
   /** rho times the RMS change of u in the last iteration (0 without ADMM). */
   dualResidual: number;
-  /** Per factor: the distribution over structures of active-set factors (see its `truncated` flag), else null. */
+  /** Per factor: the distribution over structures of OROUT, ANDOUT and active-set factors (see its `truncated` flag), else null. */
   distributions: (StructureDistribution | null)[];
   /** Gradients of a loss through the solution: given dL/du (and dL/dv), returns dL/d(unary scores) and dL/d(additional scores). */
   backward(gradU: ArrayLike<number>, gradAdditionals?: ArrayLike<number> | ArrayLike<number>[]): SparseMapGradients;
@@ -205,10 +212,11 @@ export class FactorGraph {
   private logic(kind: FactorKind, vars: ArrayLike<number>, negated: unknown, minLength: number, flip: (i: number, n: number) => boolean): number {
     const v = this.checkVars(vars, 'vars', minLength);
     const neg = this.checkNegated(negated, v.length).map((x, i) => x !== flip(i, v.length));
-    const activeSet = kind === FactorKind.OrOut;
+    // OROUT reports a decomposition of its marginals into at most n + 1 vertices.
+    const withDistribution = kind === FactorKind.OrOut;
     return this.add({
       kind, vars: v, negated: neg, ints: [], reals: [], scores: new Float64Array(0),
-      labelLength: activeSet ? v.length : 0, supportCapacity: activeSet ? Math.min(v.length + 1, MAX_SUPPORT_CAPACITY) : 0,
+      labelLength: withDistribution ? v.length : 0, supportCapacity: withDistribution ? Math.min(v.length + 1, MAX_SUPPORT_CAPACITY) : 0,
     });
   }
 
@@ -237,7 +245,10 @@ export class FactorGraph {
     return this.logic(FactorKind.Xor, vars, negated, 2, (i, n) => i === n - 1);
   }
 
-  /** vars[K-1] = OR of the others. */
+  /**
+   * vars[K-1] = OR of the others. Its local problem is an exact projection (one sort, O(K log K));
+   * its distribution is a decomposition of its marginals into at most K + 1 vertices.
+   */
   addOrOut(vars: ArrayLike<number>, negated?: ArrayLike<boolean | number>): number {
     return this.logic(FactorKind.OrOut, vars, negated, 2, () => false);
   }
@@ -528,7 +539,7 @@ export class FactorGraph {
       const list: WeightedStructure[] = [];
       for (let s = 0; s < count; s++) {
         const labelOff = data.labelStart[i] + s * f.labelLength;
-        list.push({ weight: out.supportWeights[data.supportStart[i] + s], label: out.supportLabels.slice(labelOff, labelOff + f.labelLength) });
+        list.push({ weight: out.supportWeights[data.supportStart[i] + s], label: out.supportLabels.subarray(labelOff, labelOff + f.labelLength) });
       }
       return Object.assign(list, { truncated: supportSize > count, supportSize });
     });

@@ -7,7 +7,7 @@
 
 /** A vertex of the marginal polytope: sorted indices of its unary and additional ones. */
 export interface Structure {
-  /** Factor-specific description: the state path (sequences) or the 0/1 membership (OROUT). */
+  /** Factor-specific description: the state path (sequences), the heads (Tree), the group states (Dense) or the selected positions. */
   label: Int32Array;
   on: Int32Array;
   add: Int32Array;
@@ -442,41 +442,6 @@ export class ActiveSetQP {
     const { on, add } = this.structures[s];
     for (let i = 0; i < on.length; i++) dx[dxOff + on[i]] += dw;
     for (let j = 0; j < add.length; j++) dv[dvOff + add[j]] += dw;
-  }
-}
-
-/** OROUT: the last variable is the OR of the others. Labels are 0/1 memberships. */
-export class OrOutOracle implements Oracle {
-  readonly nAdd = 0;
-  readonly labelLength: number;
-  constructor(readonly n: number) {
-    this.labelLength = n;
-  }
-
-  argmax(u: Float64Array, uOff: number): Structure {
-    const n = this.n;
-    const label = new Int32Array(n);
-    // Best with the output on: every positive input, or the single best input if none is positive.
-    let onValue = u[uOff + n - 1];
-    let anyPositive = false;
-    let bestInput = 0;
-    for (let i = 0; i < n - 1; i++) {
-      const s = u[uOff + i];
-      if (s > 0) {
-        onValue += s;
-        anyPositive = true;
-      }
-      if (s > u[uOff + bestInput]) bestInput = i;
-    }
-    if (!anyPositive) onValue += u[uOff + bestInput];
-    if (onValue > 0) {
-      for (let i = 0; i < n - 1; i++) if (u[uOff + i] > 0) label[i] = 1;
-      if (!anyPositive) label[bestInput] = 1;
-      label[n - 1] = 1;
-    }
-    const on: number[] = [];
-    for (let i = 0; i < n; i++) if (label[i] === 1) on.push(i);
-    return { label, on: Int32Array.from(on), add: new Int32Array(0) };
   }
 }
 
