@@ -1,5 +1,6 @@
 // Shared test helpers: the backends to run against, and exact comparisons.
-import { availableBackends, BackendName } from '../src/index';
+import { availableBackends, BackendName, Rng } from '../src/index';
+import type { LatentHopfieldWeights } from '../src/index';
 
 /** Both backends; the native one must load unless SSHN_BACKEND=js restricts the run. */
 export function backendsUnderTest(): BackendName[] {
@@ -17,4 +18,21 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
     if (!(d <= m)) m = Number.isNaN(d) ? (Number.isNaN(a[i]) && Number.isNaN(b[i]) ? m : Infinity) : d;
   }
   return m;
+}
+
+/** Seeded random latent Hopfield weights (symmetric W_hh, roughly unit-scaled layers). */
+export function randomLatentWeights(d: number, h: number, n: number, seed: number): LatentHopfieldWeights {
+  const rng = new Rng(seed);
+  const r = (k: number, s: number) => Array.from({ length: k }, () => s * rng.normal());
+  const whh = new Array<number>(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) whh[i * n + j] = whh[j * n + i] = rng.normal() / Math.sqrt(n);
+  return {
+    encoder: { w1: r(h * d, 1 / Math.sqrt(d)), b1: r(h, 0.1), w2: r(n * h, 1 / Math.sqrt(h)), b2: r(n, 0.1) },
+    decoder: { w1: r(h * n, 1 / Math.sqrt(n)), b1: r(h, 0.1), w2: r(d * h, 1 / Math.sqrt(h)), b2: r(d, 0.1) },
+    wih: r(n * n, 1 / Math.sqrt(n)),
+    whh,
+    inputDim: d,
+    hiddenDim: h,
+    latentDim: n,
+  };
 }
