@@ -114,6 +114,7 @@ export function toRows(value: unknown, name: string, cols?: number): Matrix<Arra
   if (Array.isArray(value)) {
     if (value.length === 0) throw new RangeError(`${name} must contain at least one row`);
     const width = cols ?? (isArrayLikeOfNumbers(value[0]) ? value[0].length : -1);
+    if (width === 0) throw new RangeError(`${name}[0] must have at least one entry`);
     value.forEach((row, i) => {
       if (!isArrayLikeOfNumbers(row)) throw new TypeError(`${name}[${i}] must be an array or typed array of numbers, got ${describe(row)}`);
       if (row.length !== width) throw new RangeError(`${name}[${i}] must have length ${width}, got ${row.length}`);
