@@ -1,4 +1,6 @@
 // Shared test helpers: the backends to run against, and exact comparisons.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { availableBackends, BackendName, Rng } from '../src/index';
 import type { LatentHopfieldWeights } from '../src/index';
 
@@ -35,4 +37,13 @@ export function randomLatentWeights(d: number, h: number, n: number, seed: numbe
     hiddenDim: h,
     latentDim: n,
   };
+}
+
+/** RSS growth (MiB) per part over `small` small calls and `large` large async calls, from scripts/leak-check.js in a child process. */
+export function leakGrowth(backend: BackendName, parts: string[], small: number, large: number): Record<string, { small: number; large: number }> {
+  const script = path.join(__dirname, '..', 'scripts', 'leak-check.js');
+  const args = ['--expose-gc', '--max-semi-space-size=1', script, '--small', String(small), '--large', String(large), '--only', parts.join(',')];
+  const r = spawnSync(process.execPath, args, { env: { ...process.env, SSHN_BACKEND: backend }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`leak-check failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout.trim().split('\n').pop() as string) as { growthMiB: Record<string, { small: number; large: number }> }).growthMiB;
 }
