@@ -1,5 +1,6 @@
 // Argument checks shared by every public entry point: each failure is a TypeError (wrong kind of
 // value) or RangeError (right kind, value out of range) whose message names the argument.
+import { checkAllocation } from './limits';
 
 /** Any array-like of numbers. */
 export type NumericArray = ArrayLike<number>;
@@ -79,6 +80,7 @@ export function toFiniteFloat64(value: unknown, name: string, length?: number): 
   if (length !== undefined && value.length !== length) {
     throw new RangeError(`${name} must have length ${length}, got ${value.length}`);
   }
+  checkAllocation(name, value.length, 8);
   const out = new Float64Array(value.length);
   for (let i = 0; i < value.length; i++) {
     const v = value[i];
@@ -95,6 +97,7 @@ export function toBipolarVector(value: unknown, name: string, length?: number): 
   if (length !== undefined && value.length !== length) {
     throw new RangeError(`${name} must have length ${length}, got ${value.length}`);
   }
+  checkAllocation(name, value.length, 1);
   const out = new Int8Array(value.length);
   for (let i = 0; i < value.length; i++) out[i] = bipolarEntry(value[i], name, i);
   return out;
@@ -142,6 +145,7 @@ export function toRows(value: unknown, name: string, cols?: number): Matrix<Arra
 /** Rows of +-1 values flattened into one Int8Array (rows x cols). */
 export function toBipolarRows(value: unknown, name: string, cols?: number): { data: Int8Array; rows: number; cols: number } {
   const m = toRows(value, name, cols);
+  checkAllocation(name, m.rows * m.cols, 1);
   const out = new Int8Array(m.rows * m.cols);
   for (let r = 0; r < m.rows; r++) {
     const row = m.row(r);

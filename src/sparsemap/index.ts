@@ -606,6 +606,7 @@ function threadsOf(opts: Record<string, unknown>): number {
 
 function scoreMatrix(scores: unknown, name: string): { data: Float64Array; rows: number; cols: number } {
   const m = toRows(scores, name);
+  checkAllocation(name, m.rows * m.cols, 8);
   const data = new Float64Array(m.rows * m.cols);
   for (let r = 0; r < m.rows; r++) data.set(toFiniteFloat64(m.row(r), `${name} row ${r}`, m.cols), r * m.cols);
   return { data, rows: m.rows, cols: m.cols };
