@@ -476,7 +476,7 @@ export class FactorGraph {
     return { backend, params, data, unary, additional, out };
   }
 
-  /** Solves LP-SparseMAP for these unary scores (length nVariables). */
+  /** Solves LP-SparseMAP for these unary scores (length nVariables; scores, like the factors', at most 1e150 in magnitude). */
   solve(unaryScores: ArrayLike<number>, options?: SolveOptions): SolveResult {
     const p = this.prepare(unaryScores, options);
     p.backend.sparsemapSolve(p.data, p.unary, p.additional, p.params, p.out);
