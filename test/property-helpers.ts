@@ -97,6 +97,16 @@ export function assertSameOutcome(outcomes: Outcome[], tolerance = 0, relative =
   }
 }
 
+/** Throws unless the async call rejects with the sync call's error or resolves to its value (never throwing synchronously). */
+export async function assertAsyncLikeSync(sync: () => unknown, async: () => Promise<unknown>): Promise<void> {
+  assertSameOutcome([outcome(sync), await outcomeAsync(async)]);
+}
+
+/** Options with the backend added when they are an object; junk options stay as they are. */
+export function withBackend(options: unknown, backend: string): unknown {
+  return options !== null && typeof options === 'object' && !Array.isArray(options) ? { ...(options as object), backend } : options;
+}
+
 /** Throws unless a failed outcome's message mentions one of the names. */
 export function assertNamesArgument(o: Outcome, names: string[]): void {
   if (!o.ok && !names.some((n) => o.error.includes(n))) throw new Error(`error does not name ${names.join(' or ')}: ${o.error}`);

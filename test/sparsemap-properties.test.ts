@@ -9,7 +9,7 @@ import {
   FactorGraph, kSubsetsExact, kSubsetsExactBackward, kSubsetsExactBatch, sequentialKSubsets, sequentialKSubsetsBackward, sequentialKSubsetsBatch,
 } from '../src/index';
 import { backendsUnderTest } from './helpers';
-import { anyNumber, assertNamesArgument, assertSameOutcome, inForms, outcome, outcomeAsync, Outcome, RUNS, score, valuesOf, vectorOf, weird } from './property-helpers';
+import { anyNumber, assertAsyncLikeSync, assertNamesArgument, assertSameOutcome, inForms, outcome, Outcome, RUNS, score, valuesOf, vectorOf, weird, withBackend } from './property-helpers';
 
 const backends = backendsUnderTest();
 const TOLERANCE = 1e-9;
@@ -193,8 +193,6 @@ function lpMapSummary(o: Outcome): Outcome {
   return { ok: true, value: { status, value: status === 'converged' ? Math.round(value * 1e4) / 1e4 : 0 } };
 }
 
-const withBackend = (options: unknown, backend: string) =>
-  options !== null && typeof options === 'object' && !Array.isArray(options) ? { ...(options as object), backend } : options;
 
 t.test('builders refuse bad factors cleanly; solve, mapSolve, solveBatch and backward agree across backends', async (t) => {
   let solved = 0;
@@ -231,8 +229,8 @@ t.test('solveAsync and solveBatchAsync reject (never throw) with the sync error,
       const { graph } = build(n, ops);
       for (const backend of backends) {
         const o = withBackend(options, backend) as never;
-        assertSameOutcome([outcome(() => graph.solve(unary as number[], o)), await outcomeAsync(() => graph.solveAsync(unary as number[], o))]);
-        assertSameOutcome([outcome(() => graph.solveBatch([unary as number[]], o)), await outcomeAsync(() => graph.solveBatchAsync([unary as number[]], o))]);
+        await assertAsyncLikeSync(() => graph.solve(unary as number[], o), () => graph.solveAsync(unary as number[], o));
+        await assertAsyncLikeSync(() => graph.solveBatch([unary as number[]], o), () => graph.solveBatchAsync([unary as number[]], o));
       }
     }),
     { numRuns: Math.ceil(RUNS / 3) },

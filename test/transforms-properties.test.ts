@@ -8,7 +8,8 @@ import { entmax, entmax15, kSubsets, normmax, softmax, sparsemax } from '../src/
 import type { Transform, TransformOptions } from '../src/index';
 import { backendsUnderTest } from './helpers';
 import {
-  anyNumber, anySize, arrayForms, assertNamesArgument, assertSameOutcome, detached, inForms, outcome, outcomeAsync, Outcome, RUNS, score, valuesOf, vectorOf, weird,
+  anyNumber, anySize, arrayForms, assertAsyncLikeSync, assertNamesArgument, assertSameOutcome, detached, inForms, outcome, Outcome, RUNS, score, valuesOf,
+  vectorOf, weird, withBackend,
 } from './property-helpers';
 
 const backends = backendsUnderTest();
@@ -108,7 +109,7 @@ function tangent(x: unknown, v: unknown): unknown {
 
 function run(kind: string, call: string, x: unknown, options: unknown, v: unknown, backend: string): unknown {
   const f = KINDS[kind];
-  const o = options !== null && typeof options === 'object' && !Array.isArray(options) ? { ...(options as object), backend } : options;
+  const o = withBackend(options, backend);
   switch (call) {
     case 'forward':
       return f(x as never, o as never);
@@ -172,10 +173,8 @@ t.test('async: rejects (never throws) with the sync error, else equals solve(), 
   await fc.assert(
     fc.asyncProperty(caseArb, async ({ kind, x, options }) => {
       for (const backend of backends) {
-        const o = options !== null && typeof options === 'object' && !Array.isArray(options) ? { ...(options as object), backend } : options;
-        const sync = outcome(() => KINDS[kind].solve(x as never, o as never));
-        const async = await outcomeAsync(() => KINDS[kind].async(x as never, o as never));
-        assertSameOutcome([sync, async]);
+        const o = withBackend(options, backend) as never;
+        await assertAsyncLikeSync(() => KINDS[kind].solve(x as never, o), () => KINDS[kind].async(x as never, o));
       }
     }),
     { numRuns: Math.ceil(RUNS / 3) },
