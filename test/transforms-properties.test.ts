@@ -271,3 +271,22 @@ t.test('entmax near alpha = 1: outputs, conjugate and alpha derivative follow th
   );
   t.pass();
 });
+
+t.test('a batch run on all cores reports its first bad row, as the sequential loop does', { skip: backends.length < 2 }, async (t) => {
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 127 }), { minLength: 1, maxLength: 6 }), fc.constantFrom(NaN, Infinity, 'masked'), (bad, kind) => {
+      const rows = 128;
+      const cols = 512; // 65536 entries: threaded natively
+      const data = Float64Array.from({ length: rows * cols }, (_, i) => Math.sin(i));
+      for (const r of bad) {
+        if (kind === 'masked') data.fill(-Infinity, r * cols, (r + 1) * cols);
+        else data[r * cols + 7] = kind as number;
+      }
+      const results = backends.map((backend) => outcome(() => kSubsets({ data, rows, cols }, { k: 2, backend, threads: 0 })));
+      assertSameOutcome(results);
+      if (results[0].ok || !results[0].error.includes(`x row ${Math.min(...bad)} `)) throw new Error(`expected row ${Math.min(...bad)}: ${JSON.stringify(results[0]).slice(0, 200)}`);
+    }),
+    { numRuns: Math.ceil(RUNS / 10) },
+  );
+  t.pass();
+});
