@@ -212,6 +212,22 @@ struct AdmmResult {
   double localScale = 1;
 };
 
+// sqrt(sumSq / n), where sumSq sums term(j)^2 over j < count; recomputed with scaling when the
+// squares overflowed (scores beyond 1e154), so that the reported residuals stay finite.
+template <typename Term>
+double rootMeanSquare(double sumSq, int64_t n, int64_t count, Term term) {
+  if (sumSq < std::numeric_limits<double>::infinity()) return std::sqrt(sumSq / static_cast<double>(n));
+  double scale = 0;
+  for (int64_t j = 0; j < count; ++j) scale = std::max(scale, std::abs(term(j)));
+  if (!(scale < std::numeric_limits<double>::infinity())) return scale;
+  double sum = 0;
+  for (int64_t j = 0; j < count; ++j) {
+    const double t = term(j) / scale;
+    sum += t * t;
+  }
+  return scale * std::sqrt(sum / static_cast<double>(n));
+}
+
 // ADMM with the quadratic (weight `quadratic`, 1 or 0) on the global u; see admm() in
 // src/js/sparsemap/solver.ts.
 // `finish` runs after the last iteration, while the local copies are still alive.
@@ -239,6 +255,7 @@ AdmmResult admm(const GraphView& graph, const Model& model, const double* eta, c
       const double next = numerator[i] / (quadratic + rho * model.degree[i]);
       const double change = next - u[i];
       dualSq += model.degree[i] * change * change;
+      numerator[i] = change;  // kept for rootMeanSquare
       u[i] = next;
     }
     double primalSq = 0;
@@ -247,8 +264,8 @@ AdmmResult admm(const GraphView& graph, const Model& model, const double* eta, c
       primalSq += r * r;
       lambda[j] -= rho * r;
     }
-    const double primal = std::sqrt(primalSq / nCopies);
-    const double dual = rho * std::sqrt(dualSq / nCopies);
+    const double primal = rootMeanSquare(primalSq, nCopies, nCopies, [&](int64_t j) { return q[j] - u[vars[j]]; });
+    const double dual = rho * rootMeanSquare(dualSq, nCopies, graph.nVariables, [&](int64_t i) { return std::sqrt(model.degree[i]) * numerator[i]; });
     result = AdmmResult{MaxIterations, iter, primal, dual, rho, 1 / rho};
     if (primal < params.tol && dual < params.tol) {
       result.status = localConverged ? Converged : ActiveSetMaxIterations;

@@ -44,8 +44,9 @@ double cappedProjectionImpl(const double* a, int64_t n, const double* costs, dou
     return lo;
   }
   double tau = 0;
-  if (!(tau > lo && tau < hi)) tau = 0.5 * (lo + hi);
-  for (int iter = 0; iter < 200; ++iter) {
+  if (!(tau > lo && tau < hi)) tau = 0.5 * lo + 0.5 * hi;
+  // Enough bisections to cross the whole double range; the root step ends ordinary cases in a few.
+  for (int iter = 0; iter < 2200; ++iter) {
     double sumUpper = 0, sumFreeCA = 0, sumFreeCC = 0;
     double pieceLo = -inf, pieceHi = inf;
     for (int64_t i = 0; i < n; ++i) {
@@ -75,9 +76,9 @@ double cappedProjectionImpl(const double* a, int64_t n, const double* costs, dou
         tau = root;
         break;
       }
-      tau = root > lo && root < hi ? root : 0.5 * (lo + hi);
+      tau = root > lo && root < hi ? root : 0.5 * lo + 0.5 * hi;
     } else {
-      tau = 0.5 * (lo + hi);
+      tau = 0.5 * lo + 0.5 * hi;
     }
     if (!(hi - lo > 0)) break;
   }

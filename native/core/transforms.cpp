@@ -28,7 +28,7 @@ struct Workspace {
 
 // p_i = scale * phi(z_i - max) where phi depends on the kind and the threshold tau.
 struct Solution {
-  double max;
+  double max;  // the shift: the row max (for k-subsets, moved near a threshold far below it)
   double tau;
   double scale;
   int64_t finite;
@@ -50,10 +50,14 @@ struct Shape {
   double r;  // output exponent: p ∝ [a z - tau]_+^r
   double q;  // root exponent: sum [a z - tau]_+^q = 1 (Entmax q = r, Normmax q = r + 1)
   int64_t k;
+  bool log1pForm;  // Entmax with a < kLog1pBelow: p = exp(log1p(a (z - tau)) / a) (see solveRow)
 };
 
+// Below this alpha - 1, [a z - tau]^(1/a) loses eps / a to the rounding of its base near 1.
+constexpr double kLog1pBelow = 1e-3;
+
 Shape shapeOf(const Params& params) {
-  Shape s{params.kind, 1, 1, 1, 0};
+  Shape s{params.kind, 1, 1, 1, 0, false};
   if (params.kind == Kind::Entmax) {
     if (params.param == 2) {
       s.kind = Kind::Sparsemax;
@@ -63,6 +67,7 @@ Shape shapeOf(const Params& params) {
       s.a = params.param - 1;
       s.r = 1 / s.a;
       s.q = s.r;
+      s.log1pForm = s.a < kLog1pBelow;
     }
   } else if (params.kind == Kind::Normmax) {
     s.r = 1 / (params.param - 1);
@@ -82,10 +87,39 @@ inline double phi(const Shape& s, const Solution& sol, double z) {
       return t <= 0 ? 0.0 : (t >= 1 ? 1.0 : t);
     }
     default: {
+      if (s.log1pForm) {
+        const double t = s.a * (z - sol.tau);
+        return t > -1 ? std::exp(std::log1p(t) / s.a) * sol.scale : 0.0;
+      }
       const double t = s.a * z - sol.tau;
       return t > 0 ? power(t, s.r) * sol.scale : 0.0;
     }
   }
+}
+
+// alpha-entmax near softmax (alpha - 1 = e < kLog1pBelow): the threshold written tau = e c - 1, so
+// that p = (1 + e (z - c))^(1/e) = exp(log1p(e (z - c)) / e), solved for c by Newton from the
+// softmax value logsumexp(z). sum p is decreasing and convex in c, so the iterates approach the
+// root from below after at most one step.
+double log1pThreshold(const std::vector<double>& z, double e) {
+  double sum = 0;
+  for (double y : z) sum += std::exp(y);
+  double c = std::log(sum);
+  for (int iteration = 0; iteration < 100; ++iteration) {
+    double f = -1, slope = 0;
+    for (double y : z) {
+      const double t = e * (y - c);
+      if (t > -1) {
+        const double p = std::exp(std::log1p(t) / e);
+        f += p;
+        slope += p / (1 + t);
+      }
+    }
+    const double step = f / slope;
+    c += step;
+    if (!(std::abs(step) > 1e-15 * std::max(1.0, std::abs(c)))) break;
+  }
+  return c;
 }
 
 std::string rowName(int64_t row) { return "x row " + std::to_string(row); }
@@ -250,8 +284,11 @@ double kSubsetsThreshold(Workspace& ws, int64_t k) {
   w.assign(ws.candidates.begin(), ws.candidates.end());
   double lo = 0;
   for (double z : w) lo = z < lo ? z : lo;
-  lo -= 1;  // F(lo) = n >= k
-  double hi = 0;  // F(0) = 0 < k
+  // F(lo) = n >= k needs lo <= min - 1, which rounds back to min beyond 2^53.
+  lo = lo - 1 < lo ? lo - 1 : lo - std::abs(lo) * 0x1p-50;
+  // F(hi) <= k: no finite candidate is above hi (0 unless the k-subsets shift was moved).
+  double hi = 0;
+  for (double z : w) hi = z > hi && z < kInf ? z : hi;
   const double target = static_cast<double>(k);
   double ones = 0, midSum = 0, midCount = 0;
   size_t end = w.size();
@@ -438,6 +475,10 @@ void gatherAboveSampledBound(const T* x, int64_t d, double max, int64_t k, Works
   }
   std::sort(sample.begin(), sample.end(), std::greater<double>());
   const double v = sample[rank];
+  if (v - 1 == v) {  // no unit resolution there: v - 1 would drop the entries tied at v
+    gatherCandidates(x, d, max, 1.0, -kInf, ws);
+    return;
+  }
   ws.candidates.clear();
   int64_t atLeastV = 0;
   for (int64_t j = 0; j < d; ++j) {
@@ -501,6 +542,67 @@ double gatherPowerCandidates(const T* x, int64_t d, double max, double a, double
   return -1;
 }
 
+// A k-subsets threshold further than this from the shift moves the shift onto it (kSubsetsRow).
+constexpr double kRecentre = 8192;
+
+// The middle of the finite scores: a shift from which no x - shift overflows.
+template <typename T>
+double midRange(const T* x, int64_t d) {
+  double lo = kInf, hi = -kInf;
+  for (int64_t j = 0; j < d; ++j) {
+    const double v = static_cast<double>(x[j]);
+    if (v == -kInf) continue;
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  return 0.5 * hi + 0.5 * lo;
+}
+
+// The k-subsets threshold of one row. Unlike the other maps its threshold can lie far below the
+// row max, where x - max no longer resolves the entries near it (or overflows to -Infinity): then
+// the shift moves onto the k-th largest score or the threshold found (after an overflow, first to
+// the middle of the range) and the row is solved again. Each move gains about 50 bits, so a few
+// passes reach a threshold within kRecentre of the shift; ordinary rows take one pass.
+template <typename T>
+void kSubsetsRow(int64_t k, const T* x, int64_t d, int64_t row, Solution& sol, Workspace& ws) {
+  const double top = sol.max;
+  // Moves the shift by delta, unless the largest score would then overflow (x - shift = +Infinity).
+  const auto move = [&](double delta) {
+    if (top - (sol.max + delta) == kInf) {
+      throw RangeError(rowName(row) + ": k-subsets scores spanning more than the floating-point range (about 1.8e308) are not supported");
+    }
+    sol.max += delta;
+  };
+  bool overflowed = false;
+  for (int pass = 0;; ++pass) {
+    const bool last = pass == 40;
+    if (k <= kSmallK) {
+      const double kth = kthLargest(x, d, sol.max, k);
+      if (kth == -kInf && !overflowed && !last) {
+        overflowed = true;
+        sol.max = midRange(x, d);
+        continue;
+      }
+      if (kth < -kRecentre && !last) {
+        move(kth);
+        continue;
+      }
+      // tau >= z_(k) - 1: skip every entry at or below that bound.
+      gatherCandidates(x, d, sol.max, 1.0, kth - 1, ws);
+    } else {
+      gatherAboveSampledBound(x, d, sol.max, k, ws);
+      if (static_cast<int64_t>(ws.candidates.size()) < k && !overflowed && !last) {
+        overflowed = true;
+        sol.max = midRange(x, d);
+        continue;
+      }
+    }
+    sol.tau = kSubsetsThreshold(ws, k);
+    if (!(std::abs(sol.tau) > kRecentre) || last) return;
+    move(sol.tau);
+  }
+}
+
 template <typename T>
 Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace& ws) {
   Solution sol = scanRow(x, d, row);
@@ -526,16 +628,17 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
         throw RangeError("k = " + std::to_string(s.k) + " exceeds the " + std::to_string(sol.finite) +
                          " unmasked entries of " + rowName(row));
       }
-      // tau >= z_(k) - 1 (the k-th largest minus 1): for small k find z_(k) in one pass and skip
-      // every entry at or below that bound.
-      if (s.k <= kSmallK) {
-        gatherCandidates(x, d, sol.max, 1.0, kthLargest(x, d, sol.max, s.k) - 1, ws);
-      } else {
-        gatherAboveSampledBound(x, d, sol.max, s.k, ws);
-      }
-      sol.tau = kSubsetsThreshold(ws, s.k);
+      kSubsetsRow(s.k, x, d, row, sol, ws);
       return sol;
     default: {
+      if (s.log1pForm) {
+        gatherCandidates(x, d, sol.max, 1.0, -kInf, ws);
+        sol.tau = log1pThreshold(ws.candidates, s.a);
+        double sum = 0;
+        for (double z : ws.candidates) sum += phi(s, Solution{sol.max, sol.tau, 1.0, 0}, z);
+        sol.scale = 1 / sum;
+        return sol;
+      }
       const double floor = gatherPowerCandidates(x, d, sol.max, s.a, s.q, ws);
       sol.tau = powerThreshold(ws, s.q, static_cast<int64_t>(ws.candidates.size()), floor);
       double sum = 0;
@@ -601,7 +704,10 @@ void forward(const Params& params, const T* x, T* out, int32_t* support, double*
       nonzero += pr[j] != 0;
       if (conjugate && p > 0) {
         dot += (v - sol.max) * p;
-        reg += s.kind == Kind::Softmax ? 0.0 : power(p, exponent);
+        // Entmax keeps sum p (p^(alpha-1) - 1) = sum p^alpha - 1 without the cancellation near alpha = 1.
+        reg += s.kind == Kind::Softmax ? 0.0
+               : params.kind == Kind::Entmax ? p * std::expm1((exponent - 1) * std::log(p))
+                                             : power(p, exponent);
       }
     }
     if (support) support[row] = nonzero;
@@ -613,7 +719,7 @@ void forward(const Params& params, const T* x, T* out, int32_t* support, double*
         case Kind::Entmax: {
           const double alpha = params.param;
           value = s.kind == Kind::Softmax ? sol.max + sol.tau
-                                          : sol.max + dot - (reg - 1) / (alpha * (alpha - 1));
+                                          : sol.max + dot - reg / (alpha * (alpha - 1));
           break;
         }
         case Kind::Normmax: value = sol.max + dot - std::pow(reg, 1 / params.param) + 1; break;
@@ -678,6 +784,46 @@ void jvp(const Params& params, const T* x, const T* v, T* out) {
   });
 }
 
+// Below this alpha - 1 the closed form of d p / d alpha cancels to O(eps / (alpha - 1)^2).
+constexpr double kNearSoftmax = 0.01;
+
+// (e^-y - 1 + y) / y^2, by its series near 0.
+double secondOrder(double y) {
+  if (std::abs(y) > 0.5) return (std::expm1(-y) + y) / (y * y);
+  double term = 0.5, sum = 0.5;
+  for (int n = 3; n < 24; ++n) {
+    term *= -y / n;
+    sum += term;
+  }
+  return sum;
+}
+
+// d p / d alpha for alpha = 1 + e near 1: the closed form rearranged so that its O(1/e) terms
+// cancel analytically. With L = log p, N = (e^(-eL) - 1 + eL) / e^2 and W = sum p e^(-eL):
+//   d p_i / d alpha = p_i / W ((sum pN - N_i)(1 - e sum pL) - e (L_i - sum pL) sum pN),
+// which tends to p_i (sum p L^2 - L_i^2) / 2 at alpha = 1.
+template <typename T>
+void nearSoftmaxAlphaGradient(const std::vector<double>& p, double e, T* out) {
+  double w = 0, sl = 0, sn = 0;
+  for (size_t j = 0; j < p.size(); ++j) {
+    if (p[j] > 0) {
+      const double l = std::log(p[j]);
+      w += p[j] * std::exp(-e * l);
+      sl += p[j] * l;
+      sn += p[j] * l * l * secondOrder(e * l);
+    }
+  }
+  for (size_t j = 0; j < p.size(); ++j) {
+    if (p[j] > 0) {
+      const double l = std::log(p[j]);
+      const double n = l * l * secondOrder(e * l);
+      out[j] = static_cast<T>(p[j] / w * ((sn - n) * (1 - e * sl) - e * (l - sl) * sn));
+    } else {
+      out[j] = 0;
+    }
+  }
+}
+
 template <typename T>
 void alphaGradient(const Params& params, const T* x, T* out) {
   checkParams(params);
@@ -689,6 +835,11 @@ void alphaGradient(const Params& params, const T* x, T* out) {
   forRows(params, [&](Workspace& ws, int64_t row) {
     probabilities(s, x + row * d, d, row, ws);
     const std::vector<double>& p = ws.p;
+    T* gr = out + row * d;
+    if (alpha - 1 < kNearSoftmax) {
+      nearSoftmaxAlphaGradient(p, alpha - 1, gr);
+      return;
+    }
     // d p / d alpha = r^2 (p - g/G) - r (p log p - (g/G) sum p log p), g = p^(2-alpha) on the support.
     double gsum = 0, plogp = 0;
     for (int64_t j = 0; j < d; ++j) {
@@ -697,7 +848,6 @@ void alphaGradient(const Params& params, const T* x, T* out) {
         plogp += p[j] * std::log(p[j]);
       }
     }
-    T* gr = out + row * d;
     for (int64_t j = 0; j < d; ++j) {
       if (p[j] > 0) {
         const double g = std::pow(p[j], 2 - alpha) / gsum;

@@ -13,6 +13,7 @@ interface Workspace {
 }
 
 interface Solution {
+  /** The shift of the scores, z = x - max: the row max (for k-subsets, re-centred near the threshold when that is far below it). */
   max: number;
   tau: number;
   scale: number;
@@ -25,7 +26,12 @@ interface Shape {
   r: number;
   q: number;
   k: number;
+  /** Entmax with a < LOG1P_BELOW: p = exp(log1p(a (z - tau)) / a) (see log1pThreshold). */
+  log1pForm: boolean;
 }
+
+/** Below this alpha - 1, [a z - tau]^(1/a) loses eps / a to the rounding of its base near 1. */
+const LOG1P_BELOW = 1e-3;
 
 /** Integer powers exactly, others with Math.pow (as the native twin does). */
 function power(t: number, r: number): number {
@@ -38,7 +44,7 @@ function power(t: number, r: number): number {
 }
 
 function shapeOf(params: TransformParams): Shape {
-  const s: Shape = { kind: params.kind, a: 1, r: 1, q: 1, k: 0 };
+  const s: Shape = { kind: params.kind, a: 1, r: 1, q: 1, k: 0, log1pForm: false };
   if (params.kind === TransformKind.Entmax) {
     if (params.param === 2) s.kind = TransformKind.Sparsemax;
     else if (params.param === 1) s.kind = TransformKind.Softmax;
@@ -46,6 +52,7 @@ function shapeOf(params: TransformParams): Shape {
       s.a = params.param - 1;
       s.r = 1 / s.a;
       s.q = s.r;
+      s.log1pForm = s.a < LOG1P_BELOW;
     }
   } else if (params.kind === TransformKind.Normmax) {
     s.r = 1 / (params.param - 1);
@@ -67,10 +74,42 @@ function phi(s: Shape, sol: Solution, z: number): number {
       return t <= 0 ? 0 : t >= 1 ? 1 : t;
     }
     default: {
+      if (s.log1pForm) {
+        const t = s.a * (z - sol.tau);
+        return t > -1 ? Math.exp(Math.log1p(t) / s.a) * sol.scale : 0;
+      }
       const t = s.a * z - sol.tau;
       return t > 0 ? power(t, s.r) * sol.scale : 0;
     }
   }
+}
+
+/**
+ * alpha-entmax near softmax (alpha - 1 = e < LOG1P_BELOW): the threshold written tau = e c - 1, so
+ * that p = (1 + e (z - c))^(1/e) = exp(log1p(e (z - c)) / e), solved for c by Newton from the
+ * softmax value logsumexp(z). sum p is decreasing and convex in c, so the iterates approach the
+ * root from below after at most one step.
+ */
+function log1pThreshold(z: Float64Array, count: number, e: number): number {
+  let sum = 0;
+  for (let j = 0; j < count; j++) sum += Math.exp(z[j]);
+  let c = Math.log(sum);
+  for (let iteration = 0; iteration < 100; iteration++) {
+    let f = -1;
+    let slope = 0;
+    for (let j = 0; j < count; j++) {
+      const t = e * (z[j] - c);
+      if (t > -1) {
+        const p = Math.exp(Math.log1p(t) / e);
+        f += p;
+        slope += p / (1 + t);
+      }
+    }
+    const step = f / slope;
+    c += step;
+    if (!(Math.abs(step) > 1e-15 * Math.max(1, Math.abs(c)))) break;
+  }
+  return c;
 }
 
 function scanRow(x: RealArray, offset: number, d: number, row: number): Solution {
@@ -227,8 +266,11 @@ function kSubsetsThreshold(ws: Workspace, k: number): number {
   const w = copyCandidates(ws);
   let lo = 0;
   for (let j = 0; j < ws.count; j++) lo = w[j] < lo ? w[j] : lo;
-  lo -= 1;
+  // F(lo) = n >= k needs lo <= min - 1, which rounds back to min beyond 2^53.
+  lo = lo - 1 < lo ? lo - 1 : lo - Math.abs(lo) * 2 ** -50;
+  // F(hi) <= k: no finite candidate is above hi (it is 0 unless the shift was re-centred).
   let hi = 0;
+  for (let j = 0; j < ws.count; j++) hi = w[j] > hi && w[j] < Infinity ? w[j] : hi;
   let ones = 0;
   let midSum = 0;
   let midCount = 0;
@@ -392,6 +434,7 @@ function gatherAboveSampledBound(x: RealArray, offset: number, d: number, max: n
   if (rank >= sample.length) return gatherCandidates(x, offset, d, max, 1, -Infinity, ws);
   sample.sort((a, b) => b - a);
   const v = sample[rank];
+  if (v - 1 === v) return gatherCandidates(x, offset, d, max, 1, -Infinity, ws); // no unit resolution there
   let count = 0;
   let atLeastV = 0;
   for (let j = 0; j < d; j++) {
@@ -453,6 +496,68 @@ function gatherPowerCandidates(x: RealArray, offset: number, d: number, max: num
   return -1;
 }
 
+/** A k-subsets threshold further than this below the shift moves the shift onto it (see kSubsetsRow). */
+const RECENTRE = 8192;
+
+/** The middle of the finite scores of a row: a shift from which no x - shift overflows. */
+function midRange(x: RealArray, offset: number, d: number): number {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let j = 0; j < d; j++) {
+    const v = x[offset + j];
+    if (v === -Infinity) continue;
+    min = v < min ? v : min;
+    max = v > max ? v : max;
+  }
+  return 0.5 * max + 0.5 * min;
+}
+
+/**
+ * The k-subsets threshold of one row. Unlike the other maps its threshold can lie far below the
+ * row max, where x - max no longer resolves the entries near it (or overflows to -Infinity): then
+ * the shift moves onto the k-th largest score or the threshold found (after an overflow, first to
+ * the middle of the range) and the row is solved again. Each move gains about 50 bits, so a few
+ * passes reach a threshold within RECENTRE of the shift; ordinary rows take one pass.
+ */
+function kSubsetsRow(k: number, x: RealArray, offset: number, d: number, row: number, sol: Solution, ws: Workspace): void {
+  const top = sol.max;
+  // Moves the shift by delta, unless the largest score would then overflow (x - shift = +Infinity).
+  const move = (delta: number): void => {
+    if (top - (sol.max + delta) === Infinity) {
+      throw new RangeError(`x row ${row}: k-subsets scores spanning more than the floating-point range (about 1.8e308) are not supported`);
+    }
+    sol.max += delta;
+  };
+  let overflowed = false;
+  for (let pass = 0; ; pass++) {
+    const last = pass === 40;
+    if (k <= SMALL_K) {
+      const kth = kthLargest(x, offset, d, sol.max, k);
+      if (kth === -Infinity && !overflowed && !last) {
+        overflowed = true;
+        sol.max = midRange(x, offset, d);
+        continue;
+      }
+      if (kth < -RECENTRE && !last) {
+        move(kth);
+        continue;
+      }
+      // tau >= z_(k) - 1: skip every entry at or below that bound.
+      gatherCandidates(x, offset, d, sol.max, 1, kth - 1, ws);
+    } else {
+      gatherAboveSampledBound(x, offset, d, sol.max, k, ws);
+      if (ws.count < k && !overflowed && !last) {
+        overflowed = true;
+        sol.max = midRange(x, offset, d);
+        continue;
+      }
+    }
+    sol.tau = kSubsetsThreshold(ws, k);
+    if (!(Math.abs(sol.tau) > RECENTRE) || last) return;
+    move(sol.tau);
+  }
+}
+
 function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace): Solution {
   const sol = scanRow(x, offset, d, row);
   switch (s.kind) {
@@ -469,12 +574,17 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
       return sol;
     case TransformKind.KSubsets:
       if (s.k > sol.finite) throw new RangeError(`k = ${s.k} exceeds the ${sol.finite} unmasked entries of x row ${row}`);
-      // tau >= z_(k) - 1: for small k find z_(k) in one pass and skip every entry at or below that bound.
-      if (s.k <= SMALL_K) gatherCandidates(x, offset, d, sol.max, 1, kthLargest(x, offset, d, sol.max, s.k) - 1, ws);
-      else gatherAboveSampledBound(x, offset, d, sol.max, s.k, ws);
-      sol.tau = kSubsetsThreshold(ws, s.k);
+      kSubsetsRow(s.k, x, offset, d, row, sol, ws);
       return sol;
     default: {
+      if (s.log1pForm) {
+        gatherCandidates(x, offset, d, sol.max, 1, -Infinity, ws);
+        sol.tau = log1pThreshold(ws.candidates, ws.count, s.a);
+        let sum = 0;
+        for (let j = 0; j < ws.count; j++) sum += phi(s, { ...sol, scale: 1 }, ws.candidates[j]);
+        sol.scale = 1 / sum;
+        return sol;
+      }
       const floor = gatherPowerCandidates(x, offset, d, sol.max, s.a, s.q, ws);
       sol.tau = powerThreshold(ws, s.q, ws.count, floor);
       let sum = 0;
@@ -526,7 +636,8 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
       if (out[offset + j] !== 0) nonzero++;
       if (conjugate && p > 0) {
         dot += (v - sol.max) * p;
-        reg += s.kind === TransformKind.Softmax ? 0 : power(p, exponent);
+        // Entmax keeps sum p (p^(alpha-1) - 1) = sum p^alpha - 1 without the cancellation near alpha = 1.
+        reg += s.kind === TransformKind.Softmax ? 0 : params.kind === TransformKind.Entmax ? p * Math.expm1((exponent - 1) * Math.log(p)) : power(p, exponent);
       }
     }
     if (support) support[row] = nonzero;
@@ -541,7 +652,7 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
           break;
         case TransformKind.Entmax: {
           const alpha = params.param;
-          value = s.kind === TransformKind.Softmax ? sol.max + sol.tau : sol.max + dot - (reg - 1) / (alpha * (alpha - 1));
+          value = s.kind === TransformKind.Softmax ? sol.max + sol.tau : sol.max + dot - reg / (alpha * (alpha - 1));
           break;
         }
         case TransformKind.Normmax:
@@ -602,6 +713,48 @@ export function transformJvp(params: TransformParams, x: RealArray, v: RealArray
   }
 }
 
+/** Below this alpha - 1 the closed form of d p / d alpha cancels to O(eps / (alpha - 1)^2). */
+const NEAR_SOFTMAX = 0.01;
+
+/** (e^-y - 1 + y) / y^2, by its series near 0. */
+function secondOrder(y: number): number {
+  if (Math.abs(y) > 0.5) return (Math.expm1(-y) + y) / (y * y);
+  let term = 0.5;
+  let sum = 0.5;
+  for (let n = 3; n < 24; n++) {
+    term *= -y / n;
+    sum += term;
+  }
+  return sum;
+}
+
+/**
+ * d p / d alpha for alpha = 1 + e near 1: the closed form rearranged so that its O(1/e) terms
+ * cancel analytically. With L = log p, N = (e^(-eL) - 1 + eL) / e^2 and W = sum p e^(-eL):
+ *   d p_i / d alpha = p_i / W ((sum pN - N_i)(1 - e sum pL) - e (L_i - sum pL) sum pN),
+ * which tends to p_i (sum p L^2 - L_i^2) / 2 at alpha = 1.
+ */
+function nearSoftmaxAlphaGradient(p: Float64Array, e: number, out: RealArray, offset: number): void {
+  let w = 0;
+  let sl = 0;
+  let sn = 0;
+  for (let j = 0; j < p.length; j++) {
+    if (p[j] > 0) {
+      const l = Math.log(p[j]);
+      w += p[j] * Math.exp(-e * l);
+      sl += p[j] * l;
+      sn += p[j] * l * l * secondOrder(e * l);
+    }
+  }
+  for (let j = 0; j < p.length; j++) {
+    if (p[j] > 0) {
+      const l = Math.log(p[j]);
+      const n = l * l * secondOrder(e * l);
+      out[offset + j] = (p[j] / w) * ((sn - n) * (1 - e * sl) - e * (l - sl) * sn);
+    } else out[offset + j] = 0;
+  }
+}
+
 export function transformAlphaGradient(params: TransformParams, x: RealArray, out: RealArray): void {
   checkParams(params);
   if (params.kind !== TransformKind.Entmax || !(params.param > 1)) throw new RangeError('the alpha derivative needs entmax with alpha > 1');
@@ -614,6 +767,10 @@ export function transformAlphaGradient(params: TransformParams, x: RealArray, ou
   for (let row = 0; row < params.rows; row++) {
     const offset = row * d;
     probabilities(s, x, offset, d, row, ws, p);
+    if (alpha - 1 < NEAR_SOFTMAX) {
+      nearSoftmaxAlphaGradient(p, alpha - 1, out, offset);
+      continue;
+    }
     let gsum = 0;
     let plogp = 0;
     for (let j = 0; j < d; j++) {

@@ -88,6 +88,7 @@ function floatCopy(value: ArrayLike<number>, name: string, length: number): Floa
 }
 
 function mlpFrom(part: LatentHopfieldWeights['encoder'], name: string, inDim: number, hidDim: number, outDim: number): LshnMlp {
+  if (part === undefined) throw new TypeError(`${name} must be an object with w1, b1, w2 and b2, got undefined`);
   checkOptions(part, name);
   return {
     w1: floatCopy(part.w1, `${name}.w1`, hidDim * inDim),
@@ -132,6 +133,7 @@ export class LatentHopfield {
   private readonly whhF32: Float32Array;
 
   constructor(weights: LatentHopfieldWeights, options: LatentHopfieldOptions = {}) {
+    if (weights === undefined) throw new TypeError('weights must be an object of tensors and sizes, got undefined');
     checkOptions(weights, 'weights');
     const opts = checkOptions(options, 'options');
     const d = checkInteger(weights.inputDim, 'weights.inputDim', 1);

@@ -21,7 +21,7 @@ export interface SolveOptions {
   maxIter?: number;
   /** Stop when the primal and dual RMS residuals are both below this (default 1e-6). */
   tol?: number;
-  /** Initial ADMM penalty (default 0.1). */
+  /** Initial ADMM penalty in [1e-3, 100], the range the adaptation keeps it in (default 0.1). */
   rho?: number;
   /** Double / halve rho every 10 iterations by the residual ratio, within [1e-3, 100] (default true). */
   adaptRho?: boolean;
@@ -132,11 +132,51 @@ interface FactorSpec {
 /** Structures listed per factor distribution (labels are preallocated for this many). */
 const MAX_SUPPORT_CAPACITY = 1024;
 
+/** Largest |score| a factor graph takes: beyond it ADMM's local inputs (scores / rho, summed along a sequence) may overflow. */
+const MAX_SCORE = 1e150;
+
+function checkScores(scores: Float64Array, name: string): Float64Array {
+  for (let i = 0; i < scores.length; i++) {
+    if (!(Math.abs(scores[i]) <= MAX_SCORE)) throw new RangeError(`${name}[${i}] must be at most 1e150 in magnitude (larger scores overflow the solver), got ${scores[i]}`);
+  }
+  return scores;
+}
+
+function checkRho(value: unknown): number {
+  const rho = checkFinite(value, 'options.rho');
+  if (!(rho >= 1e-3 && rho <= 100)) throw new RangeError(`options.rho must be in [1e-3, 100], got ${rho}`);
+  return rho;
+}
+
+function largestMagnitude(...arrays: ArrayLike<number>[]): number {
+  let largest = 0;
+  for (const a of arrays) for (let i = 0; i < a.length; i++) largest = Math.max(largest, Math.abs(a[i]));
+  return largest;
+}
+
+/**
+ * 0, or when some |x| exceeds 2^60 the e with max |x| 2^-e in (1/2, 1]. Problems linear in these
+ * inputs (backward passes) are solved on x 2^-e, where sums near the floating-point limit cannot
+ * overflow, and the result is scaled back.
+ */
+function downScale(...arrays: ArrayLike<number>[]): number {
+  const largest = largestMagnitude(...arrays);
+  return largest > 2 ** 60 ? Math.ceil(Math.log2(largest)) : 0;
+}
+
+/** x 2^e, exactly (in two halves: 2^1024 itself overflows). */
+function scaledBy(x: Float64Array, e: number): Float64Array {
+  if (e === 0) return x;
+  const half = 2 ** Math.trunc(e / 2);
+  const rest = 2 ** (e - Math.trunc(e / 2));
+  return x.map((v) => v * half * rest);
+}
+
 function paramsFrom(options: SolveOptions): SparseMapParams {
   return {
     maxIter: options.maxIter === undefined ? 1000 : checkInteger(options.maxIter, 'options.maxIter', 1, 1e9),
     tol: options.tol === undefined ? 1e-6 : checkPositive(options.tol, 'options.tol'),
-    rhoInit: options.rho === undefined ? 0.1 : checkPositive(options.rho, 'options.rho'),
+    rhoInit: options.rho === undefined ? 0.1 : checkRho(options.rho),
     adaptRho: options.adaptRho === undefined ? true : checkBoolean(options.adaptRho, 'options.adaptRho'),
     maxActiveSetIter: options.maxActiveSetIter === undefined ? 1000 : checkInteger(options.maxActiveSetIter, 'options.maxActiveSetIter', 1, 1e9),
     objective: 0,
@@ -418,6 +458,13 @@ export class FactorGraph {
     return out;
   }
 
+  /** options.additionalScores, else those given with the factors; checked against MAX_SCORE. */
+  private additionalsFrom(opts: SolveOptions): Float64Array {
+    return opts.additionalScores === undefined
+      ? checkScores(this.additionalScores(), 'additional scores of the factors')
+      : checkScores(this.flatAdditionals(opts.additionalScores, 'options.additionalScores'), 'options.additionalScores (flattened)');
+  }
+
   private flatAdditionals(value: unknown, name: string): Float64Array {
     const data = this.toData();
     const total = data.addStart[data.nFactors];
@@ -438,8 +485,8 @@ export class FactorGraph {
     const backend = getBackend(opts.backend);
     const params = { ...paramsFrom(opts), objective };
     const data = this.toData();
-    const unary = toFiniteFloat64(unaryScores, 'unaryScores', this.nVariables);
-    const additional = opts.additionalScores === undefined ? this.additionalScores() : this.flatAdditionals(opts.additionalScores, 'options.additionalScores');
+    const unary = checkScores(toFiniteFloat64(unaryScores, 'unaryScores', this.nVariables), 'unaryScores');
+    const additional = this.additionalsFrom(opts);
     checkAllocation('support labels', data.labelStart[data.nFactors], 4);
     const out: SparseMapOutputs = {
       u: new Float64Array(this.nVariables),
@@ -453,7 +500,7 @@ export class FactorGraph {
     return { backend, params, data, unary, additional, out };
   }
 
-  /** Solves LP-SparseMAP for these unary scores (length nVariables). */
+  /** Solves LP-SparseMAP for these unary scores (length nVariables; scores, like the factors', at most 1e150 in magnitude). */
   solve(unaryScores: ArrayLike<number>, options?: SolveOptions): SolveResult {
     const p = this.prepare(unaryScores, options);
     p.backend.sparsemapSolve(p.data, p.unary, p.additional, p.params, p.out);
@@ -502,7 +549,8 @@ export class FactorGraph {
     const data = this.toData();
     const unary = scoreMatrix(unaryScores, 'unaryScores');
     if (unary.cols !== this.nVariables) throw new RangeError(`unaryScores must have nVariables = ${this.nVariables} columns, got ${unary.cols}`);
-    const additional = opts.additionalScores === undefined ? this.additionalScores() : this.flatAdditionals(opts.additionalScores, 'options.additionalScores');
+    checkScores(unary.data, 'unaryScores (flattened)');
+    const additional = this.additionalsFrom(opts);
     const nAdd = data.addStart[data.nFactors];
     checkAllocation('batch marginals', unary.rows * Math.max(this.nVariables, nAdd), 8);
     return {
@@ -559,9 +607,10 @@ export class FactorGraph {
         const gu = toFiniteFloat64(gradU, 'gradU', this.nVariables);
         const gv = gradAdditionals === undefined ? new Float64Array(data.addStart[data.nFactors]) : this.flatAdditionals(gradAdditionals, 'gradAdditionals');
         const gradOut = { gradUnary: new Float64Array(this.nVariables), gradAdditional: new Float64Array(gv.length), info: new Float64Array(INFO_LENGTH) };
-        backend.sparsemapBackward(data, unary, additional, localInputs, localScale, gu, gv, params, gradOut);
+        const s = downScale(gu, gv);
+        backend.sparsemapBackward(data, unary, additional, localInputs, localScale, scaledBy(gu, -s), scaledBy(gv, -s), params, gradOut);
         return {
-          unary: gradOut.gradUnary, additionals: this.splitAdditionals(data, gradOut.gradAdditional),
+          unary: scaledBy(gradOut.gradUnary, s), additionals: this.splitAdditionals(data, scaledBy(gradOut.gradAdditional, s)),
           status: STATUS_NAMES[gradOut.info[INFO_STATUS]], iterations: gradOut.info[INFO_ITERATIONS],
         };
       },
@@ -582,6 +631,7 @@ function threadsOf(opts: Record<string, unknown>): number {
 
 function scoreMatrix(scores: unknown, name: string): { data: Float64Array; rows: number; cols: number } {
   const m = toRows(scores, name);
+  checkAllocation(name, m.rows * m.cols, 8);
   const data = new Float64Array(m.rows * m.cols);
   for (let r = 0; r < m.rows; r++) data.set(toFiniteFloat64(m.row(r), `${name} row ${r}`, m.cols), r * m.cols);
   return { data, rows: m.rows, cols: m.cols };
@@ -710,6 +760,9 @@ function sequentialJob(scores: unknown, options: SequentialKSubsetsOptions) {
   const k = checkInteger(opts.k, 'options.k', 0, m.cols);
   const bonus = opts.bonus === undefined ? 0 : checkFinite(opts.bonus, 'options.bonus');
   const maxIter = opts.maxActiveSetIter === undefined ? 1000 : checkInteger(opts.maxActiveSetIter, 'options.maxActiveSetIter', 1, 1e9);
+  if (!Number.isFinite(m.cols * largestMagnitude(m.data) + (m.cols - 1) * Math.abs(bonus))) {
+    throw new RangeError(`scores and options.bonus are too large: the total score of a selection over ${m.cols} positions would overflow`);
+  }
   checkAllocation('marginals', m.rows * m.cols, 8);
   checkAllocation('dynamic programme', 2 * m.cols * (k + 1), 9);
   return { backend, m, k, bonus, maxIter, out: new Float64Array(m.rows * m.cols), status: new Uint8Array(m.rows), threads: threadsOf(opts) };
@@ -740,8 +793,9 @@ export function kSubsetsExactBackward(scores: Matrix | ArrayLike<number>[], k: n
   if (g.rows !== m.rows || g.cols !== m.cols) throw new RangeError(`grad must be ${m.rows} x ${m.cols} like scores, got ${g.rows} x ${g.cols}`);
   const kk = checkInteger(k, 'k', 0, m.cols);
   const out = new Float64Array(m.rows * m.cols);
-  backend.kSubsetsBackwardBatch(m.data, m.rows, m.cols, kk, g.data, out, threadsOf(opts));
-  return { data: out, rows: m.rows, cols: m.cols };
+  const s = downScale(g.data);
+  backend.kSubsetsBackwardBatch(m.data, m.rows, m.cols, kk, scaledBy(g.data, -s), out, threadsOf(opts));
+  return { data: scaledBy(out, s), rows: m.rows, cols: m.cols };
 }
 
 /**
@@ -759,17 +813,10 @@ export function kSubsetsExactBackward(scores: Matrix | ArrayLike<number>[], k: n
 export function sequentialKSubsetsBackward(
   scores: Matrix | ArrayLike<number>[], grad: Matrix | ArrayLike<number>[], options: SequentialKSubsetsOptions,
 ): Matrix<Float64Array> & { converged: boolean } {
-  const opts = checkOptions(options, 'options');
-  const backend = getBackend(opts.backend as BackendName | undefined);
-  const m = scoreMatrix(scores, 'scores');
+  const p = sequentialJob(scores, options);
   const g = scoreMatrix(grad, 'grad');
-  if (g.rows !== m.rows || g.cols !== m.cols) throw new RangeError(`grad must be ${m.rows} x ${m.cols} like scores, got ${g.rows} x ${g.cols}`);
-  const k = checkInteger(opts.k, 'options.k', 0, m.cols);
-  const bonus = opts.bonus === undefined ? 0 : checkFinite(opts.bonus, 'options.bonus');
-  const maxIter = opts.maxActiveSetIter === undefined ? 1000 : checkInteger(opts.maxActiveSetIter, 'options.maxActiveSetIter', 1, 1e9);
-  checkAllocation('dynamic programme', 2 * m.cols * (k + 1), 9);
-  const out = new Float64Array(m.rows * m.cols);
-  const status = new Uint8Array(m.rows);
-  backend.sequentialKSubsetsBackwardBatch(m.data, m.rows, m.cols, k, bonus, maxIter, g.data, out, status, threadsOf(opts));
-  return { data: out, rows: m.rows, cols: m.cols, converged: status.every((x) => x === SparseMapStatus.Converged) };
+  if (g.rows !== p.m.rows || g.cols !== p.m.cols) throw new RangeError(`grad must be ${p.m.rows} x ${p.m.cols} like scores, got ${g.rows} x ${g.cols}`);
+  const s = downScale(g.data);
+  p.backend.sequentialKSubsetsBackwardBatch(p.m.data, p.m.rows, p.m.cols, p.k, p.bonus, p.maxIter, scaledBy(g.data, -s), p.out, p.status, p.threads);
+  return { data: scaledBy(p.out, s), rows: p.m.rows, cols: p.m.cols, converged: p.status.every((x) => x === SparseMapStatus.Converged) };
 }

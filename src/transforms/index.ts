@@ -136,6 +136,8 @@ interface Prepared {
   rows: number;
   cols: number;
   isVector: boolean;
+  /** x is the caller's own array (not a converted copy). */
+  borrowed: boolean;
 }
 
 function toReal(value: ArrayLike<number>, name: string, like?: RealArray): RealArray {
@@ -144,7 +146,7 @@ function toReal(value: ArrayLike<number>, name: string, like?: RealArray): RealA
     return like instanceof Float32Array ? Float32Array.from(value) : Float64Array.from(value);
   }
   if (!Array.isArray(value)) throw new TypeError(`${name} must be a Float64Array, Float32Array or number[], got ${describe(value)}`);
-  const out = like instanceof Float32Array ? new Float32Array(value.length) : new Float64Array(value.length);
+  const out = allocate(like ?? new Float64Array(0), value.length, name);
   for (let i = 0; i < value.length; i++) {
     const v: unknown = value[i];
     if (typeof v !== 'number') throw new TypeError(`${name}[${i}] must be a number, got ${describe(v)}`);
@@ -156,15 +158,19 @@ function toReal(value: ArrayLike<number>, name: string, like?: RealArray): RealA
 function prepare(x: unknown, name: string): Prepared {
   if (isArrayLikeOfNumbers(x)) {
     if (x.length === 0) throw new RangeError(`${name} must have at least one entry`);
-    return { x: toReal(x, name), rows: 1, cols: x.length, isVector: true };
+    const real = toReal(x, name);
+    return { x: real, rows: 1, cols: x.length, isVector: true, borrowed: real === x };
   }
   if (x !== null && typeof x === 'object' && 'data' in x && 'rows' in x && 'cols' in x) {
     const m = x as MatrixInput;
     const rows = checkInteger(m.rows, `${name}.rows`, 1);
     const cols = checkInteger(m.cols, `${name}.cols`, 1);
     if (!isArrayLikeOfNumbers(m.data)) throw new TypeError(`${name}.data must be a Float64Array, Float32Array or number[], got ${describe(m.data)}`);
+    // Before the length check, so that an impossible shape is reported as such whatever data came with it.
+    checkAllocation(name, rows * cols, m.data instanceof Float32Array ? 4 : 8);
     if (m.data.length !== rows * cols) throw new RangeError(`${name}.data must have rows * cols = ${rows * cols} entries, got ${m.data.length}`);
-    return { x: toReal(m.data, `${name}.data`), rows, cols, isVector: false };
+    const real = toReal(m.data, `${name}.data`);
+    return { x: real, rows, cols, isVector: false, borrowed: real === m.data };
   }
   throw new TypeError(`${name} must be a Float64Array, Float32Array, number[] or a {data, rows, cols} matrix, got ${describe(x)}`);
 }
@@ -180,9 +186,15 @@ function outputFor(options: Record<string, unknown>, like: RealArray): RealArray
   return out;
 }
 
-function allocate(like: RealArray, length: number): RealArray {
-  checkAllocation('transform output', length, like.BYTES_PER_ELEMENT);
+function allocate(like: RealArray, length: number, what = 'transform output'): RealArray {
+  checkAllocation(what, length, like.BYTES_PER_ELEMENT);
   return like instanceof Float32Array ? new Float32Array(length) : new Float64Array(length);
+}
+
+function copyOf(x: RealArray): RealArray {
+  const copy = allocate(x, x.length, 'copy of x');
+  copy.set(x);
+  return copy;
 }
 
 function checkAlpha(value: unknown): number {
@@ -266,9 +278,18 @@ function makeTransform<O extends TransformOptions>(kind: TransformKind, readPara
     return isArrayLikeOfNumbers(x) ? solution.conjugate[0] : solution.conjugate;
   };
 
+  // The kernel runs on a pool thread (native) or a later turn (js) while the caller's code goes on,
+  // so it reads a copy of x and writes a private output, copied into options.out once it is done.
   const async = async (x: TransformInput, options?: O): Promise<TransformSolution> => {
     const { backend, prepared, p, solution } = solveWith(x, options);
-    await backend.transformForwardAsync(p, prepared.x, solution.p.data, solution.support, solution.conjugate);
+    const input = prepared.borrowed ? copyOf(prepared.x) : prepared.x;
+    const out = solution.p.data;
+    const result = out === (options as TransformOptions | undefined)?.out ? allocate(out, out.length) : out;
+    await backend.transformForwardAsync(p, input, result, solution.support, solution.conjugate);
+    if (result !== out) {
+      if (out.length !== result.length) throw new TypeError(`options.out was detached or resized while the call ran (${out.length} entries, expected ${result.length})`);
+      out.set(result);
+    }
     return solution;
   };
 

@@ -55,8 +55,9 @@ export function cappedProjection(
     return lo;
   }
   let tau = 0;
-  if (!(tau > lo && tau < hi)) tau = 0.5 * (lo + hi);
-  for (let iter = 0; iter < 200; iter++) {
+  if (!(tau > lo && tau < hi)) tau = 0.5 * lo + 0.5 * hi;
+  // Enough bisections to cross the whole double range; the root step ends ordinary cases in a few.
+  for (let iter = 0; iter < 2200; iter++) {
     let sumUpper = 0;
     let sumFreeCA = 0;
     let sumFreeCC = 0;
@@ -89,9 +90,9 @@ export function cappedProjection(
         tau = root;
         break;
       }
-      tau = root > lo && root < hi ? root : 0.5 * (lo + hi);
+      tau = root > lo && root < hi ? root : 0.5 * lo + 0.5 * hi;
     } else {
-      tau = 0.5 * (lo + hi);
+      tau = 0.5 * lo + 0.5 * hi;
     }
     if (!(hi - lo > 0)) break;
   }

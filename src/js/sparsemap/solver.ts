@@ -276,6 +276,7 @@ function admm(
       const next = numerator[i] / (quadratic + rho * degree[i]);
       const change = next - u[i];
       dualSq += degree[i] * change * change;
+      numerator[i] = change; // kept for rootMeanSquare
       u[i] = next;
     }
     let primalSq = 0;
@@ -284,8 +285,8 @@ function admm(
       primalSq += r * r;
       lambda[j] -= rho * r;
     }
-    const primal = Math.sqrt(primalSq / nCopies);
-    const dual = rho * Math.sqrt(dualSq / nCopies);
+    const primal = rootMeanSquare(primalSq, nCopies, nCopies, (j) => q[j] - u[vars[j]]);
+    const dual = rho * rootMeanSquare(dualSq, nCopies, graph.nVariables, (i) => Math.sqrt(degree[i]) * numerator[i]);
     result = { status: SparseMapStatus.MaxIterations, iterations: iter, primal, dual, rho, localScale: 1 / rho };
     if (primal < params.tol && dual < params.tol) {
       result.status = localConverged ? SparseMapStatus.Converged : SparseMapStatus.ActiveSetMaxIterations;
@@ -297,6 +298,23 @@ function admm(
     }
   }
   return result;
+}
+
+/**
+ * sqrt(sumSq / n), where sumSq sums term(j)^2 over j < count; recomputed with scaling when the
+ * squares overflowed (scores beyond 1e154), so that the reported residuals stay finite.
+ */
+function rootMeanSquare(sumSq: number, n: number, count: number, term: (j: number) => number): number {
+  if (sumSq < Infinity) return Math.sqrt(sumSq / n);
+  let scale = 0;
+  for (let j = 0; j < count; j++) scale = Math.max(scale, Math.abs(term(j)));
+  if (!(scale < Infinity)) return scale;
+  let sum = 0;
+  for (let j = 0; j < count; j++) {
+    const t = term(j) / scale;
+    sum += t * t;
+  }
+  return scale * Math.sqrt(sum / n);
 }
 
 function clip01(v: number): number {
