@@ -2,7 +2,7 @@
 // large async calls, for each part of the library. Run with --expose-gc (for the collections before
 // each reading) and --max-semi-space-size=1: otherwise V8 grows its young generation once, by up to
 // ~30 MiB, when allocation is fast, which is not a leak but looks like one.
-// Usage: node --expose-gc --max-semi-space-size=1 scripts/leak-check.js [--small N] [--large M] [--only binary,transforms,sparsemap,lshn]
+// Usage: node --expose-gc --max-semi-space-size=1 scripts/leak-check.js [--small N] [--large M] [--only binary,transforms,sparsemap,lshn,memory]
 // The last line is JSON: { backend, smallCalls, largeCalls, growthMiB: { <part>: { small, large } } }.
 'use strict';
 const path = require('node:path');
@@ -14,7 +14,7 @@ const arg = (name, fallback) => {
 };
 const smallCalls = Number(arg('--small', 1000000));
 const largeCalls = Number(arg('--large', 2000));
-const only = arg('--only', 'binary,transforms,sparsemap,lshn').split(',');
+const only = arg('--only', 'binary,transforms,sparsemap,lshn,memory').split(',');
 
 function rssMiB() {
   global.gc();
@@ -76,6 +76,18 @@ const parts = {
       const model = latentModel(64, 32, 16);
       const images = { data: Float64Array.from({ length: 16 * 64 }, (_, i) => Math.sin(i)), rows: 16, cols: 64 };
       return () => model.recallAsync(images, { steps: 50 });
+    },
+  },
+  memory: {
+    small() {
+      const memory = new sshn.HopfieldMemory({ data: normals(new sshn.Rng(10), 8 * 6), rows: 8, cols: 6 }, { transform: 'sparsemax', beta: 2 });
+      const q = normals(new sshn.Rng(11), 6);
+      return (i) => (i % 2 ? memory.retrieve(q) : memory.energy(q));
+    },
+    large() {
+      const memory = new sshn.HopfieldMemory({ data: normals(new sshn.Rng(12), 256 * 32), rows: 256, cols: 32 }, { transform: 'entmax15', beta: 0.5 });
+      const queries = { data: normals(new sshn.Rng(13), 32 * 32), rows: 32, cols: 32 };
+      return () => memory.retrieveBatchAsync(queries, { maxIter: 5 });
     },
   },
 };
