@@ -7,7 +7,7 @@ work="$root/build-asan"
 rm -rf "$work"
 mkdir -p "$work"
 # A private copy of the package whose build/ holds the instrumented binary.
-cp -r "$root/binding.gyp" "$root/package.json" "$root/native" "$root/src" "$root/test" "$root/tsconfig.json" "$root/typedoc.json" "$root/README.md" "$work/"
+cp -r "$root/binding.gyp" "$root/package.json" "$root/native" "$root/src" "$root/test" "$root/tsconfig.json" "$root/typedoc.json" "$root/README.md" "$root/scripts" "$work/"
 ln -s "$root/node_modules" "$work/node_modules"
 cd "$work"
 CXXFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g" \
