@@ -106,6 +106,8 @@ class ReducedSystem {
   void append(const std::vector<std::vector<double>>& gram, int64_t k);
   void remove(const std::vector<std::vector<double>>& gram, int64_t k, int64_t index);
   int64_t solve(const double* r, double nullTol);
+  // After solve: the pivot index of reduced index i if it lies in the null part and r ascends along its null direction, else -1.
+  int64_t ascendingNullPivot(int64_t i) const;
   void nullDirection(int64_t j);
   const double* y() const { return y_.data(); }
 
@@ -146,6 +148,7 @@ class ActiveSetQP {
   std::vector<double> weights_;
   std::vector<std::vector<double>> gram_;
   std::vector<double> scores_;
+  std::vector<double> magnitudes_;  // structureMagnitude of each structure at the current scores
   std::vector<double> residual_, r_, p_;
   std::vector<size_t> jvpSupport_;
   ReducedSystem reduced_;

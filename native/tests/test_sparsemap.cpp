@@ -234,6 +234,24 @@ TEST_CASE("Viterbi oracles match enumeration, with and without a budget") {
   }
 }
 
+// Best u.m + b.n over the k-subsets of L positions (b[t - 1] for selecting both t - 1 and t), by enumeration.
+static double bestSelectionScore(const std::vector<double>& u, const std::vector<double>& b, int64_t L, int64_t k) {
+  double best = -std::numeric_limits<double>::infinity();
+  for (int64_t mask = 0; mask < (int64_t{1} << L); ++mask) {
+    int64_t selected = 0;
+    for (int64_t t = 0; t < L; ++t) selected += (mask >> t) & 1;
+    if (selected != k) continue;
+    double score = 0;
+    for (int64_t t = 0; t < L; ++t) {
+      if (!((mask >> t) & 1)) continue;
+      score += u[t];
+      if (t > 0 && ((mask >> (t - 1)) & 1)) score += b[t - 1];
+    }
+    best = std::max(best, score);
+  }
+  return best;
+}
+
 TEST_CASE("selection oracle matches enumeration of k-subsets with pair bonuses") {
   sshn::Rng rng(6);
   for (int trial = 0; trial < 100; ++trial) {
@@ -244,20 +262,7 @@ TEST_CASE("selection oracle matches enumeration of k-subsets with pair bonuses")
     SelectionOracle oracle(L, k);
     const Structure s = oracle.argmax(u.data(), b.data());
     CHECK(static_cast<int64_t>(s.on.size()) == k);
-    double best = -std::numeric_limits<double>::infinity();
-    for (int64_t mask = 0; mask < (int64_t{1} << L); ++mask) {
-      int64_t selected = 0;
-      for (int64_t t = 0; t < L; ++t) selected += (mask >> t) & 1;
-      if (selected != k) continue;
-      double score = 0;
-      for (int64_t t = 0; t < L; ++t) {
-        if (!((mask >> t) & 1)) continue;
-        score += u[t];
-        if (t > 0 && ((mask >> (t - 1)) & 1)) score += b[t - 1];
-      }
-      best = std::max(best, score);
-    }
-    CHECK_NEAR(structureScore(s, u.data(), b.data()), best, 1e-12);
+    CHECK_NEAR(structureScore(s, u.data(), b.data()), bestSelectionScore(u, b, L, k), 1e-12);
   }
 }
 
@@ -323,6 +328,52 @@ TEST_CASE("active-set QP: no structure beats its support at the end") {
     SequenceOracle check(L, S);
     CHECK(structureScore(check.argmax(residual.data(), b.data()), residual.data(), b.data()) <= tau + 1e-10);
     CHECK_NEAR(weightSum, 1, 1e-12);
+  }
+}
+
+TEST_CASE("active-set QP on degenerate selections (ties, denormal scores, tiny bonuses) converges; no k-subset beats its support") {
+  // Sequential k-subsets' QP at scores / 2 and bonus / 2. These cycled: a structure entered on a gain
+  // the QP on the singular enlarged support then dismissed as noise, left at weight 0, dropped, re-added.
+  struct Case {
+    std::vector<double> scores;
+    int64_t k;
+    double bonus;
+  };
+  std::vector<Case> cases = {
+      {{0, 0, 0, -5e-323, 0, 1e-323, 0, 0}, 3, -2.7000068847371494e-12},  // found by a property test
+      {std::vector<double>(12, 0.0), 5, -3.99024902361428e-12},            // rounding hides the entering gain
+      {{500000.83333333326, -1499999.1666666667, -499999.16666666674, -499999.16666666674, -499999.16666666674, -1499999.1666666667},
+       2, 1e6},  // scores that cancel: the support's residual score is about 0
+  };
+  for (int64_t L = 2; L <= 10; ++L)
+    for (int64_t k = 1; k < L; ++k)
+      for (double bonus : {1e-12, -1e-12, 1e-11, -1e-11, 3.2e-11, -3.2e-11, 1e-10, -1e-10}) cases.push_back({std::vector<double>(static_cast<size_t>(L), 0.0), k, bonus});
+  for (const Case& c : cases) {
+    const int64_t L = static_cast<int64_t>(c.scores.size());
+    std::vector<double> a(c.scores.size()), b(static_cast<size_t>(L - 1), 0.5 * c.bonus);
+    for (size_t i = 0; i < a.size(); ++i) a[i] = 0.5 * c.scores[i];
+    ActiveSetQP qp(std::make_unique<SelectionOracle>(L, c.k));
+    std::vector<double> x(a.size()), v(b.size());
+    const bool converged = qp.solve(a.data(), b.data(), 1000, x.data(), v.data());
+    CHECK(converged);
+    if (!converged) std::printf("  did not converge: L = %d, k = %d, bonus = %g\n", static_cast<int>(L), static_cast<int>(c.k), c.bonus);
+    std::vector<double> residual(a.size());
+    double size = static_cast<double>(L), selected = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      residual[i] = a[i] - x[i];
+      size += std::fabs(a[i]);
+      selected += x[i];
+    }
+    for (double bi : b) size += std::fabs(bi);
+    double tau = 0, weightSum = 0;
+    for (size_t s = 0; s < qp.structures().size(); ++s) {
+      tau += qp.weights()[s] * structureScore(qp.structures()[s], residual.data(), b.data());
+      weightSum += qp.weights()[s];
+      CHECK(qp.weights()[s] > 0);
+    }
+    CHECK(bestSelectionScore(residual, b, L, c.k) - tau <= 1e-11 * size);
+    CHECK_NEAR(weightSum, 1, 1e-12);
+    CHECK_NEAR(selected, static_cast<double>(c.k), 1e-12);
   }
 }
 
