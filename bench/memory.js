@@ -1,4 +1,4 @@
-// Hopfield-Fenchel-Young memories: one update of a batch of 256 queries against N = 60 000 patterns
+// Hopfield-Fenchel-Young memories: time per update of a batch of 256 queries against N = 60 000 patterns
 // of D = 784 (MNIST-sized), float32 and float64, as a fraction of this machine's matrix-multiply
 // peak (see memoryBenchmark in src/bench.ts). Pure TS is timed on N = 6 000 and scaled by 10.
 // Usage: npx tsc -p . && node bench/memory.js [--quick]   (--quick: N = 6 000, no pure TS)

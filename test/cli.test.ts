@@ -193,7 +193,7 @@ t.test('bench: Markdown tables of the binary and memory benchmarks', { timeout: 
 
   const memory = sshn(['bench', '--memory', '--patterns', '200', '--runs', '1']);
   t.equal(memory.status, 0, memory.stderr);
-  t.match(memory.stdout, /^## Hopfield memories: one update, 256 queries x 200 patterns x 784/m);
+  t.match(memory.stdout, /^## Hopfield memories: time per update of 256 queries x 200 patterns x 784/m);
   const [table] = markdownTables(memory.stdout);
   t.same(table.header.slice(0, 3), ['dtype', 'transform', 'mean support']);
   t.equal(table.rows.length, 8, 'two precisions x four transforms');
@@ -205,6 +205,8 @@ t.test('bench: Markdown tables of the binary and memory benchmarks', { timeout: 
     else if (row[1] === 'kSubsets k=4') t.ok(support >= 4 && support <= 200, `${row[0]} k-subsets support ${support}`);
     else t.ok(support >= 1 && support <= 200, `${row[0]} ${row[1]} support ${support}`);
     t.ok(Number(row[table.header.indexOf('GFLOP/s')]) > 0, 'a throughput');
+    const updates = Number(row[table.header.indexOf('updates')]);
+    t.ok(updates >= 1 && updates <= 5, `${row[0]} ${row[1]}: ${updates} updates per query`);
   }
 });
 

@@ -52,21 +52,29 @@ void transformRows(const Params& params, const T* s, int64_t rows, int64_t n, T*
   for (int64_t i = 0; i < rows; ++i) activeSetFailed[i] = status[i] != 0;
 }
 
-// Weights below the smallest normal number become 0: they cannot move a state entry of ordinary
-// size, and subnormal arithmetic in the read-out would run a hundred times slower.
+// One pass over the block's weights: entries below the smallest normal number become 0 (they cannot
+// move a state entry of ordinary size, and subnormal arithmetic in the read-out would run a hundred
+// times slower); per row, the entries above the support threshold; the nonzeros in all.
 template <typename T>
-void flushSubnormals(T* p, int64_t count) {
+int64_t sweepWeights(T* p, int64_t rows, int64_t n, double supportThreshold, int32_t* support) {
   const T smallest = std::numeric_limits<T>::min();
-  for (int64_t i = 0; i < count; ++i) {
-    if (p[i] < smallest) p[i] = 0;
+  int64_t nonzero = 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    T* pi = p + i * n;
+    int32_t above = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      if (pi[j] < smallest) pi[j] = 0;
+      nonzero += pi[j] != 0;
+      above += static_cast<double>(pi[j]) > supportThreshold;
+    }
+    support[i] = above;
   }
+  return nonzero;
 }
 
 // qn_i = sum_j p_ij x_j for the rows of the block: by their nonzeros when p is sparse, else one product.
 template <typename T>
-void readoutRows(const T* p, int64_t rows, const T* x, int64_t n, int64_t d, T* qn, unsigned threads) {
-  int64_t nonzero = 0;
-  for (int64_t i = 0; i < rows * n; ++i) nonzero += p[i] != 0;
+void readoutRows(const T* p, int64_t rows, int64_t nonzero, const T* x, int64_t n, int64_t d, T* qn, unsigned threads) {
   if (nonzero * 16 > rows * n) {
     gemm::readout(p, rows, x, n, d, qn, threads);
     return;
@@ -102,6 +110,7 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
   AlignedVector<T> q, s, p, qn;
   std::vector<double> conjugate;
   std::vector<uint8_t> passFailed;
+  std::vector<int32_t> rowSupport;
   const bool needConjugate = out.energies != nullptr;
   for (int64_t t = 0; !active.empty(); ++t) {
     const int64_t a = static_cast<int64_t>(active.size());
@@ -113,9 +122,10 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
     conjugate.assign(static_cast<size_t>(a), 0);
     passFailed.assign(static_cast<size_t>(a), 0);
     transformRows(params, s.data(), a, n, p.data(), needConjugate ? conjugate.data() : nullptr, passFailed);
-    flushSubnormals(p.data(), a * n);
+    rowSupport.resize(static_cast<size_t>(a));
+    const int64_t nonzero = sweepWeights(p.data(), a, n, params.supportThreshold, rowSupport.data());
     qn.resize(static_cast<size_t>(a * d));
-    readoutRows(p.data(), a, patterns, n, d, qn.data(), params.threads);
+    readoutRows(p.data(), a, nonzero, patterns, n, d, qn.data(), params.threads);
 
     std::vector<int64_t> next;
     for (int64_t i = 0; i < a; ++i) {
@@ -131,9 +141,7 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
       if (update || out.iterations[r] == 0) {
         // The p that produced the state (maxIter 0: the p of the query itself).
         if (out.weights) std::copy(pi, pi + n, out.weights + r * n);
-        int32_t support = 0;
-        for (int64_t j = 0; j < n; ++j) support += static_cast<double>(pi[j]) > params.supportThreshold;
-        out.support[r] = support;
+        out.support[r] = rowSupport[i];
       }
       if (!update) continue;
       failed[r] |= passFailed[i];
