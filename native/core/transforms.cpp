@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "errors.hpp"
@@ -26,7 +27,8 @@ struct Workspace {
   std::vector<double> p;           // the row's probabilities (derivatives only)
 };
 
-// p_i = scale * phi(z_i - max) where phi depends on the kind and the threshold tau.
+// p_i = scale * phi(z_i - max) where phi depends on the kind and the threshold tau
+// (forEachProbability).
 struct Solution {
   double max;
   double tau;
@@ -42,6 +44,18 @@ inline double power(double t, double r) {
   if (r == 0.5) return std::sqrt(t);
   if (r == 1.5) return t * std::sqrt(t);
   return std::pow(t, r);
+}
+
+// Calls f(pw, exact) with pw(t) = power(t, r) chosen once for a whole loop; exact (a std::true_type
+// for the exponents computed without pow) says pw(0) = 0 is cheap, so the loop may skip its test.
+template <typename F>
+void withPower(double r, F f) {
+  if (r == 1) return f([](double t) { return t; }, std::true_type{});
+  if (r == 2) return f([](double t) { return t * t; }, std::true_type{});
+  if (r == 3) return f([](double t) { return t * t * t; }, std::true_type{});
+  if (r == 0.5) return f([](double t) { return std::sqrt(t); }, std::true_type{});
+  if (r == 1.5) return f([](double t) { return t * std::sqrt(t); }, std::true_type{});
+  f([r](double t) { return std::pow(t, r); }, std::false_type{});
 }
 
 struct Shape {
@@ -73,18 +87,39 @@ Shape shapeOf(const Params& params) {
   return s;
 }
 
-inline double phi(const Shape& s, const Solution& sol, double z) {
+// Calls body(j, p_j) for every column, with the kind's formula chosen once outside the loop so that
+// each loop is short and branch-free (masked entries need no test: z = -Infinity gives p = 0).
+template <typename T, typename Body>
+void forEachProbability(const Shape& s, const Solution& sol, const T* x, int64_t d, const Workspace& ws, Body body) {
+  const double max = sol.max, tau = sol.tau, scale = sol.scale, a = s.a, r = s.r;
   switch (s.kind) {
-    case Kind::Softmax: return std::exp(z) * sol.scale;
-    case Kind::Sparsemax: return z > sol.tau ? z - sol.tau : 0.0;
-    case Kind::KSubsets: {
-      const double t = z - sol.tau;
-      return t <= 0 ? 0.0 : (t >= 1 ? 1.0 : t);
-    }
-    default: {
-      const double t = s.a * z - sol.tau;
-      return t > 0 ? power(t, s.r) * sol.scale : 0.0;
-    }
+    case Kind::Softmax:  // ws.p holds exp(z) from the solve
+      for (int64_t j = 0; j < d; ++j) body(j, ws.p[j] * scale);
+      break;
+    case Kind::Sparsemax:
+      for (int64_t j = 0; j < d; ++j) {
+        const double t = (static_cast<double>(x[j]) - max) - tau;
+        body(j, t > 0 ? t : 0.0);  // z - tau > 0 exactly when z > tau
+      }
+      break;
+    case Kind::KSubsets:
+      for (int64_t j = 0; j < d; ++j) {
+        const double t = (static_cast<double>(x[j]) - max) - tau;
+        const double above0 = t > 0 ? t : 0.0;
+        body(j, above0 < 1 ? above0 : 1.0);
+      }
+      break;
+    default:
+      withPower(r, [&](auto pw, auto exact) {
+        for (int64_t j = 0; j < d; ++j) {
+          const double t = a * (static_cast<double>(x[j]) - max) - tau;
+          if constexpr (decltype(exact)::value) {
+            body(j, pw(t > 0 ? t : 0.0) * scale);  // pw(+0) * scale = +0: the same as testing first
+          } else {
+            body(j, t > 0 ? pw(t) * scale : 0.0);
+          }
+        }
+      });
   }
 }
 
@@ -573,10 +608,7 @@ template <typename T>
 Solution probabilities(const Shape& s, const T* x, int64_t d, int64_t row, Workspace& ws) {
   const Solution sol = solveRow(s, x, d, row, ws);
   ws.p.resize(static_cast<size_t>(d));
-  for (int64_t j = 0; j < d; ++j) {
-    const double v = static_cast<double>(x[j]);
-    ws.p[j] = v == -kInf ? 0.0 : phi(s, sol, v - sol.max);
-  }
+  forEachProbability(s, sol, x, d, ws, [&](int64_t j, double p) { ws.p[j] = p; });
   return sol;
 }
 
@@ -594,14 +626,20 @@ void forward(const Params& params, const T* x, T* out, int32_t* support, double*
     int32_t nonzero = 0;
     double dot = 0, reg = 0;  // <z, p> and the regulariser's sum term
     const double exponent = params.kind == Kind::Entmax ? params.param : params.kind == Kind::Normmax ? params.param : 2;
-    for (int64_t j = 0; j < d; ++j) {
-      const double v = static_cast<double>(xr[j]);
-      const double p = v == -kInf ? 0.0 : s.kind == Kind::Softmax ? ws.p[j] * sol.scale : phi(s, sol, v - sol.max);
-      pr[j] = static_cast<T>(p);
-      nonzero += pr[j] != 0;
-      if (conjugate && p > 0) {
-        dot += (v - sol.max) * p;
-        reg += s.kind == Kind::Softmax ? 0.0 : power(p, exponent);
+    if (conjugate) {
+      forEachProbability(s, sol, xr, d, ws, [&](int64_t j, double p) {
+        pr[j] = static_cast<T>(p);
+        nonzero += pr[j] != 0;
+        if (p > 0) {
+          dot += (static_cast<double>(xr[j]) - sol.max) * p;
+          reg += s.kind == Kind::Softmax ? 0.0 : power(p, exponent);
+        }
+      });
+    } else {
+      // Without the conjugate's terms the loop is short and branch-free (vectorised where the kind allows).
+      forEachProbability(s, sol, xr, d, ws, [&](int64_t j, double p) { pr[j] = static_cast<T>(p); });
+      if (support) {
+        for (int64_t j = 0; j < d; ++j) nonzero += pr[j] != 0;
       }
     }
     if (support) support[row] = nonzero;

@@ -56,20 +56,32 @@ function shapeOf(params: TransformParams): Shape {
   return s;
 }
 
-function phi(s: Shape, sol: Solution, z: number): number {
+/**
+ * p as a function of the shifted score z = x - max, the kind chosen once per row (as the native
+ * twin's forEachProbability); masked entries (z = -Infinity) give 0 without a test.
+ */
+function probabilityOf(s: Shape, sol: Solution): (z: number) => number {
+  const { tau, scale } = sol;
+  const { a, r } = s;
   switch (s.kind) {
     case TransformKind.Softmax:
-      return Math.exp(z) * sol.scale;
+      return (z) => Math.exp(z) * scale;
     case TransformKind.Sparsemax:
-      return z > sol.tau ? z - sol.tau : 0;
-    case TransformKind.KSubsets: {
-      const t = z - sol.tau;
-      return t <= 0 ? 0 : t >= 1 ? 1 : t;
-    }
-    default: {
-      const t = s.a * z - sol.tau;
-      return t > 0 ? power(t, s.r) * sol.scale : 0;
-    }
+      return (z) => {
+        const t = z - tau;
+        return t > 0 ? t : 0;
+      };
+    case TransformKind.KSubsets:
+      return (z) => {
+        const t = z - tau;
+        const above0 = t > 0 ? t : 0;
+        return above0 < 1 ? above0 : 1;
+      };
+    default:
+      return (z) => {
+        const t = a * z - tau;
+        return t > 0 ? power(t, r) * scale : 0;
+      };
   }
 }
 
@@ -500,10 +512,8 @@ function checkParams(params: TransformParams): void {
 /** The row's probabilities in double, into p. */
 function probabilities(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace, p: Float64Array): Solution {
   const sol = solveRow(s, x, offset, d, row, ws);
-  for (let j = 0; j < d; j++) {
-    const v = x[offset + j];
-    p[j] = v === -Infinity ? 0 : phi(s, sol, v - sol.max);
-  }
+  const phi = probabilityOf(s, sol);
+  for (let j = 0; j < d; j++) p[j] = phi(x[offset + j] - sol.max);
   return sol;
 }
 
@@ -516,12 +526,13 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
   for (let row = 0; row < params.rows; row++) {
     const offset = row * d;
     const sol = solveRow(s, x, offset, d, row, ws);
+    const phi = probabilityOf(s, sol);
     let nonzero = 0;
     let dot = 0;
     let reg = 0;
     for (let j = 0; j < d; j++) {
       const v = x[offset + j];
-      const p = v === -Infinity ? 0 : phi(s, sol, v - sol.max);
+      const p = phi(v - sol.max);
       out[offset + j] = p;
       if (out[offset + j] !== 0) nonzero++;
       if (conjugate && p > 0) {
