@@ -321,7 +321,9 @@ t.test('k-subsets on long rows: sampled prefilter, including inputs that defeat 
     // every 16th entry (the strided sample) is large: the sampled bound is refuted by the count
     const skewed = Array.from({ length: d }, (_, j) => (j % 16 === 0 ? 5 + rng.nextDouble() : rng.normal()));
     const uniform = Array.from({ length: d }, () => rng.nextDouble());
-    const cases2 = [['normal', normal, 300], ['normal', normal, 5000], ['skewed', skewed, 2000], ['skewed', skewed, 700], ['uniform', uniform, 8000], ['uniform', uniform, 100]] as const;
+    // 10% masked: masked sampled positions count as zeros of F, the pass counts the unmasked entries
+    const masked = Array.from({ length: d }, () => (rng.nextDouble() < 0.1 ? -Infinity : 3 * rng.normal()));
+    const cases2 = [['normal', normal, 300], ['normal', normal, 5000], ['normal', normal, 2], ['skewed', skewed, 2000], ['skewed', skewed, 700], ['uniform', uniform, 8000], ['uniform', uniform, 100], ['masked', masked, 7000], ['masked', masked, 5]] as const;
     for (const [name, x, k] of cases2) {
       const c: Case = { name: `kSubsets k=${k}`, f: kSubsets as unknown as AnyTransform, opts: { k }, kind: 'ksubsets', k };
       const p = vec(c, x, backend);
@@ -330,6 +332,14 @@ t.test('k-subsets on long rows: sampled prefilter, including inputs that defeat 
         t.ok(maxAbsDiff(p, vec(c, x, 'native')) <= 1e-12, `${name} k=${k}: backends agree`);
       }
     }
+    // The one pass over a long row still finds a NaN or +Infinity at an unsampled column, and counts the unmasked entries.
+    for (const bad of [NaN, Infinity]) {
+      const x = normal.slice();
+      x[d - 5] = bad;
+      t.throws(() => kSubsets(x, { backend, k: 300 }), { name: 'RangeError', message: new RegExp(`column ${d - 5}`) }, `${backend} ${bad} at column ${d - 5}`);
+    }
+    const sparse = normal.map((v, j) => (j % 4 === 0 ? v : -Infinity));
+    t.throws(() => kSubsets(sparse, { backend, k: d / 4 + 1 }), { name: 'RangeError', message: new RegExp(`exceeds the ${d / 4} unmasked`) }, `${backend} k above the unmasked count`);
   }
 });
 

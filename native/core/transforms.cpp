@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <string>
@@ -143,6 +144,12 @@ Solution scanRow(const T* x, int64_t d, int64_t row) {
   return Solution{m, 0, 1, finite};
 }
 
+void checkK(int64_t k, int64_t finite, int64_t row) {
+  if (k > finite) {
+    throw RangeError("k = " + std::to_string(k) + " exceeds the " + std::to_string(finite) + " unmasked entries of " + rowName(row));
+  }
+}
+
 // Dijkstra three-way partition of w[begin, end) around pivot: > first, then ==, then <.
 void partition3(std::vector<double>& w, size_t begin, size_t end, double pivot, size_t& gtEnd, size_t& eqEnd) {
   size_t lt = begin, i = begin, gt = end;
@@ -232,65 +239,189 @@ double sparsemaxThreshold(Workspace& ws) {
   return (supportSum - 1) / count;
 }
 
-// Long rows: a bracket (vlo, vhi) around the threshold of a strided sample (bisection on the sample,
-// half-width 4 / sqrt(1 + sample entries strictly inside (0, 1))). One pass checks F(vlo) >= k > F(vhi)
-// over the whole set and, if so, retires the entries determined on it, as the search would;
-// otherwise everything is left as it was.
-void narrowFromSample(Workspace& ws, double target, double& lo, double& hi, double& ones, double& midSum,
-                      double& midCount, size_t& end) {
-  std::vector<double>& w = ws.scratch;
-  const size_t stride = end / 1024;
-  std::vector<double> sample;
-  for (size_t i = 0; i < end; i += stride) sample.push_back(w[i]);
-  const double weight = static_cast<double>(end) / static_cast<double>(sample.size());
-  double a = lo, b = hi;
-  for (int iteration = 0; iteration < 100; ++iteration) {
-    const double mid = 0.5 * (a + b);
-    double f = 0;
-    for (double z : sample) f += std::min(std::max(z - mid, 0.0), 1.0);
-    if (f * weight >= target) a = mid; else b = mid;
-  }
-  double inside = 0;
-  for (double z : sample) inside += (z - a > 0 && z - a < 1) ? 1.0 : 0.0;
-  const double delta = 4 / std::sqrt(inside + 1);
-  const double vlo = std::max(lo, a - delta), vhi = std::min(hi, a + delta);
-  double fLo = 0, fHi = 0, o = 0, ms = 0, mc = 0;
-  size_t kept = 0;
-  for (size_t i = 0; i < end; ++i) {
-    const double z = w[i];
-    fLo += std::min(std::max(z - vlo, 0.0), 1.0);
-    fHi += std::min(std::max(z - vhi, 0.0), 1.0);
-    if (z <= vlo) continue;
-    if (z - 1 >= vhi) {
-      o += 1;
-    } else if (z - 1 <= vlo && z >= vhi) {
-      ms += z;
-      mc += 1;
+// k-subsets: F(t) = sum clip(z - t, 0, 1) over the row, decreasing in t, and tau solves F(tau) = k.
+// A bracket lo <= tau < hi with the sums over the entries already determined on it (term 1, or
+// linear z - t) that have left the search.
+struct Bracket {
+  double lo, hi;
+  double ones, midSum, midCount;
+};
+
+// The determined entries' part of F(t), for t in the bracket (also t = -Infinity, where none is linear).
+inline double determinedPart(const Bracket& b, double t) {
+  return b.ones + (b.midCount > 0 ? b.midSum - b.midCount * t : 0.0);
+}
+
+// The t with S(t) - slope t = c, S(t) = sum of clip(s_i - t, 0, 1) over s sorted in decreasing order
+// (slope >= 0): a sweep down the breakpoints s_i and s_i - 1, between which S is linear. +-Infinity
+// when slope = 0 and c is outside S's range.
+double sampleRoot(const std::vector<double>& s, double slope, double c) {
+  const size_t m = s.size();
+  double t = s[0], h = -slope * t, active = 0;
+  if (h >= c) return slope > 0 ? -c / slope : kInf;
+  size_t i = 0, j = 0;  // next entry to start rising (at s[i]) and to saturate (at s[j] - 1)
+  while (j < m) {
+    const double rise = i < m ? s[i] : -kInf, saturate = s[j] - 1;
+    const double next = rise >= saturate ? rise : saturate;
+    const double reach = h + (active + slope) * (t - next);
+    if (reach >= c) return t - (c - h) / (active + slope);
+    h = reach;
+    t = next;
+    if (rise >= saturate) {
+      ++i;
+      active += 1;
     } else {
-      w[kept++] = z;
+      ++j;
+      active -= 1;
     }
   }
-  if (fLo >= target && fHi < target) {
-    lo = vlo, hi = vhi, ones = o, midSum = ms, midCount = mc, end = kept;
-  } else {
-    w.assign(ws.candidates.begin(), ws.candidates.end());
+  return slope > 0 ? t - (c - h) / slope : -kInf;
+}
+
+// A bracket (lo, hi) suggested by a sample, and whether the branches of classifyOnBracket are
+// predictable on it.
+struct SampledBracket {
+  double lo, hi;
+  bool branchy;
+};
+
+// A narrower bracket likely to hold tau, from a sample of the undetermined entries (each standing for
+// `weight` of them): the sample sum S(t) estimates their part of F; the ends are where the estimate
+// of F exceeds or falls short of k by 4 standard deviations of S (the spread of the sample's terms at
+// the estimated tau, plus 1 so that a few sampled terms still give a wide bracket). Only a
+// suggestion: the caller verifies F(lo) >= k > F(hi). False if it is no narrower than b.
+bool sampleBracket(std::vector<double>& sample, double weight, double k, const Bracket& b, SampledBracket& out) {
+  if (sample.empty()) return false;
+  std::sort(sample.begin(), sample.end(), std::greater<double>());
+  // S(t) - (midCount / weight) t = (k - ones - midSum) / weight, in sample units.
+  const double slope = b.midCount / weight, c = (k - b.ones - b.midSum) / weight;
+  const double estimate = sampleRoot(sample, slope, c);
+  double mean = 0;
+  for (double s : sample) mean += std::min(std::max(s - estimate, 0.0), 1.0);
+  mean /= static_cast<double>(sample.size());
+  double spread = 0;
+  for (double s : sample) {
+    const double u = std::min(std::max(s - estimate, 0.0), 1.0) - mean;
+    spread += u * u;
+  }
+  const double margin = 4 * std::sqrt(spread + 1);
+  const double lo = std::max(b.lo, sampleRoot(sample, slope, c + margin));
+  const double hi = std::min(b.hi, sampleRoot(sample, slope, c - margin));
+  if (!(lo < hi && (lo > b.lo || hi < b.hi))) return false;
+  // Branches pay when one of out (s <= lo), one (s - 1 >= hi) and the rest holds 7/8 of the sample.
+  double outs = 0, ones = 0;
+  for (double s : sample) {
+    outs += s <= lo ? 1.0 : 0.0;
+    ones += s - 1 >= hi ? 1.0 : 0.0;
+  }
+  const double m = static_cast<double>(sample.size()), rest = m - outs - ones;
+  out = SampledBracket{lo, hi, 8 * std::max(std::max(outs, ones), rest) >= 7 * m};
+  return true;
+}
+
+// z if keep is 1, +0 if it is 0, without a branch (a product with 0 would turn an infinite z into NaN).
+inline double masked(double z, int keep) {
+  uint64_t bits;
+  std::memcpy(&bits, &z, sizeof bits);
+  bits &= ~static_cast<uint64_t>(0) * static_cast<uint64_t>(keep);
+  std::memcpy(&z, &bits, sizeof z);
+  return z;
+}
+
+// Classifies z = value(j), j < n, on the bracket (lo < hi): entries at or below lo are out (term 0),
+// those with z - 1 >= hi (term 1) or linear on it (z - 1 <= lo, z >= hi) go into b's sums, and the
+// undetermined rest is handed to sink(block, count) in order. Out and one are tested with branches
+// when they are predictable; linear and undetermined entries mix at random when most of the row is
+// linear, so they are always told apart without one. The linear entries are summed in two lanes
+// (j even, j odd) so that the additions do not all wait on each other. The results do not depend on
+// `branchy`.
+template <typename Value, typename Sink>
+void classifyOnBracket(int64_t n, Value value, const SampledBracket& sb, Bracket& b, Sink sink) {
+  constexpr int64_t kBlock = 256;
+  const double lo = sb.lo, hi = sb.hi;
+  double stage[kBlock];
+  int64_t ones = 0, midCount = 0;
+  double midSum = 0;
+  for (int64_t j0 = 0; j0 < n; j0 += kBlock) {
+    const int64_t j1 = std::min(n, j0 + kBlock);
+    int64_t kept = 0;
+    double lane[2] = {0, 0};
+    // inside: z > lo and z - 1 < hi (neither out nor one).
+    const auto between = [&](int64_t j, double z, int inside) {
+      const int mid = inside & static_cast<int>(z - 1 <= lo) & static_cast<int>(z >= hi);
+      midCount += mid;
+      lane[j & 1] += masked(z, mid);
+      stage[kept] = z;
+      kept += inside & (mid ^ 1);
+    };
+    if (sb.branchy) {
+      for (int64_t j = j0; j < j1; ++j) {
+        const double z = value(j);
+        if (!(z > lo)) continue;
+        if (z - 1 >= hi) {
+          ++ones;
+          continue;
+        }
+        between(j, z, 1);
+      }
+    } else {
+      for (int64_t j = j0; j < j1; ++j) {
+        const double z = value(j);
+        // 0/1 integers from the comparisons: GCC turns bool logic here into branches.
+        const int above = static_cast<int>(z > lo);
+        const int one = above & static_cast<int>(z - 1 >= hi);
+        ones += one;
+        between(j, z, above & (one ^ 1));
+      }
+    }
+    midSum += lane[0] + lane[1];
+    sink(stage, static_cast<size_t>(kept));
+  }
+  b.ones += static_cast<double>(ones);
+  b.midSum += midSum;
+  b.midCount += static_cast<double>(midCount);
+}
+
+// F(t) from b's sums and the undetermined entries w[0, n).
+inline double kSubsetsSum(const Bracket& b, const double* w, size_t n, double t) {
+  double f = 0;
+  for (size_t i = 0; i < n; ++i) f += std::min(std::max(w[i] - t, 0.0), 1.0);
+  return determinedPart(b, t) + f;
+}
+
+constexpr size_t kSampleSize = 1024;
+
+// Long candidate sets: a sampled bracket (sampleBracket) and one pass that retires the entries
+// determined on it, kept only if F(vlo) >= k > F(vhi) holds; otherwise w is left as it was.
+void narrowFromSample(std::vector<double>& w, size_t& end, double k, Bracket& b) {
+  const size_t stride = end / kSampleSize;
+  std::vector<double> sample;
+  for (size_t i = 0; i < end; i += stride) sample.push_back(w[i]);
+  SampledBracket sb;
+  if (!sampleBracket(sample, static_cast<double>(end) / static_cast<double>(sample.size()), k, b, sb)) return;
+  Bracket narrowed{sb.lo, sb.hi, b.ones, b.midSum, b.midCount};
+  std::vector<double>& kept = sample;  // the undetermined entries, then copied back over w
+  kept.clear();
+  classifyOnBracket(static_cast<int64_t>(end), [&](int64_t i) { return w[static_cast<size_t>(i)]; }, sb, narrowed,
+                    [&](const double* block, size_t count) { kept.insert(kept.end(), block, block + count); });
+  if (kSubsetsSum(narrowed, kept.data(), kept.size(), sb.lo) >= k && kSubsetsSum(narrowed, kept.data(), kept.size(), sb.hi) < k) {
+    std::copy(kept.begin(), kept.end(), w.begin());
+    end = kept.size();
+    b = narrowed;
   }
 }
 
-// k-subsets threshold: sum clip(z - tau, 0, 1) = k over the candidates (a superset of the entries
-// above tau), by random breakpoints narrowing a bracket lo <= tau < hi; entries whose term is
-// fixed or linear on the bracket leave the search. Expected linear, like quickselect.
-double kSubsetsThreshold(Workspace& ws, int64_t k) {
+// k-subsets threshold over the candidates (the entries undetermined on b, in index order): random
+// breakpoints narrowing the bracket lo <= tau < hi, entries whose term is fixed or linear on it
+// leaving the search. Expected linear, like quickselect.
+double kSubsetsThreshold(Workspace& ws, int64_t k, const Bracket& start) {
   std::vector<double>& w = ws.scratch;
   w.assign(ws.candidates.begin(), ws.candidates.end());
-  double lo = 0;
-  for (double z : w) lo = z < lo ? z : lo;
-  lo -= 1;  // F(lo) = n >= k
-  double hi = 0;  // F(0) = 0 < k
   const double target = static_cast<double>(k);
-  double ones = 0, midSum = 0, midCount = 0;
+  Bracket b = start;
   size_t end = w.size();
-  if (end >= 8192) narrowFromSample(ws, target, lo, hi, ones, midSum, midCount, end);
+  if (end >= 8 * kSampleSize) narrowFromSample(w, end, target, b);
+  double lo = b.lo, hi = b.hi, ones = b.ones, midSum = b.midSum, midCount = b.midCount;
   Rng rng(kPivotSeed);
   while (end > 0) {
     // A random entry still undetermined on (lo, hi) gives a breakpoint t strictly inside.
@@ -331,8 +462,9 @@ double kSubsetsThreshold(Workspace& ws, int64_t k) {
     if (f >= target) lo = t; else hi = t;
   }
   double tau = midCount > 0 ? (ones + midSum - target) / midCount : hi;
-  // Recompute in index order from the classification at tau.
-  ones = 0, midSum = 0, midCount = 0;
+  // Recompute in index order from the classification at tau (the entries determined before the
+  // search keep theirs: tau is in their bracket).
+  ones = start.ones, midSum = start.midSum, midCount = start.midCount;
   for (double z : ws.candidates) {
     const double u = z - tau;
     if (u >= 1) {
@@ -447,40 +579,59 @@ double kthLargest(const T* x, int64_t d, double max, int64_t k) {
   return top[k - 1];
 }
 
-// For larger k: a strided sample (no randomness) suggests a score v with at least k entries >= v;
-// one pass gathers the entries above v - 1 while counting those >= v. If the count confirms it,
-// tau >= z_(k) - 1 >= v - 1 and nothing else can be in the support; otherwise gather everything.
+// The bracket (min - 1, 0] around tau when every candidate is undetermined: F(min - 1) = count >= k,
+// F(0) = 0 (the shifted scores are <= 0).
+Bracket wholeBracket(const std::vector<double>& candidates) {
+  double lo = 0;
+  for (double z : candidates) lo = z < lo ? z : lo;
+  return Bracket{lo - 1, 0, 0, 0, 0};
+}
+
+// Long rows (d >= 8 * kSampleSize): a bracket from a strided sample (no randomness) and one pass over
+// the row that checks it (NaN, +Infinity), counts the masked entries and keeps as candidates only
+// the entries undetermined on the bracket. The row's maximum is not known before that pass, so the
+// scores are shifted by the sample's maximum instead (sol.max); every formula only needs some shift.
+// False, with sol untouched, if the sample has no finite entry or F(vlo) >= k > F(vhi) fails.
 template <typename T>
-void gatherAboveSampledBound(const T* x, int64_t d, double max, int64_t k, Workspace& ws) {
-  constexpr int64_t kSample = 1024;
-  if (d < 8 * kSample) {
-    gatherCandidates(x, d, max, 1.0, -kInf, ws);
-    return;
-  }
-  const int64_t stride = d / kSample;
+bool solveKSubsetsLongRow(const T* x, int64_t d, int64_t row, int64_t k, Workspace& ws, Solution& sol) {
+  const int64_t stride = d / static_cast<int64_t>(kSampleSize);
   std::vector<double>& sample = ws.scratch;
   sample.clear();
-  for (int64_t j = 0; j < d; j += stride) {
-    const double z = static_cast<double>(x[j]) - max;
-    if (z > -kInf) sample.push_back(z);
+  double positions = 0, shift = -kInf;  // masked positions count too: they add 0 to F
+  for (int64_t j = 0; j < d; j += stride, positions += 1) {
+    const double v = static_cast<double>(x[j]);
+    if (std::fabs(v) < kInf) {
+      sample.push_back(v);
+      shift = v > shift ? v : shift;
+    }
   }
-  const double m = static_cast<double>(sample.size());
-  const double expected = m * static_cast<double>(k) / static_cast<double>(d);
-  const size_t rank = static_cast<size_t>(std::floor(expected + 3 * std::sqrt(expected) + 2));
-  if (rank >= sample.size()) {
-    gatherCandidates(x, d, max, 1.0, -kInf, ws);
-    return;
-  }
-  std::sort(sample.begin(), sample.end(), std::greater<double>());
-  const double v = sample[rank];
+  if (sample.empty()) return false;
+  for (double& v : sample) v -= shift;
+  const double target = static_cast<double>(k);
+  Bracket b{-kInf, kInf, 0, 0, 0};
+  SampledBracket sb;
+  if (!sampleBracket(sample, static_cast<double>(d) / positions, target, b, sb)) return false;
+  b.lo = sb.lo;
+  b.hi = sb.hi;
   ws.candidates.clear();
-  int64_t atLeastV = 0;
-  for (int64_t j = 0; j < d; ++j) {
-    const double z = static_cast<double>(x[j]) - max;
-    atLeastV += z >= v;
-    if (z > v - 1) ws.candidates.push_back(z);
-  }
-  if (atLeastV < k) gatherCandidates(x, d, max, 1.0, -kInf, ws);
+  int64_t masked = 0;
+  bool bad = false;
+  const auto shifted = [&](int64_t j) {
+    const double v = static_cast<double>(x[j]);
+    if (!(std::fabs(v) < kInf)) {
+      if (v == -kInf) ++masked; else bad = true;  // a masked entry is out: -Infinity <= vlo
+    }
+    return v - shift;
+  };
+  classifyOnBracket(d, shifted, sb, b,
+                    [&](const double* block, size_t count) { ws.candidates.insert(ws.candidates.end(), block, block + count); });
+  if (bad) scanRow(x, d, row);  // throws at the first NaN or +Infinity
+  checkK(k, d - masked, row);
+  const double* c = ws.candidates.data();
+  const size_t n = ws.candidates.size();
+  if (!(kSubsetsSum(b, c, n, b.lo) >= target && kSubsetsSum(b, c, n, b.hi) < target)) return false;
+  sol = Solution{shift, kSubsetsThreshold(ws, k, b), 1, d - masked};
+  return true;
 }
 
 // For long rows: a score v > -1 below which nothing can be in the support, suggested by a strided
@@ -538,7 +689,11 @@ double gatherPowerCandidates(const T* x, int64_t d, double max, double a, double
 
 template <typename T>
 Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace& ws) {
-  Solution sol = scanRow(x, d, row);
+  Solution sol;
+  if (s.kind == Kind::KSubsets && d >= static_cast<int64_t>(8 * kSampleSize) && solveKSubsetsLongRow(x, d, row, s.k, ws, sol)) {
+    return sol;
+  }
+  sol = scanRow(x, d, row);
   switch (s.kind) {
     case Kind::Softmax: {
       // Keep exp(z) so the output pass does not evaluate it again.
@@ -557,18 +712,15 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
       sol.tau = sparsemaxThreshold(ws);
       return sol;
     case Kind::KSubsets:
-      if (s.k > sol.finite) {
-        throw RangeError("k = " + std::to_string(s.k) + " exceeds the " + std::to_string(sol.finite) +
-                         " unmasked entries of " + rowName(row));
-      }
+      checkK(s.k, sol.finite, row);
       // tau >= z_(k) - 1 (the k-th largest minus 1): for small k find z_(k) in one pass and skip
       // every entry at or below that bound.
       if (s.k <= kSmallK) {
         gatherCandidates(x, d, sol.max, 1.0, kthLargest(x, d, sol.max, s.k) - 1, ws);
       } else {
-        gatherAboveSampledBound(x, d, sol.max, s.k, ws);
+        gatherCandidates(x, d, sol.max, 1.0, -kInf, ws);
       }
-      sol.tau = kSubsetsThreshold(ws, s.k);
+      sol.tau = kSubsetsThreshold(ws, s.k, wholeBracket(ws.candidates));
       return sol;
     default: {
       const double floor = gatherPowerCandidates(x, d, sol.max, s.a, s.q, ws);

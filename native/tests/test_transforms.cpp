@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "../core/errors.hpp"
@@ -82,6 +83,103 @@ TEST_CASE("k-subsets: exact top-k beyond a gap of 1, and the sum constraint") {
   const double y[4] = {0.1, 0.3, 0.2, 0.25};
   forward(params(Kind::KSubsets, 3, 1, 4), y, p, nullptr, nullptr);
   CHECK_NEAR(p[0] + p[1] + p[2] + p[3], 3.0, 1e-15);
+}
+
+// k-subsets threshold by bisection over the sorted breakpoints z_i and z_i - 1 (F(t) = sum clip(z_i -
+// t, 0, 1) evaluated directly at each probe), then the linear piece between the two breakpoints that
+// bracket F = k solved exactly. Masked (-Infinity) entries are skipped.
+static std::vector<double> sortedKSubsets(const std::vector<double>& x, int64_t k) {
+  std::vector<double> z, points;
+  for (double v : x) {
+    if (v == -std::numeric_limits<double>::infinity()) continue;
+    z.push_back(v);
+    points.push_back(v);
+    points.push_back(v - 1);
+  }
+  std::sort(points.begin(), points.end());
+  points.erase(std::unique(points.begin(), points.end()), points.end());
+  const auto F = [&](double t) {
+    double f = 0;
+    for (double v : z) f += std::min(std::max(v - t, 0.0), 1.0);
+    return f;
+  };
+  // F(points[lo]) >= k > F(points[hi]) (F(min - 1) = count >= k, F(max) = 0).
+  size_t lo = 0, hi = points.size() - 1;
+  while (hi - lo > 1) {
+    const size_t mid = (lo + hi) / 2;
+    if (F(points[mid]) >= static_cast<double>(k)) lo = mid; else hi = mid;
+  }
+  const double a = points[lo], b = points[hi];
+  double ones = 0, sum = 0, count = 0;
+  for (double v : z) {
+    if (v - 1 >= b) ones += 1;
+    else if (v - 1 <= a && v >= b) sum += v, count += 1;
+  }
+  const double tau = count > 0 ? (ones + sum - static_cast<double>(k)) / count : b;
+  std::vector<double> p(x.size());
+  for (size_t i = 0; i < x.size(); ++i) p[i] = std::min(std::max(x[i] - tau, 0.0), 1.0);
+  return p;
+}
+
+TEST_CASE("k-subsets on long rows (sampled bracket, one pass) match the sorted-breakpoint reference") {
+  sshn::Rng rng(23);
+  const double inf = std::numeric_limits<double>::infinity();
+  const int64_t d = 20000;
+  const auto normal = [&] {
+    const double u = 1 - rng.nextDouble(), w = rng.nextDouble();
+    return std::sqrt(-2 * std::log(u)) * std::cos(6.283185307179586 * w);
+  };
+  std::vector<std::vector<double>> rows;
+  std::vector<double> r(d);
+  for (auto& v : r) v = normal();
+  rows.push_back(r);  // normal
+  for (auto& v : r) v = rng.nextDouble();
+  rows.push_back(r);  // uniform [0, 1): most entries linear at k = d / 2
+  for (auto& v : r) v = rng.nextDouble() < 0.1 ? -inf : 3 * normal();
+  rows.push_back(r);  // masked
+  for (int64_t j = 0; j < d; ++j) r[j] = j % 19 == 0 ? 4 + rng.nextDouble() : normal();
+  rows.push_back(r);  // the strided sample (every 19th entry) is far above the rest: its bracket is refuted
+  for (const auto& x : rows) {
+    int64_t finite = 0;
+    for (double v : x) finite += v > -inf;
+    for (int64_t k : {int64_t{1}, int64_t{5}, int64_t{40}, int64_t{1000}, d / 2, finite - 3}) {
+      std::vector<double> p(d);
+      forward(params(Kind::KSubsets, static_cast<double>(k), 1, d), x.data(), p.data(), nullptr, nullptr);
+      const auto expected = sortedKSubsets(x, k);
+      double worst = 0, sum = 0;
+      for (int64_t j = 0; j < d; ++j) {
+        worst = std::max(worst, std::fabs(p[j] - expected[j]));
+        sum += p[j];
+      }
+      CHECK_NEAR(worst, 0.0, 1e-12);
+      CHECK_NEAR(sum, static_cast<double>(k), 1e-9);
+      std::vector<float> x32(x.begin(), x.end()), p32(d);
+      forward(params(Kind::KSubsets, static_cast<double>(k), 1, d), x32.data(), p32.data(), nullptr, nullptr);
+      const auto expected32 = sortedKSubsets(std::vector<double>(x32.begin(), x32.end()), k);
+      worst = 0;
+      for (int64_t j = 0; j < d; ++j) worst = std::max(worst, std::fabs(static_cast<double>(p32[j]) - expected32[j]));
+      CHECK_NEAR(worst, 0.0, 1e-6);
+    }
+  }
+}
+
+TEST_CASE("k-subsets on long rows: a NaN or +Infinity anywhere, and too few unmasked entries, are RangeErrors") {
+  const double inf = std::numeric_limits<double>::infinity();
+  const int64_t d = 20000;
+  std::vector<double> x(d), p(d);
+  for (int64_t j = 0; j < d; ++j) x[j] = std::sin(0.37 * static_cast<double>(j));
+  for (double bad : {std::numeric_limits<double>::quiet_NaN(), inf}) {
+    std::vector<double> y = x;
+    y[d - 7] = bad;  // not a sampled position
+    std::string message;
+    try { forward(params(Kind::KSubsets, 100, 1, d), y.data(), p.data(), nullptr, nullptr); } catch (const sshn::RangeError& e) { message = e.what(); }
+    CHECK(message.find("column " + std::to_string(d - 7)) != std::string::npos);
+  }
+  std::vector<double> y = x;
+  for (int64_t j = 0; j < d; ++j) if (j % 3 != 0) y[j] = -inf;
+  std::string message;
+  try { forward(params(Kind::KSubsets, 7000, 1, d), y.data(), p.data(), nullptr, nullptr); } catch (const sshn::RangeError& e) { message = e.what(); }
+  CHECK(message.find("exceeds the 6667 unmasked") != std::string::npos);
 }
 
 TEST_CASE("errors are RangeErrors, never aborts") {

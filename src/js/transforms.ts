@@ -187,68 +187,150 @@ function sparsemaxThreshold(ws: Workspace): number {
   return (supportSum - 1) / count;
 }
 
-/**
- * Long rows: a bracket around the threshold of a strided sample; one pass checks F(vlo) >= k > F(vhi)
- * and retires the entries determined on it (as the native twin does). Null, with w untouched, if the check fails.
- */
-function narrowFromSample(ws: Workspace, k: number, lo: number, hi: number) {
-  const w = ws.scratch;
-  const end = ws.count;
-  const stride = Math.floor(end / 1024);
-  const sample: number[] = [];
-  for (let i = 0; i < end; i += stride) sample.push(w[i]);
-  const weight = end / sample.length;
-  let a = lo;
-  let b = hi;
-  for (let iteration = 0; iteration < 100; iteration++) {
-    const mid = 0.5 * (a + b);
-    let f = 0;
-    for (const z of sample) f += Math.min(Math.max(z - mid, 0), 1);
-    if (f * weight >= k) a = mid;
-    else b = mid;
-  }
-  let inside = 0;
-  for (const z of sample) inside += z - a > 0 && z - a < 1 ? 1 : 0;
-  const delta = 4 / Math.sqrt(inside + 1);
-  const vlo = Math.max(lo, a - delta);
-  const vhi = Math.min(hi, a + delta);
-  let fLo = 0;
-  let fHi = 0;
-  let ones = 0;
-  let midSum = 0;
-  let midCount = 0;
-  let kept = 0;
-  for (let i = 0; i < end; i++) {
-    const z = w[i];
-    fLo += Math.min(Math.max(z - vlo, 0), 1);
-    fHi += Math.min(Math.max(z - vhi, 0), 1);
-    if (z <= vlo) continue;
-    if (z - 1 >= vhi) ones += 1;
-    else if (z - 1 <= vlo && z >= vhi) {
-      midSum += z;
-      midCount += 1;
-    } else w[kept++] = z;
-  }
-  if (fLo >= k && fHi < k) return { lo: vlo, hi: vhi, ones, midSum, midCount, end: kept };
-  w.set(ws.candidates.subarray(0, ws.count));
-  return null;
+/** k-subsets: a bracket lo <= tau < hi and the sums over the entries determined on it that left the search. */
+interface Bracket {
+  lo: number;
+  hi: number;
+  ones: number;
+  midSum: number;
+  midCount: number;
 }
 
-/** k-subsets threshold: sum clip(z - tau, 0, 1) = k by random breakpoints in a shrinking bracket. */
-function kSubsetsThreshold(ws: Workspace, k: number): number {
-  const w = copyCandidates(ws);
-  let lo = 0;
-  for (let j = 0; j < ws.count; j++) lo = w[j] < lo ? w[j] : lo;
-  lo -= 1;
-  let hi = 0;
-  let ones = 0;
-  let midSum = 0;
-  let midCount = 0;
-  let end = ws.count;
-  if (end >= 8192) {
-    const narrowed = narrowFromSample(ws, k, lo, hi);
-    if (narrowed) ({ lo, hi, ones, midSum, midCount, end } = narrowed);
+/** The determined entries' part of F(t) = sum clip(z - t, 0, 1), t in the bracket (or -Infinity). */
+function determinedPart(b: Bracket, t: number): number {
+  return b.ones + (b.midCount > 0 ? b.midSum - b.midCount * t : 0);
+}
+
+/** The t with S(t) - slope t = c, S(t) = sum clip(s_i - t, 0, 1) over s sorted decreasing: a sweep down the breakpoints. */
+function sampleRoot(s: number[], slope: number, c: number): number {
+  const m = s.length;
+  let t = s[0];
+  let h = -slope * t;
+  let active = 0;
+  if (h >= c) return slope > 0 ? -c / slope : Infinity;
+  let i = 0;
+  let j = 0;
+  while (j < m) {
+    const rise = i < m ? s[i] : -Infinity;
+    const saturate = s[j] - 1;
+    const next = rise >= saturate ? rise : saturate;
+    const reach = h + (active + slope) * (t - next);
+    if (reach >= c) return t - (c - h) / (active + slope);
+    h = reach;
+    t = next;
+    if (rise >= saturate) {
+      i++;
+      active += 1;
+    } else {
+      j++;
+      active -= 1;
+    }
   }
+  return slope > 0 ? t - (c - h) / slope : -Infinity;
+}
+
+interface SampledBracket {
+  lo: number;
+  hi: number;
+  branchy: boolean;
+}
+
+/** A narrower bracket suggested by a sample of the undetermined entries (4 standard deviations each side), or null (as the native twin). */
+function sampleBracket(sample: number[], weight: number, k: number, b: Bracket): SampledBracket | null {
+  if (sample.length === 0) return null;
+  sample.sort((u, v) => v - u);
+  const slope = b.midCount / weight;
+  const c = (k - b.ones - b.midSum) / weight;
+  const estimate = sampleRoot(sample, slope, c);
+  let mean = 0;
+  for (const s of sample) mean += Math.min(Math.max(s - estimate, 0), 1);
+  mean /= sample.length;
+  let spread = 0;
+  for (const s of sample) {
+    const u = Math.min(Math.max(s - estimate, 0), 1) - mean;
+    spread += u * u;
+  }
+  const margin = 4 * Math.sqrt(spread + 1);
+  const lo = Math.max(b.lo, sampleRoot(sample, slope, c + margin));
+  const hi = Math.min(b.hi, sampleRoot(sample, slope, c - margin));
+  if (!(lo < hi && (lo > b.lo || hi < b.hi))) return null;
+  let outs = 0;
+  let ones = 0;
+  for (const s of sample) {
+    outs += s <= lo ? 1 : 0;
+    ones += s - 1 >= hi ? 1 : 0;
+  }
+  const m = sample.length;
+  return { lo, hi, branchy: 8 * Math.max(outs, ones, m - outs - ones) >= 7 * m };
+}
+
+/**
+ * Classifies z = value(j), j < n, on the bracket: out, one and linear entries go into b's sums (linear ones summed
+ * in two lanes, j even and odd, per block of 256 as the native twin does), undetermined ones are kept(z) in order.
+ */
+function classifyOnBracket(n: number, value: (j: number) => number, sb: SampledBracket, b: Bracket, keep: (z: number) => void): void {
+  const { lo, hi } = sb;
+  let ones = 0;
+  let midCount = 0;
+  let midSum = 0;
+  for (let j0 = 0; j0 < n; j0 += 256) {
+    const j1 = Math.min(n, j0 + 256);
+    let lane0 = 0;
+    let lane1 = 0;
+    for (let j = j0; j < j1; j++) {
+      const z = value(j);
+      if (!(z > lo)) continue;
+      if (z - 1 >= hi) ones++;
+      else if (z - 1 <= lo && z >= hi) {
+        midCount++;
+        if (j & 1) lane1 += z;
+        else lane0 += z;
+      } else keep(z);
+    }
+    midSum += lane0 + lane1;
+  }
+  b.ones += ones;
+  b.midSum += midSum;
+  b.midCount += midCount;
+}
+
+/** F(t) from b's sums and the undetermined entries w[0, n). */
+function kSubsetsSum(b: Bracket, w: Float64Array, n: number, t: number): number {
+  let f = 0;
+  for (let i = 0; i < n; i++) f += Math.min(Math.max(w[i] - t, 0), 1);
+  return determinedPart(b, t) + f;
+}
+
+const SAMPLE_SIZE = 1024;
+
+/** Long candidate sets: a sampled bracket and one pass retiring the entries determined on it, kept only if verified. */
+function narrowFromSample(w: Float64Array, end: number, k: number, b: Bracket): number {
+  const stride = Math.floor(end / SAMPLE_SIZE);
+  const sample: number[] = [];
+  for (let i = 0; i < end; i += stride) sample.push(w[i]);
+  const sb = sampleBracket(sample, end / sample.length, k, b);
+  if (!sb) return end;
+  const narrowed: Bracket = { lo: sb.lo, hi: sb.hi, ones: b.ones, midSum: b.midSum, midCount: b.midCount };
+  const kept = new Float64Array(end);
+  let count = 0;
+  classifyOnBracket(end, (i) => w[i], sb, narrowed, (z) => {
+    kept[count++] = z;
+  });
+  if (kSubsetsSum(narrowed, kept, count, sb.lo) >= k && kSubsetsSum(narrowed, kept, count, sb.hi) < k) {
+    w.set(kept.subarray(0, count));
+    Object.assign(b, narrowed);
+    return count;
+  }
+  return end;
+}
+
+/** k-subsets threshold over the candidates (undetermined on `start`): random breakpoints in a shrinking bracket. */
+function kSubsetsThreshold(ws: Workspace, k: number, start: Bracket): number {
+  const w = copyCandidates(ws);
+  const b: Bracket = { ...start };
+  let end = ws.count;
+  if (end >= 8 * SAMPLE_SIZE) end = narrowFromSample(w, end, k, b);
+  let { lo, hi, ones, midSum, midCount } = b;
   const rng = new Rng(PIVOT_SEED);
   while (end > 0) {
     // A random entry still undetermined on (lo, hi) gives a breakpoint t strictly inside.
@@ -286,9 +368,8 @@ function kSubsetsThreshold(ws: Workspace, k: number): number {
     else hi = t;
   }
   let tau = midCount > 0 ? (ones + midSum - k) / midCount : hi;
-  ones = 0;
-  midSum = 0;
-  midCount = 0;
+  // Recompute in index order at tau; the entries determined before the search keep their class.
+  ({ ones, midSum, midCount } = start);
   for (let j = 0; j < ws.count; j++) {
     const z = ws.candidates[j];
     const u = z - tau;
@@ -386,33 +467,59 @@ function kthLargest(x: RealArray, offset: number, d: number, max: number, k: num
   return top[k - 1];
 }
 
+/** The bracket (min - 1, 0] when every candidate is undetermined (shifted scores <= 0). */
+function wholeBracket(ws: Workspace): Bracket {
+  let lo = 0;
+  for (let j = 0; j < ws.count; j++) lo = ws.candidates[j] < lo ? ws.candidates[j] : lo;
+  return { lo: lo - 1, hi: 0, ones: 0, midSum: 0, midCount: 0 };
+}
+
+function checkK(k: number, finite: number, row: number): void {
+  if (k > finite) throw new RangeError(`k = ${k} exceeds the ${finite} unmasked entries of x row ${row}`);
+}
+
 /**
- * For larger k: a strided sample suggests a score v with at least k entries >= v; one pass gathers
- * the entries above v - 1 while counting those >= v, and everything is gathered if the count fails.
+ * Long rows: a sampled bracket, and one pass that checks the row, counts masked entries and keeps only the
+ * undetermined ones, with scores shifted by the sample's maximum (as the native twin). Null if unconfirmed.
  */
-function gatherAboveSampledBound(x: RealArray, offset: number, d: number, max: number, k: number, ws: Workspace): void {
-  const SAMPLE = 1024;
-  if (d < 8 * SAMPLE) return gatherCandidates(x, offset, d, max, 1, -Infinity, ws);
-  const stride = Math.floor(d / SAMPLE);
+function solveKSubsetsLongRow(x: RealArray, offset: number, d: number, row: number, k: number, ws: Workspace): Solution | null {
+  const stride = Math.floor(d / SAMPLE_SIZE);
   const sample: number[] = [];
-  for (let j = 0; j < d; j += stride) {
-    const z = x[offset + j] - max;
-    if (z > -Infinity) sample.push(z);
+  let positions = 0;
+  let shift = -Infinity;
+  for (let j = 0; j < d; j += stride, positions++) {
+    const v = x[offset + j];
+    if (Math.abs(v) < Infinity) {
+      sample.push(v);
+      shift = v > shift ? v : shift;
+    }
   }
-  const expected = (sample.length * k) / d;
-  const rank = Math.floor(expected + 3 * Math.sqrt(expected) + 2);
-  if (rank >= sample.length) return gatherCandidates(x, offset, d, max, 1, -Infinity, ws);
-  sample.sort((a, b) => b - a);
-  const v = sample[rank];
+  if (sample.length === 0) return null;
+  for (let i = 0; i < sample.length; i++) sample[i] -= shift;
+  const b: Bracket = { lo: -Infinity, hi: Infinity, ones: 0, midSum: 0, midCount: 0 };
+  const sb = sampleBracket(sample, d / positions, k, b);
+  if (!sb) return null;
+  b.lo = sb.lo;
+  b.hi = sb.hi;
   let count = 0;
-  let atLeastV = 0;
-  for (let j = 0; j < d; j++) {
-    const z = x[offset + j] - max;
-    if (z >= v) atLeastV++;
-    if (z > v - 1) ws.candidates[count++] = z;
-  }
+  let masked = 0;
+  let bad = false;
+  const shifted = (j: number): number => {
+    const v = x[offset + j];
+    if (!(Math.abs(v) < Infinity)) {
+      if (v === -Infinity) masked++;
+      else bad = true;
+    }
+    return v - shift;
+  };
+  classifyOnBracket(d, shifted, sb, b, (z) => {
+    ws.candidates[count++] = z;
+  });
   ws.count = count;
-  if (atLeastV < k) gatherCandidates(x, offset, d, max, 1, -Infinity, ws);
+  if (bad) scanRow(x, offset, d, row); // throws at the first NaN or +Infinity
+  checkK(k, d - masked, row);
+  if (!(kSubsetsSum(b, ws.candidates, count, b.lo) >= k && kSubsetsSum(b, ws.candidates, count, b.hi) < k)) return null;
+  return { max: shift, tau: kSubsetsThreshold(ws, k, b), scale: 1, finite: d - masked };
 }
 
 /** For long rows: a sampled score v > -1 below which nothing is in the support (verified by the caller), or -1. */
@@ -466,6 +573,10 @@ function gatherPowerCandidates(x: RealArray, offset: number, d: number, max: num
 }
 
 function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace): Solution {
+  if (s.kind === TransformKind.KSubsets && d >= 8 * SAMPLE_SIZE) {
+    const long = solveKSubsetsLongRow(x, offset, d, row, s.k, ws);
+    if (long) return long;
+  }
   const sol = scanRow(x, offset, d, row);
   switch (s.kind) {
     case TransformKind.Softmax: {
@@ -480,11 +591,10 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
       sol.tau = sparsemaxThreshold(ws);
       return sol;
     case TransformKind.KSubsets:
-      if (s.k > sol.finite) throw new RangeError(`k = ${s.k} exceeds the ${sol.finite} unmasked entries of x row ${row}`);
+      checkK(s.k, sol.finite, row);
       // tau >= z_(k) - 1: for small k find z_(k) in one pass and skip every entry at or below that bound.
-      if (s.k <= SMALL_K) gatherCandidates(x, offset, d, sol.max, 1, kthLargest(x, offset, d, sol.max, s.k) - 1, ws);
-      else gatherAboveSampledBound(x, offset, d, sol.max, s.k, ws);
-      sol.tau = kSubsetsThreshold(ws, s.k);
+      gatherCandidates(x, offset, d, sol.max, 1, s.k <= SMALL_K ? kthLargest(x, offset, d, sol.max, s.k) - 1 : -Infinity, ws);
+      sol.tau = kSubsetsThreshold(ws, s.k, wholeBracket(ws));
       return sol;
     default: {
       const floor = gatherPowerCandidates(x, offset, d, sol.max, s.a, s.q, ws);
