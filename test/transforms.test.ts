@@ -361,6 +361,40 @@ t.test('long rows (sampled support bound): KKT on normal, uniform and sample-def
   }
 });
 
+/** Entmax / normmax by bisection on tau in double precision (64 halvings of [-1, 0]): p ∝ [a (x - max) - tau]_+^r, sum [.]^q = 1. */
+function bisectedPower(x: Float64Array, a: number, r: number, q: number): Float64Array {
+  let max = -Infinity;
+  for (const v of x) max = Math.max(max, v);
+  const y = x.map((v) => a * (v - max));
+  const F = (tau: number) => y.reduce((f, v) => (v > tau ? f + Math.pow(v - tau, q) : f), 0);
+  let lo = -1;
+  let hi = 0;
+  for (let i = 0; i < 64; i++) {
+    const mid = 0.5 * (lo + hi);
+    if (F(mid) >= 1) lo = mid;
+    else hi = mid;
+  }
+  const p = y.map((v) => (v > lo ? Math.pow(v - lo, r) : 0));
+  const sum = p.reduce((s, v) => s + v, 0);
+  return p.map((v) => v / sum);
+}
+
+t.test('long rows with large supports (start estimated per cell, powers reused between passes): bisection reference', async (t) => {
+  const rng = new Rng(47);
+  const d = 60000;
+  const x = Float64Array.from({ length: d }, () => rng.nextDouble() / 3); // about half the row in the support at alpha = 1.3
+  for (const [name, param] of [['entmax', 1.3], ['entmax', 1.2], ['normmax', 1.3]] as const) {
+    // entmax: r = q = 1/(alpha - 1) on scores scaled by alpha - 1; normmax: r = 1/(gamma - 1), q = r + 1
+    const r = 1 / (param - 1);
+    const expected = name === 'entmax' ? bisectedPower(x, param - 1, r, r) : bisectedPower(x, 1, r, r + 1);
+    for (const backend of backends) {
+      const p = name === 'entmax' ? entmax(x, { alpha: param, backend }) : normmax(x, { gamma: param, backend });
+      t.ok(maxAbsDiff(p, expected) <= 1e-13, `${backend} ${name} ${param}: max deviation ${maxAbsDiff(p, expected)}`);
+      t.ok(Math.abs(p.reduce((s, v) => s + v, 0) - 1) <= 1e-12, `${backend} ${name} ${param}: sums to 1`);
+    }
+  }
+});
+
 t.test('margins: a lead of m gives one-hot, of 0.99 m does not', async (t) => {
   for (const backend of backends) {
     for (const c of cases.filter((c) => c.margin !== undefined)) {

@@ -26,6 +26,13 @@ struct Workspace {
   std::vector<double> candidates;  // shifted scores that may be in the support, in index order
   std::vector<double> scratch;     // permuted copy for the pivot searches
   std::vector<double> p;           // the row's probabilities (derivatives only)
+  std::vector<double> histogram;   // candidate counts per cell above the floor (gatherPowerCandidates)
+  // (y - tau)^(q-1) of the candidates y > storedFloor at the final tau, in index order (plus a 0 at
+  // the end), when the threshold search ends on a pass at tau and the output needs pow.
+  std::vector<double> stored;
+  double storedFloor = 0;
+  double storedTotal = 0, storedSlope = 0;  // that pass's sums of t^q and t^(q-1)
+  bool hasStored = false;
 };
 
 // p_i = scale * phi(z_i - max) where phi depends on the kind and the threshold tau
@@ -46,6 +53,18 @@ inline double power(double t, double r) {
   if (r == 1.5) return t * std::sqrt(t);
   return std::pow(t, r);
 }
+
+// z if keep is 1, +0 if it is 0, without a branch (a product with 0 would turn an infinite z into NaN).
+inline double masked(double z, int keep) {
+  uint64_t bits;
+  std::memcpy(&bits, &z, sizeof bits);
+  bits &= ~static_cast<uint64_t>(0) * static_cast<uint64_t>(keep);
+  std::memcpy(&z, &bits, sizeof z);
+  return z;
+}
+
+// Whether power(t, r) is computed without pow.
+inline bool exactPower(double r) { return r == 1 || r == 2 || r == 3 || r == 0.5 || r == 1.5; }
 
 // Calls f(pw, exact) with pw(t) = power(t, r) chosen once for a whole loop; exact (a std::true_type
 // for the exponents computed without pow) says pw(0) = 0 is cheap, so the loop may skip its test.
@@ -111,6 +130,24 @@ void forEachProbability(const Shape& s, const Solution& sol, const T* x, int64_t
       }
       break;
     default:
+      if (ws.hasStored) {
+        // The threshold search's last pass kept t^(q-1) of the entries y > storedFloor in index
+        // order: walk them alongside the row, without pow (t^r = t^(q-1) t for entmax, r = q).
+        const auto walk = [&](auto timesT) {
+          const double* u = ws.stored.data();
+          const double floor = ws.storedFloor;
+          size_t next = 0;
+          for (int64_t j = 0; j < d; ++j) {
+            const double y = a * (static_cast<double>(x[j]) - max);
+            const double t = y - tau;  // t > 0 implies y > tau >= floor
+            const double term = decltype(timesT)::value ? u[next] * t : u[next];
+            next += static_cast<size_t>(y > floor);
+            body(j, masked(term * scale, static_cast<int>(t > 0)));
+          }
+        };
+        if (r == s.q) walk(std::true_type{}); else walk(std::false_type{});
+        break;
+      }
       withPower(r, [&](auto pw, auto exact) {
         for (int64_t j = 0; j < d; ++j) {
           const double t = a * (static_cast<double>(x[j]) - max) - tau;
@@ -319,15 +356,6 @@ bool sampleBracket(std::vector<double>& sample, double weight, double k, const B
   return true;
 }
 
-// z if keep is 1, +0 if it is 0, without a branch (a product with 0 would turn an infinite z into NaN).
-inline double masked(double z, int keep) {
-  uint64_t bits;
-  std::memcpy(&bits, &z, sizeof bits);
-  bits &= ~static_cast<uint64_t>(0) * static_cast<uint64_t>(keep);
-  std::memcpy(&z, &bits, sizeof z);
-  return z;
-}
-
 // Classifies z = value(j), j < n, on the bracket (lo < hi): entries at or below lo are out (term 0),
 // those with z - 1 >= hi (term 1) or linear on it (z - 1 <= lo, z >= hi) go into b's sums, and the
 // undetermined rest is handed to sink(block, count) in order. Out and one are tested with branches
@@ -478,52 +506,153 @@ double kSubsetsThreshold(Workspace& ws, int64_t k, const Bracket& start) {
   return tau;
 }
 
+// For long candidate lists whose exponent needs pow (q > 1): the candidates y in (floor, 0] counted
+// in kCells equal cells, so that sums over them can be bounded and estimated per cell instead of per
+// entry (an entry of cell c has floor + c width / kCells <= y, up to rounding).
+constexpr int64_t kCells = 2048;
+constexpr size_t kHistogramMin = 8 * kCells;  // candidates needed to use it
+
+// sum over the cells of count * [floor + (c + offset) cell - tau]_+^(q - 1), and the same times the
+// base (the terms t^q): offset 0 bounds F(tau) from below (1 - 1e-9 covers the rounding), 0.5 is
+// the midpoint estimate.
+struct CellSums {
+  double total, slope;
+};
+CellSums cellSums(const std::vector<double>& histogram, double floor, double width, double offset, double q, double tau) {
+  const double cell = width / static_cast<double>(kCells);
+  double total = 0, slope = 0;
+  for (int64_t c = 0; c < kCells; ++c) {
+    const double t = floor + (static_cast<double>(c) + offset) * cell - tau;
+    if (!(t > 0) || histogram[c] == 0) continue;
+    const double tq1 = histogram[c] * power(t, q - 1);
+    total += tq1 * t;
+    slope += tq1;
+  }
+  return CellSums{total, slope};
+}
+
+// A start for the exact search from the histogram (cost per step: kCells terms, not one per
+// candidate): Newton on the midpoint estimate of G from lo, within [lo, hi]. It decides nothing
+// itself; lo moves up to a point a cell or two below the start where the lower bound confirms
+// F >= 1, so that the exact passes need not visit the candidates below it.
+double histogramStart(const std::vector<double>& histogram, double floor, double q, double& lo, double hi) {
+  const double width = -floor, cell = width / static_cast<double>(kCells);
+  double tau = lo;
+  for (int iteration = 0; iteration < 50; ++iteration) {
+    const CellSums m = cellSums(histogram, floor, width, 0.5, q, tau);
+    if (!(m.slope > 0)) break;
+    const double root = std::pow(m.total, 1 / q);
+    const double next = std::min(std::max(tau + (root - 1) * m.total / (root * m.slope), lo), hi);
+    const bool done = std::fabs(next - tau) <= 1e-12 * std::fabs(tau);
+    tau = next;
+    if (done) break;
+  }
+  for (int back = 1; back <= 4; ++back) {
+    const double below = tau - back * cell;
+    if (!(below > lo)) break;
+    if (cellSums(histogram, floor, width, 0, q, below).total * (1 - 1e-9) >= 1) {
+      lo = below;
+      break;
+    }
+  }
+  return tau;
+}
+
 // tau with sum [y - tau]_+^q = 1 over the candidates y (max 0, all > floor, F(floor) >= 1):
-// safeguarded Newton in the bracket [floor, -(1/n)^(1/q)], starting on the left when q >= 1 (monotone there) and on the right
-// otherwise, dropping candidates that fall below the bracket as it narrows.
-double powerThreshold(Workspace& ws, double q, int64_t n, double floor) {
+// safeguarded Newton or Halley steps in the bracket [floor, -(1/n)^(1/q)], starting on the left when
+// q >= 1 (monotone there; from the table's estimate when there is one) and on the right otherwise,
+// dropping candidates that fall below the bracket as it narrows. When `store` is set and the search
+// ends on a pass at tau, that pass's (y - tau)^(q-1) are kept in ws.stored.
+double powerThreshold(Workspace& ws, double q, int64_t n, double floor, bool counted, bool store) {
   std::vector<double>& w = ws.scratch;
-  w.assign(ws.candidates.begin(), ws.candidates.end());
   double lo = floor, hi = -std::pow(1.0 / static_cast<double>(n), 1 / q);
   double tau = q >= 1 ? lo : hi;
+  if (counted && ws.candidates.size() >= kHistogramMin) tau = histogramStart(ws.histogram, floor, q, lo, hi);
+  w.clear();
+  for (double y : ws.candidates) {
+    if (y > lo) w.push_back(y);
+  }
   size_t end = w.size();
-  double lastStep = kInf;
+  // u: each pass's t^(q-1) per candidate. Once tau moves by little, a pass whose exponent needs pow
+  // takes most of them from the previous pass's instead, (t - delta)^p = t^p (1 - delta/t)^p with the
+  // binomial series to z^4, z = delta / t, where |z| max(p, 1) <= 1e-4 (the rest, z^5 C(p, 5), is
+  // below 1e-20); the few entries closer to tau get pow.
+  std::vector<double>& u = ws.stored;
+  const bool powPasses = q > 1 && !exactPower(q - 1);
+  if (store || powPasses) u.resize(end + 1);
+  ws.hasStored = false;
+  bool reuse = false;
+  double lastTau = tau, lastStep = kInf;
+  const double p = q - 1, c1 = -p, c2 = p * (p - 1) / 2, c3 = -p * (p - 1) * (p - 2) / 6, c4 = p * (p - 1) * (p - 2) * (p - 3) / 24;
   for (int iteration = 0; iteration < 200; ++iteration) {
-    double f = -1, slope = 0;
+    double total = 0, slope = 0, curve = 0;  // F = sum t^q (from 0: it is also the normaliser), t^(q-1), t^(q-2)
+    const double passFloor = lo;
     size_t kept = 0;
     if (q > 1) {
-      // Branch-free (the tests are unpredictable on random data); entries at or below tau add 0.
+      const double delta = tau - lastTau, near = reuse ? std::fabs(delta) * std::max(p, 1.0) * 1e4 : kInf;
+      // Branch-free but for the rare entries near tau (the tests are unpredictable on random data);
+      // entries at or below tau add 0.
       for (size_t i = 0; i < end; ++i) {
         const double y = w[i];
         w[kept] = y;
+        const double t = std::max(y - tau, 0.0), before = y - lastTau;
+        double tq1;
+        if (before >= near) {
+          const double z = delta / before;
+          tq1 = u[i] * (1 + z * (c1 + z * (c2 + z * (c3 + z * c4))));
+        } else {
+          tq1 = power(t, p);
+        }
+        if (store || powPasses) u[kept] = tq1;
         kept += y > lo;
-        const double t = std::max(y - tau, 0.0);
-        const double tq1 = power(t, q - 1);
-        f += tq1 * t;
+        total += tq1 * t;
         slope += tq1;
+        curve += masked(tq1 / t, t > 0);
       }
+      reuse = powPasses;
+      lastTau = tau;
     } else {
       for (size_t i = 0; i < end; ++i) {
         const double y = w[i];
         if (y <= lo) continue;
-        w[kept++] = y;
+        w[kept] = y;
         const double t = y - tau;
+        double tq1 = 0;
         if (t > 0) {
-          const double tq1 = power(t, q - 1);
-          f += tq1 * t;
+          tq1 = power(t, q - 1);
+          total += tq1 * t;
           slope += tq1;
         }
+        if (store) u[kept] = tq1;
+        ++kept;
       }
     }
     end = kept;
-    if (f == 0) break;
-    if (f > 0) lo = tau; else hi = tau;
+    if (total == 1) break;
+    if (total > 1) lo = tau; else hi = tau;
     // Newton on G = F^(1/q) - 1 (F = f + 1) rather than on F: G is a q-norm of [y - tau]_+, convex
     // and nearly linear, so steps from the left do not overshoot and converge in a few passes even
-    // when q is large (F itself would only shrink the error by about 1 - 1/q per step).
-    const double total = f + 1;
-    double next = tau + (total - std::pow(total, 1 - 1 / q)) / slope;
-    if (std::fabs(next - tau) <= 1e-15 * std::fabs(tau)) break;  // converged (next may equal lo)
+    // when q is large (F itself would only shrink the error by about 1 - 1/q per step). For q >= 2
+    // (t^(q-2) bounded) Halley's correction for G's curvature, G'' = (q-1) F^(1/q-2) (F curve -
+    // slope^2) >= 0, while it is below a half.
+    const double root = std::pow(total, 1 / q);  // G + 1
+    double delta = (root - 1) * total / (root * slope);
+    if (q >= 2) {
+      const double c = (root - 1) * (q - 1) * (total * curve - slope * slope) / (2 * root * slope * slope);
+      if (std::fabs(c) < 0.5) delta /= 1 - c;
+    }
+    double next = tau + delta;
+    if (std::fabs(next - tau) <= 1e-15 * std::fabs(tau)) {  // converged on this pass (next may equal lo)
+      if (store) {
+        u.resize(end + 1);
+        u[end] = 0;  // read past the last candidate by the output loop
+        ws.storedFloor = passFloor;
+        ws.storedTotal = total;
+        ws.storedSlope = slope;
+        ws.hasStored = true;
+      }
+      break;
+    }
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     const double step = std::fabs(next - tau);
     tau = next;
@@ -549,15 +678,27 @@ double powerThreshold(Workspace& ws, double q, int64_t n, double floor) {
   return tau;
 }
 
-// Fills ws.candidates with the shifted, scaled scores a (x - max) above `floor`, in index order.
+// Fills ws.candidates with the shifted, scaled scores y = a (x - max) above `floor`, in index order.
+// Branch-free (the test is unpredictable when much of the row passes): every y is staged and only
+// those above the floor advance the staging count.
 template <typename T>
 void gatherCandidates(const T* x, int64_t d, double max, double a, double floor, Workspace& ws) {
+  constexpr int64_t kBlock = 256;
+  double stage[kBlock];
   ws.candidates.clear();
-  for (int64_t j = 0; j < d; ++j) {
-    const double y = a * (static_cast<double>(x[j]) - max);
-    if (y > floor) ws.candidates.push_back(y);  // -Infinity never passes
+  for (int64_t j0 = 0; j0 < d; j0 += kBlock) {
+    const int64_t j1 = std::min(d, j0 + kBlock);
+    size_t kept = 0;
+    for (int64_t j = j0; j < j1; ++j) {
+      const double y = a * (static_cast<double>(x[j]) - max);
+      const int inside = static_cast<int>(y > floor);  // -Infinity never passes
+      stage[kept] = y;
+      kept += static_cast<size_t>(inside);
+    }
+    ws.candidates.insert(ws.candidates.end(), stage, stage + kept);
   }
 }
+
 
 constexpr int64_t kSmallK = 16;
 
@@ -666,25 +807,37 @@ double sampledFloor(const T* x, int64_t d, double max, double a, double q, Works
   return sample[hi];
 }
 
+// The floor the candidates are gathered above, and whether ws.histogram counts them.
+struct Floor {
+  double value;
+  bool counted;
+};
+
 // Gathers the candidates above the sampled floor when the floor is confirmed (F(v) >= 1 over the
-// whole row), else above -1. Returns the floor used.
+// whole row), else above -1. When q - 1 needs pow (q > 1), the candidates are counted per cell and
+// the check first sums the cells' lower bounds, evaluating each term only if that does not suffice.
 template <typename T>
-double gatherPowerCandidates(const T* x, int64_t d, double max, double a, double q, Workspace& ws) {
+Floor gatherPowerCandidates(const T* x, int64_t d, double max, double a, double q, Workspace& ws) {
   const double v = sampledFloor(x, d, max, a, q, ws);
   if (v > -1) {
-    ws.candidates.clear();
     double total = 0;
-    for (int64_t j = 0; j < d; ++j) {
-      const double y = a * (static_cast<double>(x[j]) - max);
-      if (y > v) {
-        ws.candidates.push_back(y);
-        total += power(y - v, q);
-      }
+    if (q > 1 && !exactPower(q - 1)) {
+      gatherCandidates(x, d, max, a, v, ws);
+      std::vector<double>& h = ws.histogram;
+      h.assign(kCells, 0.0);
+      const double inverse = static_cast<double>(kCells) / -v;
+      for (double y : ws.candidates) h[std::min(static_cast<int64_t>((y - v) * inverse), kCells - 1)] += 1;
+      if (cellSums(h, v, -v, 0, q, v).total * (1 - 1e-9) >= 1) return Floor{v, true};
+      for (double y : ws.candidates) total += power(y - v, q);
+      if (total >= 1) return Floor{v, true};
+    } else {
+      gatherCandidates(x, d, max, a, v, ws);
+      for (double y : ws.candidates) total += power(y - v, q);
+      if (total >= 1) return Floor{v, false};
     }
-    if (total >= 1) return v;
   }
   gatherCandidates(x, d, max, a, -1.0, ws);
-  return -1;
+  return Floor{-1, false};
 }
 
 template <typename T>
@@ -723,11 +876,17 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
       sol.tau = kSubsetsThreshold(ws, s.k, wholeBracket(ws.candidates));
       return sol;
     default: {
-      const double floor = gatherPowerCandidates(x, d, sol.max, s.a, s.q, ws);
-      sol.tau = powerThreshold(ws, s.q, static_cast<int64_t>(ws.candidates.size()), floor);
+      const Floor floor = gatherPowerCandidates(x, d, sol.max, s.a, s.q, ws);
+      const bool store = !exactPower(s.r);  // the output would need pow: reuse the last pass's
+      sol.tau = powerThreshold(ws, s.q, static_cast<int64_t>(ws.candidates.size()), floor.value, floor.counted, store);
       double sum = 0;
-      for (double y : ws.candidates) {
-        if (y > sol.tau) sum += power(y - sol.tau, s.r);
+      if (ws.hasStored) {
+        // p = t^r / sum: r = q (entmax) or r = q - 1 (normmax), the last pass's sums.
+        sum = s.r == s.q ? ws.storedTotal : ws.storedSlope;
+      } else {
+        for (double y : ws.candidates) {
+          if (y > sol.tau) sum += power(y - sol.tau, s.r);
+        }
       }
       sol.scale = 1 / sum;
       return sol;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../core/errors.hpp"
@@ -180,6 +181,72 @@ TEST_CASE("k-subsets on long rows: a NaN or +Infinity anywhere, and too few unma
   std::string message;
   try { forward(params(Kind::KSubsets, 7000, 1, d), y.data(), p.data(), nullptr, nullptr); } catch (const sshn::RangeError& e) { message = e.what(); }
   CHECK(message.find("exceeds the 6667 unmasked") != std::string::npos);
+}
+
+// Entmax / normmax by bisection on tau in double precision (64 halvings of [-1, 0] after scaling),
+// written here independently: p ∝ [a (x - max) - tau]_+^r with sum [.]_+^q = 1.
+static std::vector<double> bisectedPower(const std::vector<double>& x, double a, double r, double q) {
+  const double max = *std::max_element(x.begin(), x.end());
+  std::vector<double> y(x.size());
+  for (size_t i = 0; i < x.size(); ++i) y[i] = a * (x[i] - max);
+  const auto F = [&](double tau) {
+    double f = 0;
+    for (double v : y) if (v > tau) f += std::pow(v - tau, q);
+    return f;
+  };
+  double lo = -1, hi = 0;
+  for (int i = 0; i < 64; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    if (F(mid) >= 1) lo = mid; else hi = mid;
+  }
+  std::vector<double> p(x.size());
+  double sum = 0;
+  for (size_t i = 0; i < x.size(); ++i) sum += p[i] = y[i] > lo ? std::pow(y[i] - lo, r) : 0.0;
+  for (double& v : p) v /= sum;
+  return p;
+}
+
+TEST_CASE("entmax and normmax on long rows with large supports match bisection (estimated start, reused powers)") {
+  sshn::Rng rng(29);
+  const int64_t d = 60000;
+  std::vector<std::vector<double>> rows;
+  std::vector<double> r(d);
+  for (auto& v : r) v = rng.nextDouble() / 3;
+  rows.push_back(r);  // about half the row in the support at alpha = 1.3
+  for (auto& v : r) v = rng.nextDouble();
+  rows.push_back(r);
+  for (const auto& x : rows) {
+    for (const auto& [kind, param] : {std::pair{Kind::Entmax, 1.3}, std::pair{Kind::Entmax, 1.2}, std::pair{Kind::Entmax, 1.7},
+                                      std::pair{Kind::Normmax, 1.3}, std::pair{Kind::Normmax, 1.8}}) {
+      const double rr = 1 / (param - 1), a = kind == Kind::Entmax ? param - 1 : 1.0, q = kind == Kind::Entmax ? rr : rr + 1;
+      const auto expected = bisectedPower(x, a, rr, q);
+      std::vector<double> p(d), jv(d), v(d, 0.0);
+      forward(params(kind, param, 1, d), x.data(), p.data(), nullptr, nullptr);
+      double worst = 0, sum = 0;
+      for (int64_t j = 0; j < d; ++j) {
+        worst = std::max(worst, std::fabs(p[j] - expected[j]));
+        sum += p[j];
+      }
+      CHECK_NEAR(worst, 0.0, 1e-13);
+      CHECK_NEAR(sum, 1.0, 1e-12);
+      // The Jacobian's probabilities come from the same stored pass: J e_0 against finite differences.
+      v[0] = 1;
+      jvp(params(kind, param, 1, d), x.data(), v.data(), jv.data());
+      std::vector<double> xp = x, pp(d);
+      const double h = 1e-6;
+      xp[0] += h;
+      forward(params(kind, param, 1, d), xp.data(), pp.data(), nullptr, nullptr);
+      double jworst = 0;
+      for (int64_t j = 0; j < d; ++j) jworst = std::max(jworst, std::fabs((pp[j] - p[j]) / h - jv[j]));
+      CHECK(jworst < 1e-4);
+      std::vector<float> x32(x.begin(), x.end()), p32(d);
+      forward(params(kind, param, 1, d), x32.data(), p32.data(), nullptr, nullptr);
+      const auto expected32 = bisectedPower(std::vector<double>(x32.begin(), x32.end()), a, rr, q);
+      worst = 0;
+      for (int64_t j = 0; j < d; ++j) worst = std::max(worst, std::fabs(static_cast<double>(p32[j]) - expected32[j]));
+      CHECK_NEAR(worst, 0.0, 1e-6);
+    }
+  }
 }
 
 TEST_CASE("errors are RangeErrors, never aborts") {

@@ -10,6 +10,14 @@ interface Workspace {
   candidates: Float64Array;
   count: number;
   scratch: Float64Array;
+  /** Candidate counts per cell above the floor (gatherPowerCandidates). */
+  histogram: Float64Array;
+  /** The last threshold pass's t^(q-1) of the candidates y > storedFloor, then a 0 (hasStored). */
+  stored: Float64Array;
+  storedFloor: number;
+  storedTotal: number;
+  storedSlope: number;
+  hasStored: boolean;
 }
 
 interface Solution {
@@ -37,6 +45,11 @@ function power(t: number, r: number): number {
   return Math.pow(t, r);
 }
 
+/** Whether power(t, r) is computed without pow. */
+function exactPower(r: number): boolean {
+  return r === 1 || r === 2 || r === 3 || r === 0.5 || r === 1.5;
+}
+
 function shapeOf(params: TransformParams): Shape {
   const s: Shape = { kind: params.kind, a: 1, r: 1, q: 1, k: 0 };
   if (params.kind === TransformKind.Entmax) {
@@ -57,31 +70,49 @@ function shapeOf(params: TransformParams): Shape {
 }
 
 /**
- * p as a function of the shifted score z = x - max, the kind chosen once per row (as the native
- * twin's forEachProbability); masked entries (z = -Infinity) give 0 without a test.
+ * Calls body(j, p_j) for every column, the kind's formula chosen once per row (as the native twin's
+ * forEachProbability); masked entries (z = -Infinity) give 0 without a test. When the threshold search
+ * kept its last pass's t^(q-1), the power kinds walk them alongside the row instead of calling pow.
  */
-function probabilityOf(s: Shape, sol: Solution): (z: number) => number {
-  const { tau, scale } = sol;
+function forEachProbability(s: Shape, sol: Solution, x: RealArray, offset: number, d: number, ws: Workspace, body: (j: number, p: number) => void): void {
+  const { max, tau, scale } = sol;
   const { a, r } = s;
   switch (s.kind) {
     case TransformKind.Softmax:
-      return (z) => Math.exp(z) * scale;
+      for (let j = 0; j < d; j++) body(j, Math.exp(x[offset + j] - max) * scale);
+      return;
     case TransformKind.Sparsemax:
-      return (z) => {
-        const t = z - tau;
-        return t > 0 ? t : 0;
-      };
+      for (let j = 0; j < d; j++) {
+        const t = x[offset + j] - max - tau;
+        body(j, t > 0 ? t : 0);
+      }
+      return;
     case TransformKind.KSubsets:
-      return (z) => {
-        const t = z - tau;
+      for (let j = 0; j < d; j++) {
+        const t = x[offset + j] - max - tau;
         const above0 = t > 0 ? t : 0;
-        return above0 < 1 ? above0 : 1;
-      };
+        body(j, above0 < 1 ? above0 : 1);
+      }
+      return;
     default:
-      return (z) => {
-        const t = a * z - tau;
-        return t > 0 ? power(t, r) * scale : 0;
-      };
+      if (ws.hasStored) {
+        const u = ws.stored;
+        const floor = ws.storedFloor;
+        const timesT = r === s.q;
+        let next = 0;
+        for (let j = 0; j < d; j++) {
+          const y = a * (x[offset + j] - max);
+          const t = y - tau;
+          const term = timesT ? u[next] * t : u[next];
+          if (y > floor) next++;
+          body(j, t > 0 ? term * scale : 0);
+        }
+        return;
+      }
+      for (let j = 0; j < d; j++) {
+        const t = a * (x[offset + j] - max) - tau;
+        body(j, t > 0 ? power(t, r) * scale : 0);
+      }
   }
 }
 
@@ -102,7 +133,17 @@ function scanRow(x: RealArray, offset: number, d: number, row: number): Solution
 }
 
 function newWorkspace(d: number): Workspace {
-  return { candidates: new Float64Array(d), count: 0, scratch: new Float64Array(d) };
+  return {
+    candidates: new Float64Array(d),
+    count: 0,
+    scratch: new Float64Array(d),
+    histogram: new Float64Array(CELLS),
+    stored: new Float64Array(d + 1),
+    storedFloor: 0,
+    storedTotal: 0,
+    storedSlope: 0,
+    hasStored: false,
+  };
 }
 
 function copyCandidates(ws: Workspace): Float64Array {
@@ -383,37 +424,128 @@ function kSubsetsThreshold(ws: Workspace, k: number, start: Bracket): number {
   return tau;
 }
 
-/** tau with sum [y - tau]_+^q = 1: safeguarded Newton in [-1, -(1/n)^(1/q)], shrinking the candidates. */
-function powerThreshold(ws: Workspace, q: number, n: number, floor: number): number {
-  const w = copyCandidates(ws);
-  let lo = floor;
-  let hi = -Math.pow(1 / n, 1 / q);
-  let tau = q >= 1 ? lo : hi;
-  let end = ws.count;
+const CELLS = 2048;
+const HISTOGRAM_MIN = 8 * CELLS;
+
+/** Sum over the cells of count [floor + (c + offset) cell - tau]_+^(q-1), and times the base (offset 0: lower bound). */
+function cellSums(h: Float64Array, floor: number, width: number, offset: number, q: number, tau: number): { total: number; slope: number } {
+  const cell = width / CELLS;
+  let total = 0;
+  let slope = 0;
+  for (let c = 0; c < CELLS; c++) {
+    const t = floor + (c + offset) * cell - tau;
+    if (!(t > 0) || h[c] === 0) continue;
+    const tq1 = h[c] * power(t, q - 1);
+    total += tq1 * t;
+    slope += tq1;
+  }
+  return { total, slope };
+}
+
+/** A start for the exact search from the histogram; lo moves up to where the cells' lower bound confirms F >= 1 (as the native twin). */
+function histogramStart(h: Float64Array, floor: number, q: number, bracket: { lo: number; hi: number }): number {
+  const width = -floor;
+  const cell = width / CELLS;
+  const { hi } = bracket;
+  let tau = bracket.lo;
+  for (let iteration = 0; iteration < 50; iteration++) {
+    const m = cellSums(h, floor, width, 0.5, q, tau);
+    if (!(m.slope > 0)) break;
+    const root = Math.pow(m.total, 1 / q);
+    const next = Math.min(Math.max(tau + ((root - 1) * m.total) / (root * m.slope), bracket.lo), hi);
+    const done = Math.abs(next - tau) <= 1e-12 * Math.abs(tau);
+    tau = next;
+    if (done) break;
+  }
+  for (let back = 1; back <= 4; back++) {
+    const below = tau - back * cell;
+    if (!(below > bracket.lo)) break;
+    if (cellSums(h, floor, width, 0, q, below).total * (1 - 1e-9) >= 1) {
+      bracket.lo = below;
+      break;
+    }
+  }
+  return tau;
+}
+
+/**
+ * tau with sum [y - tau]_+^q = 1: safeguarded Newton (Halley for q >= 2) in [floor, -(1/n)^(1/q)], shrinking the
+ * candidates; keeps the last pass's t^(q-1) when `store` and the search ends on a pass (as the native twin).
+ */
+function powerThreshold(ws: Workspace, q: number, n: number, floor: number, counted: boolean, store: boolean): number {
+  const w = ws.scratch;
+  const bracket = { lo: floor, hi: -Math.pow(1 / n, 1 / q) };
+  let tau = q >= 1 ? bracket.lo : bracket.hi;
+  if (counted && ws.count >= HISTOGRAM_MIN) tau = histogramStart(ws.histogram, floor, q, bracket);
+  let { lo, hi } = bracket;
+  let end = 0;
+  for (let j = 0; j < ws.count; j++) if (ws.candidates[j] > lo) w[end++] = ws.candidates[j];
+  // Once tau moves by little, passes whose exponent needs pow take t^(q-1) from the previous pass's by the
+  // binomial series to z^4, z = delta / t, where |z| max(p, 1) <= 1e-4 (as the native twin).
+  const u = ws.stored;
+  const powPasses = q > 1 && !exactPower(q - 1);
+  ws.hasStored = false;
+  let reuse = false;
+  let lastTau = tau;
   let lastStep = Infinity;
+  const p = q - 1;
+  const c1 = -p;
+  const c2 = (p * (p - 1)) / 2;
+  const c3 = (-p * (p - 1) * (p - 2)) / 6;
+  const c4 = (p * (p - 1) * (p - 2) * (p - 3)) / 24;
   for (let iteration = 0; iteration < 200; iteration++) {
-    let f = -1;
+    let total = 0;
     let slope = 0;
+    let curve = 0;
+    const passFloor = lo;
+    const delta = tau - lastTau;
+    const near = q > 1 && reuse ? Math.abs(delta) * Math.max(p, 1) * 1e4 : Infinity;
     let kept = 0;
     for (let i = 0; i < end; i++) {
       const y = w[i];
       if (y <= lo) continue;
-      w[kept++] = y;
+      w[kept] = y;
       const t = y - tau;
+      const before = y - lastTau;
+      let tq1 = 0;
+      if (before >= near) {
+        const z = delta / before;
+        tq1 = u[i] * (1 + z * (c1 + z * (c2 + z * (c3 + z * c4))));
+      } else if (t > 0) tq1 = power(t, p);
       if (t > 0) {
-        const tq1 = power(t, q - 1);
-        f += tq1 * t;
+        total += tq1 * t;
         slope += tq1;
+        curve += tq1 / t;
       }
+      if (store || powPasses) u[kept] = tq1;
+      kept++;
+    }
+    if (q > 1) {
+      reuse = powPasses;
+      lastTau = tau;
     }
     end = kept;
-    if (f === 0) break;
-    if (f > 0) lo = tau;
+    if (total === 1) break;
+    if (total > 1) lo = tau;
     else hi = tau;
-    // Newton on G = F^(1/q) - 1 (F = f + 1), nearly linear, as in the native twin.
-    const total = f + 1;
-    let next = tau + (total - Math.pow(total, 1 - 1 / q)) / slope;
-    if (Math.abs(next - tau) <= 1e-15 * Math.abs(tau)) break; // converged (next may equal lo)
+    // Newton on G = F^(1/q) - 1, with Halley's correction for q >= 2, as in the native twin.
+    const root = Math.pow(total, 1 / q);
+    let move = ((root - 1) * total) / (root * slope);
+    if (q >= 2) {
+      const c = ((root - 1) * (q - 1) * (total * curve - slope * slope)) / (2 * root * slope * slope);
+      if (Math.abs(c) < 0.5) move /= 1 - c;
+    }
+    let next = tau + move;
+    if (Math.abs(next - tau) <= 1e-15 * Math.abs(tau)) {
+      if (store) {
+        u[end] = 0;
+        ws.storedFloor = passFloor;
+        ws.storedTotal = total;
+        ws.storedSlope = slope;
+        ws.hasStored = true;
+      }
+      break;
+    }
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     const step = Math.abs(next - tau);
     tau = next;
@@ -553,23 +685,25 @@ function sampledFloor(x: RealArray, offset: number, d: number, max: number, a: n
 }
 
 /** Gathers the candidates above the sampled floor when F(floor) >= 1 confirms it, else above -1; returns the floor. */
-function gatherPowerCandidates(x: RealArray, offset: number, d: number, max: number, a: number, q: number, ws: Workspace): number {
+function gatherPowerCandidates(x: RealArray, offset: number, d: number, max: number, a: number, q: number, ws: Workspace): { value: number; counted: boolean } {
   const v = sampledFloor(x, offset, d, max, a, q);
   if (v > -1) {
-    let count = 0;
-    let total = 0;
-    for (let j = 0; j < d; j++) {
-      const y = a * (x[offset + j] - max);
-      if (y > v) {
-        ws.candidates[count++] = y;
-        total += power(y - v, q);
-      }
+    gatherCandidates(x, offset, d, max, a, v, ws);
+    const counted = q > 1 && !exactPower(q - 1);
+    if (counted) {
+      // Counted per cell: the cells' lower bounds usually confirm the floor without pow (as the native twin).
+      const h = ws.histogram;
+      h.fill(0);
+      const inverse = CELLS / -v;
+      for (let j = 0; j < ws.count; j++) h[Math.min(Math.floor((ws.candidates[j] - v) * inverse), CELLS - 1)] += 1;
+      if (cellSums(h, v, -v, 0, q, v).total * (1 - 1e-9) >= 1) return { value: v, counted };
     }
-    ws.count = count;
-    if (total >= 1) return v;
+    let total = 0;
+    for (let j = 0; j < ws.count; j++) total += power(ws.candidates[j] - v, q);
+    if (total >= 1) return { value: v, counted };
   }
   gatherCandidates(x, offset, d, max, a, -1, ws);
-  return -1;
+  return { value: -1, counted: false };
 }
 
 function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace): Solution {
@@ -598,11 +732,14 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
       return sol;
     default: {
       const floor = gatherPowerCandidates(x, offset, d, sol.max, s.a, s.q, ws);
-      sol.tau = powerThreshold(ws, s.q, ws.count, floor);
+      sol.tau = powerThreshold(ws, s.q, ws.count, floor.value, floor.counted, !exactPower(s.r));
       let sum = 0;
-      for (let j = 0; j < ws.count; j++) {
-        const y = ws.candidates[j];
-        if (y > sol.tau) sum += power(y - sol.tau, s.r);
+      if (ws.hasStored) sum = s.r === s.q ? ws.storedTotal : ws.storedSlope;
+      else {
+        for (let j = 0; j < ws.count; j++) {
+          const y = ws.candidates[j];
+          if (y > sol.tau) sum += power(y - sol.tau, s.r);
+        }
       }
       sol.scale = 1 / sum;
       return sol;
@@ -622,8 +759,9 @@ function checkParams(params: TransformParams): void {
 /** The row's probabilities in double, into p. */
 function probabilities(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace, p: Float64Array): Solution {
   const sol = solveRow(s, x, offset, d, row, ws);
-  const phi = probabilityOf(s, sol);
-  for (let j = 0; j < d; j++) p[j] = phi(x[offset + j] - sol.max);
+  forEachProbability(s, sol, x, offset, d, ws, (j, pj) => {
+    p[j] = pj;
+  });
   return sol;
 }
 
@@ -636,20 +774,17 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
   for (let row = 0; row < params.rows; row++) {
     const offset = row * d;
     const sol = solveRow(s, x, offset, d, row, ws);
-    const phi = probabilityOf(s, sol);
     let nonzero = 0;
     let dot = 0;
     let reg = 0;
-    for (let j = 0; j < d; j++) {
-      const v = x[offset + j];
-      const p = phi(v - sol.max);
+    forEachProbability(s, sol, x, offset, d, ws, (j, p) => {
       out[offset + j] = p;
       if (out[offset + j] !== 0) nonzero++;
       if (conjugate && p > 0) {
-        dot += (v - sol.max) * p;
+        dot += (x[offset + j] - sol.max) * p;
         reg += s.kind === TransformKind.Softmax ? 0 : power(p, exponent);
       }
-    }
+    });
     if (support) support[row] = nonzero;
     if (conjugate) {
       let value: number;
