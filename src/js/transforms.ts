@@ -70,49 +70,47 @@ function shapeOf(params: TransformParams): Shape {
 }
 
 /**
- * Calls body(j, p_j) for every column, the kind's formula chosen once per row (as the native twin's
- * forEachProbability); masked entries (z = -Infinity) give 0 without a test. When the threshold search
- * kept its last pass's t^(q-1), the power kinds walk them alongside the row instead of calling pow.
+ * p as a function of the shifted score z = x - max, the kind chosen once per row (as the native twin's
+ * forEachProbability); masked entries (z = -Infinity) give 0 without a test. When the threshold search kept its
+ * last pass's t^(q-1), the power kinds walk them alongside the row instead of calling pow: the function must then
+ * be called once per column, in order.
  */
-function forEachProbability(s: Shape, sol: Solution, x: RealArray, offset: number, d: number, ws: Workspace, body: (j: number, p: number) => void): void {
-  const { max, tau, scale } = sol;
+function probabilityOf(s: Shape, sol: Solution, ws: Workspace): (z: number) => number {
+  const { tau, scale } = sol;
   const { a, r } = s;
   switch (s.kind) {
     case TransformKind.Softmax:
-      for (let j = 0; j < d; j++) body(j, Math.exp(x[offset + j] - max) * scale);
-      return;
+      return (z) => Math.exp(z) * scale;
     case TransformKind.Sparsemax:
-      for (let j = 0; j < d; j++) {
-        const t = x[offset + j] - max - tau;
-        body(j, t > 0 ? t : 0);
-      }
-      return;
+      return (z) => {
+        const t = z - tau;
+        return t > 0 ? t : 0;
+      };
     case TransformKind.KSubsets:
-      for (let j = 0; j < d; j++) {
-        const t = x[offset + j] - max - tau;
+      return (z) => {
+        const t = z - tau;
         const above0 = t > 0 ? t : 0;
-        body(j, above0 < 1 ? above0 : 1);
-      }
-      return;
-    default:
+        return above0 < 1 ? above0 : 1;
+      };
+    default: {
       if (ws.hasStored) {
         const u = ws.stored;
         const floor = ws.storedFloor;
         const timesT = r === s.q;
         let next = 0;
-        for (let j = 0; j < d; j++) {
-          const y = a * (x[offset + j] - max);
+        return (z) => {
+          const y = a * z;
           const t = y - tau;
           const term = timesT ? u[next] * t : u[next];
           if (y > floor) next++;
-          body(j, t > 0 ? term * scale : 0);
-        }
-        return;
+          return t > 0 ? term * scale : 0;
+        };
       }
-      for (let j = 0; j < d; j++) {
-        const t = a * (x[offset + j] - max) - tau;
-        body(j, t > 0 ? power(t, r) * scale : 0);
-      }
+      return (z) => {
+        const t = a * z - tau;
+        return t > 0 ? power(t, r) * scale : 0;
+      };
+    }
   }
 }
 
@@ -759,9 +757,8 @@ function checkParams(params: TransformParams): void {
 /** The row's probabilities in double, into p. */
 function probabilities(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace, p: Float64Array): Solution {
   const sol = solveRow(s, x, offset, d, row, ws);
-  forEachProbability(s, sol, x, offset, d, ws, (j, pj) => {
-    p[j] = pj;
-  });
+  const phi = probabilityOf(s, sol, ws);
+  for (let j = 0; j < d; j++) p[j] = phi(x[offset + j] - sol.max);
   return sol;
 }
 
@@ -777,14 +774,17 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
     let nonzero = 0;
     let dot = 0;
     let reg = 0;
-    forEachProbability(s, sol, x, offset, d, ws, (j, p) => {
+    const phi = probabilityOf(s, sol, ws);
+    for (let j = 0; j < d; j++) {
+      const v = x[offset + j];
+      const p = phi(v - sol.max);
       out[offset + j] = p;
       if (out[offset + j] !== 0) nonzero++;
       if (conjugate && p > 0) {
-        dot += (x[offset + j] - sol.max) * p;
+        dot += (v - sol.max) * p;
         reg += s.kind === TransformKind.Softmax ? 0 : power(p, exponent);
       }
-    });
+    }
     if (support) support[row] = nonzero;
     if (conjugate) {
       let value: number;
