@@ -14,9 +14,14 @@
 #include "errors.hpp"
 #include "parallel.hpp"
 #include "rng.hpp"
+#include "transforms_classify.hpp"
 
 namespace sshn::transforms {
 namespace {
+
+using detail::Bracket;
+using detail::masked;
+using detail::SampledBracket;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 // Seed of the pivot choices; the same for every row so rows stay independent of the batch.
@@ -52,15 +57,6 @@ inline double power(double t, double r) {
   if (r == 0.5) return std::sqrt(t);
   if (r == 1.5) return t * std::sqrt(t);
   return std::pow(t, r);
-}
-
-// z if keep is 1, +0 if it is 0, without a branch (a product with 0 would turn an infinite z into NaN).
-inline double masked(double z, int keep) {
-  uint64_t bits;
-  std::memcpy(&bits, &z, sizeof bits);
-  bits &= ~static_cast<uint64_t>(0) * static_cast<uint64_t>(keep);
-  std::memcpy(&z, &bits, sizeof z);
-  return z;
 }
 
 // Whether power(t, r) is computed without pow.
@@ -276,14 +272,6 @@ double sparsemaxThreshold(Workspace& ws) {
   return (supportSum - 1) / count;
 }
 
-// k-subsets: F(t) = sum clip(z - t, 0, 1) over the row, decreasing in t, and tau solves F(tau) = k.
-// A bracket lo <= tau < hi with the sums over the entries already determined on it (term 1, or
-// linear z - t) that have left the search.
-struct Bracket {
-  double lo, hi;
-  double ones, midSum, midCount;
-};
-
 // The determined entries' part of F(t), for t in the bracket (also t = -Infinity, where none is linear).
 inline double determinedPart(const Bracket& b, double t) {
   return b.ones + (b.midCount > 0 ? b.midSum - b.midCount * t : 0.0);
@@ -315,13 +303,6 @@ double sampleRoot(const std::vector<double>& s, double slope, double c) {
   return slope > 0 ? t - (c - h) / slope : -kInf;
 }
 
-// A bracket (lo, hi) suggested by a sample, and whether the branches of classifyOnBracket are
-// predictable on it.
-struct SampledBracket {
-  double lo, hi;
-  bool branchy;
-};
-
 // A narrower bracket likely to hold tau, from a sample of the undetermined entries (each standing for
 // `weight` of them): the sample sum S(t) estimates their part of F; the ends are where the estimate
 // of F exceeds or falls short of k by 4 standard deviations of S (the spread of the sample's terms at
@@ -352,62 +333,8 @@ bool sampleBracket(std::vector<double>& sample, double weight, double k, const B
     ones += s - 1 >= hi ? 1.0 : 0.0;
   }
   const double m = static_cast<double>(sample.size()), rest = m - outs - ones;
-  out = SampledBracket{lo, hi, 8 * std::max(std::max(outs, ones), rest) >= 7 * m};
+  out = SampledBracket{lo, hi, 8 * std::max(std::max(outs, ones), rest) >= 7 * m, 8 * outs >= 7 * m};
   return true;
-}
-
-// Classifies z = value(j), j < n, on the bracket (lo < hi): entries at or below lo are out (term 0),
-// those with z - 1 >= hi (term 1) or linear on it (z - 1 <= lo, z >= hi) go into b's sums, and the
-// undetermined rest is handed to sink(block, count) in order. Out and one are tested with branches
-// when they are predictable; linear and undetermined entries mix at random when most of the row is
-// linear, so they are always told apart without one. The linear entries are summed in two lanes
-// (j even, j odd) so that the additions do not all wait on each other. The results do not depend on
-// `branchy`.
-template <typename Value, typename Sink>
-void classifyOnBracket(int64_t n, Value value, const SampledBracket& sb, Bracket& b, Sink sink) {
-  constexpr int64_t kBlock = 256;
-  const double lo = sb.lo, hi = sb.hi;
-  double stage[kBlock];
-  int64_t ones = 0, midCount = 0;
-  double midSum = 0;
-  for (int64_t j0 = 0; j0 < n; j0 += kBlock) {
-    const int64_t j1 = std::min(n, j0 + kBlock);
-    int64_t kept = 0;
-    double lane[2] = {0, 0};
-    // inside: z > lo and z - 1 < hi (neither out nor one).
-    const auto between = [&](int64_t j, double z, int inside) {
-      const int mid = inside & static_cast<int>(z - 1 <= lo) & static_cast<int>(z >= hi);
-      midCount += mid;
-      lane[j & 1] += masked(z, mid);
-      stage[kept] = z;
-      kept += inside & (mid ^ 1);
-    };
-    if (sb.branchy) {
-      for (int64_t j = j0; j < j1; ++j) {
-        const double z = value(j);
-        if (!(z > lo)) continue;
-        if (z - 1 >= hi) {
-          ++ones;
-          continue;
-        }
-        between(j, z, 1);
-      }
-    } else {
-      for (int64_t j = j0; j < j1; ++j) {
-        const double z = value(j);
-        // 0/1 integers from the comparisons: GCC turns bool logic here into branches.
-        const int above = static_cast<int>(z > lo);
-        const int one = above & static_cast<int>(z - 1 >= hi);
-        ones += one;
-        between(j, z, above & (one ^ 1));
-      }
-    }
-    midSum += lane[0] + lane[1];
-    sink(stage, static_cast<size_t>(kept));
-  }
-  b.ones += static_cast<double>(ones);
-  b.midSum += midSum;
-  b.midCount += static_cast<double>(midCount);
 }
 
 // F(t) from b's sums and the undetermined entries w[0, n).
@@ -430,8 +357,8 @@ void narrowFromSample(std::vector<double>& w, size_t& end, double k, Bracket& b)
   Bracket narrowed{sb.lo, sb.hi, b.ones, b.midSum, b.midCount};
   std::vector<double>& kept = sample;  // the undetermined entries, then copied back over w
   kept.clear();
-  classifyOnBracket(static_cast<int64_t>(end), [&](int64_t i) { return w[static_cast<size_t>(i)]; }, sb, narrowed,
-                    [&](const double* block, size_t count) { kept.insert(kept.end(), block, block + count); });
+  detail::classify(w.data(), static_cast<int64_t>(end), 0.0, sb, narrowed,
+                   [&](const double* block, size_t count) { kept.insert(kept.end(), block, block + count); });
   if (kSubsetsSum(narrowed, kept.data(), kept.size(), sb.lo) >= k && kSubsetsSum(narrowed, kept.data(), kept.size(), sb.hi) < k) {
     std::copy(kept.begin(), kept.end(), w.begin());
     end = kept.size();
@@ -755,23 +682,16 @@ bool solveKSubsetsLongRow(const T* x, int64_t d, int64_t row, int64_t k, Workspa
   b.lo = sb.lo;
   b.hi = sb.hi;
   ws.candidates.clear();
-  int64_t masked = 0;
-  bool bad = false;
-  const auto shifted = [&](int64_t j) {
-    const double v = static_cast<double>(x[j]);
-    if (!(std::fabs(v) < kInf)) {
-      if (v == -kInf) ++masked; else bad = true;  // a masked entry is out: -Infinity <= vlo
-    }
-    return v - shift;
-  };
-  classifyOnBracket(d, shifted, sb, b,
-                    [&](const double* block, size_t count) { ws.candidates.insert(ws.candidates.end(), block, block + count); });
-  if (bad) scanRow(x, d, row);  // throws at the first NaN or +Infinity
-  checkK(k, d - masked, row);
+  const detail::Screened seen = detail::classify(x, d, shift, sb, b, [&](const double* block, size_t count) {
+    ws.candidates.insert(ws.candidates.end(), block, block + count);
+  });
+  if (seen.bad) scanRow(x, d, row);  // throws at the first NaN or +Infinity
+  const int64_t unmasked = d - seen.masked;
+  checkK(k, unmasked, row);
   const double* c = ws.candidates.data();
   const size_t n = ws.candidates.size();
   if (!(kSubsetsSum(b, c, n, b.lo) >= target && kSubsetsSum(b, c, n, b.hi) < target)) return false;
-  sol = Solution{shift, kSubsetsThreshold(ws, k, b), 1, d - masked};
+  sol = Solution{shift, kSubsetsThreshold(ws, k, b), 1, unmasked};
   return true;
 }
 

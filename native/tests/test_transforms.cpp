@@ -1,17 +1,22 @@
-// C++ unit tests of the transforms core, independent of Node: closed forms, sort-based
-// references written here independently, float32 storage, masks and errors.
+// C++ unit tests of the transforms core, independent of Node: closed forms, sort-based and
+// bisection references written here independently, float32 storage, masks and errors, and the
+// k-subsets classification kernels against each other.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "../core/errors.hpp"
 #include "../core/rng.hpp"
 #include "../core/transforms.hpp"
+#include "../core/transforms_classify.hpp"
 #include "check.hpp"
 
 using namespace sshn::transforms;
@@ -247,6 +252,78 @@ TEST_CASE("entmax and normmax on long rows with large supports match bisection (
       CHECK_NEAR(worst, 0.0, 1e-6);
     }
   }
+}
+
+// The classification kernels (portable with and without its branches, SSE2 where built) agree bit
+// for bit: sums, staged entries, masked counts and the NaN/+Infinity flag; float and double input.
+template <typename T>
+static void compareClassifyKernels(sshn::Rng& rng) {
+  using namespace sshn::transforms::detail;
+  const double inf = std::numeric_limits<double>::infinity();
+  for (int trial = 0; trial < 60; ++trial) {
+    const int64_t n = 1 + static_cast<int64_t>(rng.nextDouble() * 3000);  // odd and even lengths, partial blocks
+    std::vector<T> x(static_cast<size_t>(n));
+    for (auto& v : x) {
+      const double u = rng.nextDouble();
+      v = static_cast<T>(u < 0.05 ? -inf : u < 0.08 ? 0.25 : (rng.nextDouble() - 0.5) * 4);  // masks and ties
+    }
+    if (trial % 7 == 3) x[static_cast<size_t>(rng.nextDouble() * static_cast<double>(n))] = static_cast<T>(trial % 2 ? inf : std::nan(""));
+    const double shift = trial % 2 ? 0.0 : 0.5;
+    double lo = (rng.nextDouble() - 0.5) * 3, hi = lo + (trial % 3 == 0 ? 0.25 : 1.5) * rng.nextDouble() + 1e-3;
+    // Brackets through the tied value 0.25 (z = 0.25 - shift): z - 1 == lo, z == hi, z == lo, z - 1 == hi.
+    const double tie = 0.25 - shift;
+    if (trial % 5 == 1) lo = tie - 1, hi = lo + 0.5;
+    if (trial % 5 == 2) hi = tie, lo = hi - 0.5;
+    if (trial % 5 == 3) lo = tie, hi = lo + 0.75;
+    if (trial % 5 == 4) hi = tie - 1, lo = hi - 0.25;
+    const auto run = [&](int kernel) {
+      SampledBracket sb{lo, hi, kernel == 0, false};
+      Bracket b{lo, hi, 0.5, -1.25, 2};  // sums are added to
+      std::vector<double> kept;
+      const auto sink = [&](const double* block, size_t count) { kept.insert(kept.end(), block, block + count); };
+      Screened seen{};
+#ifdef SSHN_CLASSIFY_SSE2
+      seen = kernel == 2 ? classifySse2(x.data(), n, shift, sb, b, sink) : classifyPortable(x.data(), n, shift, sb, b, sink);
+#else
+      seen = classifyPortable(x.data(), n, shift, sb, b, sink);
+#endif
+      return std::make_tuple(b.ones, b.midSum, b.midCount, kept, seen.masked, seen.bad);
+    };
+    const auto reference = run(0);
+    for (int kernel = 1; kernel <= 2; ++kernel) {
+      const auto other = run(kernel);
+      CHECK(std::memcmp(&std::get<1>(reference), &std::get<1>(other), sizeof(double)) == 0);
+      CHECK(std::get<0>(reference) == std::get<0>(other) && std::get<2>(reference) == std::get<2>(other));
+      CHECK(std::get<3>(reference).size() == std::get<3>(other).size() &&
+            std::memcmp(std::get<3>(reference).data(), std::get<3>(other).data(), std::get<3>(other).size() * sizeof(double)) == 0);
+      CHECK(std::get<4>(reference) == std::get<4>(other) && std::get<5>(reference) == std::get<5>(other));
+    }
+    // Against the definitions, entry by entry.
+    double ones = 0.5, count = 2;
+    int64_t masks = 0, undetermined = 0;
+    bool bad = false;
+    for (T value : x) {
+      const double v = static_cast<double>(value), z = v - shift;
+      if (v == -inf) ++masks;
+      if (std::isnan(v) || v == inf) bad = true;
+      if (!(z > lo)) continue;
+      if (z - 1 >= hi) ones += 1;
+      else if (z - 1 <= lo && z >= hi) count += 1;
+      else ++undetermined;
+    }
+    CHECK(std::get<0>(reference) == ones && std::get<2>(reference) == count);
+    CHECK(static_cast<int64_t>(std::get<3>(reference).size()) == undetermined);
+    CHECK(std::get<4>(reference) == masks && std::get<5>(reference) == bad);
+  }
+}
+
+TEST_CASE("k-subsets classification kernels agree bit for bit and with the definitions") {
+  sshn::Rng rng(31);
+  compareClassifyKernels<double>(rng);
+  compareClassifyKernels<float>(rng);
+#ifndef SSHN_CLASSIFY_SSE2
+  std::printf("  (no SSE2 kernel in this build)\n");
+#endif
 }
 
 TEST_CASE("errors are RangeErrors, never aborts") {
