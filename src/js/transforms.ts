@@ -130,6 +130,18 @@ function scanRow(x: RealArray, offset: number, d: number, row: number): Solution
   return { max: m, tau: 0, scale: 1, finite };
 }
 
+/** The workspace kept between calls (as the native twin's calling-thread one), up to KEPT_DOUBLES in total. */
+let kept: Workspace | null = null;
+const KEPT_DOUBLES = 1 << 22;
+
+/** A workspace for rows of d entries: the kept one when it is large enough (fresh typed arrays are zeroed per call). */
+function workspaceFor(d: number): Workspace {
+  if (kept && kept.candidates.length >= d) return kept;
+  const ws = newWorkspace(d);
+  kept = 3 * d + 1 <= KEPT_DOUBLES ? ws : null;
+  return ws;
+}
+
 function newWorkspace(d: number): Workspace {
   return {
     candidates: new Float64Array(d),
@@ -766,7 +778,7 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
   checkParams(params);
   const s = shapeOf(params);
   const d = params.cols;
-  const ws = newWorkspace(d);
+  const ws = workspaceFor(d);
   const exponent = params.kind === TransformKind.Entmax || params.kind === TransformKind.Normmax ? params.param : 2;
   for (let row = 0; row < params.rows; row++) {
     const offset = row * d;
@@ -815,7 +827,7 @@ export function transformJvp(params: TransformParams, x: RealArray, v: RealArray
   checkParams(params);
   const s = shapeOf(params);
   const d = params.cols;
-  const ws = newWorkspace(d);
+  const ws = workspaceFor(d);
   const p = new Float64Array(d);
   const weights = new Float64Array(d);
   for (let row = 0; row < params.rows; row++) {
@@ -865,7 +877,7 @@ export function transformAlphaGradient(params: TransformParams, x: RealArray, ou
   const d = params.cols;
   const alpha = params.param;
   const r = 1 / (alpha - 1);
-  const ws = newWorkspace(d);
+  const ws = workspaceFor(d);
   const p = new Float64Array(d);
   for (let row = 0; row < params.rows; row++) {
     const offset = row * d;
