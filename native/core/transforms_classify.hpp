@@ -51,67 +51,86 @@ inline double masked(double z, int keep) {
 constexpr int64_t kClassifyBlock = 256;
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
+// Counts of one pass: term-1 and linear entries, masked ones, and whether a NaN or +Infinity came.
+struct Tally {
+  int64_t ones = 0, mids = 0, masked = 0;
+  bool bad = false;
+};
+
+// The screening of a raw value (a masked entry is out anyway: -Infinity <= lo).
+inline void screen(double v, Tally& tally) {
+  if (!(std::fabs(v) < kInfinity)) {
+    if (v == -kInfinity) ++tally.masked; else tally.bad = true;
+  }
+}
+
+// One entry z = v - shift without a branch on its class: linear ones go into the lane sum, the
+// undetermined one is staged at stage[kept] (every entry is written there, only those advance kept).
+inline void classifyEntry(double v, double shift, double lo, double hi, Tally& tally, double& lane, double* stage,
+                          int64_t& kept) {
+  screen(v, tally);
+  const double z = v - shift;
+  // 0/1 integers from the comparisons: GCC turns bool logic here into branches.
+  const int above = static_cast<int>(z > lo);
+  const int one = above & static_cast<int>(z - 1 >= hi);
+  const int inside = above & (one ^ 1);
+  const int mid = inside & static_cast<int>(z - 1 <= lo) & static_cast<int>(z >= hi);
+  tally.ones += one;
+  tally.mids += mid;
+  lane += masked(z, mid);
+  stage[kept] = z;
+  kept += inside & (mid ^ 1);
+}
+
+inline Screened addTally(const Tally& tally, double midSum, Bracket& b) {
+  b.ones += static_cast<double>(tally.ones);
+  b.midSum += midSum;
+  b.midCount += static_cast<double>(tally.mids);
+  return Screened{tally.masked, tally.bad};
+}
+
 // z = src[j] - shift for j < n, classified on sb: out (z <= lo, term 0), one (z - 1 >= hi) and
 // linear (z - 1 <= lo, z >= hi) entries go into b's sums, the undetermined rest to sink(block,
 // count) in index order. The linear entries are summed per block of kClassifyBlock in two lanes (j
 // even, j odd), then lane 0 + lane 1 is added to b.midSum.
 //
-// Portable kernel: out and one are tested with branches when sb.branchy says they are predictable;
-// linear and undetermined entries mix at random when most of the row is linear, so they are always
-// told apart without one. The results do not depend on sb.branchy.
+// Portable kernel: out and one are tested with branches when sb.branchy says they are predictable
+// (linear and undetermined entries are still told apart without one: they mix at random when most
+// of the row is linear); otherwise every entry takes classifyEntry. The results do not depend on
+// sb.branchy.
 template <typename T, typename Sink>
 Screened classifyPortable(const T* src, int64_t n, double shift, const SampledBracket& sb, Bracket& b, Sink sink) {
   const double lo = sb.lo, hi = sb.hi;
   double stage[kClassifyBlock];
-  int64_t ones = 0, midCount = 0, maskedCount = 0;
-  bool bad = false;
+  Tally tally;
   double midSum = 0;
-  const auto load = [&](int64_t j) {
-    const double v = static_cast<double>(src[j]);
-    if (!(std::fabs(v) < kInfinity)) {
-      if (v == -kInfinity) ++maskedCount; else bad = true;  // a masked entry is out: -Infinity <= lo
-    }
-    return v - shift;
-  };
   for (int64_t j0 = 0; j0 < n; j0 += kClassifyBlock) {
     const int64_t j1 = std::min(n, j0 + kClassifyBlock);
     int64_t kept = 0;
     double lane[2] = {0, 0};
-    // inside: z > lo and z - 1 < hi (neither out nor one).
-    const auto between = [&](int64_t j, double z, int inside) {
-      const int mid = inside & static_cast<int>(z - 1 <= lo) & static_cast<int>(z >= hi);
-      midCount += mid;
-      lane[j & 1] += masked(z, mid);
-      stage[kept] = z;
-      kept += inside & (mid ^ 1);
-    };
     if (sb.branchy) {
       for (int64_t j = j0; j < j1; ++j) {
-        const double z = load(j);
+        const double v = static_cast<double>(src[j]);
+        screen(v, tally);
+        const double z = v - shift;
         if (!(z > lo)) continue;
         if (z - 1 >= hi) {
-          ++ones;
+          ++tally.ones;
           continue;
         }
-        between(j, z, 1);
+        const int mid = static_cast<int>(z - 1 <= lo) & static_cast<int>(z >= hi);
+        tally.mids += mid;
+        lane[j & 1] += masked(z, mid);
+        stage[kept] = z;
+        kept += mid ^ 1;
       }
     } else {
-      for (int64_t j = j0; j < j1; ++j) {
-        const double z = load(j);
-        // 0/1 integers from the comparisons: GCC turns bool logic here into branches.
-        const int above = static_cast<int>(z > lo);
-        const int one = above & static_cast<int>(z - 1 >= hi);
-        ones += one;
-        between(j, z, above & (one ^ 1));
-      }
+      for (int64_t j = j0; j < j1; ++j) classifyEntry(static_cast<double>(src[j]), shift, lo, hi, tally, lane[j & 1], stage, kept);
     }
     midSum += lane[0] + lane[1];
     sink(stage, static_cast<size_t>(kept));
   }
-  b.ones += static_cast<double>(ones);
-  b.midSum += midSum;
-  b.midCount += static_cast<double>(midCount);
-  return Screened{maskedCount, bad};
+  return addTally(tally, midSum, b);
 }
 
 #ifdef SSHN_CLASSIFY_SSE2
@@ -121,8 +140,7 @@ inline __m128d load2(const float* p) {
 }
 
 // SSE2 kernel: the same comparisons on two entries at a time, as masks; lanes 0 and 1 of the
-// vector sum are the even and odd entries. A block's odd last entry goes through the portable
-// kernel's steps.
+// vector sum are the even and odd entries. A block's odd last entry takes classifyEntry.
 template <typename T, typename Sink>
 Screened classifySse2(const T* src, int64_t n, double shift, const SampledBracket& sb, Bracket& b, Sink sink) {
   const double lo = sb.lo, hi = sb.hi;
@@ -133,8 +151,7 @@ Screened classifySse2(const T* src, int64_t n, double shift, const SampledBracke
   __m128d bad = _mm_setzero_pd();
   double stage[kClassifyBlock];
   double midSum = 0;
-  int64_t tailOnes = 0, tailMids = 0, tailMasked = 0;
-  bool tailBad = false;
+  Tally tally;  // the odd last entries
   for (int64_t j0 = 0; j0 < n; j0 += kClassifyBlock) {
     const int64_t j1 = std::min(n, j0 + kClassifyBlock);
     int64_t kept = 0;
@@ -162,22 +179,7 @@ Screened classifySse2(const T* src, int64_t n, double shift, const SampledBracke
     }
     double lanes[2];
     _mm_storeu_pd(lanes, lane);
-    if (j < j1) {  // j is even here: its lane is 0
-      const double v = static_cast<double>(src[j]);
-      if (!(std::fabs(v) < kInfinity)) {
-        if (v == -kInfinity) ++tailMasked; else tailBad = true;
-      }
-      const double z = v - shift;
-      const int above = static_cast<int>(z > lo);
-      const int one = above & static_cast<int>(z - 1 >= hi);
-      const int inside = above & (one ^ 1);
-      const int mid = inside & static_cast<int>(z - 1 <= lo) & static_cast<int>(z >= hi);
-      tailOnes += one;
-      tailMids += mid;
-      lanes[0] += masked(z, mid);
-      stage[kept] = z;
-      kept += inside & (mid ^ 1);
-    }
+    if (j < j1) classifyEntry(static_cast<double>(src[j]), shift, lo, hi, tally, lanes[0], stage, kept);  // j even: lane 0
     midSum += lanes[0] + lanes[1];
     sink(stage, static_cast<size_t>(kept));
   }
@@ -185,10 +187,11 @@ Screened classifySse2(const T* src, int64_t n, double shift, const SampledBracke
   _mm_storeu_si128(reinterpret_cast<__m128i*>(counts[0]), ones);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(counts[1]), mids);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(counts[2]), maskedCounts);
-  b.ones += static_cast<double>(counts[0][0] + counts[0][1] + tailOnes);
-  b.midSum += midSum;
-  b.midCount += static_cast<double>(counts[1][0] + counts[1][1] + tailMids);
-  return Screened{counts[2][0] + counts[2][1] + tailMasked, tailBad || _mm_movemask_pd(bad) != 0};
+  tally.ones += counts[0][0] + counts[0][1];
+  tally.mids += counts[1][0] + counts[1][1];
+  tally.masked += counts[2][0] + counts[2][1];
+  tally.bad = tally.bad || _mm_movemask_pd(bad) != 0;
+  return addTally(tally, midSum, b);
 }
 #endif
 
