@@ -439,17 +439,19 @@ double kSubsetsThreshold(Workspace& ws, int64_t k, const Bracket& start) {
 constexpr int64_t kCells = 2048;
 constexpr size_t kHistogramMin = 8 * kCells;  // candidates needed to use it
 
-// sum over the cells of count * [floor + (c + offset) cell - tau]_+^(q - 1), and the same times the
-// base (the terms t^q): offset 0 bounds F(tau) from below (1 - 1e-9 covers the rounding), 0.5 is
-// the midpoint estimate.
+// Sum over the cells of count * t^(q-1), and of count * t^q: with t = floor + c cell - tau - slack
+// (each cell's lowest y; the slack, 2^-47 |floor|, covers the rounding of the cell index and of t)
+// a lower bound of F(tau), to be compared with 1 after a factor 1 - 1e-9 for pow and the sum's
+// rounding; with the cells' midpoints, t = floor + (c + 1/2) cell - tau, an estimate.
 struct CellSums {
   double total, slope;
 };
-CellSums cellSums(const std::vector<double>& histogram, double floor, double width, double offset, double q, double tau) {
+CellSums cellSums(const std::vector<double>& histogram, double floor, double width, bool lowerBound, double q, double tau) {
   const double cell = width / static_cast<double>(kCells);
+  const double offset = lowerBound ? 0.0 : 0.5, slack = lowerBound ? 0x1p-47 * std::fabs(floor) : 0.0;
   double total = 0, slope = 0;
   for (int64_t c = 0; c < kCells; ++c) {
-    const double t = floor + (static_cast<double>(c) + offset) * cell - tau;
+    const double t = floor + (static_cast<double>(c) + offset) * cell - tau - slack;
     if (!(t > 0) || histogram[c] == 0) continue;
     const double tq1 = histogram[c] * power(t, q - 1);
     total += tq1 * t;
@@ -466,7 +468,7 @@ double histogramStart(const std::vector<double>& histogram, double floor, double
   const double width = -floor, cell = width / static_cast<double>(kCells);
   double tau = lo;
   for (int iteration = 0; iteration < 50; ++iteration) {
-    const CellSums m = cellSums(histogram, floor, width, 0.5, q, tau);
+    const CellSums m = cellSums(histogram, floor, width, false, q, tau);
     if (!(m.slope > 0)) break;
     const double root = std::pow(m.total, 1 / q);
     const double next = std::min(std::max(tau + (root - 1) * m.total / (root * m.slope), lo), hi);
@@ -477,7 +479,7 @@ double histogramStart(const std::vector<double>& histogram, double floor, double
   for (int back = 1; back <= 4; ++back) {
     const double below = tau - back * cell;
     if (!(below > lo)) break;
-    if (cellSums(histogram, floor, width, 0, q, below).total * (1 - 1e-9) >= 1) {
+    if (cellSums(histogram, floor, width, true, q, below).total * (1 - 1e-9) >= 1) {
       lo = below;
       break;
     }
@@ -747,7 +749,7 @@ Floor gatherPowerCandidates(const T* x, int64_t d, double max, double a, double 
       h.assign(kCells, 0.0);
       const double inverse = static_cast<double>(kCells) / -v;
       for (double y : ws.candidates) h[std::min(static_cast<int64_t>((y - v) * inverse), kCells - 1)] += 1;
-      if (cellSums(h, v, -v, 0, q, v).total * (1 - 1e-9) >= 1) return Floor{v, true};
+      if (cellSums(h, v, -v, true, q, v).total * (1 - 1e-9) >= 1) return Floor{v, true};
       for (double y : ws.candidates) total += power(y - v, q);
       if (total >= 1) return Floor{v, true};
     } else {

@@ -437,13 +437,15 @@ function kSubsetsThreshold(ws: Workspace, k: number, start: Bracket): number {
 const CELLS = 2048;
 const HISTOGRAM_MIN = 8 * CELLS;
 
-/** Sum over the cells of count [floor + (c + offset) cell - tau]_+^(q-1), and times the base (offset 0: lower bound). */
-function cellSums(h: Float64Array, floor: number, width: number, offset: number, q: number, tau: number): { total: number; slope: number } {
+/** Sums over the cells of count t^(q-1) and count t^q at each cell's lowest y less a slack (a lower bound) or its midpoint (as the native twin). */
+function cellSums(h: Float64Array, floor: number, width: number, lowerBound: boolean, q: number, tau: number): { total: number; slope: number } {
   const cell = width / CELLS;
+  const offset = lowerBound ? 0 : 0.5;
+  const slack = lowerBound ? 2 ** -47 * Math.abs(floor) : 0;
   let total = 0;
   let slope = 0;
   for (let c = 0; c < CELLS; c++) {
-    const t = floor + (c + offset) * cell - tau;
+    const t = floor + (c + offset) * cell - tau - slack;
     if (!(t > 0) || h[c] === 0) continue;
     const tq1 = h[c] * power(t, q - 1);
     total += tq1 * t;
@@ -459,7 +461,7 @@ function histogramStart(h: Float64Array, floor: number, q: number, bracket: { lo
   const { hi } = bracket;
   let tau = bracket.lo;
   for (let iteration = 0; iteration < 50; iteration++) {
-    const m = cellSums(h, floor, width, 0.5, q, tau);
+    const m = cellSums(h, floor, width, false, q, tau);
     if (!(m.slope > 0)) break;
     const root = Math.pow(m.total, 1 / q);
     const next = Math.min(Math.max(tau + ((root - 1) * m.total) / (root * m.slope), bracket.lo), hi);
@@ -470,7 +472,7 @@ function histogramStart(h: Float64Array, floor: number, q: number, bracket: { lo
   for (let back = 1; back <= 4; back++) {
     const below = tau - back * cell;
     if (!(below > bracket.lo)) break;
-    if (cellSums(h, floor, width, 0, q, below).total * (1 - 1e-9) >= 1) {
+    if (cellSums(h, floor, width, true, q, below).total * (1 - 1e-9) >= 1) {
       bracket.lo = below;
       break;
     }
@@ -706,7 +708,7 @@ function gatherPowerCandidates(x: RealArray, offset: number, d: number, max: num
       h.fill(0);
       const inverse = CELLS / -v;
       for (let j = 0; j < ws.count; j++) h[Math.min(Math.floor((ws.candidates[j] - v) * inverse), CELLS - 1)] += 1;
-      if (cellSums(h, v, -v, 0, q, v).total * (1 - 1e-9) >= 1) return { value: v, counted };
+      if (cellSums(h, v, -v, true, q, v).total * (1 - 1e-9) >= 1) return { value: v, counted };
     }
     let total = 0;
     for (let j = 0; j < ws.count; j++) total += power(ws.candidates[j] - v, q);
