@@ -220,6 +220,8 @@ TEST_CASE("entmax and normmax on long rows with large supports match bisection (
   rows.push_back(r);  // about half the row in the support at alpha = 1.3
   for (auto& v : r) v = rng.nextDouble();
   rows.push_back(r);
+  for (auto& v : r) v = rng.nextDouble() < 0.1 ? -std::numeric_limits<double>::infinity() : rng.nextDouble() / 3;
+  rows.push_back(r);  // masked
   for (const auto& x : rows) {
     for (const auto& [kind, param] : {std::pair{Kind::Entmax, 1.3}, std::pair{Kind::Entmax, 1.2}, std::pair{Kind::Entmax, 1.7},
                                       std::pair{Kind::Normmax, 1.3}, std::pair{Kind::Normmax, 1.8}}) {
