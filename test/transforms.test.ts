@@ -351,6 +351,9 @@ t.test('long rows (sampled support bound): KKT on normal, uniform and sample-def
     ['uniform [0,1)', Array.from({ length: d }, () => rng.nextDouble())],
     // the strided sample (every 16th entry) sits far above the rest: its bound must be refuted
     ['skewed', Array.from({ length: d }, (_, j) => (j % 16 === 0 ? 0.9 + 0.1 * rng.nextDouble() : rng.nextDouble() * 0.8))],
+    // the row's max far above the sample's (the floor is taken relative to the sample's, before the max is known)
+    ['outlier', Array.from({ length: d }, (_, j) => (j === 7 ? 50 : rng.nextDouble()))],
+    ['masked', Array.from({ length: d }, () => (rng.nextDouble() < 0.2 ? -Infinity : rng.normal() * 0.3))],
   ];
   for (const backend of backends) {
     for (const c of cases) {
@@ -358,6 +361,19 @@ t.test('long rows (sampled support bound): KKT on normal, uniform and sample-def
       for (const [, x] of inputs) worst = Math.max(worst, kktViolation(c, x, vec(c, x, backend)));
       t.ok(worst <= 1e-9, `${backend} ${c.name}: KKT violation ${worst}`);
     }
+    // The pass that scans and gathers at once still finds a NaN or +Infinity the sample misses.
+    for (const c of cases.filter((c) => c.kind !== 'ksubsets')) {
+      for (const bad of [NaN, Infinity]) {
+        const x = inputs[1][1].slice();
+        x[d - 3] = bad;
+        t.throws(() => vec(c, x, backend), { name: 'RangeError', message: new RegExp(`column ${d - 3}`) }, `${backend} ${c.name}: ${bad} at column ${d - 3}`);
+      }
+    }
+  }
+  if (backends.length > 1) {
+    let worst = 0;
+    for (const c of cases) for (const [, x] of inputs) worst = Math.max(worst, maxAbsDiff(vec(c, x, 'native'), vec(c, x, 'js')));
+    t.ok(worst <= 1e-12, `backends agree (${worst})`);
   }
 });
 

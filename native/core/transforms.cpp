@@ -698,20 +698,12 @@ bool solveKSubsetsLongRow(const T* x, int64_t d, int64_t row, int64_t k, Workspa
 }
 
 // For long rows: a score v > -1 below which nothing can be in the support, suggested by a strided
-// sample (no randomness): the highest sample value whose estimated sum [y - v]_+^q over the row is
-// >= 4 with at least 16 sample entries above it. The caller verifies it (F(v) >= 1); -1 if none.
-template <typename T>
-double sampledFloor(const T* x, int64_t d, double max, double a, double q, Workspace& ws) {
-  constexpr int64_t kSample = 1024;
+// sample (no randomness) of shifted, scaled scores y <= 0 (each standing for `stride` entries): the
+// highest sample value whose estimated sum [y - v]_+^q over the row is >= 4 with at least 16 sample
+// entries above it. The caller verifies it (F(v) >= 1); -1 if none.
+double sampledFloor(std::vector<double>& sample, int64_t stride, double q) {
   constexpr size_t kMinAbove = 16;
-  if (d < 8 * kSample) return -1;
-  const int64_t stride = d / kSample;
-  std::vector<double>& sample = ws.scratch;
-  sample.clear();
-  for (int64_t j = 0; j < d; j += stride) {
-    const double y = a * (static_cast<double>(x[j]) - max);
-    if (y > -1) sample.push_back(y);
-  }
+  sample.erase(std::remove_if(sample.begin(), sample.end(), [](double y) { return !(y > -1); }), sample.end());
   if (sample.size() <= kMinAbove) return -1;
   std::sort(sample.begin(), sample.end(), std::greater<double>());
   const auto enough = [&](size_t i) {
@@ -735,40 +727,124 @@ struct Floor {
   bool counted;
 };
 
-// Gathers the candidates above the sampled floor when the floor is confirmed (F(v) >= 1 over the
-// whole row), else above -1. When q - 1 needs pow (q > 1), the candidates are counted per cell and
-// the check first sums the cells' lower bounds, evaluating each term only if that does not suffice.
+// Whether the candidates (every y > v of the row, possibly with some y = v) confirm the floor,
+// F(v) >= 1 (then `floor` is set). When q - 1 needs pow (q > 1), they are counted per cell and the
+// cells' lower bounds are summed first, each term evaluated only if that does not suffice.
+bool confirmFloor(double v, double q, Workspace& ws, Floor& floor) {
+  if (!(v > -1 && v < 0)) return false;
+  double total = 0;
+  const bool counted = q > 1 && !exactPower(q - 1);
+  if (counted) {
+    std::vector<double>& h = ws.histogram;
+    h.assign(kCells, 0.0);
+    const double inverse = static_cast<double>(kCells) / -v;
+    for (double y : ws.candidates) h[std::min(static_cast<int64_t>((y - v) * inverse), kCells - 1)] += 1;
+    if (cellSums(h, v, -v, true, q, v).total * (1 - 1e-9) >= 1) {
+      floor = Floor{v, true};
+      return true;
+    }
+  }
+  for (double y : ws.candidates) total += power(y - v, q);
+  if (!(total >= 1)) return false;
+  floor = Floor{v, counted};
+  return true;
+}
+
+// Gathers the candidates above the sampled floor when the floor is confirmed, else above -1 (the
+// row's max is known here).
 template <typename T>
 Floor gatherPowerCandidates(const T* x, int64_t d, double max, double a, double q, Workspace& ws) {
-  const double v = sampledFloor(x, d, max, a, q, ws);
-  if (v > -1) {
-    double total = 0;
-    if (q > 1 && !exactPower(q - 1)) {
+  if (d >= 8 * static_cast<int64_t>(kSampleSize)) {
+    const int64_t stride = d / static_cast<int64_t>(kSampleSize);
+    std::vector<double>& sample = ws.scratch;
+    sample.clear();
+    for (int64_t j = 0; j < d; j += stride) sample.push_back(a * (static_cast<double>(x[j]) - max));
+    const double v = sampledFloor(sample, stride, q);
+    Floor floor;
+    if (v > -1) {
       gatherCandidates(x, d, max, a, v, ws);
-      std::vector<double>& h = ws.histogram;
-      h.assign(kCells, 0.0);
-      const double inverse = static_cast<double>(kCells) / -v;
-      for (double y : ws.candidates) h[std::min(static_cast<int64_t>((y - v) * inverse), kCells - 1)] += 1;
-      if (cellSums(h, v, -v, true, q, v).total * (1 - 1e-9) >= 1) return Floor{v, true};
-      for (double y : ws.candidates) total += power(y - v, q);
-      if (total >= 1) return Floor{v, true};
-    } else {
-      gatherCandidates(x, d, max, a, v, ws);
-      for (double y : ws.candidates) total += power(y - v, q);
-      if (total >= 1) return Floor{v, false};
+      if (confirmFloor(v, q, ws, floor)) return floor;
     }
   }
   gatherCandidates(x, d, max, a, -1.0, ws);
   return Floor{-1, false};
 }
 
+// Long rows: the row's scan (max, masks, NaN / +Infinity) and the gathering above a sampled floor
+// in one pass. The row's max is not known before it, so the floor comes from the sample's maximum
+// s0 (y = a (x - s0) in the sample) as a raw score: candidates are the raw x above it, shifted and
+// scaled after the pass, y = a (x - max), and the floor with them, a (raw - max) (scores at or
+// below the raw floor have y at or below it). Without a sampled floor the raw bound is s0 - 1/a; when
+// it lies at or below max - 1/a the candidates hold every y > -1 and are cut to those; a floor the
+// row does not confirm costs a second gathering pass, above -1. False when the sample has no
+// finite entry.
+template <typename T>
+bool scanAndGather(const T* x, int64_t d, int64_t row, double a, double q, Workspace& ws, Solution& sol, Floor& floor) {
+  const int64_t stride = d / static_cast<int64_t>(kSampleSize);
+  std::vector<double>& sample = ws.scratch;
+  sample.clear();
+  double s0 = -kInf;
+  for (int64_t j = 0; j < d; j += stride) {
+    const double v = static_cast<double>(x[j]);
+    if (std::fabs(v) < kInf) {
+      sample.push_back(v);
+      s0 = v > s0 ? v : s0;
+    }
+  }
+  if (sample.empty()) return false;
+  for (double& v : sample) v = a * (v - s0);
+  const double sampled = sampledFloor(sample, stride, q);
+  const double raw = s0 + (sampled > -1 ? sampled : -1.0) / a;
+  constexpr int64_t kBlock = 256;
+  double stage[kBlock];
+  ws.candidates.clear();
+  double m = -kInf;
+  int64_t masked = 0;
+  for (int64_t j0 = 0; j0 < d; j0 += kBlock) {
+    const int64_t j1 = std::min(d, j0 + kBlock);
+    size_t kept = 0;
+    for (int64_t j = j0; j < j1; ++j) {
+      const double v = static_cast<double>(x[j]);
+      if (!(v < kInf)) {
+        if (v == -kInf) {
+          ++masked;
+          continue;
+        }
+        scanRow(x, d, row);  // throws at this first NaN or +Infinity
+      }
+      if (v > m) m = v;
+      stage[kept] = v;
+      kept += static_cast<size_t>(v > raw);
+    }
+    ws.candidates.insert(ws.candidates.end(), stage, stage + kept);
+  }
+  sol = Solution{m, 0, 1, d - masked};
+  for (double& y : ws.candidates) y = a * (y - m);
+  floor = Floor{-1, false};
+  const double v = a * (raw - m);
+  if (v > -1) {
+    if (!confirmFloor(v, q, ws, floor)) gatherCandidates(x, d, m, a, -1.0, ws);
+    return true;
+  }
+  // raw <= max - 1/a: the candidates hold every y > -1.
+  size_t kept = 0;
+  for (double y : ws.candidates) {
+    ws.candidates[kept] = y;
+    kept += static_cast<size_t>(y > -1);
+  }
+  ws.candidates.resize(kept);
+  return true;
+}
+
 template <typename T>
 Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace& ws) {
   Solution sol;
-  if (s.kind == Kind::KSubsets && d >= static_cast<int64_t>(8 * kSampleSize) && solveKSubsetsLongRow(x, d, row, s.k, ws, sol)) {
-    return sol;
-  }
-  sol = scanRow(x, d, row);
+  const bool longRow = d >= 8 * static_cast<int64_t>(kSampleSize);
+  if (s.kind == Kind::KSubsets && longRow && solveKSubsetsLongRow(x, d, row, s.k, ws, sol)) return sol;
+  Floor floor{-1, false};
+  const bool thresholded = s.kind != Kind::Softmax && s.kind != Kind::KSubsets;  // sparsemax, entmax, normmax
+  const bool gathered = thresholded && longRow && scanAndGather(x, d, row, s.a, s.q, ws, sol, floor);
+  if (!gathered) sol = scanRow(x, d, row);
   switch (s.kind) {
     case Kind::Softmax: {
       // Keep exp(z) so the output pass does not evaluate it again.
@@ -783,7 +859,7 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
       return sol;
     }
     case Kind::Sparsemax:
-      gatherPowerCandidates(x, d, sol.max, 1.0, 1.0, ws);
+      if (!gathered) gatherPowerCandidates(x, d, sol.max, 1.0, 1.0, ws);
       sol.tau = sparsemaxThreshold(ws);
       return sol;
     case Kind::KSubsets:
@@ -798,7 +874,7 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
       sol.tau = kSubsetsThreshold(ws, s.k, wholeBracket(ws.candidates));
       return sol;
     default: {
-      const Floor floor = gatherPowerCandidates(x, d, sol.max, s.a, s.q, ws);
+      if (!gathered) floor = gatherPowerCandidates(x, d, sol.max, s.a, s.q, ws);
       const bool store = !exactPower(s.r);  // the output would need pow: reuse the last pass's
       sol.tau = powerThreshold(ws, s.q, static_cast<int64_t>(ws.candidates.size()), floor.value, floor.counted, store);
       double sum = 0;

@@ -57,6 +57,43 @@ TEST_CASE("sparsemax matches the sort-based projection on random batches, in par
   }
 }
 
+TEST_CASE("sparsemax on long rows (scan and gathering in one pass) matches the sort-based projection") {
+  sshn::Rng rng(17);
+  const int64_t d = 20000;
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> x(d), out(d);
+  for (int kind = 0; kind < 5; ++kind) {
+    for (int64_t j = 0; j < d; ++j) {
+      const double u = rng.nextDouble(), w = rng.nextDouble();
+      const double normal = std::sqrt(-2 * std::log(1 - u)) * std::cos(6.283185307179586 * w);
+      switch (kind) {
+        case 0: x[j] = normal; break;                 // no sampled floor: the candidates are cut to y > -1
+        case 1: x[j] = u; break;                      // a sampled floor, confirmed
+        case 2: x[j] = j % 19 == 0 ? 0.9 + 0.1 * u : 0.8 * w; break;  // the sample (every 19th) sits above: refuted
+        case 3: x[j] = u < 0.2 ? -inf : 0.3 * normal; break;           // masked
+        default: x[j] = j == 7 ? 50 : u; break;       // the row's max far above the sample's
+      }
+    }
+    forward(params(Kind::Sparsemax, 0, 1, d), x.data(), out.data(), nullptr, nullptr);
+    std::vector<double> finite;
+    for (double v : x) finite.push_back(v == -inf ? -1e300 : v);
+    const auto expected = sortedSparsemax(finite);
+    double worst = 0;
+    for (int64_t j = 0; j < d; ++j) worst = std::max(worst, std::fabs(out[j] - expected[j]));
+    CHECK_NEAR(worst, 0.0, 1e-13);
+  }
+  // A NaN or +Infinity the sample misses is still found, at its column, by every thresholded kind.
+  for (const auto& [kind, param] : {std::pair{Kind::Sparsemax, 0.0}, std::pair{Kind::Entmax, 1.3}, std::pair{Kind::Normmax, 3.0}}) {
+    for (double bad : {std::numeric_limits<double>::quiet_NaN(), inf}) {
+      for (int64_t j = 0; j < d; ++j) x[j] = std::sin(0.37 * static_cast<double>(j));
+      x[d - 3] = bad;
+      std::string message;
+      try { forward(params(kind, param, 1, d), x.data(), out.data(), nullptr, nullptr); } catch (const sshn::RangeError& e) { message = e.what(); }
+      CHECK(message.find("column " + std::to_string(d - 3)) != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("1.5-entmax closed form on two entries") {
   // Both entries in the support: p_i = (x_i / 2 - tau)^2 with one tau, and they sum to 1.
   const double x[2] = {0.8, 0.0};

@@ -666,17 +666,10 @@ function solveKSubsetsLongRow(x: RealArray, offset: number, d: number, row: numb
   return { max: shift, tau: kSubsetsThreshold(ws, k, b), scale: 1, finite: d - masked };
 }
 
-/** For long rows: a sampled score v > -1 below which nothing is in the support (verified by the caller), or -1. */
-function sampledFloor(x: RealArray, offset: number, d: number, max: number, a: number, q: number): number {
-  const SAMPLE = 1024;
+/** For long rows: a sampled score v > -1 below which nothing is in the support (verified by the caller), or -1; sample y <= 0, each for `stride` entries. */
+function sampledFloor(all: number[], stride: number, q: number): number {
   const MIN_ABOVE = 16;
-  if (d < 8 * SAMPLE) return -1;
-  const stride = Math.floor(d / SAMPLE);
-  const sample: number[] = [];
-  for (let j = 0; j < d; j += stride) {
-    const y = a * (x[offset + j] - max);
-    if (y > -1) sample.push(y);
-  }
+  const sample = all.filter((y) => y > -1);
   if (sample.length <= MIN_ABOVE) return -1;
   sample.sort((u, v) => v - u);
   const enough = (i: number): boolean => {
@@ -696,26 +689,95 @@ function sampledFloor(x: RealArray, offset: number, d: number, max: number, a: n
   return sample[hi];
 }
 
-/** Gathers the candidates above the sampled floor when F(floor) >= 1 confirms it, else above -1; returns the floor. */
-function gatherPowerCandidates(x: RealArray, offset: number, d: number, max: number, a: number, q: number, ws: Workspace): { value: number; counted: boolean } {
-  const v = sampledFloor(x, offset, d, max, a, q);
-  if (v > -1) {
-    gatherCandidates(x, offset, d, max, a, v, ws);
-    const counted = q > 1 && !exactPower(q - 1);
-    if (counted) {
-      // Counted per cell: the cells' lower bounds usually confirm the floor without pow (as the native twin).
-      const h = ws.histogram;
-      h.fill(0);
-      const inverse = CELLS / -v;
-      for (let j = 0; j < ws.count; j++) h[Math.min(Math.floor((ws.candidates[j] - v) * inverse), CELLS - 1)] += 1;
-      if (cellSums(h, v, -v, true, q, v).total * (1 - 1e-9) >= 1) return { value: v, counted };
+interface Floor {
+  value: number;
+  counted: boolean;
+}
+
+/** Whether the candidates (every y > v, maybe some y = v) confirm F(v) >= 1: cells' lower bounds first when q - 1 needs pow (as the native twin). */
+function confirmFloor(v: number, q: number, ws: Workspace): Floor | null {
+  if (!(v > -1 && v < 0)) return null;
+  const counted = q > 1 && !exactPower(q - 1);
+  if (counted) {
+    const h = ws.histogram;
+    h.fill(0);
+    const inverse = CELLS / -v;
+    for (let j = 0; j < ws.count; j++) h[Math.min(Math.floor((ws.candidates[j] - v) * inverse), CELLS - 1)] += 1;
+    if (cellSums(h, v, -v, true, q, v).total * (1 - 1e-9) >= 1) return { value: v, counted };
+  }
+  let total = 0;
+  for (let j = 0; j < ws.count; j++) total += power(ws.candidates[j] - v, q);
+  return total >= 1 ? { value: v, counted } : null;
+}
+
+/** Gathers the candidates above the sampled floor when it is confirmed, else above -1 (the row's max known). */
+function gatherPowerCandidates(x: RealArray, offset: number, d: number, max: number, a: number, q: number, ws: Workspace): Floor {
+  if (d >= 8 * SAMPLE_SIZE) {
+    const stride = Math.floor(d / SAMPLE_SIZE);
+    const sample: number[] = [];
+    for (let j = 0; j < d; j += stride) sample.push(a * (x[offset + j] - max));
+    const v = sampledFloor(sample, stride, q);
+    if (v > -1) {
+      gatherCandidates(x, offset, d, max, a, v, ws);
+      const floor = confirmFloor(v, q, ws);
+      if (floor) return floor;
     }
-    let total = 0;
-    for (let j = 0; j < ws.count; j++) total += power(ws.candidates[j] - v, q);
-    if (total >= 1) return { value: v, counted };
   }
   gatherCandidates(x, offset, d, max, a, -1, ws);
   return { value: -1, counted: false };
+}
+
+/**
+ * Long rows: the row's scan and the gathering above a floor sampled relative to the sample's max, taken as a raw
+ * score (s0 - 1/a without one), in one pass; the candidates are shifted and scaled after it, and cut to y > -1 when
+ * that bound lies at or below max - 1/a (as the native twin).
+ * Null if the sample has no finite entry.
+ */
+function scanAndGather(x: RealArray, offset: number, d: number, row: number, a: number, q: number, ws: Workspace): { sol: Solution; floor: Floor } | null {
+  const stride = Math.floor(d / SAMPLE_SIZE);
+  const sample: number[] = [];
+  let s0 = -Infinity;
+  for (let j = 0; j < d; j += stride) {
+    const v = x[offset + j];
+    if (Math.abs(v) < Infinity) {
+      sample.push(v);
+      s0 = v > s0 ? v : s0;
+    }
+  }
+  if (sample.length === 0) return null;
+  for (let i = 0; i < sample.length; i++) sample[i] = a * (sample[i] - s0);
+  const sampled = sampledFloor(sample, stride, q);
+  const raw = s0 + (sampled > -1 ? sampled : -1) / a;
+  let m = -Infinity;
+  let masked = 0;
+  let count = 0;
+  for (let j = 0; j < d; j++) {
+    const v = x[offset + j];
+    if (!(v < Infinity)) {
+      if (v === -Infinity) {
+        masked++;
+        continue;
+      }
+      scanRow(x, offset, d, row); // throws at this first NaN or +Infinity
+    }
+    if (v > m) m = v;
+    if (v > raw) ws.candidates[count++] = v;
+  }
+  for (let i = 0; i < count; i++) ws.candidates[i] = a * (ws.candidates[i] - m);
+  ws.count = count;
+  const sol = { max: m, tau: 0, scale: 1, finite: d - masked };
+  const v = a * (raw - m);
+  if (v > -1) {
+    const floor = confirmFloor(v, q, ws);
+    if (floor) return { sol, floor };
+    gatherCandidates(x, offset, d, m, a, -1, ws);
+  } else {
+    // raw <= max - 1/a: the candidates hold every y > -1; cut them to those.
+    let kept = 0;
+    for (let i = 0; i < count; i++) if (ws.candidates[i] > -1) ws.candidates[kept++] = ws.candidates[i];
+    ws.count = kept;
+  }
+  return { sol, floor: { value: -1, counted: false } };
 }
 
 function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace): Solution {
@@ -723,7 +785,9 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
     const long = solveKSubsetsLongRow(x, offset, d, row, s.k, ws);
     if (long) return long;
   }
-  const sol = scanRow(x, offset, d, row);
+  const thresholded = s.kind !== TransformKind.Softmax && s.kind !== TransformKind.KSubsets; // sparsemax, entmax, normmax
+  const gathered = thresholded && d >= 8 * SAMPLE_SIZE ? scanAndGather(x, offset, d, row, s.a, s.q, ws) : null;
+  const sol = gathered ? gathered.sol : scanRow(x, offset, d, row);
   switch (s.kind) {
     case TransformKind.Softmax: {
       let sum = 0;
@@ -733,7 +797,7 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
       return sol;
     }
     case TransformKind.Sparsemax:
-      gatherPowerCandidates(x, offset, d, sol.max, 1, 1, ws);
+      if (!gathered) gatherPowerCandidates(x, offset, d, sol.max, 1, 1, ws);
       sol.tau = sparsemaxThreshold(ws);
       return sol;
     case TransformKind.KSubsets:
@@ -743,7 +807,7 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
       sol.tau = kSubsetsThreshold(ws, s.k, wholeBracket(ws));
       return sol;
     default: {
-      const floor = gatherPowerCandidates(x, offset, d, sol.max, s.a, s.q, ws);
+      const floor = gathered ? gathered.floor : gatherPowerCandidates(x, offset, d, sol.max, s.a, s.q, ws);
       sol.tau = powerThreshold(ws, s.q, ws.count, floor.value, floor.counted, !exactPower(s.r));
       let sum = 0;
       if (ws.hasStored) sum = s.r === s.q ? ws.storedTotal : ws.storedSlope;
