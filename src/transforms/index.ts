@@ -34,9 +34,10 @@
 // 1.5-entmax ends with the exact quadratic threshold on the support found); k-subsets = seeded
 // random breakpoints narrowing a bracket (expected linear), with a one-pass k-th largest bound for
 // k <= 16. Long rows (d >= 8192) first take a support floor suggested by a strided sample and
-// verified in the gathering pass; for k-subsets the sample gives a bracket from both sides, and one
-// pass (which also validates the row, shifting by the sample's max) keeps only the entries
-// undetermined on it. Exponents that need pow, on long candidate lists: a start estimated from
+// verified after the gathering pass, which is also the row's max scan (the floor is taken relative
+// to the sample's max); for k-subsets the sample gives a bracket from both sides, and one pass
+// (which also validates the row, shifting by the sample's max) keeps only the entries undetermined
+// on it. Exponents that need pow, on long candidate lists: a start estimated from
 // per-cell counts (pow per cell, not per entry), later passes take t^(q-1) from the previous one's
 // by a binomial series, and the output reuses the last pass's terms. Rows of a batch run on all
 // cores natively (results do not depend on it).
