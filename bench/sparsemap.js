@@ -7,7 +7,7 @@
 'use strict';
 const { FactorGraph, Rng, availableBackends, kSubsetsExactBatch, sequentialKSubsetsBatch } = require('../lib');
 const { medianMs, printTable } = require('./harness');
-const { bestBudgetScore, bestPathScore, dot, pathScore, residualScores } = require('../test/sparsemap-certificates');
+const { bestBudgetScore, bestOrOutScore, bestPathScore, dot, pathScore, residualScores } = require('../test/sparsemap-certificates');
 
 const quick = process.argv.includes('--quick');
 const backends = availableBackends();
@@ -26,6 +26,19 @@ function budgetCase(n) {
     return bestBudgetScore(grad, k, false) - dot(grad, r.u);
   };
   return { name: `Budget n=${n}, k=${k}`, graph: g, eta: scores(n, 2), runs: n >= 10000 ? 21 : 41, gap };
+}
+
+// OROUT with an interior solution (inputs uniform in [0, 0.5), output score 0.3: y is tied to the
+// largest inputs), the case the former active-set QP could not finish at n = 700 and more.
+function orOutCase(n) {
+  const g = new FactorGraph(n);
+  g.addOrOut(range(n));
+  const eta = [...scores(n - 1).map((x) => 0.25 * (x + 1)), 0.3];
+  const gap = (eta, r) => {
+    const grad = residualScores(eta, r.u);
+    return bestOrOutScore(grad) - dot(grad, r.u);
+  };
+  return { name: `OROUT n=${n} (interior)`, graph: g, eta, runs: 21, gap };
 }
 
 function sequenceGap(graph, L, S, budget) {
@@ -130,8 +143,8 @@ function leastSquares(A, y, n) {
 }
 
 const cases = quick
-  ? [budgetCase(100), sequenceCase(5, 3), sequenceBudgetCase(10, 3), sharedCase(20, 6)]
-  : [budgetCase(100), budgetCase(1000), budgetCase(10000), sequenceCase(50, 10), sequenceBudgetCase(100, 10), sharedCase(50, 10)];
+  ? [budgetCase(100), sequenceCase(5, 3), sequenceBudgetCase(10, 3), sharedCase(20, 6), orOutCase(700)]
+  : [budgetCase(100), budgetCase(1000), budgetCase(10000), sequenceCase(50, 10), sequenceBudgetCase(100, 10), sharedCase(50, 10), orOutCase(10000)];
 const rows = [];
 for (const c of cases) {
   const row = { case: c.name };

@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${FUZZ_SECONDS:-60}
-command -v clang++ >/dev/null || apt-get install -y clang >/dev/null
+command -v clang++ >/dev/null || apt-get install -y clang libclang-rt-14-dev >/dev/null  # the runtime holds libFuzzer
 out="$root/build-fuzz"
 mkdir -p "$out"
 core_sources=$(ls "$root"/native/core/*.cpp)

@@ -57,6 +57,8 @@ const jsKernels: Kernels = {
 const jsBackend: Backend = Object.freeze({ name: 'js' as const, ...jsKernels });
 
 const packageRoot = path.join(__dirname, '..');
+/** Version of the kernel interface (native/addon/addon.cpp exports the same number); bumped whenever kernels change. */
+const ADDON_ABI_VERSION = 2;
 let nativeBackend: Backend | null | undefined;
 let nativeLoadError: Error | undefined;
 let nativeBinaryPath: string | undefined;
@@ -67,13 +69,26 @@ function loadNative(): Backend | null {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeGypBuild = require('node-gyp-build') as ((dir: string) => Kernels) & { resolve?: (dir: string) => string };
     nativeBinaryPath = nodeGypBuild.resolve ? nodeGypBuild.resolve(packageRoot) : undefined;
-    const addon = nodeGypBuild(packageRoot);
-    nativeBackend = Object.freeze({ ...addon, name: 'native' as const });
+    nativeBackend = Object.freeze({ ...checkAddon(nodeGypBuild(packageRoot)), name: 'native' as const });
   } catch (error) {
     nativeLoadError = error as Error;
     nativeBackend = null;
   }
   return nativeBackend;
+}
+
+/**
+ * The loaded addon, or an error when it was built from other sources (an old build/ or prebuild):
+ * such a binary lacks kernels this code calls.
+ *
+ * @internal
+ */
+export function checkAddon(addon: unknown): Kernels {
+  const version = (addon as { abiVersion?: unknown } | null)?.abiVersion;
+  if (version !== ADDON_ABI_VERSION) {
+    throw new Error(`the native binary is stale (kernel interface version ${String(version)}, this code needs ${ADDON_ABI_VERSION}); rebuild it`);
+  }
+  return addon as Kernels;
 }
 
 function firstLine(error: Error | undefined): string {

@@ -1,8 +1,11 @@
-// Benchmark helpers (medians over several runs, Markdown tables) and the binary Hopfield
-// benchmark, shared by `npm run bench` (bench/) and `sshn bench`.
-import { availableBackends } from './backend';
+// Benchmark helpers (medians over several runs, Markdown tables) and the binary Hopfield and
+// memory benchmarks, shared by `npm run bench` (bench/) and `sshn bench`.
+import { availableBackends, backendInfo } from './backend';
 import { BinaryHopfield, StorageRule } from './hopfield/binary';
 import { flipBits, randomPatterns } from './hopfield/patterns';
+import { HopfieldMemory, MemoryTransform } from './memory/index';
+import { Rng } from './rng';
+import { checkBoolean, checkInteger, checkOptions } from './validate';
 
 /** Median wall time in milliseconds of `runs` calls of fn, after one warm-up call. */
 export function medianMs(fn: () => unknown, runs = 5): number {
@@ -101,4 +104,87 @@ export function binaryBenchmark(options: BinaryBenchmarkOptions = {}): { timings
   }
   options.onProgress?.(total, total, 'done');
   return { timings, sweeps };
+}
+
+export interface MemoryBenchmarkOptions {
+  /** Stored patterns N (default 60 000, MNIST-sized). */
+  patterns?: number;
+  /** Queries B updated at once (default 256). */
+  queries?: number;
+  /** Pattern dimension D (default 784). */
+  dimension?: number;
+  runs?: number;
+  /** Also time pure TypeScript, on N/10 patterns scaled by 10 (default true; its cost is linear in N). */
+  js?: boolean;
+  /** Side of the square GEMM among the peak measurements (default 2048). */
+  peakSize?: number;
+  /** Called before each measurement with (done, total, label). */
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+/**
+ * One update of B queries against N patterns of dimension D, float32 and float64, per transform, as
+ * a fraction of this machine's matrix-multiply peak (the best of the library's own GEMM on a square
+ * product and on the update's shape, all cores). An update costs one GEMM for the scores (2 B N D
+ * flops) plus the read-out: a second GEMM when p is dense (softmax), a sparse sum of the support's
+ * patterns otherwise. Timed on the native backend when it loads, else on pure TypeScript.
+ */
+export function memoryBenchmark(options: MemoryBenchmarkOptions = {}): { title: string; rows: Row[] } {
+  const o = checkOptions(options, 'options');
+  const n = checkInteger(o.patterns ?? 60000, 'options.patterns', 10);
+  const b = checkInteger(o.queries ?? 256, 'options.queries', 1);
+  const d = checkInteger(o.dimension ?? 784, 'options.dimension', 1);
+  const runs = checkInteger(o.runs ?? 5, 'options.runs', 1);
+  const peakSize = checkInteger(o.peakSize ?? 2048, 'options.peakSize', 1);
+  const main = availableBackends().includes('native') ? 'native' : 'js';
+  const withJs = main === 'native' && (o.js === undefined || checkBoolean(o.js, 'options.js'));
+  const small = Math.round(n / 10);
+  const rng = new Rng(1);
+  const random = (Real: Float32ArrayConstructor | Float64ArrayConstructor, length: number) => {
+    const a = new Real(length);
+    for (let i = 0; i < length; i++) a[i] = rng.nextDouble() * 2 - 1;
+    return a;
+  };
+  // GEMM through the scores kernel: the scores of m queries against k patterns are an m x k x depth product.
+  const gemmGflops = (Real: Float32ArrayConstructor | Float64ArrayConstructor, m: number, k: number, depth: number) => {
+    const a = random(Real, m * depth);
+    const memory = new HopfieldMemory({ data: random(Real, k * depth), rows: k, cols: depth }, { backend: main });
+    return (2 * m * k * depth) / medianMs(() => memory.scores({ data: a, rows: m, cols: depth }), runs) / 1e6;
+  };
+  const transforms: [MemoryTransform, string, number][] = [['softmax', 'softmax', 2], ['sparsemax', 'sparsemax', 1], ['entmax15', 'entmax15', 1], [{ name: 'kSubsets', k: 4 }, 'kSubsets k=4', 1]];
+  const total = 2 * (1 + transforms.length);
+  let done = 0;
+  const step = (label: string) => options.onProgress?.(done++, total, label);
+  const rows: Row[] = [];
+  for (const [dtype, Real] of [['float32', Float32Array], ['float64', Float64Array]] as const) {
+    step(`${dtype} GEMM peak`);
+    const peak = Math.max(gemmGflops(Real, peakSize, peakSize, peakSize), gemmGflops(Real, b, n, d));
+    const patterns = random(Real, n * d);
+    const q = { data: random(Real, b * d), rows: b, cols: d };
+    for (const [transform, name, gemms] of transforms) {
+      step(`${dtype} ${name}`);
+      // beta scaled so that p is sparse but not one-hot for the sparse transforms.
+      const settings = { transform, beta: transform === 'softmax' ? 0.01 : 0.05, maxIter: 1, dtype };
+      const memory = new HopfieldMemory({ data: patterns, rows: n, cols: d }, { ...settings, backend: main });
+      let support = 0;
+      const ms = medianMs(() => {
+        support = memory.retrieveBatch(q, { weights: 'none' }).support.reduce((a, v) => a + v, 0) / b;
+      }, runs);
+      const gflops = (gemms * 2 * b * n * d) / ms / 1e6;
+      const row: Row = {
+        dtype, transform: name, 'mean support': support.toFixed(1), [`${main} ms`]: ms.toFixed(1), 'GFLOP/s': gflops.toFixed(1),
+        'peak GFLOP/s': peak.toFixed(1), 'of peak': `${((100 * gflops) / peak).toFixed(0)}%`,
+      };
+      if (withJs) {
+        const js = new HopfieldMemory({ data: patterns.subarray(0, small * d), rows: small, cols: d }, { ...settings, backend: 'js' });
+        const jsMs = (n / small) * medianMs(() => js.retrieveBatch(q, { weights: 'none' }), 1);
+        row['js ms (N/10 x 10)'] = jsMs.toFixed(0);
+        row['js / native'] = (jsMs / ms).toFixed(1);
+      }
+      rows.push(row);
+    }
+  }
+  options.onProgress?.(total, total, 'done');
+  const title = `Hopfield memories: one update, ${b} queries x ${n} patterns x ${d} (${main}; GEMM kernel: ${backendInfo().gemmKernel ?? 'none'})`;
+  return { title, rows };
 }

@@ -3,11 +3,11 @@ import { activeState } from './backend';
 import type { BackendName } from './kernels';
 
 export { availableBackends, backendInfo, setBackend } from './backend';
-export type { BackendName } from './kernels';
+export type { BackendName, FactorGraphData } from './kernels';
 export type { NumericArray } from './validate';
 export { getLimits, setLimits } from './limits';
 export { Rng } from './rng';
-export type { Matrix } from './validate';
+export type { Matrix, Rows } from './validate';
 
 export { BinaryHopfield } from './hopfield/binary';
 export type { BinaryHopfieldOptions, RecallModeName, RecallOptions, RecallResult, StorageRule } from './hopfield/binary';
@@ -27,14 +27,15 @@ export type {
   SparseMapStatusName, StructureDistribution, WeightedStructure,
 } from './sparsemap/index';
 export { readSafetensors, readSafetensorsFile, SafetensorsError, writeSafetensors } from './io/safetensors';
-export type { SafetensorsDtype, SafetensorsFile, Tensor, TensorInput } from './io/safetensors';
+export type { SafetensorsDtype, SafetensorsFile, Tensor, TensorData, TensorInput } from './io/safetensors';
 export { IdxError, readIdx, readIdxFile } from './io/idx';
-export type { IdxArray } from './io/idx';
+export type { IdxArray, IdxData } from './io/idx';
 export * from './lshn/index';
 
 export { entmax, entmax15, kSubsets, normmax, softmax, sparsemax } from './transforms/index';
 export type {
   EntmaxOptions,
+  EntmaxTransform,
   KSubsetsOptions,
   MatrixInput,
   NormmaxOptions,

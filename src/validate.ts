@@ -21,6 +21,9 @@ export interface Matrix<T extends NumericArray = NumericArray> {
   cols: number;
 }
 
+/** Rows of numbers: a {data, rows, cols} matrix or an array of equal-length rows. */
+export type Rows = Matrix<ArrayLike<number>> | ArrayLike<number>[];
+
 export function isTypedNumberArray(value: unknown): value is ArrayLike<number> {
   return ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array);
 }
@@ -88,6 +91,7 @@ export function toFiniteReal(value: unknown, name: string, length: number | unde
   if (length !== undefined && value.length !== length) {
     throw new RangeError(`${name} must have length ${length}, got ${value.length}`);
   }
+  checkAllocation(name, value.length, Real.BYTES_PER_ELEMENT);
   const out = new Real(value.length);
   for (let i = 0; i < value.length; i++) {
     const v = value[i];
@@ -112,6 +116,7 @@ export function toBipolarVector(value: unknown, name: string, length?: number, i
     for (let i = 0; i < value.length; i++) bipolarEntry(value[i], name, i);
     return value;
   }
+  checkAllocation(name, value.length, 1);
   const out = new Int8Array(value.length);
   for (let i = 0; i < value.length; i++) out[i] = bipolarEntry(value[i], name, i);
   return out;
@@ -131,6 +136,7 @@ export function toRows(value: unknown, name: string, cols?: number): Matrix<Arra
   if (Array.isArray(value)) {
     if (value.length === 0) throw new RangeError(`${name} must contain at least one row`);
     const width = cols ?? (isArrayLikeOfNumbers(value[0]) ? value[0].length : -1);
+    if (width === 0) throw new RangeError(`${name}[0] must have at least one entry`);
     value.forEach((row, i) => {
       if (!isArrayLikeOfNumbers(row)) throw new TypeError(`${name}[${i}] must be an array or typed array of numbers, got ${describe(row)}`);
       if (row.length !== width) throw new RangeError(`${name}[${i}] must have length ${width}, got ${row.length}`);
@@ -185,6 +191,7 @@ export function toBipolarRows(value: unknown, name: string, cols?: number, inPla
     for (let k = 0; k < m.data.length; k++) bipolarEntry(m.data[k], `${name}[${Math.floor(k / m.cols)}]`, k % m.cols);
     return { data: m.data, rows: m.rows, cols: m.cols };
   }
+  checkAllocation(name, m.rows * m.cols, 1);
   const out = new Int8Array(m.rows * m.cols);
   for (let r = 0; r < m.rows; r++) {
     const row = m.row(r);

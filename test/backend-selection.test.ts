@@ -4,6 +4,8 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { checkAddon, getBackend } from '../src/backend';
+import { availableBackends } from '../src/index';
 
 const root = path.join(__dirname, '..');
 const probe = "const s = require('./lib'); const n = new s.BinaryHopfield(4); n.store([[1,-1,1,-1]]); new s.BinaryHopfield(3); console.log(s.backend + ' ' + n.recall([1,-1,1,1]).state.join(','));";
@@ -42,4 +44,14 @@ t.test('without a binary: one notice line and the pure TypeScript backend; forci
   const forced = run(dir, { SSHN_BACKEND: 'native' });
   t.not(forced.status, 0);
   t.match(forced.stderr, /SSHN_BACKEND=native but the native addon could not be loaded/);
+});
+
+t.test('a binary of another kernel interface version is refused, so the loader falls back with a notice', async (t) => {
+  t.throws(() => checkAddon({ abiVersion: 1, binaryRecall() {} }), { message: /the native binary is stale \(kernel interface version 1, this code needs \d+\); rebuild it/ });
+  t.throws(() => checkAddon({}), { message: /version undefined/ });
+  t.throws(() => checkAddon(null), { message: /stale/ });
+  if (availableBackends().includes('native')) {
+    const native = getBackend('native') as unknown as { abiVersion: number };
+    t.equal(checkAddon(native), native, 'the binary built from these sources passes');
+  }
 });

@@ -2,7 +2,7 @@
 // sequential runs (async calls work on their own copies of the inputs).
 import t from 'tap';
 import { BinaryHopfield, randomPatterns } from '../src/index';
-import { backendsUnderTest } from './helpers';
+import { backendsUnderTest, maxAbsDiff } from './helpers';
 
 for (const backend of backendsUnderTest()) {
   t.test(`[${backend}] hundreds of concurrent async recalls and stores`, async (t) => {
@@ -28,6 +28,16 @@ for (const backend of backendsUnderTest()) {
     const reference = new BinaryHopfield(n, { backend });
     for (const p of parts) reference.store(p);
     t.same(grow.getWeights(), reference.getWeights(), 'concurrent stores applied in call order');
+
+    // storeAsync copies its patterns at the call, even when it waits for earlier stores to finish.
+    const copied = new BinaryHopfield(n, { backend, rule: 'storkey' });
+    const queued = parts.map((p) => ({ data: p.data.slice(), rows: p.rows, cols: p.cols }));
+    const stores = queued.map((p) => copied.storeAsync(p));
+    for (const p of queued) p.data.fill(1);
+    await Promise.all(stores);
+    const storkey = new BinaryHopfield(n, { backend, rule: 'storkey' });
+    for (const p of parts) storkey.store(p);
+    t.equal(maxAbsDiff(copied.getWeights(), storkey.getWeights()), 0, 'patterns scribbled after storeAsync do not change what is stored');
     t.throws(() => {
       void grow.storeAsync(parts[0]);
       grow.store(parts[1]);

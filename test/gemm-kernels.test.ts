@@ -49,8 +49,9 @@ if (!backendsUnderTest().includes('native')) {
     }
     for (const [i, object] of objects.entries()) {
       const isa = ['avx2', 'avx512'][i];
-      // Defined code symbols (T, W: text) after demangling; data (typeinfo, V) cannot run.
-      const lines = execFileSync('nm', ['-C', '--defined-only', object], { encoding: 'utf8' }).split('\n').filter((l) => / [TtWw] /.test(l));
+      // Global and weak code symbols (T, W, w) after demangling: the ones a linker may share between
+      // objects. Local code (t, e.g. a sanitizer's constructors) and data (typeinfo, V) cannot be.
+      const lines = execFileSync('nm', ['-C', '--defined-only', object], { encoding: 'utf8' }).split('\n').filter((l) => / [TWw] /.test(l));
       const foreign = lines.filter((l) => !l.includes(`sshn::gemm::${isa}::`) && !l.includes(`sshn_eigen_${isa}::`));
       t.same(foreign, [], `${isa}: only sshn::gemm::${isa} and sshn_eigen_${isa} code`);
       t.ok(lines.length > 0, `${isa}: the object defines its kernels`);

@@ -1,5 +1,8 @@
 // Shared test helpers: the backends to run against, and exact comparisons.
-import { availableBackends, BackendName } from '../src/index';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { availableBackends, BackendName, Rng } from '../src/index';
+import type { LatentHopfieldWeights } from '../src/index';
 
 /** Both backends; the native one must load unless SSHN_BACKEND=js restricts the run. */
 export function backendsUnderTest(): BackendName[] {
@@ -17,4 +20,46 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
     if (!(d <= m)) m = Number.isNaN(d) ? (Number.isNaN(a[i]) && Number.isNaN(b[i]) ? m : Infinity) : d;
   }
   return m;
+}
+
+/** A standalone SVG document whose tags are closed in order, with no repeated attribute and escaped text. */
+export function wellFormedSvg(svg: string): boolean {
+  if (!svg.startsWith('<svg') || !svg.trimEnd().endsWith('</svg>')) return false;
+  const stack: string[] = [];
+  for (const m of svg.matchAll(/<(\/?)([a-zA-Z]+)([^>]*?)(\/?)>/g)) {
+    const [, closing, name, attrs, selfClosing] = m;
+    const names = [...attrs.matchAll(/([a-zA-Z-:]+)="/g)].map((a) => a[1]);
+    if (new Set(names).size !== names.length) return false;
+    if (closing) {
+      if (stack.pop() !== name) return false;
+    } else if (!selfClosing) stack.push(name);
+  }
+  const text = svg.replace(/<[^>]*>/g, '');
+  return stack.length === 0 && !/[<>]/.test(text) && !/&(?!(lt|gt|amp|quot|apos);)/.test(text);
+}
+
+/** Seeded random latent Hopfield weights (symmetric W_hh, roughly unit-scaled layers). */
+export function randomLatentWeights(d: number, h: number, n: number, seed: number): LatentHopfieldWeights {
+  const rng = new Rng(seed);
+  const r = (k: number, s: number) => Array.from({ length: k }, () => s * rng.normal());
+  const whh = new Array<number>(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) whh[i * n + j] = whh[j * n + i] = rng.normal() / Math.sqrt(n);
+  return {
+    encoder: { w1: r(h * d, 1 / Math.sqrt(d)), b1: r(h, 0.1), w2: r(n * h, 1 / Math.sqrt(h)), b2: r(n, 0.1) },
+    decoder: { w1: r(h * n, 1 / Math.sqrt(n)), b1: r(h, 0.1), w2: r(d * h, 1 / Math.sqrt(h)), b2: r(d, 0.1) },
+    wih: r(n * n, 1 / Math.sqrt(n)),
+    whh,
+    inputDim: d,
+    hiddenDim: h,
+    latentDim: n,
+  };
+}
+
+/** RSS growth (MiB) per part over `small` small calls and `large` large async calls, from scripts/leak-check.js in a child process. */
+export function leakGrowth(backend: BackendName, parts: string[], small: number, large: number): Record<string, { small: number; large: number }> {
+  const script = path.join(__dirname, '..', 'scripts', 'leak-check.js');
+  const args = ['--expose-gc', '--max-semi-space-size=1', script, '--small', String(small), '--large', String(large), '--only', parts.join(',')];
+  const r = spawnSync(process.execPath, args, { env: { ...process.env, SSHN_BACKEND: backend }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`leak-check failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout.trim().split('\n').pop() as string) as { growthMiB: Record<string, { small: number; large: number }> }).growthMiB;
 }

@@ -2,10 +2,9 @@
 // condition dt < 2/||W_hh||, the published fixture's half-mask score, and native vs pure TS.
 import t from 'tap';
 import { corrupt, hebbianLatent, LatentHopfield, meanAbsoluteError, meanSquaredError, retrievalAccuracy, Rng, sumSquaredErrors, trainAttractor, trainAttractorAsync } from '../src/index';
-import type { LatentHopfieldWeights } from '../src/index';
 import { getBackend } from '../src/backend';
 import { erf, gelu } from '../src/js/lshn';
-import { backendsUnderTest, maxAbsDiff } from './helpers';
+import { backendsUnderTest, maxAbsDiff, randomLatentWeights as randomModel } from './helpers';
 import { fixturePath, mnistImages } from './lshn-fixture';
 
 const backends = backendsUnderTest();
@@ -17,22 +16,6 @@ function latentOnly(wih: number[], whh: number[], n: number, backend: 'native' |
     { encoder: { w1: zeros(n), b1: zeros(1), w2: zeros(n), b2: zeros(n) }, decoder: { w1: zeros(n), b1: zeros(1), w2: zeros(n), b2: zeros(n) }, wih, whh, inputDim: n, hiddenDim: 1, latentDim: n },
     { backend },
   );
-}
-
-function randomModel(d: number, h: number, n: number, seed: number): LatentHopfieldWeights {
-  const rng = new Rng(seed);
-  const r = (k: number, s: number) => Array.from({ length: k }, () => s * rng.normal());
-  const whh = new Array<number>(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) whh[i * n + j] = whh[j * n + i] = rng.normal() / Math.sqrt(n);
-  return {
-    encoder: { w1: r(h * d, 1 / Math.sqrt(d)), b1: r(h, 0.1), w2: r(n * h, 1 / Math.sqrt(h)), b2: r(n, 0.1) },
-    decoder: { w1: r(h * n, 1 / Math.sqrt(n)), b1: r(h, 0.1), w2: r(d * h, 1 / Math.sqrt(h)), b2: r(d, 0.1) },
-    wih: r(n * n, 1 / Math.sqrt(n)),
-    whh,
-    inputDim: d,
-    hiddenDim: h,
-    latentDim: n,
-  };
 }
 
 function spectralNorm(w: ArrayLike<number>, n: number): number {

@@ -58,6 +58,12 @@ t.test('npm pack ships lib, prebuilds, native sources, Eigen, binding.gyp, READM
       t.match(used.stdout, /^native .*prebuilds.*\.node 1,-1,1,-1$/, used.stderr);
       t.equal(used.stderr, '');
       // import from ESM, with named exports.
+      // The command line through the installed bin link.
+      const cli = run(npm, ['exec', '--offline', '--', 'sshn', 'info'], dir);
+      t.equal(cli.status, 0, cli.stderr);
+      const info = JSON.parse(cli.stdout) as { active: string; nativeBinary: string };
+      t.equal(info.active, 'native', 'sshn info: native');
+      t.match(info.nativeBinary, /node_modules[\\/]sshn[\\/]prebuilds[\\/]/, 'sshn info: the installed prebuild');
       const esm = run(process.execPath, ['--input-type=module', '-e', "import { BinaryHopfield, backend } from 'sshn'; console.log(backend, new BinaryHopfield(3).n);"], dir);
       t.equal(esm.stdout, 'native 3', esm.stderr);
       // Types: a TypeScript consumer type-checks against the shipped declarations.

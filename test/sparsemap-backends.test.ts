@@ -3,7 +3,7 @@
 import t from 'tap';
 import { FactorGraph, kSubsetsExactBatch, kSubsetsExactBatchAsync, Rng, sequentialKSubsetsBatch, sequentialKSubsetsBatchAsync } from '../src/index';
 import { backendsUnderTest, maxAbsDiff } from './helpers';
-import { randomScores, sequenceScoreLength } from './sparsemap-reference';
+import { OR_OUT_PATTERNS, orOutScores, randomScores, sequenceScoreLength, unaryForLiterals } from './sparsemap-reference';
 
 const backends = backendsUnderTest();
 
@@ -62,6 +62,52 @@ if (backends.length < 2) {
     t.equal(statusMismatch, 0, 'same status and iteration counts');
     t.ok(converged >= 6, `${converged} of 8 solves converged (the comparison is of solutions, not of stalled runs)`);
     t.ok(worst <= 1e-9, `largest difference ${worst}`);
+  });
+
+  t.test('OROUT / ANDOUT: the two backends agree to 1e-12 (u, distribution, backward) at every size and face', async (t) => {
+    const rng = new Rng(700);
+    let worst = 0;
+    let labelMismatch = 0;
+    let compared = 0;
+    for (const n of [2, 3, 50, 700, 10000]) {
+      for (const pattern of OR_OUT_PATTERNS) {
+        const vars = Array.from({ length: n }, (_, i) => i);
+        const negated = vars.map(() => rng.nextDouble() < 0.2);
+        const andOut = rng.nextDouble() < 0.3;
+        const graph = new FactorGraph(n);
+        if (andOut) graph.addAndOut(vars, negated);
+        else graph.addOrOut(vars, negated);
+        const eta = unaryForLiterals(orOutScores(rng, n, pattern), negated.map((x) => x !== andOut));
+        const gu = randomScores(rng, n);
+        const [a, b] = backends.map((backend) => graph.solve(eta, { backend }));
+        worst = Math.max(worst, maxAbsDiff(a.u, b.u), maxAbsDiff(a.backward(gu).unary, b.backward(gu).unary));
+        const [da, db] = [a.distributions[0]!, b.distributions[0]!];
+        if (da.supportSize !== db.supportSize || da.length !== db.length) labelMismatch++;
+        da.forEach((d, s) => {
+          worst = Math.max(worst, Math.abs(d.weight - db[s].weight));
+          if (maxAbsDiff(d.label, db[s].label) !== 0) labelMismatch++;
+        });
+        compared++;
+      }
+    }
+    t.equal(compared, 5 * OR_OUT_PATTERNS.length);
+    t.equal(labelMismatch, 0, 'same structures in the same order');
+    t.ok(worst <= 1e-12, `largest difference ${worst}`);
+  });
+
+  t.test('a 701-variable OROUT sharing variables with a Budget: ADMM converges and the backends agree to 1e-9', async (t) => {
+    const rng = new Rng(701);
+    const n = 701;
+    const graph = new FactorGraph(n);
+    graph.addOrOut(Array.from({ length: n }, (_, i) => i));
+    graph.addBudget(Array.from({ length: 300 }, (_, i) => 2 * i), 20);
+    const eta = orOutScores(rng, n, 'y tied to top inputs');
+    const [a, b] = backends.map((backend) => graph.solve(eta, { backend, tol: 1e-8, maxIter: 20000 }));
+    t.ok(a.converged && b.converged, `converged in ${a.iterations} and ${b.iterations} iterations`);
+    t.equal(a.iterations, b.iterations);
+    const gu = randomScores(rng, n);
+    t.ok(maxAbsDiff(a.u, b.u) <= 1e-9, `u: ${maxAbsDiff(a.u, b.u)}`);
+    t.ok(maxAbsDiff(a.backward(gu).unary, b.backward(gu).unary) <= 1e-9, 'backward');
   });
 
   t.test('batch wrappers agree, and native results do not depend on the thread count', async (t) => {

@@ -1,9 +1,13 @@
 // LP-SparseMAP against the independent reference (enumerated vertices, interior point + polish):
 // single factors to 1e-9 (solved exactly without ADMM), graphs with shared variables to 1e-6.
 import t from 'tap';
-import { Rng } from '../src/index';
+import { Rng, SolveResult } from '../src/index';
 import { backendsUnderTest } from './helpers';
-import { buildGraph, FactorDesc, randomScores, referenceSolve, sequenceScoreLength } from './sparsemap-reference';
+import { bestOrOutScore, dot, residualScores } from './sparsemap-certificates';
+import {
+  buildGraph, exactProjection, FactorDesc, OR_OUT_PATTERNS, orOutFace, orOutScores, OrOutPattern, randomScores, referenceSolve,
+  sequenceScoreLength, unaryForLiterals, vertices,
+} from './sparsemap-reference';
 
 const backends = backendsUnderTest();
 
@@ -92,6 +96,114 @@ for (const kind of SINGLE_KINDS) {
     if ('negated' in randomSingleFactor(new Rng(0), kind).factor) t.ok(withNegated >= 8, `${withNegated} of 25 factors have negated variables`);
   });
 }
+
+/**
+ * A random OROUT or ANDOUT factor on all n variables (in a random order), what it sees (flip[i]:
+ * it sees 1 - u_i), and unary scores giving it the literal scores of `pattern`.
+ */
+function randomOrOut(rng: Rng, n: number, kind: 'orOut' | 'andOut', pattern: OrOutPattern): { factor: FactorDesc; flip: boolean[]; eta: number[] } {
+  const vars = shuffled(rng, range(n));
+  const negated = vars.map(() => rng.nextDouble() < 0.3);
+  const flip = new Array<boolean>(n);
+  vars.forEach((v, j) => (flip[v] = negated[j] !== (kind === 'andOut')));
+  const s = orOutScores(rng, n, pattern);
+  const literals = new Array<number>(n);
+  vars.forEach((v, j) => (literals[v] = s[j]));
+  return { factor: { type: kind, vars, negated }, flip, eta: unaryForLiterals(literals, flip) };
+}
+
+/**
+ * How far an OROUT / ANDOUT distribution is from a decomposition of u into vertices: the largest of
+ * |sum of weights - 1| and |mean of the labels - u| (over the listed part when truncated: then the
+ * listed weights must sum to at most 1 and the mean may fall short of u), and 1 for a label that is
+ * not a vertex (in literals, the output is on exactly when some input is on).
+ */
+function distributionError(r: SolveResult, factor: FactorDesc, flip: boolean[]): number {
+  const dist = r.distributions[0]!;
+  const n = factor.vars.length;
+  let error = 0;
+  let total = 0;
+  const mean = new Float64Array(n);
+  for (const d of dist) {
+    total += d.weight;
+    const literal = (j: number) => (flip[factor.vars[j]] ? 1 - d.label[j] : d.label[j]);
+    let anyInput = 0;
+    for (let j = 0; j < n - 1; j++) anyInput = Math.max(anyInput, literal(j));
+    if (!(d.weight > 0) || d.label.some((l) => l !== 0 && l !== 1) || literal(n - 1) !== anyInput) error = 1;
+    d.label.forEach((l, j) => (mean[j] += d.weight * l));
+  }
+  if (dist.truncated) return Math.max(error, total > 1 + 1e-12 ? 1 : 0, factor.vars.some((v, j) => mean[j] > r.u[v] + 1e-12) ? 1 : 0);
+  factor.vars.forEach((v, j) => (error = Math.max(error, Math.abs(mean[j] - r.u[v]))));
+  return Math.max(error, Math.abs(total - 1));
+}
+
+t.test('OROUT and ANDOUT: exact projection against brute force with ties and scores outside [0, 1]; the distribution is a decomposition into vertices', async (t) => {
+  const rng = new Rng(401);
+  let worstU = 0;
+  let worstDistribution = 0;
+  let notConverged = 0;
+  const faces = new Map<string, number>();
+  const patterns = OR_OUT_PATTERNS.filter((p) => p !== 'y tied to top inputs');
+  for (let trial = 0; trial < 12 * patterns.length; trial++) {
+    const pattern: OrOutPattern = patterns[trial % patterns.length];
+    const n = 2 + rng.below(4);
+    const { factor, flip, eta } = randomOrOut(rng, n, trial % 3 === 2 ? 'andOut' : 'orOut', pattern);
+    // The projection of eta onto the hull of the enumerated vertices, in the factor's variable order.
+    const exact = exactProjection(factor.vars.map((v) => eta[v]), vertices(factor).map((v) => v.m));
+    for (const backend of backends) {
+      const r = buildGraph(n, [factor]).solve(eta, { backend });
+      if (!r.converged) notConverged++;
+      worstU = Math.max(worstU, maxDiff(factor.vars.map((v) => r.u[v]), exact));
+      worstDistribution = Math.max(worstDistribution, distributionError(r, factor, flip));
+      const face = orOutFace(factor.vars.map((v) => (flip[v] ? 1 - r.u[v] : r.u[v])), 1e-9);
+      faces.set(face, (faces.get(face) ?? 0) + 1);
+    }
+  }
+  t.equal(notConverged, 0, 'every solve converged');
+  t.ok(worstU <= 1e-9, `max |u - u_exact| = ${worstU}`);
+  t.ok(worstDistribution <= 1e-12, `distribution: weights sum to 1, average to u, labels are vertices (worst ${worstDistribution})`);
+  for (const face of ['y < sum x', 'y = sum x < 1', 'y = sum x = 1']) t.ok((faces.get(face) ?? 0) >= 10, `${faces.get(face) ?? 0} solutions with ${face}`);
+});
+
+t.test('OROUT at n = 700 and 10 000: the Frank-Wolfe gap (KKT) vanishes on every face (solve times printed)', async (t) => {
+  const rng = new Rng(402);
+  for (const n of [700, 10000]) {
+    for (const pattern of ['y tied to top inputs', 'y = sum x', 'y = sum x = 1'] as const) {
+      const kind = pattern === 'y = sum x' ? 'andOut' : 'orOut';
+      const { factor, flip, eta } = randomOrOut(rng, n, kind, pattern);
+      const graph = buildGraph(n, [factor]);
+      for (const backend of backends) {
+        const start = process.hrtime.bigint();
+        const r = graph.solve(eta, { backend });
+        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        const literals = factor.vars.map((v) => (flip[v] ? 1 - r.u[v] : r.u[v]));
+        const y = literals[n - 1];
+        let sum = 0;
+        let outside = 0;
+        for (let j = 0; j < n - 1; j++) {
+          sum += literals[j];
+          // 1 - (1 - x) rounds: negated entries tied to y may exceed it by an ulp.
+          if (!(literals[j] >= 0 && literals[j] <= y + 1e-15)) outside++;
+        }
+        if (!(y <= 1 && y <= sum + 1e-12 * n)) outside++;
+        // For the concave objective, max over vertices v of <eta - u, v - u> bounds how far the
+        // value is below the optimum, and it is 0 exactly at the projection (the normal-cone condition).
+        const grad = residualScores(eta, r.u);
+        const inFactorOrder = factor.vars.map((v) => grad[v]);
+        const gap = bestOrOutScore(inFactorOrder, factor.vars.map((v) => flip[v])) - dot(grad, r.u);
+        const dist = r.distributions[0]!;
+        const label = `n = ${n}, ${pattern} (${kind}, ${backend})`;
+        t.equal(outside, 0, `${label}: feasible`);
+        t.ok(gap <= 1e-12 * n, `${label}: gap ${gap.toExponential(2)}`);
+        t.equal(orOutFace(literals, 1e-9), pattern === 'y tied to top inputs' ? 'y < sum x' : pattern === 'y = sum x' ? 'y = sum x < 1' : 'y = sum x = 1', `${label}: face`);
+        if (dist.truncated) t.ok(dist.length === 1024 && dist.supportSize > 1024, `${label}: ${dist.supportSize} structures, 1024 listed`);
+        t.ok(dist.supportSize <= n + 1, `${label}: at most n + 1 structures`);
+        t.ok(distributionError(r, factor, flip) <= 1e-12, `${label}: distribution of vertices${dist.truncated ? ' (listed part)' : ' averaging to u'}`);
+        t.comment(`${label}: ${ms.toFixed(1)} ms, ${dist.supportSize} structures`);
+      }
+    }
+  }
+});
 
 t.test('active-set factors: additionals and the distribution are consistent with u and optimal', async (t) => {
   const rng = new Rng(5);

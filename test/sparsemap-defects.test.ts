@@ -2,10 +2,10 @@
 // shared-variable case is in sparsemap-brute, the Pair gradient in sparsemap-grad).
 import t from 'tap';
 import { FactorGraph, Rng } from '../src/index';
-import type { BackendName, WeightedStructure } from '../src/index';
+import type { BackendName } from '../src/index';
 import { backendsUnderTest } from './helpers';
 import { ActiveSetQP, SequenceOracle } from '../src/js/sparsemap/activeSet';
-import { bestPathScore, dot, pathScore, residualScores } from './sparsemap-certificates';
+import { bestPathScore, certifySequence, dot, residualScores } from './sparsemap-certificates';
 import { randomScores, sequenceScoreLength } from './sparsemap-reference';
 
 const backends = backendsUnderTest();
@@ -15,21 +15,6 @@ function onehot(label: ArrayLike<number>, S: number): number[] {
   const m = new Array<number>(label.length * S).fill(0);
   for (let pos = 0; pos < label.length; pos++) m[pos * S + label[pos]] = 1;
   return m;
-}
-
-/**
- * Checks that a sequence factor's reported distribution reproduces u and is optimal: no path (within
- * the budget, if any) beats the support on the residual scores (eta - u).m + b.n, a Frank-Wolfe gap
- * computed by an independent Viterbi. Returns the largest inconsistency and the gap.
- */
-function certify(dist: WeightedStructure[], u: ArrayLike<number>, eta: ArrayLike<number>, b: ArrayLike<number>, L: number, S: number, budget?: { k: number; exact: boolean }) {
-  const fromDist = new Float64Array(L * S);
-  for (const d of dist) d.label.forEach((s, pos) => (fromDist[pos * S + s] += d.weight));
-  let consistency = Math.abs(dist.reduce((acc, d) => acc + d.weight, 0) - 1);
-  fromDist.forEach((x, i) => (consistency = Math.max(consistency, Math.abs(x - u[i]))));
-  const residual = residualScores(eta, u);
-  const supportScore = dist.reduce((acc, d) => acc + d.weight * pathScore(d.label, residual, b, S), 0);
-  return { consistency, gap: bestPathScore(residual, b, L, S, budget) - supportScore };
 }
 
 t.test('a long Sequence factor is solved to optimality with default settings (certificate by an independent Viterbi)', async (t) => {
@@ -46,7 +31,7 @@ t.test('a long Sequence factor is solved to optimality with default settings (ce
       t.equal(r.status, 'converged', `${backend} status`);
       const dist = r.distributions[0]!;
       t.ok(dist.length > 1, `${backend}: support of ${dist.length} structures`);
-      const { consistency, gap } = certify(dist, r.u, eta, b, L, S);
+      const { consistency, gap } = certifySequence(dist, r.u, eta, b, L, S);
       t.ok(consistency <= 1e-9, `${backend}: u matches the distribution (${consistency})`);
       t.ok(gap <= 1e-9, `${backend}: optimality gap ${gap}`);
     }
@@ -82,7 +67,7 @@ t.test('a long SequenceBudget factor is solved to optimality with default settin
         return exact ? uses !== k : uses > k;
       });
       t.equal(overBudget.length, 0, `${name}: every structure in the support meets the budget`);
-      const { consistency, gap } = certify(dist, r.u, eta, b, L, S, { k, exact });
+      const { consistency, gap } = certifySequence(dist, r.u, eta, b, L, S, { k, exact });
       t.ok(consistency <= 1e-9, `${name}: u matches the distribution (${consistency})`);
       t.ok(gap <= 1e-9, `${name}: optimality gap against the budgeted Viterbi ${gap}`);
       // The plain Viterbi beats the support: the certificate above depends on the budget.
@@ -213,7 +198,7 @@ t.test('near-zero structure weights (1e-14..1e-11) are left out of the support a
       const r = g.solve(at(0), { backend });
       const dist = r.distributions[0]!;
       if (!same(labels(0, backend), f0)) wrongSupport++;
-      const { consistency } = certify(dist, r.u, at(0), b, L, S);
+      const { consistency } = certifySequence(dist, r.u, at(0), b, L, S);
       worstConsistency = Math.max(worstConsistency, consistency);
       const back = Array.from(r.backward(gu).unary);
       // On a face, du/deta is the orthogonal projection onto the span of its structures' differences.

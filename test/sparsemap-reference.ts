@@ -365,3 +365,115 @@ export function randomScores(rng: Rng, n: number, scale = 1): number[] {
 export function sequenceScoreLength(L: number, S: number): number {
   return 2 * S + (L - 1) * S * S;
 }
+
+/** Literal-space score patterns for an OR-with-output factor (inputs, then the output) that reach every case of its projection. */
+export const OR_OUT_PATTERNS = ['generic', 'ties', 'inputs below 0', 'inputs above 1', 'output high', 'output low', 'y tied to top inputs', 'y = sum x', 'y = sum x = 1'] as const;
+export type OrOutPattern = (typeof OR_OUT_PATTERNS)[number];
+
+/**
+ * Scores s (inputs, then the output) in the factor's own literals. 'ties' draws from a few levels
+ * shared by inputs, output and the bounds 0 and 1; the last three aim at each face of the solution
+ * at any size n: y tied to the largest inputs (y < sum x), y = sum x < 1, and y = sum x = 1.
+ */
+export function orOutScores(rng: Rng, n: number, pattern: OrOutPattern): number[] {
+  const m = n - 1;
+  const inputs = (f: () => number) => Array.from({ length: m }, f);
+  const uniform = (lo: number, hi: number) => () => lo + (hi - lo) * rng.nextDouble();
+  switch (pattern) {
+    case 'generic': return randomScores(rng, n, 1.5);
+    case 'ties': {
+      const levels = [-0.5, 0, 0.2, 0.5, 1, 1.3];
+      return Array.from({ length: n }, () => levels[rng.below(levels.length)]);
+    }
+    case 'inputs below 0': return [...inputs(uniform(-1.1, -0.1)), uniform(-3, 3)()];
+    case 'inputs above 1': return [...inputs(uniform(1.1, 2.1)), uniform(-3, 3)()];
+    case 'output high': return [...randomScores(rng, m), uniform(5, 10)()];
+    case 'output low': return [...randomScores(rng, m), uniform(-10, -5)()];
+    case 'y tied to top inputs': return [...inputs(uniform(0, 0.5)), 0.3];
+    case 'y = sum x': return [...inputs(uniform(-1, 0)), 0.8];
+    case 'y = sum x = 1': return [...inputs(uniform(-1, 0)), 3];
+  }
+}
+
+/** Unary scores under which a factor that sees 1 - u_i where flip[i] receives the literal scores s. */
+export function unaryForLiterals(s: number[], flip: boolean[]): number[] {
+  return s.map((x, i) => (flip[i] ? 1 - x : x));
+}
+
+/** Which face of the OR-with-output polytope a point (x, y) in literals lies on, to within tol. */
+export function orOutFace(literals: ArrayLike<number>, tol: number): 'y < sum x' | 'y = sum x < 1' | 'y = sum x = 1' {
+  const n = literals.length;
+  let sum = 0;
+  for (let i = 0; i < n - 1; i++) sum += literals[i];
+  const y = literals[n - 1];
+  if (y < sum - tol) return 'y < sum x';
+  return y < 1 - tol ? 'y = sum x < 1' : 'y = sum x = 1';
+}
+
+/** Combinations of k of 0..n-1 in lexicographic order. */
+function* combinations(n: number, k: number): Generator<number[]> {
+  const c = Array.from({ length: k }, (_, i) => i);
+  while (true) {
+    yield c.slice();
+    let i = k - 1;
+    while (i >= 0 && c[i] === n - k + i) i--;
+    if (i < 0) return;
+    c[i]++;
+    for (let j = i + 1; j < k; j++) c[j] = c[j - 1] + 1;
+  }
+}
+
+/**
+ * The Euclidean projection of a onto conv(points), exact to rounding even where the interior-point
+ * reference is slow (ties, no strict complementarity). The projection p lies in the relative
+ * interior of a face, a - p is orthogonal to that face, so p is also the projection of a onto the
+ * affine hull of any affinely independent vertices of the face whose hull contains p. Subsets are
+ * tried smallest first; a candidate is the answer when its barycentric weights are >= 0 (it is in
+ * the hull) and no point v has <a - p, v - p> > 0 (the normal-cone condition), which together
+ * characterise the projection. For a few points only (subsets of up to dim + 1 of them).
+ */
+export function exactProjection(a: number[], points: number[][]): number[] {
+  const dim = a.length;
+  const tol = 1e-12 * Math.max(1, ...a.map(Math.abs));
+  for (let k = 1; k <= Math.min(points.length, dim + 1); k++) {
+    for (const subset of combinations(points.length, k)) {
+      const v0 = points[subset[0]];
+      const d = subset.slice(1).map((s) => points[s].map((x, i) => x - v0[i]));
+      const m = k - 1;
+      // Normal equations D'D lambda = D'(a - v0) by Cholesky; a tiny pivot means affinely dependent.
+      const g = d.map((di) => d.map((dj) => di.reduce((s, x, i) => s + x * dj[i], 0)));
+      const r = d.map((di) => di.reduce((s, x, i) => s + x * (a[i] - v0[i]), 0));
+      const l = g.map(() => new Array<number>(m).fill(0));
+      let independent = true;
+      for (let j = 0; j < m && independent; j++) {
+        let diag = g[j][j];
+        for (let c = 0; c < j; c++) diag -= l[j][c] * l[j][c];
+        if (!(diag > 1e-9)) independent = false;
+        l[j][j] = Math.sqrt(diag);
+        for (let i = j + 1; i < m; i++) {
+          let s = g[i][j];
+          for (let c = 0; c < j; c++) s -= l[i][c] * l[j][c];
+          l[i][j] = s / l[j][j];
+        }
+      }
+      if (!independent) continue;
+      const z = new Array<number>(m).fill(0);
+      for (let i = 0; i < m; i++) {
+        let s = r[i];
+        for (let c = 0; c < i; c++) s -= l[i][c] * z[c];
+        z[i] = s / l[i][i];
+      }
+      const lambda = new Array<number>(m).fill(0);
+      for (let i = m - 1; i >= 0; i--) {
+        let s = z[i];
+        for (let c = i + 1; c < m; c++) s -= l[c][i] * lambda[c];
+        lambda[i] = s / l[i][i];
+      }
+      if (lambda.some((x) => x < -1e-12) || lambda.reduce((s, x) => s + x, 0) > 1 + 1e-12) continue;
+      const p = v0.map((x, i) => x + d.reduce((s, di, j) => s + lambda[j] * di[i], 0));
+      const normal = a.map((x, i) => x - p[i]);
+      if (points.every((v) => v.reduce((s, x, i) => s + normal[i] * (x - p[i]), 0) <= tol)) return p;
+    }
+  }
+  throw new Error('exactProjection: no face passed the optimality test');
+}

@@ -343,6 +343,116 @@ t.test('k-subsets on long rows: sampled prefilter, including inputs that defeat 
   }
 });
 
+/** k-subsets of unmasked z by bisection on tau: F(t) = sum clip(z - t, 0, 1) is decreasing, F(min - 1) = n >= k > F(max) = 0. */
+function bisectedKSubsets(z: number[], k: number): number[] {
+  const F = (t: number) => z.reduce((f, v) => f + Math.min(Math.max(v - t, 0), 1), 0);
+  let lo = z.reduce((m, v) => Math.min(m, v), Infinity) - 1;
+  let hi = z.reduce((m, v) => Math.max(m, v), -Infinity);
+  for (let i = 0; i < 200 && hi - lo > 0; i++) {
+    const mid = 0.5 * (lo + hi);
+    if (mid <= lo || mid >= hi) break;
+    if (F(mid) >= k) lo = mid;
+    else hi = mid;
+  }
+  return z.map((v) => Math.min(Math.max(v - lo, 0), 1));
+}
+
+t.test('long rows meet the hardening cases: far entries, spans beyond the range, entmax near alpha = 1', async (t) => {
+  const rng = new Rng(53);
+  const rest = Array.from({ length: 9000 }, () => rng.normal());
+  const stride = Math.floor((rest.length + 3) / 1024); // the sampled columns of the long row (j % stride = 0)
+  // Entries far above the rest are selected whole and the rest is k-subsets of the remainder, also when
+  // one of them is a sampled column (the sample's max then sits far above the threshold).
+  for (const [huge, at] of [[[1e4, 1e17, 1e300], [1, 4000, 8999]], [[1e17, 1e17, 1e300], [0, 5 * stride, 77]], [[1e9, 1e300, 1e4], [2, 3 * stride, 6001]]] as const) {
+    const x = rest.slice();
+    for (let i = 0; i < huge.length; i++) x.splice(at[i], 0, huge[i]); // positions increase: each stays where it went
+    const others = (p: ArrayLike<number>) => Array.from(p).filter((_, j) => !(at as readonly number[]).includes(j));
+    for (const kRest of [1, 40, 2500]) {
+      const k = huge.length + kRest;
+      const expected = bisectedKSubsets(rest, kRest);
+      for (const backend of backends) {
+        const p = kSubsets(x, { k, backend });
+        const label = `${backend} ${huge.join(', ')} at ${at.join(', ')}, k = ${k}`;
+        t.ok(at.every((j) => p[j] === 1), `${label}: far entries selected whole`);
+        t.ok(maxAbsDiff(others(p), expected) <= 1e-12, `${label}: the rest is k-subsets of the remainder (${maxAbsDiff(others(p), expected)})`);
+      }
+    }
+  }
+  // A threshold more than the floating-point range below the max is refused, in or out of the sample.
+  for (const [top, bottom] of [[0, 7], [5, 0]]) {
+    const x = rest.slice();
+    x[top] = 1e308;
+    x[bottom] = -1e308;
+    for (const backend of backends) {
+      t.throws(() => kSubsets(x, { k: x.length, backend }), { name: 'RangeError', message: /x row 0: k-subsets scores spanning more than the floating-point range/ }, `${backend} 1e308 at ${top}, -1e308 at ${bottom}`);
+      const p = kSubsets(x, { k: 1, backend });
+      t.ok(p[top] === 1 && p.reduce((s, v) => s + v, 0) === 1, `${backend} k = 1 is the top entry`);
+    }
+  }
+  // The sample's max far below the row's (-1.5e308 against unsampled 1e308s): x - shift would overflow, the span is refused.
+  const low = rest.map((_, j) => (j === 1 || j === 2 ? 1e308 : -1.5e308));
+  for (const backend of backends) {
+    t.throws(() => kSubsets(low, { k: 7, backend }), { name: 'RangeError', message: /x row 0: k-subsets scores spanning more than the floating-point range/ }, `${backend} unsampled 1e308s above -1.5e308`);
+  }
+  // Entmax at alpha = 1 + e (the log1p form) on a long row: p = softmax + e d0 + O(e^2), d0 = p (S2 - L^2) / 2 with
+  // L = log p, S1 = sum p L, S2 = sum p L^2; d p / d alpha tends to d0; the conjugate is logsumexp - e (S2 / 2 - S1) + O(e^2)
+  // (its alpha derivative is -dOmega/dalpha at p, and Omega = (sum p^(1+e) - 1) / ((1+e) e) = S1 + e (S2 / 2 - S1) + O(e^2)).
+  const x = rest.map((v) => 3 * v);
+  const p0 = softmaxClosedForm(x);
+  const l = p0.map(Math.log);
+  const el2 = p0.reduce((a, p, j) => a + p * l[j] * l[j], 0);
+  const el1 = p0.reduce((a, p, j) => a + p * l[j], 0);
+  const d0 = p0.map((p, j) => (p * (el2 - l[j] * l[j])) / 2);
+  const max = Math.max(...x);
+  const lse = max + Math.log(x.reduce((s, v) => s + Math.exp(v - max), 0));
+  for (const e of [1e-4, 1e-8]) {
+    for (const backend of backends) {
+      const p = entmax(x, { alpha: 1 + e, backend });
+      const gap = Math.max(...p.map((v, j) => Math.abs(v - p0[j] - e * d0[j])));
+      t.ok(gap <= 50 * e * e + 1e-14, `${backend} alpha = 1 + ${e}: p off its expansion by ${gap}`);
+      const c = entmax.conjugate(x, { alpha: 1 + e, backend });
+      const first = lse - e * (el2 / 2 - el1);
+      t.ok(Math.abs(c - first) <= 1e3 * e * e + 1e-12, `${backend} alpha = 1 + ${e}: conjugate ${c}, first order ${first} (logsumexp ${lse})`);
+    }
+  }
+  for (const backend of backends) {
+    const g = entmax.alphaGradient(x, { alpha: 1 + 1e-8, backend });
+    const gap = Math.max(...g.map((v, j) => Math.abs(v - d0[j])));
+    t.ok(gap <= 50e-8 + 1e-12, `${backend} d p / d alpha at 1 + 1e-8 off its limit by ${gap}`);
+  }
+});
+
+t.test('overflow only where the result overflows: J v for huge v, the k-subsets conjugate with a moved shift', async (t) => {
+  const rng = new Rng(59);
+  for (const backend of backends) {
+    // J v is linear: J (2^1000 u) = 2^1000 J u exactly (a power of two), with J u computed on moderate values.
+    let worst = 0;
+    for (const c of cases) {
+      for (let trial = 0; trial < 3; trial++) {
+        const x = Array.from({ length: 3 + trial * 4 }, () => rng.normal());
+        const u = x.map(() => rng.normal() * 50);
+        const big = c.f.jvp(x, u.map((v) => v * 2 ** 1000), { ...c.opts, backend } as never) as Float64Array;
+        const small = c.f.jvp(x, u, { ...c.opts, backend } as never) as Float64Array;
+        worst = Math.max(worst, maxAbsDiff(big, small.map((v) => v * 2 ** 1000)) / 2 ** 1000);
+      }
+    }
+    t.equal(worst, 0, `${backend}: J(2^1000 u) = 2^1000 J u`);
+    // Two tied entries of normmax (gamma = 1.05, r = 20): J v = (r / t) (v0 - v2) / 4 [1, 0, -1] with t = 2^(-1/21), about
+    // 1.74e308 here: the products inside the kernel (r t^(r-1) (v - <p,v>)) overflowed before.
+    const v2 = -3.3657048780633057e307;
+    const j = normmax.jvp(Float64Array.from([0, -2e12, 0]), [0, 0, v2], { gamma: 1.05, backend });
+    const expected = (20 / 2 ** (-1 / 21)) * (-v2 / 4);
+    t.ok(Math.abs(j[0] - expected) <= 1e-12 * expected && j[1] === 0 && Math.abs(j[2] + expected) <= 1e-12 * expected, `${backend} normmax tied pair: ${Array.from(j)} (expected +-${expected})`);
+    // Sparsemax on three tied entries: J v = v - mean(v), 2.27e308 in its first entry.
+    t.throws(() => sparsemax.jvp([0, 0, 0], [1.7e308, -1.7e308, -1.7e308], { backend }), { name: 'RangeError', message: /^v is too large: J v overflows/ }, `${backend} J v beyond the range`);
+    // k = n selects everything: Omega* = sum x - n / 2. The shift moves onto -1e308 (k-th largest far below the max),
+    // where max k and sum (x - max) p overflowed to -Infinity + Infinity.
+    const x = [-4.559120993992495e-121, -1e308, 2.6586796065512912e-284];
+    t.equal(kSubsets.conjugate(x, { k: 3, backend }), x.reduce((a, b) => a + b, 0) - 1.5, `${backend} k-subsets conjugate, everything selected`);
+    t.throws(() => kSubsets.conjugate([1e308, 1e308, 0], { k: 2, backend }), { name: 'RangeError', message: /x row 0: the k-subsets conjugate overflows/ }, `${backend} k-subsets conjugate beyond the range`);
+  }
+});
+
 t.test('long rows (sampled support bound): KKT on normal, uniform and sample-defeating inputs', async (t) => {
   const rng = new Rng(43);
   const d = 16384;

@@ -15,7 +15,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sshn::addon::registerLshn(env, exports);
   sshn::addon::registerTransforms(env, exports);
   sshn::addon::registerMemory(env, exports);
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  // The kernel interface version src/backend.ts expects (ADDON_ABI_VERSION); bump both together.
+  exports.Set("abiVersion", Napi::Number::New(env, 2));
   return exports;
 }
 

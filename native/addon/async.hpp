@@ -6,6 +6,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "common.hpp"
@@ -73,6 +74,38 @@ inline Napi::Promise queuePromise(Napi::Env env, std::unique_ptr<Pins> pins, std
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;
+}
+
+// A job's two entry points, from its argument parser args(info, pins) and its run(): runJob runs
+// it on the calling thread; queueJob pins its arrays and runs it on the libuv pool, the promise
+// resolving with run()'s number (0 for jobs that only fill their outputs).
+template <typename Job, Job (*args)(const Napi::CallbackInfo&, Pins*)>
+Napi::Value runJob(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    const Job job = args(info, nullptr);
+    if constexpr (std::is_void_v<decltype(job.run())>) {
+      job.run();
+      return env.Undefined();
+    } else {
+      return Napi::Number::New(env, job.run());
+    }
+  });
+}
+
+template <typename Job, Job (*args)(const Napi::CallbackInfo&, Pins*)>
+Napi::Value queueJob(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    auto pins = std::make_unique<Pins>();
+    const Job job = args(info, pins.get());
+    return queuePromise(env, std::move(pins), [job] {
+      if constexpr (std::is_void_v<decltype(job.run())>) {
+        job.run();
+        return 0.0;
+      } else {
+        return static_cast<double>(job.run());
+      }
+    });
+  });
 }
 
 }  // namespace sshn::addon

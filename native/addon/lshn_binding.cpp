@@ -1,7 +1,6 @@
 // N-API bindings for native/core/lshn: unpack the caller-owned typed arrays (src/kernels.ts
 // signatures) and run the kernels, synchronously or on the libuv pool with the arrays pinned.
 #include <memory>
-#include <type_traits>
 
 #include "../core/lshn.hpp"
 #include "async.hpp"
@@ -17,24 +16,6 @@ constexpr int64_t kMaxDim = int64_t{1} << 31;
 
 size_t cells(int64_t a, int64_t b, const char* what) {
   return checkedProduct(static_cast<size_t>(a), static_cast<size_t>(b), what);
-}
-
-// The async form of a job: its arrays pinned, run() on the libuv pool; the promise resolves with
-// run()'s number, or 0 for jobs that only fill their outputs.
-template <typename Job, Job (*args)(const Napi::CallbackInfo&, Pins*)>
-Napi::Value queued(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    auto pins = std::make_unique<Pins>();
-    const Job job = args(info, pins.get());
-    return queuePromise(env, std::move(pins), [job] {
-      if constexpr (std::is_void_v<decltype(job.run())>) {
-        job.run();
-        return 0.0;
-      } else {
-        return job.run();
-      }
-    });
-  });
 }
 
 Mlp mlpArg(const Napi::Value& value, Pins* pins) {
@@ -75,13 +56,6 @@ MlpJob mlpJobArgs(const Napi::CallbackInfo& info, Pins* pins) {
     pins->add(info[3]);
   }
   return job;
-}
-
-Napi::Value MlpForward(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    mlpJobArgs(info, nullptr).run();
-    return env.Undefined();
-  });
 }
 
 // lshnDynamics(wih, whh, n, inputs, count, params, out)
@@ -132,13 +106,6 @@ DynamicsJob dynamicsJobArgs(const Napi::CallbackInfo& info, Pins* pins) {
   return job;
 }
 
-Napi::Value Dynamics(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    dynamicsJobArgs(info, nullptr).run();
-    return env.Undefined();
-  });
-}
-
 // lshnOneStepGrad(wih, whh, n, starts, inputs, targets, count, dt, gradWih, gradWhh) -> loss
 struct GradJob {
   const double* wih;
@@ -177,19 +144,15 @@ GradJob gradJobArgs(const Napi::CallbackInfo& info, Pins* pins) {
   return job;
 }
 
-Napi::Value OneStepGrad(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, gradJobArgs(info, nullptr).run()); });
-}
-
 }  // namespace
 
 void registerLshn(Napi::Env env, Napi::Object exports) {
-  exports.Set("lshnMlp", Napi::Function::New(env, MlpForward));
-  exports.Set("lshnMlpAsync", Napi::Function::New(env, queued<MlpJob, mlpJobArgs>));
-  exports.Set("lshnDynamics", Napi::Function::New(env, Dynamics));
-  exports.Set("lshnDynamicsAsync", Napi::Function::New(env, queued<DynamicsJob, dynamicsJobArgs>));
-  exports.Set("lshnOneStepGrad", Napi::Function::New(env, OneStepGrad));
-  exports.Set("lshnOneStepGradAsync", Napi::Function::New(env, queued<GradJob, gradJobArgs>));
+  exports.Set("lshnMlp", Napi::Function::New(env, runJob<MlpJob, mlpJobArgs>));
+  exports.Set("lshnMlpAsync", Napi::Function::New(env, queueJob<MlpJob, mlpJobArgs>));
+  exports.Set("lshnDynamics", Napi::Function::New(env, runJob<DynamicsJob, dynamicsJobArgs>));
+  exports.Set("lshnDynamicsAsync", Napi::Function::New(env, queueJob<DynamicsJob, dynamicsJobArgs>));
+  exports.Set("lshnOneStepGrad", Napi::Function::New(env, runJob<GradJob, gradJobArgs>));
+  exports.Set("lshnOneStepGradAsync", Napi::Function::New(env, queueJob<GradJob, gradJobArgs>));
 }
 
 }  // namespace sshn::addon

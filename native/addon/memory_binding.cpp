@@ -1,6 +1,5 @@
 // N-API bindings for native/core/memory and gemm (src/kernels.ts signatures). The patterns' element
 // type (Float32Array or Float64Array) selects the template; every real array must match it.
-#include <memory>
 
 #include "../core/gemm.hpp"
 #include "../core/memory.hpp"
@@ -97,24 +96,6 @@ RetrieveJob retrieveArgs(const Napi::CallbackInfo& info, Pins* pins) {
   return job;
 }
 
-Napi::Value Retrieve(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    retrieveArgs(info, nullptr).run();
-    return env.Undefined();
-  });
-}
-
-Napi::Value RetrieveAsync(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    auto pins = std::make_unique<Pins>();
-    const RetrieveJob job = retrieveArgs(info, pins.get());
-    return queuePromise(env, std::move(pins), [job] {
-      job.run();
-      return 0.0;
-    });
-  });
-}
-
 // memoryScores(queries, rows, patterns, n, d, scale, out, threads)
 Napi::Value Scores(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
@@ -139,8 +120,8 @@ Napi::Value Scores(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerMemory(Napi::Env env, Napi::Object exports) {
-  exports.Set("memoryRetrieve", Napi::Function::New(env, Retrieve));
-  exports.Set("memoryRetrieveAsync", Napi::Function::New(env, RetrieveAsync));
+  exports.Set("memoryRetrieve", Napi::Function::New(env, runJob<RetrieveJob, retrieveArgs>));
+  exports.Set("memoryRetrieveAsync", Napi::Function::New(env, queueJob<RetrieveJob, retrieveArgs>));
   exports.Set("memoryScores", Napi::Function::New(env, Scores));
   exports.Set("gemmKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     return Napi::String::New(info.Env(), gemm::kernelName());

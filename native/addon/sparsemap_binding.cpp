@@ -260,30 +260,6 @@ SequentialJob sequentialJobArgs(const Napi::CallbackInfo& info, Pins* pins) {
   return job;
 }
 
-template <typename Job, typename Args>
-Napi::Value runSync(const Napi::CallbackInfo& info, Args args) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    args(info, nullptr).run();
-    return env.Undefined();
-  });
-}
-
-template <typename Job, typename Args>
-Napi::Value runAsync(const Napi::CallbackInfo& info, Args args) {
-  return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    auto pins = std::make_unique<Pins>();
-    Job job = args(info, pins.get());
-    return queuePromise(env, std::move(pins), [job] {
-      job.run();
-      return 0.0;
-    });
-  });
-}
-
-Napi::Value KSubsetsBatch(const Napi::CallbackInfo& info) { return runSync<KSubsetsJob>(info, kSubsetsJobArgs); }
-Napi::Value KSubsetsBatchAsync(const Napi::CallbackInfo& info) { return runAsync<KSubsetsJob>(info, kSubsetsJobArgs); }
-Napi::Value SequentialKSubsetsBatch(const Napi::CallbackInfo& info) { return runSync<SequentialJob>(info, sequentialJobArgs); }
-Napi::Value SequentialKSubsetsBatchAsync(const Napi::CallbackInfo& info) { return runAsync<SequentialJob>(info, sequentialJobArgs); }
 
 Napi::Value KSubsetsBackwardBatch(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
@@ -325,10 +301,10 @@ void registerSparseMap(Napi::Env env, Napi::Object exports) {
   exports.Set("sparsemapBackward", Napi::Function::New(env, Backward));
   exports.Set("sparsemapSolveBatch", Napi::Function::New(env, SolveBatch));
   exports.Set("sparsemapSolveBatchAsync", Napi::Function::New(env, SolveBatchAsync));
-  exports.Set("kSubsetsBatch", Napi::Function::New(env, KSubsetsBatch));
-  exports.Set("sequentialKSubsetsBatch", Napi::Function::New(env, SequentialKSubsetsBatch));
-  exports.Set("kSubsetsBatchAsync", Napi::Function::New(env, KSubsetsBatchAsync));
-  exports.Set("sequentialKSubsetsBatchAsync", Napi::Function::New(env, SequentialKSubsetsBatchAsync));
+  exports.Set("kSubsetsBatch", Napi::Function::New(env, runJob<KSubsetsJob, kSubsetsJobArgs>));
+  exports.Set("sequentialKSubsetsBatch", Napi::Function::New(env, runJob<SequentialJob, sequentialJobArgs>));
+  exports.Set("kSubsetsBatchAsync", Napi::Function::New(env, queueJob<KSubsetsJob, kSubsetsJobArgs>));
+  exports.Set("sequentialKSubsetsBatchAsync", Napi::Function::New(env, queueJob<SequentialJob, sequentialJobArgs>));
   exports.Set("kSubsetsBackwardBatch", Napi::Function::New(env, KSubsetsBackwardBatch));
   exports.Set("sequentialKSubsetsBackwardBatch", Napi::Function::New(env, SequentialKSubsetsBackwardBatch));
 }

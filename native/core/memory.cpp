@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "aligned.hpp"
 #include "errors.hpp"
 #include "gemm.hpp"
 #include "parallel.hpp"
@@ -98,7 +99,7 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
     out.iterations[r] = 0;
     out.status[r] = MaxIterations;
   }
-  std::vector<T> q, s, p, qn;
+  AlignedVector<T> q, s, p, qn;
   std::vector<double> conjugate;
   std::vector<uint8_t> passFailed;
   const bool needConjugate = out.energies != nullptr;

@@ -27,13 +27,20 @@ void parallelFor(int64_t count, unsigned threads, Body body) {
   }
   std::atomic<int64_t> next{0};
   std::exception_ptr failure;
+  int64_t failureIndex = count;
   std::mutex failureMutex;
+  // Items are claimed in increasing order and a claimed item always finishes, so every item below a
+  // failing one has run: keeping the lowest failure reports what a sequential loop would have.
   auto work = [&](unsigned worker) {
+    int64_t i = next++;
     try {
-      for (int64_t i = next++; i < count; i = next++) body(worker, i);
+      for (; i < count; i = next++) body(worker, i);
     } catch (...) {
       std::lock_guard<std::mutex> lock(failureMutex);
-      if (!failure) failure = std::current_exception();
+      if (i < failureIndex) {
+        failureIndex = i;
+        failure = std::current_exception();
+      }
       next = count;
     }
   };

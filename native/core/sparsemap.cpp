@@ -23,7 +23,9 @@ class LocalFactor {
   virtual bool solve(const double* a, const double* b, double* x, double* v, int64_t maxIter) = 0;
   virtual void prepareJvp() {}
   virtual void jvp(const double* da, const double* db, double* dx, double* dv) = 0;
-  virtual const ActiveSetQP* qp() const { return nullptr; }
+  // Writes the last solution's distribution over structures (at most `capacity`, labels one after
+  // another) and returns its size; 0 for factors that report none.
+  virtual int64_t writeSupport(double*, int32_t*, int64_t) const { return 0; }
 };
 
 class CappedFactor : public LocalFactor {
@@ -73,13 +75,50 @@ class PairFactor : public LocalFactor {
   int pairCase_ = 0;
 };
 
+// OROUT, solved exactly by orOutProjection; labels give the variables' values (negations undone).
+class OrOutFactor : public LocalFactor {
+ public:
+  OrOutFactor(int64_t n, const uint8_t* negated) : n_(n), negated_(negated), x_(n), sorted_(n) {}
+
+  bool solve(const double* a, const double*, double* x, double*, int64_t) override {
+    face_ = orOutProjection(a, n_, x_.data(), sorted_.data());
+    std::copy(x_.begin(), x_.end(), x);
+    return true;
+  }
+
+  void jvp(const double* da, const double*, double* dx, double*) override { orOutJvp(face_, x_.data(), n_, da, dx); }
+
+  int64_t writeSupport(double* weights, int32_t* labels, int64_t capacity) const override {
+    return orOutDecompose(x_.data(), n_, negated_, capacity, weights, labels);
+  }
+
+ private:
+  int64_t n_;
+  const uint8_t* negated_;
+  std::vector<double> x_, sorted_;
+  OrOutFace face_ = OrOutFace::Clip;
+};
+
 class ActiveFactor : public LocalFactor {
  public:
   explicit ActiveFactor(std::unique_ptr<Oracle> oracle) : qp_(std::move(oracle)) {}
   bool solve(const double* a, const double* b, double* x, double* v, int64_t maxIter) override { return qp_.solve(a, b, maxIter, x, v); }
   void prepareJvp() override { qp_.prepareJvp(); }
   void jvp(const double* da, const double* db, double* dx, double* dv) override { qp_.jvp(da, db, dx, dv); }
-  const ActiveSetQP* qp() const override { return &qp_; }
+  int64_t writeSupport(double* weights, int32_t* labels, int64_t capacity) const override {
+    const int64_t labelLength = qp_.oracle().labelLength();
+    int64_t count = 0;
+    for (size_t s = 0; s < qp_.structures().size(); ++s) {
+      if (!(qp_.weights()[s] > kSupportTol)) continue;
+      if (count < capacity) {
+        weights[count] = qp_.weights()[s];
+        const auto& label = qp_.structures()[s].label;
+        std::copy(label.begin(), label.end(), labels + count * labelLength);
+      }
+      ++count;
+    }
+    return count;
+  }
 
  private:
   ActiveSetQP qp_;
@@ -98,7 +137,7 @@ std::unique_ptr<LocalFactor> makeFactor(const GraphView& graph, int64_t f) {
       return std::make_unique<CappedFactor>(n, reals[n], SumMode::AtMost, reals);
     }
     case FactorKind::Pair: return std::make_unique<PairFactor>();
-    case FactorKind::OrOut: return std::make_unique<ActiveFactor>(std::make_unique<OrOutOracle>(n));
+    case FactorKind::OrOut: return std::make_unique<OrOutFactor>(n, graph.negated + graph.varStart[f]);
     case FactorKind::Sequence: return std::make_unique<ActiveFactor>(std::make_unique<SequenceOracle>(ints[0], ints[1]));
     case FactorKind::SequenceBudget:
       return std::make_unique<ActiveFactor>(std::make_unique<SequenceOracle>(ints[0], ints[1], ints[2], ints[3] != 0));
@@ -137,13 +176,16 @@ class Model {
     return converged;
   }
 
+  // The linearisation S J S (S = -1 on negated copies): see jvpLocal in solver.ts.
   void jvpLocal(const double* da, const double* db, double bScale, double* dq, double* dv) {
     const GraphView& g = graph_;
+    for (int64_t j = 0; j < nCopies; ++j) xIn_[j] = g.negated[j] ? -da[j] : da[j];
     for (int64_t j = 0; j < nAdd; ++j) bIn_[j] = bScale * db[j];
     for (int64_t f = 0; f < g.nFactors; ++f) {
       const int64_t off = g.varStart[f];
-      factors_[f]->jvp(da + off, bIn_.data() + g.addStart[f], dq + off, dv + g.addStart[f]);
+      factors_[f]->jvp(xIn_.data() + off, bIn_.data() + g.addStart[f], xOut_.data() + off, dv + g.addStart[f]);
     }
+    for (int64_t j = 0; j < nCopies; ++j) dq[j] = g.negated[j] ? -xOut_[j] : xOut_[j];
   }
 
   void prepareJvp() {
@@ -169,6 +211,22 @@ struct AdmmResult {
   double rho = 0;
   double localScale = 1;
 };
+
+// sqrt(sumSq / n), where sumSq sums term(j)^2 over j < count; recomputed with scaling when the
+// squares overflowed (scores beyond 1e154), so that the reported residuals stay finite.
+template <typename Term>
+double rootMeanSquare(double sumSq, int64_t n, int64_t count, Term term) {
+  if (sumSq < std::numeric_limits<double>::infinity()) return std::sqrt(sumSq / static_cast<double>(n));
+  double scale = 0;
+  for (int64_t j = 0; j < count; ++j) scale = std::max(scale, std::abs(term(j)));
+  if (!(scale < std::numeric_limits<double>::infinity())) return scale;
+  double sum = 0;
+  for (int64_t j = 0; j < count; ++j) {
+    const double t = term(j) / scale;
+    sum += t * t;
+  }
+  return scale * std::sqrt(sum / static_cast<double>(n));
+}
 
 // ADMM with the quadratic (weight `quadratic`, 1 or 0) on the global u; see admm() in
 // src/js/sparsemap/solver.ts.
@@ -197,6 +255,7 @@ AdmmResult admm(const GraphView& graph, const Model& model, const double* eta, c
       const double next = numerator[i] / (quadratic + rho * model.degree[i]);
       const double change = next - u[i];
       dualSq += model.degree[i] * change * change;
+      numerator[i] = change;  // kept for rootMeanSquare
       u[i] = next;
     }
     double primalSq = 0;
@@ -205,8 +264,8 @@ AdmmResult admm(const GraphView& graph, const Model& model, const double* eta, c
       primalSq += r * r;
       lambda[j] -= rho * r;
     }
-    const double primal = std::sqrt(primalSq / nCopies);
-    const double dual = rho * std::sqrt(dualSq / nCopies);
+    const double primal = rootMeanSquare(primalSq, nCopies, nCopies, [&](int64_t j) { return q[j] - u[vars[j]]; });
+    const double dual = rho * rootMeanSquare(dualSq, nCopies, graph.nVariables, [&](int64_t i) { return std::sqrt(model.degree[i]) * numerator[i]; });
     result = AdmmResult{MaxIterations, iter, primal, dual, rho, 1 / rho};
     if (primal < params.tol && dual < params.tol) {
       result.status = localConverged ? Converged : ActiveSetMaxIterations;
@@ -232,24 +291,11 @@ void writeInfo(double* info, const AdmmResult& r) {
   info[InfoLocalScale] = r.localScale;
 }
 
-// The distribution of each active-set factor: structures with weight above kSupportTol.
+// The distribution over structures of each factor that reports one (OROUT and active-set factors).
 void writeSupports(const GraphView& graph, const Model& model, const Outputs& out) {
   for (int64_t f = 0; f < graph.nFactors; ++f) {
-    const ActiveSetQP* qp = model.factor(f).qp();
-    out.supportCount[f] = 0;
-    if (qp == nullptr) continue;
     const int64_t capacity = graph.supportStart[f + 1] - graph.supportStart[f];
-    const int64_t labelLength = qp->oracle().labelLength();
-    int64_t count = 0;
-    for (size_t s = 0; s < qp->structures().size(); ++s) {
-      if (!(qp->weights()[s] > kSupportTol)) continue;
-      if (count < capacity) {
-        out.supportWeights[graph.supportStart[f] + count] = qp->weights()[s];
-        const auto& label = qp->structures()[s].label;
-        std::copy(label.begin(), label.end(), out.supportLabels + graph.labelStart[f] + count * labelLength);
-      }
-      ++count;
-    }
+    const int64_t count = model.factor(f).writeSupport(out.supportWeights + graph.supportStart[f], out.supportLabels + graph.labelStart[f], capacity);
     out.supportCount[f] = static_cast<int32_t>(count);
   }
 }

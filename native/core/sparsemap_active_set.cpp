@@ -10,9 +10,10 @@
 namespace sshn::sparsemap {
 namespace {
 
-constexpr double kGapTol = 1e-12;
+// An ascent (a structure's gain over the support, or the slope along a null direction) is real when
+// above this times the largest structureMagnitude involved (see activeSet.ts on cycling).
+constexpr double kGainTol = 1e-12;
 constexpr double kRankTol = 1e-10;
-constexpr double kNullTol = 1e-11;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 double overlap(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
@@ -34,6 +35,15 @@ double overlap(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
 
 inline double reducedEntry(const std::vector<std::vector<double>>& gram, int64_t i, int64_t j) {
   return gram[i + 1][j + 1] - gram[i + 1][0] - gram[0][j + 1] + gram[0][0];
+}
+
+// sum |a_on| + sum |b_add| + |on|: the size of the terms in the structure's score at a - x and in
+// its reduced gradient, hence the scale of their rounding errors.
+double structureMagnitude(const Structure& s, const double* a, const double* b) {
+  double total = static_cast<double>(s.on.size());
+  for (int32_t i : s.on) total += std::fabs(a[i]);
+  for (int32_t j : s.add) total += std::fabs(b[j]);
+  return total;
 }
 
 Structure sequenceStructure(std::vector<int32_t> path, int64_t states) {
@@ -206,6 +216,12 @@ int64_t ReducedSystem::solve(const double* r, double nullTol) {
   return worst;
 }
 
+int64_t ReducedSystem::ascendingNullPivot(int64_t i) const {
+  for (int64_t j = rank_; j < m_; ++j)
+    if (perm_[j] == i) return z_[j] > 0 ? j : -1;
+  return -1;
+}
+
 void ReducedSystem::nullDirection(int64_t j) {
   const int64_t m = m_, rank = rank_;
   std::fill(y_.begin(), y_.begin() + m, 0.0);
@@ -269,7 +285,11 @@ void ActiveSetQP::unaryMarginals(double* x) const {
 
 void ActiveSetQP::recomputeScores(const double* a, const double* b) {
   scores_.resize(structures_.size());
-  for (size_t s = 0; s < structures_.size(); ++s) scores_[s] = structureScore(structures_[s], a, b);
+  magnitudes_.resize(structures_.size());
+  for (size_t s = 0; s < structures_.size(); ++s) {
+    scores_[s] = structureScore(structures_[s], a, b);
+    magnitudes_[s] = structureMagnitude(structures_[s], a, b);
+  }
 }
 
 bool ActiveSetQP::solve(const double* a, const double* b, int64_t maxIter, double* x, double* v) {
@@ -277,23 +297,32 @@ bool ActiveSetQP::solve(const double* a, const double* b, int64_t maxIter, doubl
   recomputeScores(a, b);
   converged_ = false;
   int64_t iter = 0;
+  // The index of the structure the previous pass added, else -1.
+  int64_t entering = -1;
   while (iter < maxIter) {
     ++iter;
     const size_t k = structures_.size();
+    const int64_t entered = entering;
+    entering = -1;
     if (k > 1) {
       const size_t m = k - 1;
       r_.resize(m);
       p_.resize(k);
       double h0 = scores_[0];
       for (size_t j = 0; j < k; ++j) h0 -= gram_[0][j] * weights_[j];
-      double rScale = 1;
+      double rScale = magnitudes_[0];
       for (size_t i = 0; i < m; ++i) {
         double hi = scores_[i + 1];
         for (size_t j = 0; j < k; ++j) hi -= gram_[i + 1][j] * weights_[j];
         r_[i] = hi - h0;
-        rScale = std::max(rScale, std::fabs(r_[i]));
+        rScale = std::max(rScale, magnitudes_[i + 1]);
       }
-      const int64_t nullIndex = reduced_.solve(r_.data(), kNullTol * rScale);
+      int64_t nullIndex = reduced_.solve(r_.data(), kGainTol * rScale);
+      // A structure that entered affinely dependent on the support (a null pivot) ascends along its
+      // null direction at the gain that admitted it; rounding may put that slope back under the
+      // tolerance the gain passed: follow any ascent there, or the structure keeps weight 0, is
+      // dropped and re-added forever.
+      if (nullIndex < 0 && entered > 0) nullIndex = reduced_.ascendingNullPivot(entered - 1);
       const bool bounded = nullIndex < 0;
       if (!bounded) reduced_.nullDirection(nullIndex);
       const double* y = reduced_.y();
@@ -331,16 +360,21 @@ bool ActiveSetQP::solve(const double* a, const double* b, int64_t maxIter, doubl
     for (size_t s = 0; s < structures_.size(); ++s) tau += weights_[s] * structureScore(structures_[s], residual_.data(), b);
     Structure best = oracle_->argmax(residual_.data(), b);
     const double gain = structureScore(best, residual_.data(), b) - tau;
+    const double magnitude = structureMagnitude(best, a, b);
+    double scale = magnitude;
+    for (double mag : magnitudes_) scale = std::max(scale, mag);
     bool duplicate = false;
     for (const auto& s : structures_)
       if (s.label == best.label) duplicate = true;
-    if (gain <= kGapTol * std::max(1.0, std::fabs(tau)) || duplicate) {
+    if (gain <= kGainTol * scale || duplicate) {
       converged_ = true;
       break;
     }
     const double score = structureScore(best, a, b);
     addStructure(std::move(best), 0);
     scores_.push_back(score);
+    magnitudes_.push_back(magnitude);
+    entering = static_cast<int64_t>(structures_.size()) - 1;
   }
   iterations_ = iter;
   unaryMarginals(x);
@@ -385,32 +419,6 @@ void ActiveSetQP::jvp(const double* da, const double* db, double* dx, double* dv
     scatter(jvpSupport_[s], y[s - 1], dx, dv);
   }
   scatter(jvpSupport_[0], -sum, dx, dv);
-}
-
-Structure OrOutOracle::argmax(const double* u, const double*) {
-  const int64_t n = n_;
-  Structure s;
-  s.label.assign(static_cast<size_t>(n), 0);
-  double onValue = u[n - 1];
-  bool anyPositive = false;
-  int64_t bestInput = 0;
-  for (int64_t i = 0; i < n - 1; ++i) {
-    if (u[i] > 0) {
-      onValue += u[i];
-      anyPositive = true;
-    }
-    if (u[i] > u[bestInput]) bestInput = i;
-  }
-  if (!anyPositive) onValue += u[bestInput];
-  if (onValue > 0) {
-    for (int64_t i = 0; i < n - 1; ++i)
-      if (u[i] > 0) s.label[i] = 1;
-    if (!anyPositive) s.label[bestInput] = 1;
-    s.label[n - 1] = 1;
-  }
-  for (int64_t i = 0; i < n; ++i)
-    if (s.label[i] == 1) s.on.push_back(static_cast<int32_t>(i));
-  return s;
 }
 
 SelectionOracle::SelectionOracle(int64_t n, int64_t k) : n_(n), k_(k) {

@@ -1,4 +1,4 @@
-// Active-set SparseMAP for factors with a MAP oracle (OROUT, Sequence, SequenceBudget).
+// Active-set SparseMAP for factors with a MAP oracle (Sequence, SequenceBudget, Dense, Tree, selections).
 // Mirrors src/js/sparsemap/activeSet.ts line for line (see there for the algorithm).
 #pragma once
 #include <cstdint>
@@ -12,7 +12,7 @@ constexpr double kSupportTol = 1e-10;
 
 // A vertex of the marginal polytope: sorted indices of its unary and additional ones.
 struct Structure {
-  std::vector<int32_t> label;  // state path (sequences) or 0/1 membership (OROUT)
+  std::vector<int32_t> label;  // state path (sequences), heads (Tree), group states (Dense) or selected positions
   std::vector<int32_t> on;
   std::vector<int32_t> add;
 };
@@ -28,18 +28,6 @@ class Oracle {
 };
 
 double structureScore(const Structure& s, const double* u, const double* b);
-
-class OrOutOracle : public Oracle {
- public:
-  explicit OrOutOracle(int64_t n) : n_(n) {}
-  int64_t n() const override { return n_; }
-  int64_t nAdd() const override { return 0; }
-  int64_t labelLength() const override { return n_; }
-  Structure argmax(const double* u, const double* b) override;
-
- private:
-  int64_t n_;
-};
 
 // Dense: categorical groups with a score per joint configuration. Mirrors DenseOracle in activeSet.ts.
 class DenseOracle : public Oracle {
@@ -118,6 +106,8 @@ class ReducedSystem {
   void append(const std::vector<std::vector<double>>& gram, int64_t k);
   void remove(const std::vector<std::vector<double>>& gram, int64_t k, int64_t index);
   int64_t solve(const double* r, double nullTol);
+  // After solve: the pivot index of reduced index i if it lies in the null part and r ascends along its null direction, else -1.
+  int64_t ascendingNullPivot(int64_t i) const;
   void nullDirection(int64_t j);
   const double* y() const { return y_.data(); }
 
@@ -158,6 +148,7 @@ class ActiveSetQP {
   std::vector<double> weights_;
   std::vector<std::vector<double>> gram_;
   std::vector<double> scores_;
+  std::vector<double> magnitudes_;  // structureMagnitude of each structure at the current scores
   std::vector<double> residual_, r_, p_;
   std::vector<size_t> jvpSupport_;
   ReducedSystem reduced_;

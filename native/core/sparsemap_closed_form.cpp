@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <vector>
 
 namespace sshn::sparsemap {
 namespace {
@@ -42,8 +44,9 @@ double cappedProjectionImpl(const double* a, int64_t n, const double* costs, dou
     return lo;
   }
   double tau = 0;
-  if (!(tau > lo && tau < hi)) tau = 0.5 * (lo + hi);
-  for (int iter = 0; iter < 200; ++iter) {
+  if (!(tau > lo && tau < hi)) tau = 0.5 * lo + 0.5 * hi;
+  // Enough bisections to cross the whole double range; the root step ends ordinary cases in a few.
+  for (int iter = 0; iter < 2200; ++iter) {
     double sumUpper = 0, sumFreeCA = 0, sumFreeCC = 0;
     double pieceLo = -inf, pieceHi = inf;
     for (int64_t i = 0; i < n; ++i) {
@@ -73,9 +76,9 @@ double cappedProjectionImpl(const double* a, int64_t n, const double* costs, dou
         tau = root;
         break;
       }
-      tau = root > lo && root < hi ? root : 0.5 * (lo + hi);
+      tau = root > lo && root < hi ? root : 0.5 * lo + 0.5 * hi;
     } else {
-      tau = 0.5 * (lo + hi);
+      tau = 0.5 * lo + 0.5 * hi;
     }
     if (!(hi - lo > 0)) break;
   }
@@ -166,6 +169,168 @@ void pairJvp(int pairCase, const double* x, double da1, double da2, double ds, d
       out[0] = d; out[1] = -d; out[2] = 0;
     }
   }
+}
+
+namespace {
+
+// Ascending with NaN last, like TypedArray sort: a strict weak order even if overflow made a NaN.
+inline bool lessNanLast(double p, double q) { return p < q || (std::isnan(q) && !std::isnan(p)); }
+
+// Root t of w t = c + sum_i (s_i - t)_+ for s[0..m) sorted ascending (see pooledThreshold in closedForm.ts).
+double pooledThreshold(const double* sorted, int64_t m, double w, double c) {
+  int64_t k = w == 0 ? 1 : 0;
+  double total = w == 0 ? sorted[m - 1] : 0;
+  double t = (c + total) / (w + static_cast<double>(k));
+  while (k < m && sorted[m - 1 - k] > t) {
+    total += sorted[m - 1 - k];
+    ++k;
+    t = (c + total) / (w + static_cast<double>(k));
+  }
+  return t;
+}
+
+}  // namespace
+
+OrOutFace orOutProjection(const double* a, int64_t n, double* x, double* sorted) {
+  const int64_t m = n - 1;
+  const double b = a[m];
+  std::copy(a, a + m, sorted);
+  std::sort(sorted, sorted + m, lessNanLast);
+  const double y = clip01(pooledThreshold(sorted, m, 1, b));
+  double total = 0;
+  for (int64_t i = 0; i < m; ++i) {
+    const double v = a[i];
+    const double xi = v <= 0 ? 0 : v >= y ? y : v;
+    x[i] = xi;
+    total += xi;
+  }
+  if (y <= total) {
+    x[m] = y;
+    return OrOutFace::Clip;
+  }
+  // y = sum x is active (see closedForm.ts).
+  double tau = pooledThreshold(sorted, m, 1, -b);
+  OrOutFace face = OrOutFace::SumFree;
+  if (tau + b > 1) {
+    tau = pooledThreshold(sorted, m, 0, -1);
+    face = OrOutFace::SumOne;
+  }
+  total = 0;
+  for (int64_t i = 0; i < m; ++i) {
+    const double v = a[i] - tau;
+    const double xi = v > 0 ? v : 0;
+    x[i] = xi;
+    total += xi;
+  }
+  x[m] = face == OrOutFace::SumOne ? 1 : total;
+  return face;
+}
+
+void orOutJvp(OrOutFace face, const double* x, int64_t n, const double* da, double* dx) {
+  const int64_t m = n - 1;
+  const double y = x[m];
+  if (face == OrOutFace::Clip) {
+    // Inputs tied to an interior y move with it; free inputs move alone.
+    const bool interior = y > kFaceTol && y < 1 - kFaceTol;
+    int64_t tied = 0;
+    double pooled = da[m];
+    for (int64_t i = 0; i < m; ++i) {
+      if (interior && x[i] >= y - kFaceTol) {
+        ++tied;
+        pooled += da[i];
+      }
+    }
+    const double dy = interior ? pooled / static_cast<double>(1 + tied) : 0;
+    for (int64_t i = 0; i < m; ++i) {
+      const double xi = x[i];
+      if (interior && xi >= y - kFaceTol) dx[i] = dy;
+      else dx[i] = xi > kFaceTol && xi < y - kFaceTol ? da[i] : 0;
+    }
+    dx[m] = dy;
+    return;
+  }
+  // x_i = a_i - tau on the positive inputs; tau's change pools db while y = sum x is free.
+  const double free = face == OrOutFace::SumFree ? 1 : 0;
+  double count = free;
+  double sum = -free * da[m];
+  for (int64_t i = 0; i < m; ++i) {
+    if (x[i] > kFaceTol) {
+      ++count;
+      sum += da[i];
+    }
+  }
+  const double shift = count > 0 ? sum / count : 0;
+  double dy = 0;
+  for (int64_t i = 0; i < m; ++i) {
+    const double d = x[i] > kFaceTol ? da[i] - shift : 0;
+    dx[i] = d;
+    dy += d;
+  }
+  dx[m] = free * dy;
+}
+
+// The comb decomposition of orOutDecompose in closedForm.ts (see there for why it is exact).
+int64_t orOutDecompose(const double* x, int64_t n, const uint8_t* flip, int64_t capacity, double* weights, int32_t* labels) {
+  const int64_t m = n - 1;
+  const double y = x[m];
+  const auto off = [&](int64_t i) { return flip[i] ? 1 : 0; };
+  int64_t count = 0;
+  if (1 - y > 0) {
+    if (count < capacity) {
+      weights[0] = 1 - y;
+      for (int64_t i = 0; i < n; ++i) labels[i] = off(i);
+    }
+    ++count;
+  }
+  if (!(y > 0)) return count;
+  double total = 0;
+  bool anyAtY = false;
+  for (int64_t i = 0; i < m; ++i) {
+    if (x[i] < y) total += x[i];
+    else anyAtY = true;
+  }
+  const double p = anyAtY ? y : std::min(y, total);
+  std::vector<double> rem(static_cast<size_t>(n)), turns(static_cast<size_t>(n));
+  double c = 0;
+  for (int64_t i = 0; i <= m; ++i) {
+    const double r = std::fmod(c, p);
+    rem[i] = r;
+    turns[i] = std::round((c - r) / p);
+    if (i < m && x[i] < y) c += x[i];
+  }
+  std::vector<int32_t> teeth(static_cast<size_t>(m)), label(static_cast<size_t>(n));
+  const auto setLabel = [&](int64_t i) { label[i] = teeth[i] > 0 || x[i] >= y ? 1 - off(i) : off(i); };
+  for (int64_t i = 0; i < m; ++i) {
+    teeth[i] = static_cast<int32_t>(turns[i + 1] - turns[i]) + (rem[i + 1] > 0 ? 1 : 0) - (rem[i] > 0 ? 1 : 0);
+    setLabel(i);
+  }
+  label[m] = 1 - off(m);
+  std::vector<int32_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int32_t i, int32_t j) { return lessNanLast(rem[i], rem[j]); });
+  for (int64_t j = 0; j < n; ++j) {
+    const int32_t k = order[j];
+    const double lo = rem[k];
+    if (lo > 0) {
+      if (k < m) {
+        ++teeth[k];
+        setLabel(k);
+      }
+      if (k > 0) {
+        --teeth[k - 1];
+        setLabel(k - 1);
+      }
+    }
+    const double hi = j + 1 < n ? rem[order[j + 1]] : p;
+    const double w = y * (hi - lo) / p;
+    if (!(w > 0)) continue;
+    if (count < capacity) {
+      weights[count] = w;
+      std::copy(label.begin(), label.end(), labels + count * n);
+    }
+    ++count;
+  }
+  return count;
 }
 
 }  // namespace sshn::sparsemap

@@ -22,4 +22,19 @@ void cappedProjectionJvp(const double* x, int64_t n, const double* costs, bool a
 int pairSolve(double a1, double a2, double s, double* out);
 void pairJvp(int pairCase, const double* x, double da1, double da2, double ds, double* out);
 
+// Which face of the OROUT polytope orOutProjection's solution lies on (for its Jacobian).
+enum class OrOutFace { Clip = 0, SumFree = 1, SumOne = 2 };
+
+// OROUT: Euclidean projection of a[0..n) (inputs, then the output) onto
+// {(x, y) in [0,1]^n : x_i <= y <= sum_i x_i}, written to x with y last; `sorted` is scratch for n - 1.
+OrOutFace orOutProjection(const double* a, int64_t n, double* x, double* sorted);
+
+// Jacobian-vector product of orOutProjection at its solution x on `face`.
+void orOutJvp(OrOutFace face, const double* x, int64_t n, const double* da, double* dx);
+
+// A distribution over OROUT vertices with mean x (y last): every positive weight, at most
+// `capacity` of them with their 0/1 labels (n apart, as values of u with x_i = 1 - u_i where
+// flip[i]); returns how many weights are positive.
+int64_t orOutDecompose(const double* x, int64_t n, const uint8_t* flip, int64_t capacity, double* weights, int32_t* labels);
+
 }  // namespace sshn::sparsemap

@@ -43,7 +43,7 @@ struct Workspace {
 // p_i = scale * phi(z_i - max) where phi depends on the kind and the threshold tau
 // (forEachProbability).
 struct Solution {
-  double max;
+  double max;  // the shift: the row max (for k-subsets, moved near a threshold far below it)
   double tau;
   double scale;
   int64_t finite;
@@ -80,10 +80,14 @@ struct Shape {
   double r;  // output exponent: p ∝ [a z - tau]_+^r
   double q;  // root exponent: sum [a z - tau]_+^q = 1 (Entmax q = r, Normmax q = r + 1)
   int64_t k;
+  bool log1pForm;  // Entmax with a < kLog1pBelow: p = exp(log1p(a (z - tau)) / a) (see solveRow)
 };
 
+// Below this alpha - 1, [a z - tau]^(1/a) loses eps / a to the rounding of its base near 1.
+constexpr double kLog1pBelow = 1e-3;
+
 Shape shapeOf(const Params& params) {
-  Shape s{params.kind, 1, 1, 1, 0};
+  Shape s{params.kind, 1, 1, 1, 0, false};
   if (params.kind == Kind::Entmax) {
     if (params.param == 2) {
       s.kind = Kind::Sparsemax;
@@ -93,6 +97,7 @@ Shape shapeOf(const Params& params) {
       s.a = params.param - 1;
       s.r = 1 / s.a;
       s.q = s.r;
+      s.log1pForm = s.a < kLog1pBelow;
     }
   } else if (params.kind == Kind::Normmax) {
     s.r = 1 / (params.param - 1);
@@ -101,6 +106,13 @@ Shape shapeOf(const Params& params) {
     s.k = static_cast<int64_t>(params.param);
   }
   return s;
+}
+
+// The unnormalised alpha-entmax term near softmax (a = alpha - 1 < kLog1pBelow) at the shifted score z,
+// tau = a c - 1 written through c: (1 + a (z - c))_+^(1/a) = exp(log1p(a (z - c)) / a).
+inline double log1pTerm(double a, double c, double z) {
+  const double t = a * (z - c);
+  return t > -1 ? std::exp(std::log1p(t) / a) : 0.0;
 }
 
 // Calls body(j, p_j) for every column, with the kind's formula chosen once outside the loop so that
@@ -126,6 +138,10 @@ void forEachProbability(const Shape& s, const Solution& sol, const T* x, int64_t
       }
       break;
     default:
+      if (s.log1pForm) {  // tau holds c (see log1pThreshold)
+        for (int64_t j = 0; j < d; ++j) body(j, log1pTerm(a, tau, static_cast<double>(x[j]) - max) * scale);
+        break;
+      }
       if (ws.hasStored) {
         // The threshold search's last pass kept t^(q-1) of the entries y > storedFloor in index
         // order: walk them alongside the row, without pow (t^r = t^(q-1) t for entmax, r = q).
@@ -155,6 +171,31 @@ void forEachProbability(const Shape& s, const Solution& sol, const T* x, int64_t
         }
       });
   }
+}
+
+// alpha-entmax near softmax (alpha - 1 = e < kLog1pBelow): the threshold written tau = e c - 1, so
+// that p = (1 + e (z - c))^(1/e) = exp(log1p(e (z - c)) / e), solved for c by Newton from the
+// softmax value logsumexp(z). sum p is decreasing and convex in c, so the iterates approach the
+// root from below after at most one step.
+double log1pThreshold(const std::vector<double>& z, double e) {
+  double sum = 0;
+  for (double y : z) sum += std::exp(y);
+  double c = std::log(sum);
+  for (int iteration = 0; iteration < 100; ++iteration) {
+    double f = -1, slope = 0;
+    for (double y : z) {
+      const double t = e * (y - c);
+      if (t > -1) {
+        const double p = std::exp(std::log1p(t) / e);
+        f += p;
+        slope += p / (1 + t);
+      }
+    }
+    const double step = f / slope;
+    c += step;
+    if (!(std::abs(step) > 1e-15 * std::max(1.0, std::abs(c)))) break;
+  }
+  return c;
 }
 
 std::string rowName(int64_t row) { return "x row " + std::to_string(row); }
@@ -649,19 +690,30 @@ double kthLargest(const T* x, int64_t d, double max, int64_t k) {
   return top[k - 1];
 }
 
-// The bracket (min - 1, 0] around tau when every candidate is undetermined: F(min - 1) = count >= k,
-// F(0) = 0 (the shifted scores are <= 0).
+// The bracket (lo, hi] around tau when every candidate is undetermined: F(lo) = count >= k for lo at
+// or below min - 1, F(hi) = 0 < k for hi at or above every candidate (0 unless kSubsetsRow moved
+// the shift below the max).
 Bracket wholeBracket(const std::vector<double>& candidates) {
-  double lo = 0;
-  for (double z : candidates) lo = z < lo ? z : lo;
-  return Bracket{lo - 1, 0, 0, 0, 0};
+  double lo = 0, hi = 0;
+  for (double z : candidates) {
+    lo = z < lo ? z : lo;
+    hi = z > hi && z < kInf ? z : hi;
+  }
+  // min - 1 rounds back to min beyond 2^53.
+  lo = lo - 1 < lo ? lo - 1 : lo - std::fabs(lo) * 0x1p-50;
+  return Bracket{lo, hi, 0, 0, 0};
 }
+
+// A k-subsets threshold further than this from the shift moves the shift onto it (kSubsetsRow).
+constexpr double kRecentre = 8192;
 
 // Long rows (d >= 8 * kSampleSize): a bracket from a strided sample (no randomness) and one pass over
 // the row that checks it (NaN, +Infinity), counts the masked entries and keeps as candidates only
 // the entries undetermined on the bracket. The row's maximum is not known before that pass, so the
 // scores are shifted by the sample's maximum instead (sol.max); every formula only needs some shift.
-// False, with sol untouched, if the sample has no finite entry or F(vlo) >= k > F(vhi) fails.
+// False, with sol untouched (kSubsetsRow then solves the row), if the sample has no finite entry or
+// its max is below -2^969, if F(lo) >= k > F(hi) fails, or if tau is further than kRecentre from the
+// shift.
 template <typename T>
 bool solveKSubsetsLongRow(const T* x, int64_t d, int64_t row, int64_t k, Workspace& ws, Solution& sol) {
   const int64_t stride = d / static_cast<int64_t>(kSampleSize);
@@ -675,7 +727,8 @@ bool solveKSubsetsLongRow(const T* x, int64_t d, int64_t row, int64_t k, Workspa
       shift = v > shift ? v : shift;
     }
   }
-  if (sample.empty()) return false;
+  // Below -2^969, x - shift could overflow to +Infinity (x up to the largest double).
+  if (sample.empty() || !(shift > -0x1p969)) return false;
   for (double& v : sample) v -= shift;
   const double target = static_cast<double>(k);
   Bracket b{-kInf, kInf, 0, 0, 0};
@@ -693,7 +746,10 @@ bool solveKSubsetsLongRow(const T* x, int64_t d, int64_t row, int64_t k, Workspa
   const double* c = ws.candidates.data();
   const size_t n = ws.candidates.size();
   if (!(kSubsetsSum(b, c, n, b.lo) >= target && kSubsetsSum(b, c, n, b.hi) < target)) return false;
-  sol = Solution{shift, kSubsetsThreshold(ws, k, b), 1, unmasked};
+  const double tau = kSubsetsThreshold(ws, k, b);
+  // Too far from the shift to be resolved (the sample's max far above the threshold): kSubsetsRow.
+  if (!(std::fabs(tau) <= kRecentre)) return false;
+  sol = Solution{shift, tau, 1, unmasked};
   return true;
 }
 
@@ -836,13 +892,80 @@ bool scanAndGather(const T* x, int64_t d, int64_t row, double a, double q, Works
   return true;
 }
 
+// The middle of the finite scores: a shift from which no x - shift overflows.
+template <typename T>
+double midRange(const T* x, int64_t d) {
+  double lo = kInf, hi = -kInf;
+  for (int64_t j = 0; j < d; ++j) {
+    const double v = static_cast<double>(x[j]);
+    if (v == -kInf) continue;
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  return 0.5 * hi + 0.5 * lo;
+}
+
+// The k-subsets threshold of one row. Unlike the other maps its threshold can lie far below the
+// row max, where x - max no longer resolves the entries near it (or overflows to -Infinity): then
+// the shift moves onto the k-th largest score or the threshold found (after an overflow, first to
+// the middle of the range) and the row is solved again. Each move gains about 50 bits, so a few
+// passes reach a threshold within kRecentre of the shift; ordinary rows take one pass.
+// Out of line: inlined into solveRow (GCC 12), it cost the long-row path's loops there a register,
+// about 0.4% of the instructions of a d = 1e6 k-subsets row.
+#if defined(_MSC_VER)
+#define SSHN_NOINLINE __declspec(noinline)
+#else
+#define SSHN_NOINLINE __attribute__((noinline))
+#endif
+
+template <typename T>
+SSHN_NOINLINE void kSubsetsRow(int64_t k, const T* x, int64_t d, int64_t row, Solution& sol, Workspace& ws) {
+  const double top = sol.max;
+  // Moves the shift by delta, unless the largest score would then overflow (x - shift = +Infinity).
+  const auto move = [&](double delta) {
+    if (top - (sol.max + delta) == kInf) {
+      throw RangeError(rowName(row) + ": k-subsets scores spanning more than the floating-point range (about 1.8e308) are not supported");
+    }
+    sol.max += delta;
+  };
+  bool overflowed = false;
+  for (int pass = 0;; ++pass) {
+    const bool last = pass == 40;
+    if (k <= kSmallK) {
+      const double kth = kthLargest(x, d, sol.max, k);
+      if (kth == -kInf && !overflowed && !last) {
+        overflowed = true;
+        sol.max = midRange(x, d);
+        continue;
+      }
+      if (kth < -kRecentre && !last) {
+        move(kth);
+        continue;
+      }
+      // tau >= z_(k) - 1: skip every entry at or below that bound.
+      gatherCandidates(x, d, sol.max, 1.0, kth - 1, ws);
+    } else {
+      gatherCandidates(x, d, sol.max, 1.0, -kInf, ws);
+      if (static_cast<int64_t>(ws.candidates.size()) < k && !overflowed && !last) {
+        overflowed = true;
+        sol.max = midRange(x, d);
+        continue;
+      }
+    }
+    sol.tau = kSubsetsThreshold(ws, k, wholeBracket(ws.candidates));
+    if (!(std::abs(sol.tau) > kRecentre) || last) return;
+    move(sol.tau);
+  }
+}
+
 template <typename T>
 Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace& ws) {
   Solution sol;
   const bool longRow = d >= 8 * static_cast<int64_t>(kSampleSize);
   if (s.kind == Kind::KSubsets && longRow && solveKSubsetsLongRow(x, d, row, s.k, ws, sol)) return sol;
   Floor floor{-1, false};
-  const bool thresholded = s.kind != Kind::Softmax && s.kind != Kind::KSubsets;  // sparsemax, entmax, normmax
+  // Sparsemax, entmax and normmax, but not the log1p form (its candidates are unscaled, above -Infinity).
+  const bool thresholded = s.kind != Kind::Softmax && s.kind != Kind::KSubsets && !s.log1pForm;
   const bool gathered = thresholded && longRow && scanAndGather(x, d, row, s.a, s.q, ws, sol, floor);
   if (!gathered) sol = scanRow(x, d, row);
   switch (s.kind) {
@@ -864,16 +987,19 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
       return sol;
     case Kind::KSubsets:
       checkK(s.k, sol.finite, row);
-      // tau >= z_(k) - 1 (the k-th largest minus 1): for small k find z_(k) in one pass and skip
-      // every entry at or below that bound.
-      if (s.k <= kSmallK) {
-        gatherCandidates(x, d, sol.max, 1.0, kthLargest(x, d, sol.max, s.k) - 1, ws);
-      } else {
-        gatherCandidates(x, d, sol.max, 1.0, -kInf, ws);
-      }
-      sol.tau = kSubsetsThreshold(ws, s.k, wholeBracket(ws.candidates));
+      kSubsetsRow(s.k, x, d, row, sol, ws);
       return sol;
     default: {
+      if (s.log1pForm) {
+        // The support reaches about 1/a (> 1000) below the max: every unmasked entry is a candidate,
+        // unscaled (log1pTerm scales).
+        gatherCandidates(x, d, sol.max, 1.0, -kInf, ws);
+        sol.tau = log1pThreshold(ws.candidates, s.a);
+        double sum = 0;
+        for (double z : ws.candidates) sum += log1pTerm(s.a, sol.tau, z);
+        sol.scale = 1 / sum;
+        return sol;
+      }
       if (!gathered) floor = gatherPowerCandidates(x, d, sol.max, s.a, s.q, ws);
       const bool store = !exactPower(s.r);  // the output would need pow: reuse the last pass's
       sol.tau = powerThreshold(ws, s.q, static_cast<int64_t>(ws.candidates.size()), floor.value, floor.counted, store);
@@ -963,7 +1089,10 @@ void forward(const Params& params, const T* x, T* out, int32_t* support, double*
         nonzero += pr[j] != 0;
         if (p > 0) {
           dot += (static_cast<double>(xr[j]) - sol.max) * p;
-          reg += s.kind == Kind::Softmax ? 0.0 : power(p, exponent);
+          // Entmax keeps sum p (p^(alpha-1) - 1) = sum p^alpha - 1 without the cancellation near alpha = 1.
+          reg += s.kind == Kind::Softmax ? 0.0
+                 : params.kind == Kind::Entmax ? p * std::expm1((exponent - 1) * std::log(p))
+                                               : power(p, exponent);
         }
       });
     } else {
@@ -982,11 +1111,23 @@ void forward(const Params& params, const T* x, T* out, int32_t* support, double*
         case Kind::Entmax: {
           const double alpha = params.param;
           value = s.kind == Kind::Softmax ? sol.max + sol.tau
-                                          : sol.max + dot - (reg - 1) / (alpha * (alpha - 1));
+                                          : sol.max + dot - reg / (alpha * (alpha - 1));
           break;
         }
         case Kind::Normmax: value = sol.max + dot - std::pow(reg, 1 / params.param) + 1; break;
-        default: value = sol.max * static_cast<double>(s.k) + dot - 0.5 * reg; break;
+        default: {
+          value = sol.max * static_cast<double>(s.k) + dot - 0.5 * reg;
+          // A shift kSubsetsRow moved far below the max can overflow max k or dot although <x, p> does
+          // not: then <x, p> directly, and a RangeError only if that overflows too.
+          if (std::isfinite(value)) break;
+          double direct = 0;
+          forEachProbability(s, sol, xr, d, ws, [&](int64_t j, double p) { direct += p > 0 ? static_cast<double>(xr[j]) * p : 0.0; });
+          value = direct - 0.5 * reg;
+          if (!std::isfinite(value)) {
+            throw RangeError(rowName(row) + ": the k-subsets conjugate overflows (the selected scores sum beyond about 1.8e308)");
+          }
+          break;
+        }
       }
       conjugate[row] = value;
     }
@@ -1047,6 +1188,46 @@ void jvp(const Params& params, const T* x, const T* v, T* out) {
   });
 }
 
+// Below this alpha - 1 the closed form of d p / d alpha cancels to O(eps / (alpha - 1)^2).
+constexpr double kNearSoftmax = 0.01;
+
+// (e^-y - 1 + y) / y^2, by its series near 0.
+double secondOrder(double y) {
+  if (std::abs(y) > 0.5) return (std::expm1(-y) + y) / (y * y);
+  double term = 0.5, sum = 0.5;
+  for (int n = 3; n < 24; ++n) {
+    term *= -y / n;
+    sum += term;
+  }
+  return sum;
+}
+
+// d p / d alpha for alpha = 1 + e near 1: the closed form rearranged so that its O(1/e) terms
+// cancel analytically. With L = log p, N = (e^(-eL) - 1 + eL) / e^2 and W = sum p e^(-eL):
+//   d p_i / d alpha = p_i / W ((sum pN - N_i)(1 - e sum pL) - e (L_i - sum pL) sum pN),
+// which tends to p_i (sum p L^2 - L_i^2) / 2 at alpha = 1.
+template <typename T>
+void nearSoftmaxAlphaGradient(const std::vector<double>& p, double e, T* out) {
+  double w = 0, sl = 0, sn = 0;
+  for (size_t j = 0; j < p.size(); ++j) {
+    if (p[j] > 0) {
+      const double l = std::log(p[j]);
+      w += p[j] * std::exp(-e * l);
+      sl += p[j] * l;
+      sn += p[j] * l * l * secondOrder(e * l);
+    }
+  }
+  for (size_t j = 0; j < p.size(); ++j) {
+    if (p[j] > 0) {
+      const double l = std::log(p[j]);
+      const double n = l * l * secondOrder(e * l);
+      out[j] = static_cast<T>(p[j] / w * ((sn - n) * (1 - e * sl) - e * (l - sl) * sn));
+    } else {
+      out[j] = 0;
+    }
+  }
+}
+
 template <typename T>
 void alphaGradient(const Params& params, const T* x, T* out) {
   checkParams(params);
@@ -1058,6 +1239,11 @@ void alphaGradient(const Params& params, const T* x, T* out) {
   forRows(params, [&](Workspace& ws, int64_t row) {
     probabilities(s, x + row * d, d, row, ws);
     const std::vector<double>& p = ws.p;
+    T* gr = out + row * d;
+    if (alpha - 1 < kNearSoftmax) {
+      nearSoftmaxAlphaGradient(p, alpha - 1, gr);
+      return;
+    }
     // d p / d alpha = r^2 (p - g/G) - r (p log p - (g/G) sum p log p), g = p^(2-alpha) on the support.
     double gsum = 0, plogp = 0;
     for (int64_t j = 0; j < d; ++j) {
@@ -1066,7 +1252,6 @@ void alphaGradient(const Params& params, const T* x, T* out) {
         plogp += p[j] * std::log(p[j]);
       }
     }
-    T* gr = out + row * d;
     for (int64_t j = 0; j < d; ++j) {
       if (p[j] > 0) {
         const double g = std::pow(p[j], 2 - alpha) / gsum;

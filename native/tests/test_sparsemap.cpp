@@ -51,6 +51,139 @@ TEST_CASE("capped projection satisfies its KKT conditions") {
   }
 }
 
+// OROUT scores (inputs, then the output) of one of six kinds: generic, a few shared levels (ties
+// with each other and with 0 and 1), inputs all below 0 or all above 1, the output far above or below.
+static std::vector<double> orOutScores(sshn::Rng& rng, int64_t n, int kind) {
+  std::vector<double> a = randomVector(rng, static_cast<size_t>(n), 1.5);
+  const double levels[] = {-0.5, 0, 0.2, 0.5, 1, 1.3};
+  for (int64_t i = 0; i + 1 < n; ++i) {
+    if (kind == 1) a[i] = levels[static_cast<int>(rng.nextDouble() * 6)];
+    if (kind == 2) a[i] = -0.1 - rng.nextDouble();
+    if (kind == 3) a[i] = 1.1 + rng.nextDouble();
+  }
+  if (kind == 1) a[n - 1] = levels[static_cast<int>(rng.nextDouble() * 6)];
+  if (kind == 4) a[n - 1] = 5 + 5 * rng.nextDouble();
+  if (kind == 5) a[n - 1] = -5 - 5 * rng.nextDouble();
+  return a;
+}
+
+// 0 <= x_i <= y <= 1 and y <= sum x, to within tol.
+static bool inOrOutPolytope(const std::vector<double>& x, double tol) {
+  const size_t m = x.size() - 1;
+  double sum = 0;
+  for (size_t i = 0; i < m; ++i) {
+    if (!(x[i] >= -tol && x[i] <= x[m] + tol)) return false;
+    sum += x[i];
+  }
+  return x[m] <= 1 + tol && x[m] <= sum + tol;
+}
+
+TEST_CASE("OROUT projection: in the polytope, and no vertex (all enumerated) makes an acute angle with a - x") {
+  sshn::Rng rng(7);
+  for (int trial = 0; trial < 600; ++trial) {
+    const int64_t m = 1 + static_cast<int64_t>(rng.nextDouble() * 10), n = m + 1;
+    const auto a = orOutScores(rng, n, trial % 6);
+    std::vector<double> x(static_cast<size_t>(n)), sorted(static_cast<size_t>(n));
+    orOutProjection(a.data(), n, x.data(), sorted.data());
+    CHECK(inOrOutPolytope(x, 1e-15));
+    // x is the projection onto conv(vertices) iff <a - x, v - x> <= 0 for every vertex v.
+    double worst = -1;
+    for (int64_t mask = 0; mask < (int64_t{1} << m); ++mask) {
+      double inner = 0;
+      for (int64_t i = 0; i < m; ++i) inner += (a[i] - x[i]) * (((mask >> i) & 1) - x[i]);
+      inner += (a[m] - x[m]) * ((mask != 0 ? 1 : 0) - x[m]);
+      worst = std::max(worst, inner);
+    }
+    CHECK(worst <= 1e-12);
+  }
+}
+
+TEST_CASE("OROUT decomposition: at most n + 1 vertices, weights summing to 1, mean equal to the point") {
+  sshn::Rng rng(8);
+  for (int trial = 0; trial < 600; ++trial) {
+    const int64_t m = 1 + static_cast<int64_t>(rng.nextDouble() * (trial % 2 == 0 ? 10 : 300)), n = m + 1;
+    const auto a = orOutScores(rng, n, trial % 6);
+    std::vector<double> x(static_cast<size_t>(n)), sorted(static_cast<size_t>(n));
+    orOutProjection(a.data(), n, x.data(), sorted.data());
+    std::vector<uint8_t> flip(static_cast<size_t>(n));
+    for (auto& f : flip) f = rng.nextDouble() < 0.3 ? 1 : 0;
+    std::vector<double> weights(static_cast<size_t>(n + 1));
+    std::vector<int32_t> labels(static_cast<size_t>((n + 1) * n));
+    const int64_t count = orOutDecompose(x.data(), n, flip.data(), n + 1, weights.data(), labels.data());
+    CHECK(count >= 1 && count <= n + 1);
+    double total = 0;
+    std::vector<double> mean(static_cast<size_t>(n), 0.0);
+    for (int64_t s = 0; s < std::min(count, n + 1); ++s) {
+      total += weights[s];
+      CHECK(weights[s] > 0);
+      // Undo the flips: a vertex has its output on exactly when some input is on.
+      int32_t anyInput = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        const int32_t literal = flip[i] ? 1 - labels[s * n + i] : labels[s * n + i];
+        CHECK(literal == 0 || literal == 1);
+        if (i < m) anyInput = std::max(anyInput, literal);
+        else CHECK(literal == anyInput);
+        mean[i] += weights[s] * literal;
+      }
+    }
+    CHECK_NEAR(total, 1, 1e-12);
+    for (int64_t i = 0; i < n; ++i) CHECK_NEAR(mean[i], x[i], 1e-12);
+  }
+}
+
+TEST_CASE("OROUT Jacobian-vector product matches central differences") {
+  sshn::Rng rng(9);
+  int faces[3] = {0, 0, 0};
+  for (int trial = 0; trial < 300; ++trial) {
+    const int64_t m = 1 + static_cast<int64_t>(rng.nextDouble() * 40), n = m + 1;
+    auto a = randomVector(rng, static_cast<size_t>(n), 1.5);
+    if (trial % 3 == 1) a[m] = 0.8 + 0.5 * a[m];    // y = sum x < 1 is likely when the inputs are low
+    if (trial % 3 == 1 || trial % 3 == 2)
+      for (int64_t i = 0; i < m; ++i) a[i] = -0.5 - 0.3 * a[i];
+    if (trial % 3 == 2) a[m] = 4;  // y = sum x = 1
+    const auto d = randomVector(rng, static_cast<size_t>(n), 1);
+    std::vector<double> x(static_cast<size_t>(n)), sorted(static_cast<size_t>(n)), dx(static_cast<size_t>(n));
+    const OrOutFace face = orOutProjection(a.data(), n, x.data(), sorted.data());
+    ++faces[static_cast<int>(face)];
+    orOutJvp(face, x.data(), n, d.data(), dx.data());
+    const double h = 1e-7;
+    std::vector<double> up(a), down(a), xUp(static_cast<size_t>(n)), xDown(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      up[i] += h * d[i];
+      down[i] -= h * d[i];
+    }
+    orOutProjection(up.data(), n, xUp.data(), sorted.data());
+    orOutProjection(down.data(), n, xDown.data(), sorted.data());
+    for (int64_t i = 0; i < n; ++i) CHECK_NEAR(dx[i], (xUp[i] - xDown[i]) / (2 * h), 1e-6);
+  }
+  for (int f : faces) CHECK(f >= 30);
+}
+
+TEST_CASE("OROUT at n = 10 000: zero Frank-Wolfe gap on an interior solution") {
+  sshn::Rng rng(10);
+  const int64_t m = 9999, n = m + 1;
+  std::vector<double> a(static_cast<size_t>(n)), x(static_cast<size_t>(n)), sorted(static_cast<size_t>(n));
+  for (int64_t i = 0; i < m; ++i) a[i] = 0.5 * rng.nextDouble();
+  a[m] = 0.3;
+  CHECK(orOutProjection(a.data(), n, x.data(), sorted.data()) == OrOutFace::Clip);
+  CHECK(inOrOutPolytope(x, 1e-15));
+  // Best vertex for g = a - x: everything off, or the output with every input of positive g (the best one if none).
+  double on = a[m] - x[m], best = -1e300, atX = 0;
+  bool positive = false;
+  for (int64_t i = 0; i < n; ++i) atX += (a[i] - x[i]) * x[i];
+  for (int64_t i = 0; i < m; ++i) {
+    const double g = a[i] - x[i];
+    if (g > 0) {
+      on += g;
+      positive = true;
+    }
+    best = std::max(best, g);
+  }
+  if (!positive) on += best;
+  CHECK(std::max(0.0, on) - atX <= 1e-10);
+  CHECK(x[m] > 0.4 && x[m] < 0.5);  // interior: y is tied to the largest inputs
+}
+
 TEST_CASE("pair factor beats every point of a fine grid of its polytope") {
   sshn::Rng rng(2);
   for (int trial = 0; trial < 100; ++trial) {
@@ -101,6 +234,24 @@ TEST_CASE("Viterbi oracles match enumeration, with and without a budget") {
   }
 }
 
+// Best u.m + b.n over the k-subsets of L positions (b[t - 1] for selecting both t - 1 and t), by enumeration.
+static double bestSelectionScore(const std::vector<double>& u, const std::vector<double>& b, int64_t L, int64_t k) {
+  double best = -std::numeric_limits<double>::infinity();
+  for (int64_t mask = 0; mask < (int64_t{1} << L); ++mask) {
+    int64_t selected = 0;
+    for (int64_t t = 0; t < L; ++t) selected += (mask >> t) & 1;
+    if (selected != k) continue;
+    double score = 0;
+    for (int64_t t = 0; t < L; ++t) {
+      if (!((mask >> t) & 1)) continue;
+      score += u[t];
+      if (t > 0 && ((mask >> (t - 1)) & 1)) score += b[t - 1];
+    }
+    best = std::max(best, score);
+  }
+  return best;
+}
+
 TEST_CASE("selection oracle matches enumeration of k-subsets with pair bonuses") {
   sshn::Rng rng(6);
   for (int trial = 0; trial < 100; ++trial) {
@@ -111,20 +262,7 @@ TEST_CASE("selection oracle matches enumeration of k-subsets with pair bonuses")
     SelectionOracle oracle(L, k);
     const Structure s = oracle.argmax(u.data(), b.data());
     CHECK(static_cast<int64_t>(s.on.size()) == k);
-    double best = -std::numeric_limits<double>::infinity();
-    for (int64_t mask = 0; mask < (int64_t{1} << L); ++mask) {
-      int64_t selected = 0;
-      for (int64_t t = 0; t < L; ++t) selected += (mask >> t) & 1;
-      if (selected != k) continue;
-      double score = 0;
-      for (int64_t t = 0; t < L; ++t) {
-        if (!((mask >> t) & 1)) continue;
-        score += u[t];
-        if (t > 0 && ((mask >> (t - 1)) & 1)) score += b[t - 1];
-      }
-      best = std::max(best, score);
-    }
-    CHECK_NEAR(structureScore(s, u.data(), b.data()), best, 1e-12);
+    CHECK_NEAR(structureScore(s, u.data(), b.data()), bestSelectionScore(u, b, L, k), 1e-12);
   }
 }
 
@@ -190,6 +328,52 @@ TEST_CASE("active-set QP: no structure beats its support at the end") {
     SequenceOracle check(L, S);
     CHECK(structureScore(check.argmax(residual.data(), b.data()), residual.data(), b.data()) <= tau + 1e-10);
     CHECK_NEAR(weightSum, 1, 1e-12);
+  }
+}
+
+TEST_CASE("active-set QP on degenerate selections (ties, denormal scores, tiny bonuses) converges; no k-subset beats its support") {
+  // Sequential k-subsets' QP at scores / 2 and bonus / 2. These cycled: a structure entered on a gain
+  // the QP on the singular enlarged support then dismissed as noise, left at weight 0, dropped, re-added.
+  struct Case {
+    std::vector<double> scores;
+    int64_t k;
+    double bonus;
+  };
+  std::vector<Case> cases = {
+      {{0, 0, 0, -5e-323, 0, 1e-323, 0, 0}, 3, -2.7000068847371494e-12},  // found by a property test
+      {std::vector<double>(12, 0.0), 5, -3.99024902361428e-12},            // rounding hides the entering gain
+      {{500000.83333333326, -1499999.1666666667, -499999.16666666674, -499999.16666666674, -499999.16666666674, -1499999.1666666667},
+       2, 1e6},  // scores that cancel: the support's residual score is about 0
+  };
+  for (int64_t L = 2; L <= 10; ++L)
+    for (int64_t k = 1; k < L; ++k)
+      for (double bonus : {1e-12, -1e-12, 1e-11, -1e-11, 3.2e-11, -3.2e-11, 1e-10, -1e-10}) cases.push_back({std::vector<double>(static_cast<size_t>(L), 0.0), k, bonus});
+  for (const Case& c : cases) {
+    const int64_t L = static_cast<int64_t>(c.scores.size());
+    std::vector<double> a(c.scores.size()), b(static_cast<size_t>(L - 1), 0.5 * c.bonus);
+    for (size_t i = 0; i < a.size(); ++i) a[i] = 0.5 * c.scores[i];
+    ActiveSetQP qp(std::make_unique<SelectionOracle>(L, c.k));
+    std::vector<double> x(a.size()), v(b.size());
+    const bool converged = qp.solve(a.data(), b.data(), 1000, x.data(), v.data());
+    CHECK(converged);
+    if (!converged) std::printf("  did not converge: L = %d, k = %d, bonus = %g\n", static_cast<int>(L), static_cast<int>(c.k), c.bonus);
+    std::vector<double> residual(a.size());
+    double size = static_cast<double>(L), selected = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      residual[i] = a[i] - x[i];
+      size += std::fabs(a[i]);
+      selected += x[i];
+    }
+    for (double bi : b) size += std::fabs(bi);
+    double tau = 0, weightSum = 0;
+    for (size_t s = 0; s < qp.structures().size(); ++s) {
+      tau += qp.weights()[s] * structureScore(qp.structures()[s], residual.data(), b.data());
+      weightSum += qp.weights()[s];
+      CHECK(qp.weights()[s] > 0);
+    }
+    CHECK(bestSelectionScore(residual, b, L, c.k) - tau <= 1e-11 * size);
+    CHECK_NEAR(weightSum, 1, 1e-12);
+    CHECK_NEAR(selected, static_cast<double>(c.k), 1e-12);
   }
 }
 

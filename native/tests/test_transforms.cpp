@@ -206,6 +206,54 @@ TEST_CASE("k-subsets on long rows (sampled bracket, one pass) match the sorted-b
   }
 }
 
+TEST_CASE("k-subsets on long rows with entries far above the rest (also sampled), and spans beyond the range") {
+  sshn::Rng rng(29);
+  const int64_t n = 20000;
+  std::vector<double> rest(n);
+  for (auto& v : rest) v = 4 * rng.nextDouble() - 2;
+  const int64_t d = n + 3, stride = d / 1024;  // sampled columns: j % stride == 0
+  const std::vector<std::pair<std::vector<double>, std::vector<int64_t>>> cases = {
+      {{1e4, 1e17, 1e300}, {1, 9000, 20001}},               // none sampled
+      {{1e17, 1e17, 1e300}, {0, 5 * stride, 777}},          // 1e17s sampled: the sample's max far above tau
+      {{1e9, 1e300, 1e4}, {2, 3 * stride, 6001}},           // 1e300 sampled
+  };
+  for (const auto& [huge, at] : cases) {
+    std::vector<double> x = rest;
+    for (size_t i = 0; i < huge.size(); ++i) x.insert(x.begin() + at[i], huge[i]);  // positions increase
+    for (int64_t kRest : {int64_t{1}, int64_t{40}, int64_t{2500}}) {
+      const int64_t k = kRest + static_cast<int64_t>(huge.size());
+      std::vector<double> p(d);
+      forward(params(Kind::KSubsets, static_cast<double>(k), 1, d), x.data(), p.data(), nullptr, nullptr);
+      const auto expected = sortedKSubsets(rest, kRest);
+      double worst = 0;
+      size_t next = 0, r = 0;
+      for (int64_t j = 0; j < d; ++j) {
+        if (next < at.size() && j == at[next]) {
+          CHECK(p[j] == 1);
+          ++next;
+        } else {
+          worst = std::max(worst, std::fabs(p[j] - expected[r++]));
+        }
+      }
+      CHECK_NEAR(worst, 0.0, 1e-12);
+    }
+  }
+  // Thresholds more than the floating-point range below the max: with +-1e308 in or out of the
+  // sample, and with the sample's max at -1.5e308 below unsampled 1e308s (x - shift would overflow).
+  std::vector<std::vector<double>> spans(3, rest);
+  spans[0][0] = 1e308, spans[0][7] = -1e308;
+  spans[1][5] = 1e308, spans[1][0] = -1e308;
+  for (auto& v : spans[2]) v = -1.5e308;
+  spans[2][1] = spans[2][2] = 1e308;
+  for (size_t c = 0; c < spans.size(); ++c) {
+    const int64_t k = c == 2 ? 7 : n;
+    std::vector<double> p(n);
+    std::string message;
+    try { forward(params(Kind::KSubsets, static_cast<double>(k), 1, n), spans[c].data(), p.data(), nullptr, nullptr); } catch (const sshn::RangeError& e) { message = e.what(); }
+    CHECK(message.find("spanning more than the floating-point range") != std::string::npos);
+  }
+}
+
 TEST_CASE("k-subsets on long rows: a NaN or +Infinity anywhere, and too few unmasked entries, are RangeErrors") {
   const double inf = std::numeric_limits<double>::infinity();
   const int64_t d = 20000;

@@ -107,7 +107,9 @@ function transpose(w: Float64Array, n: number): Float64Array {
 export class BinaryHopfield {
   /** Number of neurons. */
   readonly n: number;
+  /** The storage rule, or 'custom' for a network built from explicit weights. */
   readonly rule: StorageRule | 'custom';
+  /** Whether W has a zero diagonal (self-couplings removed). */
   readonly zeroDiagonal: boolean;
   private readonly kernels: Backend;
   private net: NetworkData;
@@ -192,16 +194,25 @@ export class BinaryHopfield {
   /** Stores +-1 patterns (number[][] or {data, rows, cols} with n columns), adding to those already stored. */
   store(patterns: unknown): this {
     if (this.storesInFlight > 0) throw new Error('store() called while a storeAsync() is running; await it first');
-    const prepared = this.prepareStore(patterns);
+    const prepared = this.prepareStore(this.storeRows(patterns));
     const rank = this.kernels.binaryStore(prepared.rule, prepared.patterns, prepared.p, this.n, prepared.weights, this.zeroDiagonal);
     this.publish(prepared, rank);
     return this;
   }
 
-  /** Like store(), computed off the main thread by the native backend. Calls apply in order. */
+  /** Like store(), computed off the main thread by the native backend; the patterns are copied first. Calls apply in order. */
   storeAsync(patterns: unknown): Promise<this> {
+    // Copy now: the store may start only after earlier ones finish, by when the caller may have changed them.
+    let rows: ReturnType<BinaryHopfield['storeRows']> | undefined;
+    let invalid: unknown;
+    try {
+      rows = this.storeRows(patterns);
+    } catch (error) {
+      invalid = error;
+    }
     const run = async (): Promise<this> => {
-      const prepared = this.prepareStore(patterns);
+      if (!rows) throw invalid;
+      const prepared = this.prepareStore(rows);
       const rank = await this.kernels.binaryStoreAsync(prepared.rule, prepared.patterns, prepared.p, this.n, prepared.weights, this.zeroDiagonal);
       this.publish(prepared, rank);
       return this;
@@ -212,9 +223,13 @@ export class BinaryHopfield {
     return result;
   }
 
-  private prepareStore(patterns: unknown) {
+  /** The patterns to store as a private Int8Array copy. */
+  private storeRows(patterns: unknown): { data: Int8Array; rows: number; cols: number } {
     if (this.rule === 'custom') throw new TypeError('this network was built from explicit weights and cannot store patterns');
-    const x = toBipolarRows(patterns, 'patterns', this.n);
+    return toBipolarRows(patterns, 'patterns', this.n);
+  }
+
+  private prepareStore(x: { data: Int8Array; rows: number; cols: number }) {
     const total = this.patternCount + x.rows;
     checkAllocation('stored patterns', total * this.n, 1);
     const all = new Int8Array(total * this.n);
@@ -231,7 +246,7 @@ export class BinaryHopfield {
     }
     const incremental = this.rule !== 'pseudoinverse';
     return {
-      rule: RULE_CODES[this.rule],
+      rule: RULE_CODES[this.rule as StorageRule], // storeRows refused custom networks
       patterns: incremental ? x.data : all,
       p: incremental ? x.rows : total,
       all,

@@ -19,6 +19,7 @@ export class IdxError extends Error {
   }
 }
 
+/** The typed array an IDX file's element type decodes to. */
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
 /**

@@ -26,6 +26,7 @@ export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 
 
 const DTYPE_BYTES: Record<SafetensorsDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 
+/** The typed array a tensor's dtype decodes to (BigInt64Array for I64). */
 export type TensorData = Float64Array | Float32Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
 
 /**
@@ -294,6 +295,25 @@ export interface TensorInput {
   data: ArrayLike<number> | BigInt64Array;
 }
 
+const INTEGER_RANGES = { I64: [-(2n ** 63n), 2n ** 63n - 1n], I32: [-(2 ** 31), 2 ** 31 - 1], U8: [0, 255] } as const;
+
+/** A value the dtype holds exactly (floats may round, but not overflow to Infinity), or a TypeError/RangeError naming it. */
+function checkElement(dtype: TensorInput['dtype'], v: unknown, name: string): number | bigint {
+  if (dtype === 'I64' && typeof v === 'bigint') {
+    if (v < INTEGER_RANGES.I64[0] || v > INTEGER_RANGES.I64[1]) throw new RangeError(`${name} = ${v} does not fit in int64`);
+    return v;
+  }
+  if (typeof v !== 'number') throw new TypeError(`${name} must be a number${dtype === 'I64' ? ' or a bigint' : ''}, got ${typeof v}`);
+  if (dtype === 'F64') return v;
+  if (dtype === 'F32') {
+    if (Number.isFinite(v) && !Number.isFinite(Math.fround(v))) throw new RangeError(`${name} = ${v} overflows float32`);
+    return v;
+  }
+  const [lo, hi] = dtype === 'I64' ? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : INTEGER_RANGES[dtype];
+  if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`${name} must be an integer in [${lo}, ${hi}] for ${dtype}, got ${v}`);
+  return v;
+}
+
 /**
  * Serialises tensors (in name order) and string metadata to the safetensors format. The header is
  * padded with spaces to a multiple of 8 bytes so every tensor starts aligned.
@@ -314,8 +334,10 @@ export function writeSafetensors(tensors: Record<string, TensorInput>, metadata:
   const chunks: Buffer[] = [];
   let offset = 0;
   for (const name of names) {
-    if (name === '' || name === '__metadata__') throw new RangeError(`tensor name '${name}' is not allowed`);
-    const { dtype, shape, data } = tensors[name];
+    if (name === '' || name === '__metadata__') throw new RangeError(`tensors['${name}']: that tensor name is not allowed`);
+    const tensor = tensors[name];
+    if (tensor === null || typeof tensor !== 'object') throw new TypeError(`tensors['${name}'] must be an object with dtype, shape and data`);
+    const { dtype, shape, data } = tensor;
     if (!(WRITABLE as readonly string[]).includes(dtype)) {
       throw new RangeError(`tensors['${name}'].dtype must be one of F64, F32, I64, I32, U8, got ${String(dtype)}`);
     }
@@ -326,13 +348,12 @@ export function writeSafetensors(tensors: Record<string, TensorInput>, metadata:
     if (!data || data.length !== elements) throw new RangeError(`tensors['${name}'] has ${data?.length} values, its shape needs ${elements}`);
     const bytes = Buffer.alloc(elements * DTYPE_BYTES[dtype]);
     for (let i = 0; i < elements; i++) {
-      const v = data[i];
-      if (dtype === 'I64') bytes.writeBigInt64LE(typeof v === 'bigint' ? v : BigInt(v), 8 * i);
-      else if (typeof v !== 'number') throw new TypeError(`tensors['${name}'].data[${i}] must be a number`);
-      else if (dtype === 'F64') bytes.writeDoubleLE(v, 8 * i);
-      else if (dtype === 'F32') bytes.writeFloatLE(v, 4 * i);
-      else if (dtype === 'I32') bytes.writeInt32LE(v, 4 * i);
-      else bytes.writeUInt8(v, i);
+      const v = checkElement(dtype, data[i], `tensors['${name}'].data[${i}]`);
+      if (dtype === 'I64') bytes.writeBigInt64LE(BigInt(v), 8 * i);
+      else if (dtype === 'F64') bytes.writeDoubleLE(v as number, 8 * i);
+      else if (dtype === 'F32') bytes.writeFloatLE(v as number, 4 * i);
+      else if (dtype === 'I32') bytes.writeInt32LE(v as number, 4 * i);
+      else bytes.writeUInt8(v as number, i);
     }
     header[name] = { dtype, shape: [...shape], data_offsets: [offset, offset + bytes.length] };
     offset += bytes.length;

@@ -21,6 +21,7 @@ interface Workspace {
 }
 
 interface Solution {
+  /** The shift of the scores, z = x - max: the row max (for k-subsets, re-centred near the threshold when that is far below it). */
   max: number;
   tau: number;
   scale: number;
@@ -33,7 +34,12 @@ interface Shape {
   r: number;
   q: number;
   k: number;
+  /** Entmax with a < LOG1P_BELOW: p = exp(log1p(a (z - tau)) / a) (see log1pThreshold). */
+  log1pForm: boolean;
 }
+
+/** Below this alpha - 1, [a z - tau]^(1/a) loses eps / a to the rounding of its base near 1. */
+const LOG1P_BELOW = 1e-3;
 
 /** Integer powers exactly, others with Math.pow (as the native twin does). */
 function power(t: number, r: number): number {
@@ -51,7 +57,7 @@ function exactPower(r: number): boolean {
 }
 
 function shapeOf(params: TransformParams): Shape {
-  const s: Shape = { kind: params.kind, a: 1, r: 1, q: 1, k: 0 };
+  const s: Shape = { kind: params.kind, a: 1, r: 1, q: 1, k: 0, log1pForm: false };
   if (params.kind === TransformKind.Entmax) {
     if (params.param === 2) s.kind = TransformKind.Sparsemax;
     else if (params.param === 1) s.kind = TransformKind.Softmax;
@@ -59,6 +65,7 @@ function shapeOf(params: TransformParams): Shape {
       s.a = params.param - 1;
       s.r = 1 / s.a;
       s.q = s.r;
+      s.log1pForm = s.a < LOG1P_BELOW;
     }
   } else if (params.kind === TransformKind.Normmax) {
     s.r = 1 / (params.param - 1);
@@ -67,6 +74,12 @@ function shapeOf(params: TransformParams): Shape {
     s.k = params.param;
   }
   return s;
+}
+
+/** The unnormalised alpha-entmax term near softmax (a = alpha - 1 < LOG1P_BELOW), tau = a c - 1 written through c: exp(log1p(a (z - c)) / a) (as the native twin). */
+function log1pTerm(a: number, c: number, z: number): number {
+  const t = a * (z - c);
+  return t > -1 ? Math.exp(Math.log1p(t) / a) : 0;
 }
 
 /**
@@ -93,6 +106,7 @@ function probabilityOf(s: Shape, sol: Solution, ws: Workspace): (z: number) => n
         return above0 < 1 ? above0 : 1;
       };
     default: {
+      if (s.log1pForm) return (z) => log1pTerm(a, tau, z) * scale; // tau holds c (see log1pThreshold)
       if (ws.hasStored) {
         const u = ws.stored;
         const floor = ws.storedFloor;
@@ -112,6 +126,34 @@ function probabilityOf(s: Shape, sol: Solution, ws: Workspace): (z: number) => n
       };
     }
   }
+}
+
+/**
+ * alpha-entmax near softmax (alpha - 1 = e < LOG1P_BELOW): the threshold written tau = e c - 1, so
+ * that p = (1 + e (z - c))^(1/e) = exp(log1p(e (z - c)) / e), solved for c by Newton from the
+ * softmax value logsumexp(z). sum p is decreasing and convex in c, so the iterates approach the
+ * root from below after at most one step.
+ */
+function log1pThreshold(z: Float64Array, count: number, e: number): number {
+  let sum = 0;
+  for (let j = 0; j < count; j++) sum += Math.exp(z[j]);
+  let c = Math.log(sum);
+  for (let iteration = 0; iteration < 100; iteration++) {
+    let f = -1;
+    let slope = 0;
+    for (let j = 0; j < count; j++) {
+      const t = e * (z[j] - c);
+      if (t > -1) {
+        const p = Math.exp(Math.log1p(t) / e);
+        f += p;
+        slope += p / (1 + t);
+      }
+    }
+    const step = f / slope;
+    c += step;
+    if (!(Math.abs(step) > 1e-15 * Math.max(1, Math.abs(c)))) break;
+  }
+  return c;
 }
 
 function scanRow(x: RealArray, offset: number, d: number, row: number): Solution {
@@ -611,20 +653,35 @@ function kthLargest(x: RealArray, offset: number, d: number, max: number, k: num
   return top[k - 1];
 }
 
-/** The bracket (min - 1, 0] when every candidate is undetermined (shifted scores <= 0). */
+/**
+ * The bracket (lo, hi] when every candidate is undetermined: lo at or below min - 1 (F = count >= k), hi at or above
+ * every candidate (F = 0; hi is 0 unless kSubsetsRow moved the shift below the max), as the native twin.
+ */
 function wholeBracket(ws: Workspace): Bracket {
   let lo = 0;
-  for (let j = 0; j < ws.count; j++) lo = ws.candidates[j] < lo ? ws.candidates[j] : lo;
-  return { lo: lo - 1, hi: 0, ones: 0, midSum: 0, midCount: 0 };
+  let hi = 0;
+  for (let j = 0; j < ws.count; j++) {
+    const z = ws.candidates[j];
+    lo = z < lo ? z : lo;
+    hi = z > hi && z < Infinity ? z : hi;
+  }
+  // min - 1 rounds back to min beyond 2^53.
+  lo = lo - 1 < lo ? lo - 1 : lo - Math.abs(lo) * 2 ** -50;
+  return { lo, hi, ones: 0, midSum: 0, midCount: 0 };
 }
 
 function checkK(k: number, finite: number, row: number): void {
   if (k > finite) throw new RangeError(`k = ${k} exceeds the ${finite} unmasked entries of x row ${row}`);
 }
 
+/** A k-subsets threshold further than this below the shift moves the shift onto it (see kSubsetsRow). */
+const RECENTRE = 8192;
+
 /**
  * Long rows: a sampled bracket, and one pass that checks the row, counts masked entries and keeps only the
- * undetermined ones, with scores shifted by the sample's maximum (as the native twin). Null if unconfirmed.
+ * undetermined ones, with scores shifted by the sample's maximum (as the native twin). Null (kSubsetsRow then
+ * solves the row) if the sample has no finite entry or its max is below -2^969, if the bracket is unconfirmed, or
+ * if tau is further than RECENTRE from the shift.
  */
 function solveKSubsetsLongRow(x: RealArray, offset: number, d: number, row: number, k: number, ws: Workspace): Solution | null {
   const stride = Math.floor(d / SAMPLE_SIZE);
@@ -638,7 +695,8 @@ function solveKSubsetsLongRow(x: RealArray, offset: number, d: number, row: numb
       shift = v > shift ? v : shift;
     }
   }
-  if (sample.length === 0) return null;
+  // Below -2^969, x - shift could overflow to +Infinity (x up to the largest double).
+  if (sample.length === 0 || !(shift > -(2 ** 969))) return null;
   for (let i = 0; i < sample.length; i++) sample[i] -= shift;
   const b: Bracket = { lo: -Infinity, hi: Infinity, ones: 0, midSum: 0, midCount: 0 };
   const sb = sampleBracket(sample, d / positions, k, b);
@@ -663,7 +721,9 @@ function solveKSubsetsLongRow(x: RealArray, offset: number, d: number, row: numb
   if (bad) scanRow(x, offset, d, row); // throws at the first NaN or +Infinity
   checkK(k, d - masked, row);
   if (!(kSubsetsSum(b, ws.candidates, count, b.lo) >= k && kSubsetsSum(b, ws.candidates, count, b.hi) < k)) return null;
-  return { max: shift, tau: kSubsetsThreshold(ws, k, b), scale: 1, finite: d - masked };
+  const tau = kSubsetsThreshold(ws, k, b);
+  // Too far from the shift to be resolved (the sample's max far above the threshold): kSubsetsRow.
+  return Math.abs(tau) <= RECENTRE ? { max: shift, tau, scale: 1, finite: d - masked } : null;
 }
 
 /** For long rows: a sampled score v > -1 below which nothing is in the support (verified by the caller), or -1; sample y <= 0, each for `stride` entries. */
@@ -780,12 +840,72 @@ function scanAndGather(x: RealArray, offset: number, d: number, row: number, a: 
   return { sol, floor: { value: -1, counted: false } };
 }
 
+/** The middle of the finite scores of a row: a shift from which no x - shift overflows. */
+function midRange(x: RealArray, offset: number, d: number): number {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let j = 0; j < d; j++) {
+    const v = x[offset + j];
+    if (v === -Infinity) continue;
+    min = v < min ? v : min;
+    max = v > max ? v : max;
+  }
+  return 0.5 * max + 0.5 * min;
+}
+
+/**
+ * The k-subsets threshold of one row. Unlike the other maps its threshold can lie far below the
+ * row max, where x - max no longer resolves the entries near it (or overflows to -Infinity): then
+ * the shift moves onto the k-th largest score or the threshold found (after an overflow, first to
+ * the middle of the range) and the row is solved again. Each move gains about 50 bits, so a few
+ * passes reach a threshold within RECENTRE of the shift; ordinary rows take one pass.
+ */
+function kSubsetsRow(k: number, x: RealArray, offset: number, d: number, row: number, sol: Solution, ws: Workspace): void {
+  const top = sol.max;
+  // Moves the shift by delta, unless the largest score would then overflow (x - shift = +Infinity).
+  const move = (delta: number): void => {
+    if (top - (sol.max + delta) === Infinity) {
+      throw new RangeError(`x row ${row}: k-subsets scores spanning more than the floating-point range (about 1.8e308) are not supported`);
+    }
+    sol.max += delta;
+  };
+  let overflowed = false;
+  for (let pass = 0; ; pass++) {
+    const last = pass === 40;
+    if (k <= SMALL_K) {
+      const kth = kthLargest(x, offset, d, sol.max, k);
+      if (kth === -Infinity && !overflowed && !last) {
+        overflowed = true;
+        sol.max = midRange(x, offset, d);
+        continue;
+      }
+      if (kth < -RECENTRE && !last) {
+        move(kth);
+        continue;
+      }
+      // tau >= z_(k) - 1: skip every entry at or below that bound.
+      gatherCandidates(x, offset, d, sol.max, 1, kth - 1, ws);
+    } else {
+      gatherCandidates(x, offset, d, sol.max, 1, -Infinity, ws);
+      if (ws.count < k && !overflowed && !last) {
+        overflowed = true;
+        sol.max = midRange(x, offset, d);
+        continue;
+      }
+    }
+    sol.tau = kSubsetsThreshold(ws, k, wholeBracket(ws));
+    if (!(Math.abs(sol.tau) > RECENTRE) || last) return;
+    move(sol.tau);
+  }
+}
+
 function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace): Solution {
   if (s.kind === TransformKind.KSubsets && d >= 8 * SAMPLE_SIZE) {
     const long = solveKSubsetsLongRow(x, offset, d, row, s.k, ws);
     if (long) return long;
   }
-  const thresholded = s.kind !== TransformKind.Softmax && s.kind !== TransformKind.KSubsets; // sparsemax, entmax, normmax
+  // Sparsemax, entmax and normmax, but not the log1p form (its candidates are unscaled, above -Infinity).
+  const thresholded = s.kind !== TransformKind.Softmax && s.kind !== TransformKind.KSubsets && !s.log1pForm;
   const gathered = thresholded && d >= 8 * SAMPLE_SIZE ? scanAndGather(x, offset, d, row, s.a, s.q, ws) : null;
   const sol = gathered ? gathered.sol : scanRow(x, offset, d, row);
   switch (s.kind) {
@@ -802,11 +922,18 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
       return sol;
     case TransformKind.KSubsets:
       checkK(s.k, sol.finite, row);
-      // tau >= z_(k) - 1: for small k find z_(k) in one pass and skip every entry at or below that bound.
-      gatherCandidates(x, offset, d, sol.max, 1, s.k <= SMALL_K ? kthLargest(x, offset, d, sol.max, s.k) - 1 : -Infinity, ws);
-      sol.tau = kSubsetsThreshold(ws, s.k, wholeBracket(ws));
+      kSubsetsRow(s.k, x, offset, d, row, sol, ws);
       return sol;
     default: {
+      if (s.log1pForm) {
+        // The support reaches about 1/a (> 1000) below the max: every unmasked entry is a candidate, unscaled.
+        gatherCandidates(x, offset, d, sol.max, 1, -Infinity, ws);
+        sol.tau = log1pThreshold(ws.candidates, ws.count, s.a);
+        let sum = 0;
+        for (let j = 0; j < ws.count; j++) sum += log1pTerm(s.a, sol.tau, ws.candidates[j]);
+        sol.scale = 1 / sum;
+        return sol;
+      }
       const floor = gathered ? gathered.floor : gatherPowerCandidates(x, offset, d, sol.max, s.a, s.q, ws);
       sol.tau = powerThreshold(ws, s.q, ws.count, floor.value, floor.counted, !exactPower(s.r));
       let sum = 0;
@@ -860,7 +987,8 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
       if (out[offset + j] !== 0) nonzero++;
       if (conjugate && p > 0) {
         dot += (v - sol.max) * p;
-        reg += s.kind === TransformKind.Softmax ? 0 : power(p, exponent);
+        // Entmax keeps sum p (p^(alpha-1) - 1) = sum p^alpha - 1 without the cancellation near alpha = 1.
+        reg += s.kind === TransformKind.Softmax ? 0 : params.kind === TransformKind.Entmax ? p * Math.expm1((exponent - 1) * Math.log(p)) : power(p, exponent);
       }
     }
     if (support) support[row] = nonzero;
@@ -875,14 +1003,26 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
           break;
         case TransformKind.Entmax: {
           const alpha = params.param;
-          value = s.kind === TransformKind.Softmax ? sol.max + sol.tau : sol.max + dot - (reg - 1) / (alpha * (alpha - 1));
+          value = s.kind === TransformKind.Softmax ? sol.max + sol.tau : sol.max + dot - reg / (alpha * (alpha - 1));
           break;
         }
         case TransformKind.Normmax:
           value = sol.max + dot - Math.pow(reg, 1 / params.param) + 1;
           break;
-        default:
+        default: {
           value = sol.max * s.k + dot - 0.5 * reg;
+          // A shift kSubsetsRow moved far below the max can overflow max k or dot although <x, p> does not: then <x, p>
+          // directly, and a RangeError only if that overflows too (as the native twin).
+          if (Number.isFinite(value)) break;
+          let direct = 0;
+          const again = probabilityOf(s, sol, ws);
+          for (let j = 0; j < d; j++) {
+            const q = again(x[offset + j] - sol.max);
+            direct += q > 0 ? x[offset + j] * q : 0;
+          }
+          value = direct - 0.5 * reg;
+          if (!Number.isFinite(value)) throw new RangeError(`x row ${row}: the k-subsets conjugate overflows (the selected scores sum beyond about 1.8e308)`);
+        }
       }
       conjugate[row] = value;
     }
@@ -936,6 +1076,48 @@ export function transformJvp(params: TransformParams, x: RealArray, v: RealArray
   }
 }
 
+/** Below this alpha - 1 the closed form of d p / d alpha cancels to O(eps / (alpha - 1)^2). */
+const NEAR_SOFTMAX = 0.01;
+
+/** (e^-y - 1 + y) / y^2, by its series near 0. */
+function secondOrder(y: number): number {
+  if (Math.abs(y) > 0.5) return (Math.expm1(-y) + y) / (y * y);
+  let term = 0.5;
+  let sum = 0.5;
+  for (let n = 3; n < 24; n++) {
+    term *= -y / n;
+    sum += term;
+  }
+  return sum;
+}
+
+/**
+ * d p / d alpha for alpha = 1 + e near 1: the closed form rearranged so that its O(1/e) terms
+ * cancel analytically. With L = log p, N = (e^(-eL) - 1 + eL) / e^2 and W = sum p e^(-eL):
+ *   d p_i / d alpha = p_i / W ((sum pN - N_i)(1 - e sum pL) - e (L_i - sum pL) sum pN),
+ * which tends to p_i (sum p L^2 - L_i^2) / 2 at alpha = 1.
+ */
+function nearSoftmaxAlphaGradient(p: Float64Array, e: number, out: RealArray, offset: number): void {
+  let w = 0;
+  let sl = 0;
+  let sn = 0;
+  for (let j = 0; j < p.length; j++) {
+    if (p[j] > 0) {
+      const l = Math.log(p[j]);
+      w += p[j] * Math.exp(-e * l);
+      sl += p[j] * l;
+      sn += p[j] * l * l * secondOrder(e * l);
+    }
+  }
+  for (let j = 0; j < p.length; j++) {
+    if (p[j] > 0) {
+      const l = Math.log(p[j]);
+      const n = l * l * secondOrder(e * l);
+      out[offset + j] = (p[j] / w) * ((sn - n) * (1 - e * sl) - e * (l - sl) * sn);
+    } else out[offset + j] = 0;
+  }
+}
+
 export function transformAlphaGradient(params: TransformParams, x: RealArray, out: RealArray): void {
   checkParams(params);
   if (params.kind !== TransformKind.Entmax || !(params.param > 1)) throw new RangeError('the alpha derivative needs entmax with alpha > 1');
@@ -948,6 +1130,10 @@ export function transformAlphaGradient(params: TransformParams, x: RealArray, ou
   for (let row = 0; row < params.rows; row++) {
     const offset = row * d;
     probabilities(s, x, offset, d, row, ws, p);
+    if (alpha - 1 < NEAR_SOFTMAX) {
+      nearSoftmaxAlphaGradient(p, alpha - 1, out, offset);
+      continue;
+    }
     let gsum = 0;
     let plogp = 0;
     for (let j = 0; j < d; j++) {

@@ -1,10 +1,8 @@
 // Corruptions of images with pixels in [-1, 1] (SPEC.md section 5). Noise is drawn in TypeScript
 // from the seeded Rng, so both backends see exactly the same corrupted inputs.
 import { Rng } from '../rng';
-import { checkFinite, checkInteger, checkOptions, checkSeed, Matrix } from '../validate';
+import { checkFinite, checkInteger, checkOptions, checkSeed, Matrix, Rows } from '../validate';
 import { toFiniteRows } from './model';
-
-type Rows = Matrix<ArrayLike<number>> | ArrayLike<number>[];
 
 function columns(images: Rows): number | undefined {
   return Array.isArray(images) ? undefined : (images as Matrix).cols;

@@ -14,4 +14,9 @@ import { gaussian, halfMask } from './corrupt';
  * const noisy = corrupt.gaussian(images, 0.3, 42);
  * ```
  */
-export const corrupt = Object.freeze({ halfMask, gaussian });
+export const corrupt = Object.freeze({
+  /** Sets the bottom half of each image to 0 (mid-grey). */
+  halfMask,
+  /** Adds seeded Gaussian noise of standard deviation sigma on the [0, 1] pixel scale, clamped. */
+  gaussian,
+});

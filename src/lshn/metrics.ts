@@ -1,8 +1,6 @@
 // Retrieval metrics of SPEC.md section 5, on the [0, 1] pixel scale: images in [-1, 1] are halved.
-import { Matrix } from '../validate';
+import { Matrix, Rows } from '../validate';
 import { toFiniteRows } from './model';
-
-type Rows = Matrix<ArrayLike<number>> | ArrayLike<number>[];
 
 function pair(recalled: Rows, originals: Rows): { a: Matrix<Float64Array>; b: Matrix<Float64Array> } {
   const b = toFiniteRows(originals, 'originals', Array.isArray(originals) ? (originals[0]?.length ?? 0) : (originals as Matrix).cols);

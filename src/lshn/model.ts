@@ -6,7 +6,7 @@ import type { Backend, BackendName, LshnMlp } from '../kernels';
 import { checkAllocation } from '../limits';
 import { writeModelFile } from '../io/modelFile';
 import { readSafetensors, readSafetensorsFile, requireFloatTensor, SafetensorsError, writeSafetensors } from '../io/safetensors';
-import { checkBoolean, checkInteger, checkOptions, checkPositive, describe, Matrix, toFiniteRealRows } from '../validate';
+import { checkBoolean, checkInteger, checkOptions, checkPositive, describe, Matrix, Rows, toFiniteRealRows } from '../validate';
 
 /**
  * The tensors of a latent Hopfield model (float32, weights out x in).
@@ -75,8 +75,6 @@ export interface RecallResult {
   dynamics: DynamicsResult | null;
 }
 
-type Rows = Matrix<ArrayLike<number>> | ArrayLike<number>[];
-
 function floatCopy(value: ArrayLike<number>, name: string, length: number): Float32Array {
   if (value === null || typeof value !== 'object' || typeof value.length !== 'number') {
     throw new TypeError(`${name} must be an array or typed array of numbers, got ${describe(value)}`);
@@ -90,6 +88,7 @@ function floatCopy(value: ArrayLike<number>, name: string, length: number): Floa
 }
 
 function mlpFrom(part: LatentHopfieldWeights['encoder'], name: string, inDim: number, hidDim: number, outDim: number): LshnMlp {
+  if (part === undefined) throw new TypeError(`${name} must be an object with w1, b1, w2 and b2, got undefined`);
   checkOptions(part, name);
   return {
     w1: floatCopy(part.w1, `${name}.w1`, hidDim * inDim),
@@ -119,9 +118,13 @@ export function toFiniteRows(value: unknown, name: string, cols: number): Matrix
  * ```
  */
 export class LatentHopfield {
+  /** Pixels per image D. */
   readonly inputDim: number;
+  /** Width H of the encoder's and decoder's hidden layer. */
   readonly hiddenDim: number;
+  /** Latent neurons N. */
   readonly latentDim: number;
+  /** The backend its kernels run on. */
   readonly backend: BackendName;
   private readonly kernels: Backend;
   private readonly encoder: LshnMlp;
@@ -130,6 +133,7 @@ export class LatentHopfield {
   private readonly whhF32: Float32Array;
 
   constructor(weights: LatentHopfieldWeights, options: LatentHopfieldOptions = {}) {
+    if (weights === undefined) throw new TypeError('weights must be an object of tensors and sizes, got undefined');
     checkOptions(weights, 'weights');
     const opts = checkOptions(options, 'options');
     const d = checkInteger(weights.inputDim, 'weights.inputDim', 1);
@@ -247,6 +251,7 @@ export class LatentHopfield {
     return this.runMlp(this.decoder, toFiniteRows(codes, 'codes', this.latentDim));
   }
 
+  /** decode on the libuv pool (native) or after the current turn (js). */
   async decodeAsync(codes: Rows): Promise<Matrix<Float64Array>> {
     return this.runMlpAsync(this.decoder, toFiniteRows(codes, 'codes', this.latentDim));
   }
@@ -258,6 +263,7 @@ export class LatentHopfield {
     return job.finish();
   }
 
+  /** dynamics on the libuv pool (native) or after the current turn (js); same result. */
   async dynamicsAsync(codes: Rows, options: DynamicsOptions = {}): Promise<DynamicsResult> {
     const job = this.prepareDynamics(codes, options);
     await this.kernels.lshnDynamicsAsync(this.wihF32, this.whhF32, this.latentDim, job.input.data, job.input.rows, job.params, job.out);
@@ -273,6 +279,7 @@ export class LatentHopfield {
     return { images: this.decode(result.signs), codes, dynamics: result };
   }
 
+  /** recall with every step (encode, dynamics, decode) off the main thread; same result. */
   async recallAsync(images: Rows, options: RecallOptions = {}): Promise<RecallResult> {
     const { useDynamics, dynamicsOptions } = recallOptions(options);
     const codes = await this.encodeAsync(images);

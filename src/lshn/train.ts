@@ -4,11 +4,9 @@ import { getBackend } from '../backend';
 import type { BackendName } from '../kernels';
 import { checkAllocation } from '../limits';
 import { Rng } from '../rng';
-import { checkBoolean, checkFinite, checkInteger, checkOptions, checkPositive, checkSeed, describe, Matrix } from '../validate';
+import { checkBoolean, checkFinite, checkInteger, checkOptions, checkPositive, checkSeed, describe, Matrix, Rows } from '../validate';
 import { AdamW } from '../optim';
 import { toFiniteRows } from './model';
-
-type Rows = Matrix<ArrayLike<number>> | ArrayLike<number>[];
 
 function codeRows(codes: Rows, name = 'codes', width?: number): Matrix<Float64Array> {
   const cols = width ?? (Array.isArray(codes) ? (codes[0]?.length ?? 0) : (codes as Matrix).cols);

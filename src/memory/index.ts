@@ -36,11 +36,11 @@ export type MemoryTransform =
 export interface HopfieldMemoryOptions {
   /** Default 'softmax'. */
   transform?: MemoryTransform;
-  /** Inverse temperature, > 0 (default 1). */
+  /** Inverse temperature, in [1e-100, ...) (default 1). */
   beta?: number;
   /** Updates at most (default 100; 0 only evaluates the query). */
   maxIter?: number;
-  /** Stop once max |q_new - q| <= tol * max(1, max |q|) (default 1e-9; 0 = only at an exact fixed point). */
+  /** Stop once max |q_new - q| <= tol * max(1, max |q|) (default 1e-9, float32 1e-6; 0 = only at an exact fixed point). */
   tol?: number;
   /** Storage and arithmetic precision; default float32 when the patterns are a Float32Array matrix, else float64. */
   dtype?: 'float64' | 'float32';
@@ -169,6 +169,7 @@ export function parseTransform(value: unknown): ParsedTransform {
     default: {
       const k = checkInteger(t.k, 'options.transform.k', 1);
       const bonus = t.bonus === undefined ? 0 : checkFinite(t.bonus, 'options.transform.bonus');
+      if (Math.abs(bonus) > 1e150) throw new RangeError(`options.transform.bonus must be at most 1e150 in magnitude (as factor scores), got ${bonus}`);
       const maxActiveSetIter = t.maxActiveSetIter === undefined ? 1000 : checkInteger(t.maxActiveSetIter, 'options.transform.maxActiveSetIter', 1);
       // No margin is known for the structured factor with a bonus.
       return { kind: MemoryKind.SequentialKSubsets, param: k, bonus, maxActiveSetIter, margin: NaN, k, spec: { name: 'sequentialKSubsets', k, bonus, maxActiveSetIter } };
@@ -194,8 +195,11 @@ export class HopfieldMemory {
   readonly dimension: number;
   /** Storage precision. */
   readonly dtype: 'float64' | 'float32';
+  /** Inverse temperature beta. */
   readonly beta: number;
+  /** Default updates per retrieval. */
   readonly maxIter: number;
+  /** Default convergence tolerance of a retrieval. */
   readonly tol: number;
   private readonly parsed: ParsedTransform;
   private readonly backend: Backend;
@@ -219,8 +223,11 @@ export class HopfieldMemory {
     if (this.dimension < 1) throw new RangeError('patterns must have at least one column');
     this.parsed = parseTransform(o.transform ?? 'softmax');
     this.beta = o.beta === undefined ? 1 : checkPositive(o.beta, 'options.beta');
+    // The energy divides Omega*(beta X q) (of order log n as beta -> 0) by beta.
+    if (this.beta < 1e-100) throw new RangeError(`options.beta must be >= 1e-100 (the energies would overflow), got ${this.beta}`);
     this.maxIter = o.maxIter === undefined ? 100 : checkInteger(o.maxIter, 'options.maxIter', 0, 2 ** 30);
-    this.tol = o.tol === undefined ? 1e-9 : checkNonNegative(o.tol, 'options.tol');
+    // float32 states jitter by a few units in the last place near a fixed point.
+    this.tol = o.tol === undefined ? (this.dtype === 'float32' ? 1e-6 : 1e-9) : checkNonNegative(o.tol, 'options.tol');
     this.threads = o.threads === undefined ? 0 : checkInteger(o.threads, 'options.threads', 0, 1024);
     this.checkPatternCount(this.count);
     this.checkScale(new this.Real(0), 0);
@@ -416,7 +423,9 @@ export class HopfieldMemory {
       for (let c = 0; c < this.dimension; c++) s += q[r * this.dimension + c] ** 2;
       norm = Math.max(norm, Math.sqrt(s));
     }
-    if (!(this.beta * m * norm < limit)) throw new RangeError(`beta * |pattern| * |state| = ${this.beta * m * norm} would overflow the scores`);
+    // Norms below 1 count as 1, so that beta itself stays within the precision's range too.
+    const bound = this.beta * Math.max(1, m) * Math.max(1, norm);
+    if (!(bound < limit)) throw new RangeError(`beta * |pattern| * |state| = ${bound} would overflow the scores`);
   }
 
   private prepare(query: unknown, rawOptions: unknown, single: boolean, weights: 'sparse' | 'dense' | 'none'): PreparedRun {

@@ -76,10 +76,15 @@ interface Forward {
  * ```
  */
 export class HopfieldPooling {
+  /** Dimension of the bag's instances. */
   readonly inputDim: number;
+  /** Dimension of keys and queries. */
   readonly keyDim: number;
+  /** Output dimension per query; null without a value projection. */
   readonly valueDim: number | null;
+  /** Number of learned queries (rows of the output). */
   readonly queryCount: number;
+  /** Inverse temperature beta. */
   readonly beta: number;
   /** queries x keyDim, learned. */
   readonly queries: Float64Array;
@@ -124,17 +129,32 @@ export class HopfieldPooling {
 
   /** Gradients of a loss whose gradient with respect to the output (queries x outputDim) is gradOutput. */
   backward(bag: unknown, gradOutput: ArrayLike<number>): PoolingGradients {
-    const f = this.run(bag);
-    const { m, y, keys, p, pooled } = f;
     const { inputDim: d, keyDim: dk, queryCount: nq, beta } = this;
     const dv = this.outputDim;
     if (!(gradOutput && typeof gradOutput === 'object' && typeof gradOutput.length === 'number')) {
       throw new TypeError(`gradOutput must be an array or typed array, got ${describe(gradOutput)}`);
     }
     if (gradOutput.length !== nq * dv) throw new RangeError(`gradOutput must have ${nq * dv} entries (queries x outputDim), got ${gradOutput.length}`);
+    // The gradients are linear in gradOutput: work on it scaled to at most 1 and scale back, so that
+    // only gradients beyond the double range (a RangeError) overflow.
+    let largest = 0;
     for (let i = 0; i < gradOutput.length; i++) {
       if (!Number.isFinite(gradOutput[i])) throw new RangeError(`gradOutput[${i}] must be finite, got ${gradOutput[i]}`);
+      largest = Math.max(largest, Math.abs(gradOutput[i]));
     }
+    if (largest > 1) {
+      const grads = this.backward(bag, Array.from(gradOutput, (g) => g / largest));
+      for (const g of [grads.queries, grads.keyWeights, grads.valueWeights, grads.inputs]) {
+        if (!g) continue;
+        for (let i = 0; i < g.length; i++) {
+          g[i] *= largest;
+          if (!Number.isFinite(g[i])) throw new RangeError(`gradOutput is too large: the gradients overflow (|gradOutput| up to ${largest})`);
+        }
+      }
+      return grads;
+    }
+    const f = this.run(bag);
+    const { m, y, keys, p, pooled } = f;
     const wv = this.valueWeights;
     // h_j = dL/d(Y^T p_j) = Wv^T g_j (or g_j); dL/dWv = g_j (Y^T p_j)^T.
     const h = new Float64Array(nq * d);

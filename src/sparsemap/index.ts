@@ -7,6 +7,7 @@ import {
   INFO_STATUS, SparseMapOutputs, SparseMapParams, SparseMapStatus,
 } from '../kernels';
 import { checkAllocation } from '../limits';
+import { downScale, largestMagnitude, scaledBy } from '../scaling';
 import {
   checkBoolean, checkFinite, checkInteger, checkOptions, checkPositive, describe, isArrayLikeOfNumbers, Matrix, toFiniteFloat64, toRows,
 } from '../validate';
@@ -21,7 +22,7 @@ export interface SolveOptions {
   maxIter?: number;
   /** Stop when the primal and dual RMS residuals are both below this (default 1e-6). */
   tol?: number;
-  /** Initial ADMM penalty (default 0.1). */
+  /** Initial ADMM penalty in [1e-3, 100], the range the adaptation keeps it in (default 0.1). */
   rho?: number;
   /** Double / halve rho every 10 iterations by the residual ratio, within [1e-3, 100] (default true). */
   adaptRho?: boolean;
@@ -32,17 +33,24 @@ export interface SolveOptions {
   backend?: BackendName;
 }
 
-/** A structure in the support of an active-set factor's solution, with its weight. */
+/** A structure in the support of a factor's solution, with its weight. */
 export interface WeightedStructure {
   weight: number;
-  /** The state of each position (Sequence, SequenceBudget) or 0/1 per variable (OROUT, ANDOUT). */
+  /**
+   * The state of each position (Sequence, SequenceBudget), the head of each word (Tree), the state
+   * of each group (Dense), or the 0/1 value of each of the factor's variables, in the order given
+   * (OROUT, ANDOUT; negations applied, so the weighted labels average to u).
+   */
   label: Int32Array;
 }
 
 /**
- * An active-set factor's distribution over structures (weights above 1e-10). At most 1024 are
- * listed; when the support is larger, `truncated` is true, `supportSize` counts all of them, and the
- * listed weights sum to less than 1.
+ * A factor's distribution over structures, whose mean is the factor's marginals. Active-set
+ * factors report their active set (weights above 1e-10); OROUT and ANDOUT, solved in closed form,
+ * report one exact decomposition of their marginals into at most n + 1 vertices of the polytope
+ * (every positive weight; the decomposition is not unique). At most 1024 are listed; when the
+ * support is larger, `truncated` is true, `supportSize` counts all of them, and the listed weights
+ * sum to less than 1.
  */
 export interface StructureDistribution extends Array<WeightedStructure> {
   truncated: boolean;
@@ -64,7 +72,7 @@ export interface SolveResult {
   primalResidual: number;
   /** rho times the RMS change of u in the last iteration (0 without ADMM). */
   dualResidual: number;
-  /** Per factor: the distribution over structures of active-set factors (see its `truncated` flag), else null. */
+  /** Per factor: the distribution over structures of OROUT, ANDOUT and active-set factors (see its `truncated` flag), else null. */
   distributions: (StructureDistribution | null)[];
   /** Gradients of a loss through the solution: given dL/du (and dL/dv), returns dL/d(unary scores) and dL/d(additional scores). */
   backward(gradU: ArrayLike<number>, gradAdditionals?: ArrayLike<number> | ArrayLike<number>[]): SparseMapGradients;
@@ -125,11 +133,27 @@ interface FactorSpec {
 /** Structures listed per factor distribution (labels are preallocated for this many). */
 const MAX_SUPPORT_CAPACITY = 1024;
 
+/** Largest |score| a factor graph takes: beyond it ADMM's local inputs (scores / rho, summed along a sequence) may overflow. */
+const MAX_SCORE = 1e150;
+
+function checkScores(scores: Float64Array, name: string): Float64Array {
+  for (let i = 0; i < scores.length; i++) {
+    if (!(Math.abs(scores[i]) <= MAX_SCORE)) throw new RangeError(`${name}[${i}] must be at most 1e150 in magnitude (larger scores overflow the solver), got ${scores[i]}`);
+  }
+  return scores;
+}
+
+function checkRho(value: unknown): number {
+  const rho = checkFinite(value, 'options.rho');
+  if (!(rho >= 1e-3 && rho <= 100)) throw new RangeError(`options.rho must be in [1e-3, 100], got ${rho}`);
+  return rho;
+}
+
 function paramsFrom(options: SolveOptions): SparseMapParams {
   return {
     maxIter: options.maxIter === undefined ? 1000 : checkInteger(options.maxIter, 'options.maxIter', 1, 1e9),
     tol: options.tol === undefined ? 1e-6 : checkPositive(options.tol, 'options.tol'),
-    rhoInit: options.rho === undefined ? 0.1 : checkPositive(options.rho, 'options.rho'),
+    rhoInit: options.rho === undefined ? 0.1 : checkRho(options.rho),
     adaptRho: options.adaptRho === undefined ? true : checkBoolean(options.adaptRho, 'options.adaptRho'),
     maxActiveSetIter: options.maxActiveSetIter === undefined ? 1000 : checkInteger(options.maxActiveSetIter, 'options.maxActiveSetIter', 1, 1e9),
     objective: 0,
@@ -153,6 +177,7 @@ function paramsFrom(options: SolveOptions): SparseMapParams {
  * ```
  */
 export class FactorGraph {
+  /** Number of binary variables u. */
   readonly nVariables: number;
   private readonly factors: FactorSpec[] = [];
   private data: FactorGraphData | null = null;
@@ -161,6 +186,7 @@ export class FactorGraph {
     this.nVariables = checkInteger(nVariables, 'nVariables', 1, 2 ** 31 - 1);
   }
 
+  /** Number of factors added so far. */
   get nFactors(): number {
     return this.factors.length;
   }
@@ -203,10 +229,11 @@ export class FactorGraph {
   private logic(kind: FactorKind, vars: ArrayLike<number>, negated: unknown, minLength: number, flip: (i: number, n: number) => boolean): number {
     const v = this.checkVars(vars, 'vars', minLength);
     const neg = this.checkNegated(negated, v.length).map((x, i) => x !== flip(i, v.length));
-    const activeSet = kind === FactorKind.OrOut;
+    // OROUT reports a decomposition of its marginals into at most n + 1 vertices.
+    const withDistribution = kind === FactorKind.OrOut;
     return this.add({
       kind, vars: v, negated: neg, ints: [], reals: [], scores: new Float64Array(0),
-      labelLength: activeSet ? v.length : 0, supportCapacity: activeSet ? Math.min(v.length + 1, MAX_SUPPORT_CAPACITY) : 0,
+      labelLength: withDistribution ? v.length : 0, supportCapacity: withDistribution ? Math.min(v.length + 1, MAX_SUPPORT_CAPACITY) : 0,
     });
   }
 
@@ -235,7 +262,10 @@ export class FactorGraph {
     return this.logic(FactorKind.Xor, vars, negated, 2, (i, n) => i === n - 1);
   }
 
-  /** vars[K-1] = OR of the others. */
+  /**
+   * vars[K-1] = OR of the others. Its local problem is an exact projection (one sort, O(K log K));
+   * its distribution is a decomposition of its marginals into at most K + 1 vertices.
+   */
   addOrOut(vars: ArrayLike<number>, negated?: ArrayLike<boolean | number>): number {
     return this.logic(FactorKind.OrOut, vars, negated, 2, () => false);
   }
@@ -405,6 +435,13 @@ export class FactorGraph {
     return out;
   }
 
+  /** options.additionalScores, else those given with the factors; checked against MAX_SCORE. */
+  private additionalsFrom(opts: SolveOptions): Float64Array {
+    return opts.additionalScores === undefined
+      ? checkScores(this.additionalScores(), 'additional scores of the factors')
+      : checkScores(this.flatAdditionals(opts.additionalScores, 'options.additionalScores'), 'options.additionalScores (flattened)');
+  }
+
   private flatAdditionals(value: unknown, name: string): Float64Array {
     const data = this.toData();
     const total = data.addStart[data.nFactors];
@@ -425,8 +462,8 @@ export class FactorGraph {
     const backend = getBackend(opts.backend);
     const params = { ...paramsFrom(opts), objective };
     const data = this.toData();
-    const unary = toFiniteFloat64(unaryScores, 'unaryScores', this.nVariables);
-    const additional = opts.additionalScores === undefined ? this.additionalScores() : this.flatAdditionals(opts.additionalScores, 'options.additionalScores');
+    const unary = checkScores(toFiniteFloat64(unaryScores, 'unaryScores', this.nVariables), 'unaryScores');
+    const additional = this.additionalsFrom(opts);
     checkAllocation('support labels', data.labelStart[data.nFactors], 4);
     const out: SparseMapOutputs = {
       u: new Float64Array(this.nVariables),
@@ -440,7 +477,7 @@ export class FactorGraph {
     return { backend, params, data, unary, additional, out };
   }
 
-  /** Solves LP-SparseMAP for these unary scores (length nVariables). */
+  /** Solves LP-SparseMAP for these unary scores (length nVariables; scores, like the factors', at most 1e150 in magnitude). */
   solve(unaryScores: ArrayLike<number>, options?: SolveOptions): SolveResult {
     const p = this.prepare(unaryScores, options);
     p.backend.sparsemapSolve(p.data, p.unary, p.additional, p.params, p.out);
@@ -489,7 +526,8 @@ export class FactorGraph {
     const data = this.toData();
     const unary = scoreMatrix(unaryScores, 'unaryScores');
     if (unary.cols !== this.nVariables) throw new RangeError(`unaryScores must have nVariables = ${this.nVariables} columns, got ${unary.cols}`);
-    const additional = opts.additionalScores === undefined ? this.additionalScores() : this.flatAdditionals(opts.additionalScores, 'options.additionalScores');
+    checkScores(unary.data, 'unaryScores (flattened)');
+    const additional = this.additionalsFrom(opts);
     const nAdd = data.addStart[data.nFactors];
     checkAllocation('batch marginals', unary.rows * Math.max(this.nVariables, nAdd), 8);
     return {
@@ -526,7 +564,7 @@ export class FactorGraph {
       const list: WeightedStructure[] = [];
       for (let s = 0; s < count; s++) {
         const labelOff = data.labelStart[i] + s * f.labelLength;
-        list.push({ weight: out.supportWeights[data.supportStart[i] + s], label: out.supportLabels.slice(labelOff, labelOff + f.labelLength) });
+        list.push({ weight: out.supportWeights[data.supportStart[i] + s], label: out.supportLabels.subarray(labelOff, labelOff + f.labelLength) });
       }
       return Object.assign(list, { truncated: supportSize > count, supportSize });
     });
@@ -546,9 +584,10 @@ export class FactorGraph {
         const gu = toFiniteFloat64(gradU, 'gradU', this.nVariables);
         const gv = gradAdditionals === undefined ? new Float64Array(data.addStart[data.nFactors]) : this.flatAdditionals(gradAdditionals, 'gradAdditionals');
         const gradOut = { gradUnary: new Float64Array(this.nVariables), gradAdditional: new Float64Array(gv.length), info: new Float64Array(INFO_LENGTH) };
-        backend.sparsemapBackward(data, unary, additional, localInputs, localScale, gu, gv, params, gradOut);
+        const s = downScale(gu, gv);
+        backend.sparsemapBackward(data, unary, additional, localInputs, localScale, scaledBy(gu, -s), scaledBy(gv, -s), params, gradOut);
         return {
-          unary: gradOut.gradUnary, additionals: this.splitAdditionals(data, gradOut.gradAdditional),
+          unary: scaledBy(gradOut.gradUnary, s), additionals: this.splitAdditionals(data, scaledBy(gradOut.gradAdditional, s)),
           status: STATUS_NAMES[gradOut.info[INFO_STATUS]], iterations: gradOut.info[INFO_ITERATIONS],
         };
       },
@@ -569,6 +608,7 @@ function threadsOf(opts: Record<string, unknown>): number {
 
 function scoreMatrix(scores: unknown, name: string): { data: Float64Array; rows: number; cols: number } {
   const m = toRows(scores, name);
+  checkAllocation(name, m.rows * m.cols, 8);
   const data = new Float64Array(m.rows * m.cols);
   for (let r = 0; r < m.rows; r++) data.set(toFiniteFloat64(m.row(r), `${name} row ${r}`, m.cols), r * m.cols);
   return { data, rows: m.rows, cols: m.cols };
@@ -697,6 +737,9 @@ function sequentialJob(scores: unknown, options: SequentialKSubsetsOptions) {
   const k = checkInteger(opts.k, 'options.k', 0, m.cols);
   const bonus = opts.bonus === undefined ? 0 : checkFinite(opts.bonus, 'options.bonus');
   const maxIter = opts.maxActiveSetIter === undefined ? 1000 : checkInteger(opts.maxActiveSetIter, 'options.maxActiveSetIter', 1, 1e9);
+  if (!Number.isFinite(m.cols * largestMagnitude(m.data) + (m.cols - 1) * Math.abs(bonus))) {
+    throw new RangeError(`scores and options.bonus are too large: the total score of a selection over ${m.cols} positions would overflow`);
+  }
   checkAllocation('marginals', m.rows * m.cols, 8);
   checkAllocation('dynamic programme', 2 * m.cols * (k + 1), 9);
   return { backend, m, k, bonus, maxIter, out: new Float64Array(m.rows * m.cols), status: new Uint8Array(m.rows), threads: threadsOf(opts) };
@@ -727,8 +770,9 @@ export function kSubsetsExactBackward(scores: Matrix | ArrayLike<number>[], k: n
   if (g.rows !== m.rows || g.cols !== m.cols) throw new RangeError(`grad must be ${m.rows} x ${m.cols} like scores, got ${g.rows} x ${g.cols}`);
   const kk = checkInteger(k, 'k', 0, m.cols);
   const out = new Float64Array(m.rows * m.cols);
-  backend.kSubsetsBackwardBatch(m.data, m.rows, m.cols, kk, g.data, out, threadsOf(opts));
-  return { data: out, rows: m.rows, cols: m.cols };
+  const s = downScale(g.data);
+  backend.kSubsetsBackwardBatch(m.data, m.rows, m.cols, kk, scaledBy(g.data, -s), out, threadsOf(opts));
+  return { data: scaledBy(out, s), rows: m.rows, cols: m.cols };
 }
 
 /**
@@ -746,17 +790,10 @@ export function kSubsetsExactBackward(scores: Matrix | ArrayLike<number>[], k: n
 export function sequentialKSubsetsBackward(
   scores: Matrix | ArrayLike<number>[], grad: Matrix | ArrayLike<number>[], options: SequentialKSubsetsOptions,
 ): Matrix<Float64Array> & { converged: boolean } {
-  const opts = checkOptions(options, 'options');
-  const backend = getBackend(opts.backend as BackendName | undefined);
-  const m = scoreMatrix(scores, 'scores');
+  const p = sequentialJob(scores, options);
   const g = scoreMatrix(grad, 'grad');
-  if (g.rows !== m.rows || g.cols !== m.cols) throw new RangeError(`grad must be ${m.rows} x ${m.cols} like scores, got ${g.rows} x ${g.cols}`);
-  const k = checkInteger(opts.k, 'options.k', 0, m.cols);
-  const bonus = opts.bonus === undefined ? 0 : checkFinite(opts.bonus, 'options.bonus');
-  const maxIter = opts.maxActiveSetIter === undefined ? 1000 : checkInteger(opts.maxActiveSetIter, 'options.maxActiveSetIter', 1, 1e9);
-  checkAllocation('dynamic programme', 2 * m.cols * (k + 1), 9);
-  const out = new Float64Array(m.rows * m.cols);
-  const status = new Uint8Array(m.rows);
-  backend.sequentialKSubsetsBackwardBatch(m.data, m.rows, m.cols, k, bonus, maxIter, g.data, out, status, threadsOf(opts));
-  return { data: out, rows: m.rows, cols: m.cols, converged: status.every((x) => x === SparseMapStatus.Converged) };
+  if (g.rows !== p.m.rows || g.cols !== p.m.cols) throw new RangeError(`grad must be ${p.m.rows} x ${p.m.cols} like scores, got ${g.rows} x ${g.cols}`);
+  const s = downScale(g.data);
+  p.backend.sequentialKSubsetsBackwardBatch(p.m.data, p.m.rows, p.m.cols, p.k, p.bonus, p.maxIter, scaledBy(g.data, -s), p.out, p.status, p.threads);
+  return { data: scaledBy(p.out, s), rows: p.m.rows, cols: p.m.cols, converged: p.status.every((x) => x === SparseMapStatus.Converged) };
 }

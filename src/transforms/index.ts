@@ -44,6 +44,7 @@
 import { getBackend } from '../backend';
 import { BackendName, RealArray, TransformKind, TransformParams } from '../kernels';
 import { checkAllocation } from '../limits';
+import { downScale, largestMagnitude, scaledBy } from '../scaling';
 import { checkBoolean, checkInteger, checkOptions, describe, isArrayLikeOfNumbers } from '../validate';
 
 export type { RealArray } from '../kernels';
@@ -125,9 +126,11 @@ export interface Transform<O extends TransformOptions> {
   (x: MatrixInput, options: O & { support: true }): { p: RealMatrix; support: Int32Array };
   /** J(x) v, shaped like x (J is symmetric, so this is also the vector-Jacobian product). */
   jvp(x: VectorInput, v: VectorInput, options?: O): RealArray;
+  /** J(x) v for every row of a batch; v is shaped like x (a matrix, or its data as one flat array). */
   jvp(x: MatrixInput, v: VectorInput | MatrixInput, options?: O): RealMatrix;
   /** Omega*(x): a number for a vector, one per row for a matrix. */
   conjugate(x: VectorInput, options?: O): number;
+  /** Omega*(x) of every row of a batch. */
   conjugate(x: MatrixInput, options?: O): Float64Array;
   /** p, support and conjugate of every row at once. */
   solve(x: TransformInput, options?: O): TransformSolution;
@@ -140,6 +143,8 @@ interface Prepared {
   rows: number;
   cols: number;
   isVector: boolean;
+  /** x is the caller's own array (not a converted copy). */
+  borrowed: boolean;
 }
 
 function toReal(value: ArrayLike<number>, name: string, like?: RealArray): RealArray {
@@ -148,7 +153,7 @@ function toReal(value: ArrayLike<number>, name: string, like?: RealArray): RealA
     return like instanceof Float32Array ? Float32Array.from(value) : Float64Array.from(value);
   }
   if (!Array.isArray(value)) throw new TypeError(`${name} must be a Float64Array, Float32Array or number[], got ${describe(value)}`);
-  const out = like instanceof Float32Array ? new Float32Array(value.length) : new Float64Array(value.length);
+  const out = allocate(like ?? new Float64Array(0), value.length, name);
   for (let i = 0; i < value.length; i++) {
     const v: unknown = value[i];
     if (typeof v !== 'number') throw new TypeError(`${name}[${i}] must be a number, got ${describe(v)}`);
@@ -160,15 +165,19 @@ function toReal(value: ArrayLike<number>, name: string, like?: RealArray): RealA
 function prepare(x: unknown, name: string): Prepared {
   if (isArrayLikeOfNumbers(x)) {
     if (x.length === 0) throw new RangeError(`${name} must have at least one entry`);
-    return { x: toReal(x, name), rows: 1, cols: x.length, isVector: true };
+    const real = toReal(x, name);
+    return { x: real, rows: 1, cols: x.length, isVector: true, borrowed: real === x };
   }
   if (x !== null && typeof x === 'object' && 'data' in x && 'rows' in x && 'cols' in x) {
     const m = x as MatrixInput;
     const rows = checkInteger(m.rows, `${name}.rows`, 1);
     const cols = checkInteger(m.cols, `${name}.cols`, 1);
     if (!isArrayLikeOfNumbers(m.data)) throw new TypeError(`${name}.data must be a Float64Array, Float32Array or number[], got ${describe(m.data)}`);
+    // Before the length check, so that an impossible shape is reported as such whatever data came with it.
+    checkAllocation(name, rows * cols, m.data instanceof Float32Array ? 4 : 8);
     if (m.data.length !== rows * cols) throw new RangeError(`${name}.data must have rows * cols = ${rows * cols} entries, got ${m.data.length}`);
-    return { x: toReal(m.data, `${name}.data`), rows, cols, isVector: false };
+    const real = toReal(m.data, `${name}.data`);
+    return { x: real, rows, cols, isVector: false, borrowed: real === m.data };
   }
   throw new TypeError(`${name} must be a Float64Array, Float32Array, number[] or a {data, rows, cols} matrix, got ${describe(x)}`);
 }
@@ -184,9 +193,15 @@ function outputFor(options: Record<string, unknown>, like: RealArray): RealArray
   return out;
 }
 
-function allocate(like: RealArray, length: number): RealArray {
-  checkAllocation('transform output', length, like.BYTES_PER_ELEMENT);
+function allocate(like: RealArray, length: number, what = 'transform output'): RealArray {
+  checkAllocation(what, length, like.BYTES_PER_ELEMENT);
   return like instanceof Float32Array ? new Float32Array(length) : new Float64Array(length);
+}
+
+function copyOf(x: RealArray): RealArray {
+  const copy = allocate(x, x.length, 'copy of x');
+  copy.set(x);
+  return copy;
 }
 
 function checkAlpha(value: unknown): number {
@@ -244,9 +259,16 @@ function makeTransform<O extends TransformOptions>(kind: TransformKind, readPara
     for (let i = 0; i < vReal.length; i++) {
       if (!Number.isFinite(vReal[i])) throw new RangeError(`v[${i}] must be finite, got ${vReal[i]}`);
     }
+    // J v is linear in v: a huge v is scaled down for the kernel and the result back up, so that only
+    // a J v beyond the range of its precision overflows (a RangeError), not the kernel's sums.
+    const e = downScale(vReal);
     const out = allocate(prepared.x, prepared.x.length);
-    backend.transformJvp(p, prepared.x, vReal, out);
-    return shaped(prepared, out);
+    backend.transformJvp(p, prepared.x, scaledBy(vReal, -e), out);
+    const result = scaledBy(out, e);
+    for (let i = 0; e !== 0 && i < result.length; i++) {
+      if (!Number.isFinite(result[i])) throw new RangeError(`v is too large: J v overflows (|v| up to ${largestMagnitude(vReal)})`);
+    }
+    return shaped(prepared, result);
   };
 
   const solveWith = (x: TransformInput, rawOptions: O | undefined) => {
@@ -270,9 +292,18 @@ function makeTransform<O extends TransformOptions>(kind: TransformKind, readPara
     return isArrayLikeOfNumbers(x) ? solution.conjugate[0] : solution.conjugate;
   };
 
+  // The kernel runs on a pool thread (native) or a later turn (js) while the caller's code goes on,
+  // so it reads a copy of x and writes a private output, copied into options.out once it is done.
   const async = async (x: TransformInput, options?: O): Promise<TransformSolution> => {
     const { backend, prepared, p, solution } = solveWith(x, options);
-    await backend.transformForwardAsync(p, prepared.x, solution.p.data, solution.support, solution.conjugate);
+    const input = prepared.borrowed ? copyOf(prepared.x) : prepared.x;
+    const out = solution.p.data;
+    const result = out === (options as TransformOptions | undefined)?.out ? allocate(out, out.length) : out;
+    await backend.transformForwardAsync(p, input, result, solution.support, solution.conjugate);
+    if (result !== out) {
+      if (out.length !== result.length) throw new TypeError(`options.out was detached or resized while the call ran (${out.length} entries, expected ${result.length})`);
+      out.set(result);
+    }
     return solution;
   };
 
@@ -313,9 +344,11 @@ export const sparsemax: Transform<TransformOptions> = makeTransform(TransformKin
  */
 export const entmax15: Transform<TransformOptions> = makeTransform(TransformKind.Entmax, () => 1.5);
 
-interface EntmaxTransform extends Transform<EntmaxOptions> {
+/** {@link entmax}: a {@link Transform} that also differentiates with respect to alpha. */
+export interface EntmaxTransform extends Transform<EntmaxOptions> {
   /** d yhat / d alpha (alpha > 1), shaped like x. */
   alphaGradient(x: VectorInput, options?: EntmaxOptions): RealArray;
+  /** d yhat / d alpha for every row of a batch. */
   alphaGradient(x: MatrixInput, options?: EntmaxOptions): RealMatrix;
 }
 

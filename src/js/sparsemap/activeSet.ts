@@ -4,10 +4,17 @@
 // along a null direction), drops a structure whose weight reaches 0, and otherwise asks the oracle
 // for the structure with the highest reduced score (a - x).m + b.n; it stops when none beats the
 // support. Mirrored line for line by native/core/sparsemap_active_set.cpp.
+//
+// Degenerate inputs (ties, scores tiny beside the quadratic term) must not make it cycle: a
+// structure enters with a gain the optimality test counts, the QP on the enlarged (singular) support
+// must not then dismiss the same gain as noise, leave it at weight 0 and drop it, or the oracle
+// returns it again forever. So one tolerance, GAIN_TOL, relative to the size of the terms summed
+// (structureMagnitude), judges both the gain and the slope along a null direction, and a structure
+// that just entered is followed along its null direction whenever that slope is positive at all.
 
 /** A vertex of the marginal polytope: sorted indices of its unary and additional ones. */
 export interface Structure {
-  /** Factor-specific description: the state path (sequences) or the 0/1 membership (OROUT). */
+  /** Factor-specific description: the state path (sequences), the heads (Tree), the group states (Dense) or the selected positions. */
   label: Int32Array;
   on: Int32Array;
   add: Int32Array;
@@ -21,12 +28,14 @@ export interface Oracle {
   argmax(u: Float64Array, uOff: number, b: Float64Array, bOff: number): Structure;
 }
 
-/** Relative tolerance of the optimality test (no structure beats the support by more). */
-const GAP_TOL = 1e-12;
+/**
+ * An ascent is real when above this times the largest structureMagnitude involved: a structure's
+ * gain over the support (else the support is optimal), or the slope of a singular reduced QP along
+ * a null direction (else the QP is bounded there).
+ */
+const GAIN_TOL = 1e-12;
 /** Relative size below which a pivot of the reduced Hessian counts as zero. */
 const RANK_TOL = 1e-10;
-/** Relative residual above which a singular reduced QP is unbounded along its null space. */
-const NULL_TOL = 1e-11;
 /** Weights at or below this are rounding noise, not support, for the Jacobian and the reported distribution. */
 export const SUPPORT_TOL = 1e-10;
 
@@ -54,6 +63,18 @@ export function structureScore(s: Structure, u: Float64Array, uOff: number, b: F
   let total = 0;
   for (let i = 0; i < s.on.length; i++) total += u[uOff + s.on[i]];
   for (let i = 0; i < s.add.length; i++) total += b[bOff + s.add[i]];
+  return total;
+}
+
+/**
+ * sum |a_on| + sum |b_add| + |on|: the size of the terms in the structure's score at residual a - x
+ * (x in [0, 1]) and in its reduced gradient c - (Gw) ((Gw) <= |on|), hence the scale of their
+ * rounding errors, even when large scores cancel (a total near 0 is no such scale).
+ */
+function structureMagnitude(s: Structure, a: Float64Array, aOff: number, b: Float64Array, bOff: number): number {
+  let total = s.on.length;
+  for (let i = 0; i < s.on.length; i++) total += Math.abs(a[aOff + s.on[i]]);
+  for (let i = 0; i < s.add.length; i++) total += Math.abs(b[bOff + s.add[i]]);
   return total;
 }
 
@@ -244,6 +265,12 @@ class ReducedSystem {
     return worst;
   }
 
+  /** After solve: the pivot index of reduced index i if it lies in the null part and r ascends along its null direction, else -1. */
+  ascendingNullPivot(i: number): number {
+    for (let j = this.rank; j < this.m; j++) if (this.perm[j] === i) return this.z[j] > 0 ? j : -1;
+    return -1;
+  }
+
   /** The null direction for pivot index j >= rank, ascending for r (sign of its residual z[j]). */
   nullDirection(j: number): void {
     const { m, rank, l, perm, z, y, cap } = this;
@@ -263,6 +290,8 @@ export class ActiveSetQP {
   weights: number[] = [];
   private gram: number[][] = [];
   private scores: number[] = [];
+  /** structureMagnitude of each structure at the current scores. */
+  private magnitudes: number[] = [];
   private readonly residual: Float64Array;
   private readonly reduced = new ReducedSystem();
   private readonly jvpSystem = new ReducedSystem();
@@ -315,6 +344,11 @@ export class ActiveSetQP {
     }
   }
 
+  private recomputeScores(a: Float64Array, aOff: number, b: Float64Array, bOff: number): void {
+    this.scores = this.structures.map((s) => structureScore(s, a, aOff, b, bOff));
+    this.magnitudes = this.structures.map((s) => structureMagnitude(s, a, aOff, b, bOff));
+  }
+
   /** x = sum_s w_s m_s into x[xOff..). */
   private unaryMarginals(x: Float64Array, xOff: number): void {
     const n = this.oracle.n;
@@ -330,12 +364,16 @@ export class ActiveSetQP {
   solve(a: Float64Array, aOff: number, b: Float64Array, bOff: number, maxIter: number, x: Float64Array, xOff: number, v: Float64Array, vOff: number): boolean {
     const oracle = this.oracle;
     if (this.structures.length === 0) this.addStructure(oracle.argmax(a, aOff, b, bOff), 1);
-    this.scores = this.structures.map((s) => structureScore(s, a, aOff, b, bOff));
+    this.recomputeScores(a, aOff, b, bOff);
     this.converged = false;
     let iter = 0;
+    // The index of the structure the previous pass added, else -1.
+    let entering = -1;
     while (iter < maxIter) {
       iter++;
       const k = this.structures.length;
+      const entered = entering;
+      entering = -1;
       if (k > 1) {
         const m = k - 1;
         if (this.r.length < m) this.r = new Float64Array(2 * m);
@@ -343,14 +381,19 @@ export class ActiveSetQP {
         // Reduced ascent direction of c.w - 1/2 w'Gw along Z (the first weight absorbs the sum).
         let h0 = this.scores[0];
         for (let j = 0; j < k; j++) h0 -= this.gram[0][j] * this.weights[j];
-        let rScale = 1;
+        let rScale = this.magnitudes[0];
         for (let i = 0; i < m; i++) {
           let hi = this.scores[i + 1];
           for (let j = 0; j < k; j++) hi -= this.gram[i + 1][j] * this.weights[j];
           this.r[i] = hi - h0;
-          rScale = Math.max(rScale, Math.abs(this.r[i]));
+          rScale = Math.max(rScale, this.magnitudes[i + 1]);
         }
-        const nullIndex = this.reduced.solve(this.r, NULL_TOL * rScale);
+        let nullIndex = this.reduced.solve(this.r, GAIN_TOL * rScale);
+        // A structure that entered affinely dependent on the support (a null pivot) ascends along its
+        // null direction at the gain that admitted it; rounding may put that slope back under the
+        // tolerance the gain passed: follow any ascent there, or the structure keeps weight 0, is
+        // dropped and re-added forever.
+        if (nullIndex < 0 && entered > 0) nullIndex = this.reduced.ascendingNullPivot(entered - 1);
         const bounded = nullIndex < 0;
         if (!bounded) this.reduced.nullDirection(nullIndex);
         const y = this.reduced.y;
@@ -377,7 +420,7 @@ export class ActiveSetQP {
         const before = this.structures.length;
         this.dropEmpty();
         if (blocking >= 0 || this.structures.length !== before) {
-          this.scores = this.structures.map((s) => structureScore(s, a, aOff, b, bOff));
+          this.recomputeScores(a, aOff, b, bOff);
           continue;
         }
       }
@@ -388,12 +431,17 @@ export class ActiveSetQP {
       for (let s = 0; s < this.structures.length; s++) tau += this.weights[s] * structureScore(this.structures[s], this.residual, 0, b, bOff);
       const best = oracle.argmax(this.residual, 0, b, bOff);
       const gain = structureScore(best, this.residual, 0, b, bOff) - tau;
-      if (gain <= GAP_TOL * Math.max(1, Math.abs(tau)) || this.structures.some((s) => sameLabel(s.label, best.label))) {
+      const magnitude = structureMagnitude(best, a, aOff, b, bOff);
+      let scale = magnitude;
+      for (const mag of this.magnitudes) scale = Math.max(scale, mag);
+      if (gain <= GAIN_TOL * scale || this.structures.some((s) => sameLabel(s.label, best.label))) {
         this.converged = true;
         break;
       }
       this.addStructure(best, 0);
       this.scores.push(structureScore(best, a, aOff, b, bOff));
+      this.magnitudes.push(magnitude);
+      entering = this.structures.length - 1;
     }
     this.iterations = iter;
     this.unaryMarginals(x, xOff);
@@ -442,41 +490,6 @@ export class ActiveSetQP {
     const { on, add } = this.structures[s];
     for (let i = 0; i < on.length; i++) dx[dxOff + on[i]] += dw;
     for (let j = 0; j < add.length; j++) dv[dvOff + add[j]] += dw;
-  }
-}
-
-/** OROUT: the last variable is the OR of the others. Labels are 0/1 memberships. */
-export class OrOutOracle implements Oracle {
-  readonly nAdd = 0;
-  readonly labelLength: number;
-  constructor(readonly n: number) {
-    this.labelLength = n;
-  }
-
-  argmax(u: Float64Array, uOff: number): Structure {
-    const n = this.n;
-    const label = new Int32Array(n);
-    // Best with the output on: every positive input, or the single best input if none is positive.
-    let onValue = u[uOff + n - 1];
-    let anyPositive = false;
-    let bestInput = 0;
-    for (let i = 0; i < n - 1; i++) {
-      const s = u[uOff + i];
-      if (s > 0) {
-        onValue += s;
-        anyPositive = true;
-      }
-      if (s > u[uOff + bestInput]) bestInput = i;
-    }
-    if (!anyPositive) onValue += u[uOff + bestInput];
-    if (onValue > 0) {
-      for (let i = 0; i < n - 1; i++) if (u[uOff + i] > 0) label[i] = 1;
-      if (!anyPositive) label[bestInput] = 1;
-      label[n - 1] = 1;
-    }
-    const on: number[] = [];
-    for (let i = 0; i < n; i++) if (label[i] === 1) on.push(i);
-    return { label, on: Int32Array.from(on), add: new Int32Array(0) };
   }
 }
 

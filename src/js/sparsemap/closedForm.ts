@@ -55,8 +55,9 @@ export function cappedProjection(
     return lo;
   }
   let tau = 0;
-  if (!(tau > lo && tau < hi)) tau = 0.5 * (lo + hi);
-  for (let iter = 0; iter < 200; iter++) {
+  if (!(tau > lo && tau < hi)) tau = 0.5 * lo + 0.5 * hi;
+  // Enough bisections to cross the whole double range; the root step ends ordinary cases in a few.
+  for (let iter = 0; iter < 2200; iter++) {
     let sumUpper = 0;
     let sumFreeCA = 0;
     let sumFreeCC = 0;
@@ -89,9 +90,9 @@ export function cappedProjection(
         tau = root;
         break;
       }
-      tau = root > lo && root < hi ? root : 0.5 * (lo + hi);
+      tau = root > lo && root < hi ? root : 0.5 * lo + 0.5 * hi;
     } else {
-      tau = 0.5 * (lo + hi);
+      tau = 0.5 * lo + 0.5 * hi;
     }
     if (!(hi - lo > 0)) break;
   }
@@ -218,4 +219,212 @@ export function pairJvp(pairCase: number, x: Float64Array, da1: number, da2: num
       out[0] = d; out[1] = -d; out[2] = 0;
     }
   }
+}
+
+/** Which face of the OROUT polytope orOutProjection's solution lies on (for its Jacobian). */
+export enum OrOutFace {
+  /** y <= sum x is not active: inputs are clip(a_i, 0, y), y pools b with the inputs above it. */
+  Clip = 0,
+  /** y = sum x < 1: inputs are (a_i - tau)_+. */
+  SumFree = 1,
+  /** y = sum x = 1: the inputs are the projection of a onto the simplex. */
+  SumOne = 2,
+}
+
+/**
+ * The root t of w t = c + sum_i (s_i - t)_+ (w = 1, or w = 0 with m >= 1) for s[0..m) sorted
+ * ascending: with the k largest entries above t, t = (c + their sum) / (w + k). Pools entries from
+ * the largest while the next is above the current t; t_k then rises towards the root, and the first
+ * k whose next entry is not above t_k is the root (t_k stays below the entries pooled).
+ */
+function pooledThreshold(sorted: Float64Array, m: number, w: number, c: number): number {
+  let k = w === 0 ? 1 : 0;
+  let total = w === 0 ? sorted[m - 1] : 0;
+  let t = (c + total) / (w + k);
+  while (k < m && sorted[m - 1 - k] > t) {
+    total += sorted[m - 1 - k];
+    k++;
+    t = (c + total) / (w + k);
+  }
+  return t;
+}
+
+/**
+ * OROUT: Euclidean projection of a[aOff..aOff+n) (inputs, then the output b = a[aOff+n-1]) onto
+ * {(x, y) in [0,1]^n : x_i <= y <= sum_i x_i}, written to x[xOff..) with y last; `sorted` is
+ * scratch for n - 1 entries. Without y <= sum x, the inputs are clip(a_i, 0, y) for a given y and
+ * the best y in [0, 1] is the clipped root of y - b = sum_i (a_i - y)_+. If that point has y <=
+ * sum x, it is the answer; otherwise (projection onto a polytope cut by one half-space) y = sum x
+ * is active, where x_i <= y and x_i <= 1 hold by themselves: x_i = (a_i - tau)_+ with tau + b =
+ * sum_i (a_i - tau)_+, or, if that sum exceeds 1, y = 1 and x is a's projection onto the simplex.
+ */
+export function orOutProjection(a: Float64Array, aOff: number, n: number, x: Float64Array, xOff: number, sorted: Float64Array): OrOutFace {
+  const m = n - 1;
+  const b = a[aOff + m];
+  for (let i = 0; i < m; i++) sorted[i] = a[aOff + i];
+  sorted.subarray(0, m).sort();
+  const y = clip01(pooledThreshold(sorted, m, 1, b));
+  let total = 0;
+  for (let i = 0; i < m; i++) {
+    const v = a[aOff + i];
+    const xi = v <= 0 ? 0 : v >= y ? y : v;
+    x[xOff + i] = xi;
+    total += xi;
+  }
+  if (y <= total) {
+    x[xOff + m] = y;
+    return OrOutFace.Clip;
+  }
+  let tau = pooledThreshold(sorted, m, 1, -b);
+  let face = OrOutFace.SumFree;
+  if (tau + b > 1) {
+    tau = pooledThreshold(sorted, m, 0, -1);
+    face = OrOutFace.SumOne;
+  }
+  total = 0;
+  for (let i = 0; i < m; i++) {
+    const v = a[aOff + i] - tau;
+    const xi = v > 0 ? v : 0;
+    x[xOff + i] = xi;
+    total += xi;
+  }
+  x[xOff + m] = face === OrOutFace.SumOne ? 1 : total;
+  return face;
+}
+
+/**
+ * Jacobian-vector product of orOutProjection at its solution x (face from the solve): the
+ * projection of da onto the directions that keep x's active constraints active. On the Clip face
+ * the inputs tied to an interior y move with it (y averages their directions with its own) and free
+ * inputs move alone; on y = sum x the positive inputs shift together by the multiplier's change.
+ */
+export function orOutJvp(face: OrOutFace, x: Float64Array, xOff: number, n: number, da: Float64Array, daOff: number, dx: Float64Array, dxOff: number): void {
+  const m = n - 1;
+  const y = x[xOff + m];
+  if (face === OrOutFace.Clip) {
+    const interior = y > FACE_TOL && y < 1 - FACE_TOL;
+    let tied = 0;
+    let pooled = da[daOff + m];
+    for (let i = 0; i < m; i++) {
+      if (interior && x[xOff + i] >= y - FACE_TOL) {
+        tied++;
+        pooled += da[daOff + i];
+      }
+    }
+    const dy = interior ? pooled / (1 + tied) : 0;
+    for (let i = 0; i < m; i++) {
+      const xi = x[xOff + i];
+      if (interior && xi >= y - FACE_TOL) dx[dxOff + i] = dy;
+      else dx[dxOff + i] = xi > FACE_TOL && xi < y - FACE_TOL ? da[daOff + i] : 0;
+    }
+    dx[dxOff + m] = dy;
+    return;
+  }
+  // x_i = a_i - tau on the positive inputs: tau moves by (sum da_P - db) / (|P| + 1) while y = sum x
+  // is free, and by mean(da_P) once y = 1 is fixed.
+  const free = face === OrOutFace.SumFree ? 1 : 0;
+  let count = free;
+  let sum = -free * da[daOff + m];
+  for (let i = 0; i < m; i++) {
+    if (x[xOff + i] > FACE_TOL) {
+      count++;
+      sum += da[daOff + i];
+    }
+  }
+  const shift = count > 0 ? sum / count : 0;
+  let dy = 0;
+  for (let i = 0; i < m; i++) {
+    const d = x[xOff + i] > FACE_TOL ? da[daOff + i] - shift : 0;
+    dx[dxOff + i] = d;
+    dy += d;
+  }
+  dx[dxOff + m] = free * dy;
+}
+
+/**
+ * Writes a distribution over OROUT vertices whose mean is the point x[xOff..xOff+n) of the polytope
+ * (y last): every positive weight to weights[wOff..], at most `capacity` of them, each with its
+ * 0/1 label (n entries, y last) to labels[lOff..]; returns how many weights are positive. Labels
+ * are written as the values of variables u with x_i = 1 - u_i where flip[flipOff + i].
+ *
+ * The vertex with everything off carries 1 - y. The rest is y times a distribution over nonempty
+ * input sets with marginals x_i / y. Inputs at y are in every set. The others are laid end to end
+ * on [0, s) and taken when hit by a comb of teeth p = y apart at a uniform offset U in [0, p): each
+ * (length x_i < y) is hit with probability x_i / y. With the ends c_i = q_i p + r_i (r_i in
+ * [0, p)), input i = [c_i, c_(i+1)) holds q_(i+1) - q_i + [U < r_(i+1)] - [U < r_i] teeth, so the
+ * sets change only where U passes some r_k (a tooth moves from input k - 1 to input k): there are
+ * at most n of them. They are nonempty whatever the rounding: with no input at y, s = sum x >= y
+ * and the counts sum to q_m + [U < r_m] >= 1 exactly. Keeping inputs at y off the line also keeps
+ * rounding from splitting the intervals (c + y is not exact).
+ */
+export function orOutDecompose(
+  x: Float64Array, xOff: number, n: number, flip: Uint8Array, flipOff: number, capacity: number,
+  weights: Float64Array, wOff: number, labels: Int32Array, lOff: number,
+): number {
+  const m = n - 1;
+  const y = x[xOff + m];
+  const off = (i: number) => (flip[flipOff + i] ? 1 : 0);
+  let count = 0;
+  if (1 - y > 0) {
+    if (count < capacity) {
+      weights[wOff] = 1 - y;
+      for (let i = 0; i < n; i++) labels[lOff + i] = off(i);
+    }
+    count++;
+  }
+  if (!(y > 0)) return count;
+  let total = 0;
+  let anyAtY = false;
+  for (let i = 0; i < m; i++) {
+    if (x[xOff + i] < y) total += x[xOff + i];
+    else anyAtY = true;
+  }
+  // Without inputs at y, s >= y up to rounding; the period min(y, s) keeps q_m >= 1.
+  const p = anyAtY ? y : Math.min(y, total);
+  const rem = new Float64Array(n);
+  const turns = new Float64Array(n);
+  let c = 0;
+  for (let i = 0; i <= m; i++) {
+    // fmod is exact, so c - r = q p to within an ulp of c and the rounded quotient is q exactly.
+    const r = c % p;
+    rem[i] = r;
+    turns[i] = Math.round((c - r) / p);
+    if (i < m && x[xOff + i] < y) c += x[xOff + i];
+  }
+  // Teeth per input and the labels at U = 0, then the ends r_k in increasing order. off(i): u_i when x_i = 0.
+  const teeth = new Int32Array(m);
+  const label = new Int32Array(n);
+  const setLabel = (i: number) => (label[i] = teeth[i] > 0 || x[xOff + i] >= y ? 1 - off(i) : off(i));
+  for (let i = 0; i < m; i++) {
+    teeth[i] = turns[i + 1] - turns[i] + (rem[i + 1] > 0 ? 1 : 0) - (rem[i] > 0 ? 1 : 0);
+    setLabel(i);
+  }
+  label[m] = 1 - off(m);
+  const order = new Int32Array(n);
+  for (let k = 0; k < n; k++) order[k] = k;
+  order.sort((i, j) => rem[i] - rem[j]);
+  for (let j = 0; j < n; j++) {
+    const k = order[j];
+    const lo = rem[k];
+    if (lo > 0) {
+      if (k < m) {
+        teeth[k]++;
+        setLabel(k);
+      }
+      if (k > 0) {
+        teeth[k - 1]--;
+        setLabel(k - 1);
+      }
+    }
+    // U in [lo, hi): every end at or below lo has been passed (ties give empty intervals).
+    const hi = j + 1 < n ? rem[order[j + 1]] : p;
+    const w = (y * (hi - lo)) / p;
+    if (!(w > 0)) continue;
+    if (count < capacity) {
+      weights[wOff + count] = w;
+      labels.set(label, lOff + count * n);
+    }
+    count++;
+  }
+  return count;
 }

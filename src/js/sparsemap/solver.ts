@@ -5,8 +5,10 @@ import {
   FactorGraphData, FactorKind, INFO_DUAL, INFO_ITERATIONS, INFO_LENGTH, INFO_LOCAL_SCALE, INFO_PRIMAL, INFO_RHO, INFO_STATUS,
   SparseMapGradOutputs, SparseMapOutputs, SparseMapParams, SparseMapStatus,
 } from '../../kernels';
-import { ActiveSetQP, DenseOracle, Oracle, OrOutOracle, SelectionOracle, SequenceOracle, SUPPORT_TOL, TreeOracle } from './activeSet';
-import { cappedProjection, cappedProjectionJvp, pairJvp, pairSolve, SumMode } from './closedForm';
+import { ActiveSetQP, DenseOracle, Oracle, SelectionOracle, SequenceOracle, SUPPORT_TOL, TreeOracle } from './activeSet';
+import {
+  cappedProjection, cappedProjectionJvp, orOutDecompose, OrOutFace, orOutJvp, orOutProjection, pairJvp, pairSolve, SumMode,
+} from './closedForm';
 
 /** A factor's local problem max a.x + b.v - 1/2 ||x||^2 in its own (negation-applied) coordinates. */
 interface LocalFactor {
@@ -17,12 +19,15 @@ interface LocalFactor {
   /** Fixes the face of the last solution for jvp. */
   prepareJvp(): void;
   jvp(da: Float64Array, daOff: number, db: Float64Array, dbOff: number, dx: Float64Array, dxOff: number, dv: Float64Array, dvOff: number): void;
-  readonly qp: ActiveSetQP | null;
+  /**
+   * Writes the last solution's distribution over structures (at most `capacity`, labels one after
+   * another) and returns its size; 0 for factors that report none.
+   */
+  writeSupport(weights: Float64Array, wOff: number, labels: Int32Array, lOff: number, capacity: number): number;
 }
 
 class CappedFactor implements LocalFactor {
   readonly nAdd = 0;
-  readonly qp = null;
   private readonly x: Float64Array;
   private active = false;
 
@@ -42,12 +47,15 @@ class CappedFactor implements LocalFactor {
   jvp(da: Float64Array, daOff: number, _db: Float64Array, _dbOff: number, dx: Float64Array, dxOff: number): void {
     cappedProjectionJvp(this.x, 0, this.n, this.costs, this.cOff, this.active, da, daOff, dx, dxOff);
   }
+
+  writeSupport(): number {
+    return 0;
+  }
 }
 
 class PairFactor implements LocalFactor {
   readonly n = 2;
   readonly nAdd = 1;
-  readonly qp = null;
   private readonly x = new Float64Array(3);
   private readonly d = new Float64Array(3);
   private pairCase = 0;
@@ -67,6 +75,43 @@ class PairFactor implements LocalFactor {
     dx[dxOff] = this.d[0];
     dx[dxOff + 1] = this.d[1];
     dv[dvOff] = this.d[2];
+  }
+
+  writeSupport(): number {
+    return 0;
+  }
+}
+
+/**
+ * OROUT (the last variable is the OR of the others), solved exactly by orOutProjection. Its
+ * distribution is orOutDecompose's exact one (every positive weight), with labels giving the
+ * variables' values (negations undone).
+ */
+class OrOutFactor implements LocalFactor {
+  readonly nAdd = 0;
+  private readonly x: Float64Array;
+  private readonly sorted: Float64Array;
+  private face = OrOutFace.Clip;
+
+  constructor(readonly n: number, private readonly negated: Uint8Array, private readonly negOff: number) {
+    this.x = new Float64Array(n);
+    this.sorted = new Float64Array(n);
+  }
+
+  solve(a: Float64Array, aOff: number, _b: Float64Array, _bOff: number, x: Float64Array, xOff: number): boolean {
+    this.face = orOutProjection(a, aOff, this.n, this.x, 0, this.sorted);
+    for (let i = 0; i < this.n; i++) x[xOff + i] = this.x[i];
+    return true;
+  }
+
+  prepareJvp(): void {}
+
+  jvp(da: Float64Array, daOff: number, _db: Float64Array, _dbOff: number, dx: Float64Array, dxOff: number): void {
+    orOutJvp(this.face, this.x, 0, this.n, da, daOff, dx, dxOff);
+  }
+
+  writeSupport(weights: Float64Array, wOff: number, labels: Int32Array, lOff: number, capacity: number): number {
+    return orOutDecompose(this.x, 0, this.n, this.negated, this.negOff, capacity, weights, wOff, labels, lOff);
   }
 }
 
@@ -92,6 +137,21 @@ class ActiveFactor implements LocalFactor {
   jvp(da: Float64Array, daOff: number, db: Float64Array, dbOff: number, dx: Float64Array, dxOff: number, dv: Float64Array, dvOff: number): void {
     this.qp.jvp(da, daOff, db, dbOff, dx, dxOff, dv, dvOff);
   }
+
+  writeSupport(weights: Float64Array, wOff: number, labels: Int32Array, lOff: number, capacity: number): number {
+    const { qp } = this;
+    const labelLength = qp.oracle.labelLength;
+    let count = 0;
+    for (let s = 0; s < qp.structures.length; s++) {
+      if (!(qp.weights[s] > SUPPORT_TOL)) continue;
+      if (count < capacity) {
+        weights[wOff + count] = qp.weights[s];
+        labels.set(qp.structures[s].label, lOff + count * labelLength);
+      }
+      count++;
+    }
+    return count;
+  }
 }
 
 function makeFactor(graph: FactorGraphData, f: number): LocalFactor {
@@ -108,7 +168,7 @@ function makeFactor(graph: FactorGraphData, f: number): LocalFactor {
       return new CappedFactor(n, graph.reals[ro + n], SumMode.AtMost, graph.reals, ro);
     }
     case FactorKind.Pair: return new PairFactor();
-    case FactorKind.OrOut: return new ActiveFactor(new OrOutOracle(n));
+    case FactorKind.OrOut: return new OrOutFactor(n, graph.negated, graph.varStart[f]);
     case FactorKind.Sequence: return new ActiveFactor(new SequenceOracle(ints[io], ints[io + 1]));
     case FactorKind.SequenceBudget: return new ActiveFactor(new SequenceOracle(ints[io], ints[io + 1], ints[io + 2], ints[io + 3] !== 0));
     case FactorKind.Tree: return new ActiveFactor(new TreeOracle(ints[io]));
@@ -156,14 +216,20 @@ class Model {
     return converged;
   }
 
-  /** The local problems' linearisation at their last solutions (negation cancels out). */
+  /**
+   * The local problems' linearisation at their last solutions. A negated copy is q = 1 - x(1 - a),
+   * so with S = -1 on negated copies (1 elsewhere) the derivative is S J S: signs flip on the way in
+   * and out (J's cross terms between a negated and a plain copy change sign).
+   */
   jvpLocal(da: Float64Array, db: Float64Array, bScale: number, dq: Float64Array, dv: Float64Array): void {
-    const { graph, bIn } = this;
+    const { graph, xIn, xOut, bIn } = this;
+    for (let j = 0; j < this.nCopies; j++) xIn[j] = graph.negated[j] ? -da[j] : da[j];
     for (let j = 0; j < this.nAdd; j++) bIn[j] = bScale * db[j];
     for (let f = 0; f < graph.nFactors; f++) {
       const off = graph.varStart[f];
-      this.factors[f].jvp(da, off, bIn, graph.addStart[f], dq, off, dv, graph.addStart[f]);
+      this.factors[f].jvp(xIn, off, bIn, graph.addStart[f], xOut, off, dv, graph.addStart[f]);
     }
+    for (let j = 0; j < this.nCopies; j++) dq[j] = graph.negated[j] ? -xOut[j] : xOut[j];
   }
 }
 
@@ -210,6 +276,7 @@ function admm(
       const next = numerator[i] / (quadratic + rho * degree[i]);
       const change = next - u[i];
       dualSq += degree[i] * change * change;
+      numerator[i] = change; // kept for rootMeanSquare
       u[i] = next;
     }
     let primalSq = 0;
@@ -218,8 +285,8 @@ function admm(
       primalSq += r * r;
       lambda[j] -= rho * r;
     }
-    const primal = Math.sqrt(primalSq / nCopies);
-    const dual = rho * Math.sqrt(dualSq / nCopies);
+    const primal = rootMeanSquare(primalSq, nCopies, nCopies, (j) => q[j] - u[vars[j]]);
+    const dual = rho * rootMeanSquare(dualSq, nCopies, graph.nVariables, (i) => Math.sqrt(degree[i]) * numerator[i]);
     result = { status: SparseMapStatus.MaxIterations, iterations: iter, primal, dual, rho, localScale: 1 / rho };
     if (primal < params.tol && dual < params.tol) {
       result.status = localConverged ? SparseMapStatus.Converged : SparseMapStatus.ActiveSetMaxIterations;
@@ -231,6 +298,23 @@ function admm(
     }
   }
   return result;
+}
+
+/**
+ * sqrt(sumSq / n), where sumSq sums term(j)^2 over j < count; recomputed with scaling when the
+ * squares overflowed (scores beyond 1e154), so that the reported residuals stay finite.
+ */
+function rootMeanSquare(sumSq: number, n: number, count: number, term: (j: number) => number): number {
+  if (sumSq < Infinity) return Math.sqrt(sumSq / n);
+  let scale = 0;
+  for (let j = 0; j < count; j++) scale = Math.max(scale, Math.abs(term(j)));
+  if (!(scale < Infinity)) return scale;
+  let sum = 0;
+  for (let j = 0; j < count; j++) {
+    const t = term(j) / scale;
+    sum += t * t;
+  }
+  return scale * Math.sqrt(sum / n);
 }
 
 function clip01(v: number): number {
@@ -297,24 +381,11 @@ export function sparsemapSolveBatch(
   }
 }
 
-/** The distribution of each active-set factor: structures with weight above SUPPORT_TOL. */
+/** The distribution over structures of each factor that reports one (OROUT and active-set factors). */
 function writeSupports(graph: FactorGraphData, model: Model, out: SparseMapOutputs): void {
   for (let f = 0; f < graph.nFactors; f++) {
-    const qp = model.factors[f].qp;
-    out.supportCount[f] = 0;
-    if (qp === null) continue;
     const capacity = graph.supportStart[f + 1] - graph.supportStart[f];
-    const labelLength = qp.oracle.labelLength;
-    let count = 0;
-    for (let s = 0; s < qp.structures.length; s++) {
-      if (!(qp.weights[s] > SUPPORT_TOL)) continue;
-      if (count < capacity) {
-        out.supportWeights[graph.supportStart[f] + count] = qp.weights[s];
-        out.supportLabels.set(qp.structures[s].label, graph.labelStart[f] + count * labelLength);
-      }
-      count++;
-    }
-    out.supportCount[f] = count;
+    out.supportCount[f] = model.factors[f].writeSupport(out.supportWeights, graph.supportStart[f], out.supportLabels, graph.labelStart[f], capacity);
   }
 }
 
