@@ -3,12 +3,17 @@
 // over the same data in a JS loop, the unit for the speed targets (sparsemax / k-subsets within 4
 // passes at d = 1e6, entmax / normmax within 10). Timings reuse one output array (options.out);
 // "new output" allocates it per call as the default call does (page faults of a fresh array).
-// Usage: npx tsc -p . && node bench/transforms.js [--quick]
+// Usage: npx tsc -p . && node bench/transforms.js [--quick] [--only=<text>]
+// --only keeps the rows whose name contains the text (e.g. --only=uniform, --only=kSubsets); every
+// input is still drawn, so the rows measure the same data as in a full run.
 'use strict';
 const sshn = require('../lib');
 const { medianMs, printTable } = require('./harness');
 
 const quick = process.argv.includes('--quick');
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = onlyArg ? onlyArg.slice('--only='.length) : null;
+const selected = (name) => only === null || name.includes(only);
 const rng = new sshn.Rng(1);
 const transforms = [
   ['softmax', (x, o) => sshn.softmax(x, o)],
@@ -31,11 +36,13 @@ const rows = [];
 for (const [d, batch] of shapes) {
   const data = new Float64Array(d * batch);
   for (let i = 0; i < data.length; i++) data[i] = rng.normal();
+  if (!transforms.some(([name]) => selected(name))) continue; // the data is still drawn: later inputs stay the same
   const x = batch === 1 ? data : { data, rows: batch, cols: d };
   const out = new Float64Array(d * batch);
   const runs = d * batch >= 1e6 ? 5 : 11;
   const pass = medianMs(() => maxPass(data), runs);
   for (const [name, f] of transforms) {
+    if (!selected(name)) continue;
     const native = medianMs(() => f(x, { backend: 'native', out }), runs);
     const native1 = batch > 1 ? medianMs(() => f(x, { backend: 'native', out, threads: 1 }), runs) : native;
     const nativeAlloc = medianMs(() => f(x, { backend: 'native' }), runs);
@@ -72,6 +79,7 @@ for (const [d, batch] of shapes) {
     ['kSubsets k=500000, uniform [0,1)', uniform, (x, o) => sshn.kSubsets(x, { ...o, k: 500000 })],
   ];
   for (const [name, x, f] of hard) {
+    if (!selected(name)) continue;
     const native = medianMs(() => f(x, { backend: 'native', out }), 5);
     const js = medianMs(() => f(x, { backend: 'js', out }), 5);
     rows.push({

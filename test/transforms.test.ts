@@ -321,7 +321,9 @@ t.test('k-subsets on long rows: sampled prefilter, including inputs that defeat 
     // every 16th entry (the strided sample) is large: the sampled bound is refuted by the count
     const skewed = Array.from({ length: d }, (_, j) => (j % 16 === 0 ? 5 + rng.nextDouble() : rng.normal()));
     const uniform = Array.from({ length: d }, () => rng.nextDouble());
-    const cases2 = [['normal', normal, 300], ['normal', normal, 5000], ['skewed', skewed, 2000], ['skewed', skewed, 700], ['uniform', uniform, 8000], ['uniform', uniform, 100]] as const;
+    // 10% masked: masked sampled positions count as zeros of F, the pass counts the unmasked entries
+    const masked = Array.from({ length: d }, () => (rng.nextDouble() < 0.1 ? -Infinity : 3 * rng.normal()));
+    const cases2 = [['normal', normal, 300], ['normal', normal, 5000], ['normal', normal, 2], ['skewed', skewed, 2000], ['skewed', skewed, 700], ['uniform', uniform, 8000], ['uniform', uniform, 100], ['masked', masked, 7000], ['masked', masked, 5]] as const;
     for (const [name, x, k] of cases2) {
       const c: Case = { name: `kSubsets k=${k}`, f: kSubsets as unknown as AnyTransform, opts: { k }, kind: 'ksubsets', k };
       const p = vec(c, x, backend);
@@ -330,6 +332,124 @@ t.test('k-subsets on long rows: sampled prefilter, including inputs that defeat 
         t.ok(maxAbsDiff(p, vec(c, x, 'native')) <= 1e-12, `${name} k=${k}: backends agree`);
       }
     }
+    // The one pass over a long row still finds a NaN or +Infinity at an unsampled column, and counts the unmasked entries.
+    for (const bad of [NaN, Infinity]) {
+      const x = normal.slice();
+      x[d - 5] = bad;
+      t.throws(() => kSubsets(x, { backend, k: 300 }), { name: 'RangeError', message: new RegExp(`column ${d - 5}`) }, `${backend} ${bad} at column ${d - 5}`);
+    }
+    const sparse = normal.map((v, j) => (j % 4 === 0 ? v : -Infinity));
+    t.throws(() => kSubsets(sparse, { backend, k: d / 4 + 1 }), { name: 'RangeError', message: new RegExp(`exceeds the ${d / 4} unmasked`) }, `${backend} k above the unmasked count`);
+  }
+});
+
+/** k-subsets of unmasked z by bisection on tau: F(t) = sum clip(z - t, 0, 1) is decreasing, F(min - 1) = n >= k > F(max) = 0. */
+function bisectedKSubsets(z: number[], k: number): number[] {
+  const F = (t: number) => z.reduce((f, v) => f + Math.min(Math.max(v - t, 0), 1), 0);
+  let lo = z.reduce((m, v) => Math.min(m, v), Infinity) - 1;
+  let hi = z.reduce((m, v) => Math.max(m, v), -Infinity);
+  for (let i = 0; i < 200 && hi - lo > 0; i++) {
+    const mid = 0.5 * (lo + hi);
+    if (mid <= lo || mid >= hi) break;
+    if (F(mid) >= k) lo = mid;
+    else hi = mid;
+  }
+  return z.map((v) => Math.min(Math.max(v - lo, 0), 1));
+}
+
+t.test('long rows meet the hardening cases: far entries, spans beyond the range, entmax near alpha = 1', async (t) => {
+  const rng = new Rng(53);
+  const rest = Array.from({ length: 9000 }, () => rng.normal());
+  const stride = Math.floor((rest.length + 3) / 1024); // the sampled columns of the long row (j % stride = 0)
+  // Entries far above the rest are selected whole and the rest is k-subsets of the remainder, also when
+  // one of them is a sampled column (the sample's max then sits far above the threshold).
+  for (const [huge, at] of [[[1e4, 1e17, 1e300], [1, 4000, 8999]], [[1e17, 1e17, 1e300], [0, 5 * stride, 77]], [[1e9, 1e300, 1e4], [2, 3 * stride, 6001]]] as const) {
+    const x = rest.slice();
+    for (let i = 0; i < huge.length; i++) x.splice(at[i], 0, huge[i]); // positions increase: each stays where it went
+    const others = (p: ArrayLike<number>) => Array.from(p).filter((_, j) => !(at as readonly number[]).includes(j));
+    for (const kRest of [1, 40, 2500]) {
+      const k = huge.length + kRest;
+      const expected = bisectedKSubsets(rest, kRest);
+      for (const backend of backends) {
+        const p = kSubsets(x, { k, backend });
+        const label = `${backend} ${huge.join(', ')} at ${at.join(', ')}, k = ${k}`;
+        t.ok(at.every((j) => p[j] === 1), `${label}: far entries selected whole`);
+        t.ok(maxAbsDiff(others(p), expected) <= 1e-12, `${label}: the rest is k-subsets of the remainder (${maxAbsDiff(others(p), expected)})`);
+      }
+    }
+  }
+  // A threshold more than the floating-point range below the max is refused, in or out of the sample.
+  for (const [top, bottom] of [[0, 7], [5, 0]]) {
+    const x = rest.slice();
+    x[top] = 1e308;
+    x[bottom] = -1e308;
+    for (const backend of backends) {
+      t.throws(() => kSubsets(x, { k: x.length, backend }), { name: 'RangeError', message: /x row 0: k-subsets scores spanning more than the floating-point range/ }, `${backend} 1e308 at ${top}, -1e308 at ${bottom}`);
+      const p = kSubsets(x, { k: 1, backend });
+      t.ok(p[top] === 1 && p.reduce((s, v) => s + v, 0) === 1, `${backend} k = 1 is the top entry`);
+    }
+  }
+  // The sample's max far below the row's (-1.5e308 against unsampled 1e308s): x - shift would overflow, the span is refused.
+  const low = rest.map((_, j) => (j === 1 || j === 2 ? 1e308 : -1.5e308));
+  for (const backend of backends) {
+    t.throws(() => kSubsets(low, { k: 7, backend }), { name: 'RangeError', message: /x row 0: k-subsets scores spanning more than the floating-point range/ }, `${backend} unsampled 1e308s above -1.5e308`);
+  }
+  // Entmax at alpha = 1 + e (the log1p form) on a long row: p = softmax + e d0 + O(e^2), d0 = p (S2 - L^2) / 2 with
+  // L = log p, S1 = sum p L, S2 = sum p L^2; d p / d alpha tends to d0; the conjugate is logsumexp - e (S2 / 2 - S1) + O(e^2)
+  // (its alpha derivative is -dOmega/dalpha at p, and Omega = (sum p^(1+e) - 1) / ((1+e) e) = S1 + e (S2 / 2 - S1) + O(e^2)).
+  const x = rest.map((v) => 3 * v);
+  const p0 = softmaxClosedForm(x);
+  const l = p0.map(Math.log);
+  const el2 = p0.reduce((a, p, j) => a + p * l[j] * l[j], 0);
+  const el1 = p0.reduce((a, p, j) => a + p * l[j], 0);
+  const d0 = p0.map((p, j) => (p * (el2 - l[j] * l[j])) / 2);
+  const max = Math.max(...x);
+  const lse = max + Math.log(x.reduce((s, v) => s + Math.exp(v - max), 0));
+  for (const e of [1e-4, 1e-8]) {
+    for (const backend of backends) {
+      const p = entmax(x, { alpha: 1 + e, backend });
+      const gap = Math.max(...p.map((v, j) => Math.abs(v - p0[j] - e * d0[j])));
+      t.ok(gap <= 50 * e * e + 1e-14, `${backend} alpha = 1 + ${e}: p off its expansion by ${gap}`);
+      const c = entmax.conjugate(x, { alpha: 1 + e, backend });
+      const first = lse - e * (el2 / 2 - el1);
+      t.ok(Math.abs(c - first) <= 1e3 * e * e + 1e-12, `${backend} alpha = 1 + ${e}: conjugate ${c}, first order ${first} (logsumexp ${lse})`);
+    }
+  }
+  for (const backend of backends) {
+    const g = entmax.alphaGradient(x, { alpha: 1 + 1e-8, backend });
+    const gap = Math.max(...g.map((v, j) => Math.abs(v - d0[j])));
+    t.ok(gap <= 50e-8 + 1e-12, `${backend} d p / d alpha at 1 + 1e-8 off its limit by ${gap}`);
+  }
+});
+
+t.test('overflow only where the result overflows: J v for huge v, the k-subsets conjugate with a moved shift', async (t) => {
+  const rng = new Rng(59);
+  for (const backend of backends) {
+    // J v is linear: J (2^1000 u) = 2^1000 J u exactly (a power of two), with J u computed on moderate values.
+    let worst = 0;
+    for (const c of cases) {
+      for (let trial = 0; trial < 3; trial++) {
+        const x = Array.from({ length: 3 + trial * 4 }, () => rng.normal());
+        const u = x.map(() => rng.normal() * 50);
+        const big = c.f.jvp(x, u.map((v) => v * 2 ** 1000), { ...c.opts, backend } as never) as Float64Array;
+        const small = c.f.jvp(x, u, { ...c.opts, backend } as never) as Float64Array;
+        worst = Math.max(worst, maxAbsDiff(big, small.map((v) => v * 2 ** 1000)) / 2 ** 1000);
+      }
+    }
+    t.equal(worst, 0, `${backend}: J(2^1000 u) = 2^1000 J u`);
+    // Two tied entries of normmax (gamma = 1.05, r = 20): J v = (r / t) (v0 - v2) / 4 [1, 0, -1] with t = 2^(-1/21), about
+    // 1.74e308 here: the products inside the kernel (r t^(r-1) (v - <p,v>)) overflowed before.
+    const v2 = -3.3657048780633057e307;
+    const j = normmax.jvp(Float64Array.from([0, -2e12, 0]), [0, 0, v2], { gamma: 1.05, backend });
+    const expected = (20 / 2 ** (-1 / 21)) * (-v2 / 4);
+    t.ok(Math.abs(j[0] - expected) <= 1e-12 * expected && j[1] === 0 && Math.abs(j[2] + expected) <= 1e-12 * expected, `${backend} normmax tied pair: ${Array.from(j)} (expected +-${expected})`);
+    // Sparsemax on three tied entries: J v = v - mean(v), 2.27e308 in its first entry.
+    t.throws(() => sparsemax.jvp([0, 0, 0], [1.7e308, -1.7e308, -1.7e308], { backend }), { name: 'RangeError', message: /^v is too large: J v overflows/ }, `${backend} J v beyond the range`);
+    // k = n selects everything: Omega* = sum x - n / 2. The shift moves onto -1e308 (k-th largest far below the max),
+    // where max k and sum (x - max) p overflowed to -Infinity + Infinity.
+    const x = [-4.559120993992495e-121, -1e308, 2.6586796065512912e-284];
+    t.equal(kSubsets.conjugate(x, { k: 3, backend }), x.reduce((a, b) => a + b, 0) - 1.5, `${backend} k-subsets conjugate, everything selected`);
+    t.throws(() => kSubsets.conjugate([1e308, 1e308, 0], { k: 2, backend }), { name: 'RangeError', message: /x row 0: the k-subsets conjugate overflows/ }, `${backend} k-subsets conjugate beyond the range`);
   }
 });
 
@@ -341,12 +461,64 @@ t.test('long rows (sampled support bound): KKT on normal, uniform and sample-def
     ['uniform [0,1)', Array.from({ length: d }, () => rng.nextDouble())],
     // the strided sample (every 16th entry) sits far above the rest: its bound must be refuted
     ['skewed', Array.from({ length: d }, (_, j) => (j % 16 === 0 ? 0.9 + 0.1 * rng.nextDouble() : rng.nextDouble() * 0.8))],
+    // the row's max far above the sample's (the floor is taken relative to the sample's, before the max is known)
+    ['outlier', Array.from({ length: d }, (_, j) => (j === 7 ? 50 : rng.nextDouble()))],
+    ['masked', Array.from({ length: d }, () => (rng.nextDouble() < 0.2 ? -Infinity : rng.normal() * 0.3))],
   ];
   for (const backend of backends) {
     for (const c of cases) {
       let worst = 0;
       for (const [, x] of inputs) worst = Math.max(worst, kktViolation(c, x, vec(c, x, backend)));
       t.ok(worst <= 1e-9, `${backend} ${c.name}: KKT violation ${worst}`);
+    }
+    // The pass that scans and gathers at once still finds a NaN or +Infinity the sample misses.
+    for (const c of cases.filter((c) => c.kind !== 'ksubsets')) {
+      for (const bad of [NaN, Infinity]) {
+        const x = inputs[1][1].slice();
+        x[d - 3] = bad;
+        t.throws(() => vec(c, x, backend), { name: 'RangeError', message: new RegExp(`column ${d - 3}`) }, `${backend} ${c.name}: ${bad} at column ${d - 3}`);
+      }
+    }
+  }
+  if (backends.length > 1) {
+    let worst = 0;
+    for (const c of cases) for (const [, x] of inputs) worst = Math.max(worst, maxAbsDiff(vec(c, x, 'native'), vec(c, x, 'js')));
+    t.ok(worst <= 1e-12, `backends agree (${worst})`);
+  }
+});
+
+/** Entmax / normmax by bisection on tau in double precision (64 halvings of [-1, 0]): p ∝ [a (x - max) - tau]_+^r, sum [.]^q = 1. */
+function bisectedPower(x: Float64Array, a: number, r: number, q: number): Float64Array {
+  let max = -Infinity;
+  for (const v of x) max = Math.max(max, v);
+  const y = x.map((v) => a * (v - max));
+  const F = (tau: number) => y.reduce((f, v) => (v > tau ? f + Math.pow(v - tau, q) : f), 0);
+  let lo = -1;
+  let hi = 0;
+  for (let i = 0; i < 64; i++) {
+    const mid = 0.5 * (lo + hi);
+    if (F(mid) >= 1) lo = mid;
+    else hi = mid;
+  }
+  const p = y.map((v) => (v > lo ? Math.pow(v - lo, r) : 0));
+  const sum = p.reduce((s, v) => s + v, 0);
+  return p.map((v) => v / sum);
+}
+
+t.test('long rows with large supports (start estimated per cell, powers reused between passes): bisection reference', async (t) => {
+  const rng = new Rng(47);
+  const d = 60000;
+  const plain = Float64Array.from({ length: d }, () => rng.nextDouble() / 3); // about half the row in the support at alpha = 1.3
+  const masked = plain.map((v) => (rng.nextDouble() < 0.1 ? -Infinity : v));
+  for (const [name, param, x] of [['entmax', 1.3, plain], ['entmax', 1.2, plain], ['normmax', 1.3, plain], ['entmax', 1.3, masked]] as const) {
+    // entmax: r = q = 1/(alpha - 1) on scores scaled by alpha - 1; normmax: r = 1/(gamma - 1), q = r + 1
+    const r = 1 / (param - 1);
+    const expected = name === 'entmax' ? bisectedPower(x, param - 1, r, r) : bisectedPower(x, 1, r, r + 1);
+    for (const backend of backends) {
+      const p = name === 'entmax' ? entmax(x, { alpha: param, backend }) : normmax(x, { gamma: param, backend });
+      const label = `${backend} ${name} ${param}${x === masked ? ', 10% masked' : ''}`;
+      t.ok(maxAbsDiff(p, expected) <= 1e-13, `${label}: max deviation ${maxAbsDiff(p, expected)}`);
+      t.ok(Math.abs(p.reduce((s, v) => s + v, 0) - 1) <= 1e-12, `${label}: sums to 1`);
     }
   }
 });

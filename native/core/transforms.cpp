@@ -4,17 +4,24 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "errors.hpp"
 #include "parallel.hpp"
 #include "rng.hpp"
+#include "transforms_classify.hpp"
 
 namespace sshn::transforms {
 namespace {
+
+using detail::Bracket;
+using detail::masked;
+using detail::SampledBracket;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 // Seed of the pivot choices; the same for every row so rows stay independent of the batch.
@@ -24,9 +31,17 @@ struct Workspace {
   std::vector<double> candidates;  // shifted scores that may be in the support, in index order
   std::vector<double> scratch;     // permuted copy for the pivot searches
   std::vector<double> p;           // the row's probabilities (derivatives only)
+  std::vector<double> histogram;   // candidate counts per cell above the floor (gatherPowerCandidates)
+  // (y - tau)^(q-1) of the candidates y > storedFloor at the final tau, in index order (plus a 0 at
+  // the end), when the threshold search ends on a pass at tau and the output needs pow.
+  std::vector<double> stored;
+  double storedFloor = 0;
+  double storedTotal = 0, storedSlope = 0;  // that pass's sums of t^q and t^(q-1)
+  bool hasStored = false;
 };
 
-// p_i = scale * phi(z_i - max) where phi depends on the kind and the threshold tau.
+// p_i = scale * phi(z_i - max) where phi depends on the kind and the threshold tau
+// (forEachProbability).
 struct Solution {
   double max;  // the shift: the row max (for k-subsets, moved near a threshold far below it)
   double tau;
@@ -42,6 +57,21 @@ inline double power(double t, double r) {
   if (r == 0.5) return std::sqrt(t);
   if (r == 1.5) return t * std::sqrt(t);
   return std::pow(t, r);
+}
+
+// Whether power(t, r) is computed without pow.
+inline bool exactPower(double r) { return r == 1 || r == 2 || r == 3 || r == 0.5 || r == 1.5; }
+
+// Calls f(pw, exact) with pw(t) = power(t, r) chosen once for a whole loop; exact (a std::true_type
+// for the exponents computed without pow) says pw(0) = 0 is cheap, so the loop may skip its test.
+template <typename F>
+void withPower(double r, F f) {
+  if (r == 1) return f([](double t) { return t; }, std::true_type{});
+  if (r == 2) return f([](double t) { return t * t; }, std::true_type{});
+  if (r == 3) return f([](double t) { return t * t * t; }, std::true_type{});
+  if (r == 0.5) return f([](double t) { return std::sqrt(t); }, std::true_type{});
+  if (r == 1.5) return f([](double t) { return t * std::sqrt(t); }, std::true_type{});
+  f([r](double t) { return std::pow(t, r); }, std::false_type{});
 }
 
 struct Shape {
@@ -78,22 +108,68 @@ Shape shapeOf(const Params& params) {
   return s;
 }
 
-inline double phi(const Shape& s, const Solution& sol, double z) {
+// The unnormalised alpha-entmax term near softmax (a = alpha - 1 < kLog1pBelow) at the shifted score z,
+// tau = a c - 1 written through c: (1 + a (z - c))_+^(1/a) = exp(log1p(a (z - c)) / a).
+inline double log1pTerm(double a, double c, double z) {
+  const double t = a * (z - c);
+  return t > -1 ? std::exp(std::log1p(t) / a) : 0.0;
+}
+
+// Calls body(j, p_j) for every column, with the kind's formula chosen once outside the loop so that
+// each loop is short and branch-free (masked entries need no test: z = -Infinity gives p = 0).
+template <typename T, typename Body>
+void forEachProbability(const Shape& s, const Solution& sol, const T* x, int64_t d, const Workspace& ws, Body body) {
+  const double max = sol.max, tau = sol.tau, scale = sol.scale, a = s.a, r = s.r;
   switch (s.kind) {
-    case Kind::Softmax: return std::exp(z) * sol.scale;
-    case Kind::Sparsemax: return z > sol.tau ? z - sol.tau : 0.0;
-    case Kind::KSubsets: {
-      const double t = z - sol.tau;
-      return t <= 0 ? 0.0 : (t >= 1 ? 1.0 : t);
-    }
-    default: {
-      if (s.log1pForm) {
-        const double t = s.a * (z - sol.tau);
-        return t > -1 ? std::exp(std::log1p(t) / s.a) * sol.scale : 0.0;
+    case Kind::Softmax:  // ws.p holds exp(z) from the solve
+      for (int64_t j = 0; j < d; ++j) body(j, ws.p[j] * scale);
+      break;
+    case Kind::Sparsemax:
+      for (int64_t j = 0; j < d; ++j) {
+        const double t = (static_cast<double>(x[j]) - max) - tau;
+        body(j, t > 0 ? t : 0.0);  // z - tau > 0 exactly when z > tau
       }
-      const double t = s.a * z - sol.tau;
-      return t > 0 ? power(t, s.r) * sol.scale : 0.0;
-    }
+      break;
+    case Kind::KSubsets:
+      for (int64_t j = 0; j < d; ++j) {
+        const double t = (static_cast<double>(x[j]) - max) - tau;
+        const double above0 = t > 0 ? t : 0.0;
+        body(j, above0 < 1 ? above0 : 1.0);
+      }
+      break;
+    default:
+      if (s.log1pForm) {  // tau holds c (see log1pThreshold)
+        for (int64_t j = 0; j < d; ++j) body(j, log1pTerm(a, tau, static_cast<double>(x[j]) - max) * scale);
+        break;
+      }
+      if (ws.hasStored) {
+        // The threshold search's last pass kept t^(q-1) of the entries y > storedFloor in index
+        // order: walk them alongside the row, without pow (t^r = t^(q-1) t for entmax, r = q).
+        const auto walk = [&](auto timesT) {
+          const double* u = ws.stored.data();
+          const double floor = ws.storedFloor;
+          size_t next = 0;
+          for (int64_t j = 0; j < d; ++j) {
+            const double y = a * (static_cast<double>(x[j]) - max);
+            const double t = y - tau;  // t > 0 implies y > tau >= floor
+            const double term = decltype(timesT)::value ? u[next] * t : u[next];
+            next += static_cast<size_t>(y > floor);
+            body(j, masked(term * scale, static_cast<int>(t > 0)));
+          }
+        };
+        if (r == s.q) walk(std::true_type{}); else walk(std::false_type{});
+        break;
+      }
+      withPower(r, [&](auto pw, auto exact) {
+        for (int64_t j = 0; j < d; ++j) {
+          const double t = a * (static_cast<double>(x[j]) - max) - tau;
+          if constexpr (decltype(exact)::value) {
+            body(j, pw(t > 0 ? t : 0.0) * scale);  // pw(+0) * scale = +0: the same as testing first
+          } else {
+            body(j, t > 0 ? pw(t) * scale : 0.0);
+          }
+        }
+      });
   }
 }
 
@@ -140,6 +216,12 @@ Solution scanRow(const T* x, int64_t d, int64_t row) {
   }
   if (finite == 0) throw RangeError(rowName(row) + " is entirely -Infinity (masked); at least one entry must be finite");
   return Solution{m, 0, 1, finite};
+}
+
+void checkK(int64_t k, int64_t finite, int64_t row) {
+  if (k > finite) {
+    throw RangeError("k = " + std::to_string(k) + " exceeds the " + std::to_string(finite) + " unmasked entries of " + rowName(row));
+  }
 }
 
 // Dijkstra three-way partition of w[begin, end) around pivot: > first, then ==, then <.
@@ -231,68 +313,111 @@ double sparsemaxThreshold(Workspace& ws) {
   return (supportSum - 1) / count;
 }
 
-// Long rows: a bracket (vlo, vhi) around the threshold of a strided sample (bisection on the sample,
-// half-width 4 / sqrt(1 + sample entries strictly inside (0, 1))). One pass checks F(vlo) >= k > F(vhi)
-// over the whole set and, if so, retires the entries determined on it, as the search would;
-// otherwise everything is left as it was.
-void narrowFromSample(Workspace& ws, double target, double& lo, double& hi, double& ones, double& midSum,
-                      double& midCount, size_t& end) {
-  std::vector<double>& w = ws.scratch;
-  const size_t stride = end / 1024;
-  std::vector<double> sample;
-  for (size_t i = 0; i < end; i += stride) sample.push_back(w[i]);
-  const double weight = static_cast<double>(end) / static_cast<double>(sample.size());
-  double a = lo, b = hi;
-  for (int iteration = 0; iteration < 100; ++iteration) {
-    const double mid = 0.5 * (a + b);
-    double f = 0;
-    for (double z : sample) f += std::min(std::max(z - mid, 0.0), 1.0);
-    if (f * weight >= target) a = mid; else b = mid;
-  }
-  double inside = 0;
-  for (double z : sample) inside += (z - a > 0 && z - a < 1) ? 1.0 : 0.0;
-  const double delta = 4 / std::sqrt(inside + 1);
-  const double vlo = std::max(lo, a - delta), vhi = std::min(hi, a + delta);
-  double fLo = 0, fHi = 0, o = 0, ms = 0, mc = 0;
-  size_t kept = 0;
-  for (size_t i = 0; i < end; ++i) {
-    const double z = w[i];
-    fLo += std::min(std::max(z - vlo, 0.0), 1.0);
-    fHi += std::min(std::max(z - vhi, 0.0), 1.0);
-    if (z <= vlo) continue;
-    if (z - 1 >= vhi) {
-      o += 1;
-    } else if (z - 1 <= vlo && z >= vhi) {
-      ms += z;
-      mc += 1;
+// The determined entries' part of F(t), for t in the bracket (also t = -Infinity, where none is linear).
+inline double determinedPart(const Bracket& b, double t) {
+  return b.ones + (b.midCount > 0 ? b.midSum - b.midCount * t : 0.0);
+}
+
+// The t with S(t) - slope t = c, S(t) = sum of clip(s_i - t, 0, 1) over s sorted in decreasing order
+// (slope >= 0): a sweep down the breakpoints s_i and s_i - 1, between which S is linear. +-Infinity
+// when slope = 0 and c is outside S's range.
+double sampleRoot(const std::vector<double>& s, double slope, double c) {
+  const size_t m = s.size();
+  double t = s[0], h = -slope * t, active = 0;
+  if (h >= c) return slope > 0 ? -c / slope : kInf;
+  size_t i = 0, j = 0;  // next entry to start rising (at s[i]) and to saturate (at s[j] - 1)
+  while (j < m) {
+    const double rise = i < m ? s[i] : -kInf, saturate = s[j] - 1;
+    const double next = rise >= saturate ? rise : saturate;
+    const double reach = h + (active + slope) * (t - next);
+    if (reach >= c) return t - (c - h) / (active + slope);
+    h = reach;
+    t = next;
+    if (rise >= saturate) {
+      ++i;
+      active += 1;
     } else {
-      w[kept++] = z;
+      ++j;
+      active -= 1;
     }
   }
-  if (fLo >= target && fHi < target) {
-    lo = vlo, hi = vhi, ones = o, midSum = ms, midCount = mc, end = kept;
-  } else {
-    w.assign(ws.candidates.begin(), ws.candidates.end());
+  return slope > 0 ? t - (c - h) / slope : -kInf;
+}
+
+// A narrower bracket likely to hold tau, from a sample of the undetermined entries (each standing for
+// `weight` of them): the sample sum S(t) estimates their part of F; the ends are where the estimate
+// of F exceeds or falls short of k by 4 standard deviations of S (the spread of the sample's terms at
+// the estimated tau, plus 1 so that a few sampled terms still give a wide bracket). Only a
+// suggestion: the caller verifies F(lo) >= k > F(hi). False if it is no narrower than b.
+bool sampleBracket(std::vector<double>& sample, double weight, double k, const Bracket& b, SampledBracket& out) {
+  if (sample.empty()) return false;
+  std::sort(sample.begin(), sample.end(), std::greater<double>());
+  // S(t) - (midCount / weight) t = (k - ones - midSum) / weight, in sample units.
+  const double slope = b.midCount / weight, c = (k - b.ones - b.midSum) / weight;
+  const double estimate = sampleRoot(sample, slope, c);
+  double mean = 0;
+  for (double s : sample) mean += std::min(std::max(s - estimate, 0.0), 1.0);
+  mean /= static_cast<double>(sample.size());
+  double spread = 0;
+  for (double s : sample) {
+    const double u = std::min(std::max(s - estimate, 0.0), 1.0) - mean;
+    spread += u * u;
+  }
+  const double margin = 4 * std::sqrt(spread + 1);
+  const double lo = std::max(b.lo, sampleRoot(sample, slope, c + margin));
+  const double hi = std::min(b.hi, sampleRoot(sample, slope, c - margin));
+  if (!(lo < hi && (lo > b.lo || hi < b.hi))) return false;
+  // Branches pay when one of out (s <= lo), one (s - 1 >= hi) and the rest holds 7/8 of the sample.
+  double outs = 0, ones = 0;
+  for (double s : sample) {
+    outs += s <= lo ? 1.0 : 0.0;
+    ones += s - 1 >= hi ? 1.0 : 0.0;
+  }
+  const double m = static_cast<double>(sample.size()), rest = m - outs - ones;
+  out = SampledBracket{lo, hi, 8 * std::max(std::max(outs, ones), rest) >= 7 * m, 8 * outs >= 7 * m};
+  return true;
+}
+
+// F(t) from b's sums and the undetermined entries w[0, n).
+inline double kSubsetsSum(const Bracket& b, const double* w, size_t n, double t) {
+  double f = 0;
+  for (size_t i = 0; i < n; ++i) f += std::min(std::max(w[i] - t, 0.0), 1.0);
+  return determinedPart(b, t) + f;
+}
+
+constexpr size_t kSampleSize = 1024;
+
+// Long candidate sets: a sampled bracket (sampleBracket) and one pass that retires the entries
+// determined on it, kept only if F(vlo) >= k > F(vhi) holds; otherwise w is left as it was.
+void narrowFromSample(std::vector<double>& w, size_t& end, double k, Bracket& b) {
+  const size_t stride = end / kSampleSize;
+  std::vector<double> sample;
+  for (size_t i = 0; i < end; i += stride) sample.push_back(w[i]);
+  SampledBracket sb;
+  if (!sampleBracket(sample, static_cast<double>(end) / static_cast<double>(sample.size()), k, b, sb)) return;
+  Bracket narrowed{sb.lo, sb.hi, b.ones, b.midSum, b.midCount};
+  std::vector<double>& kept = sample;  // the undetermined entries, then copied back over w
+  kept.clear();
+  detail::classify(w.data(), static_cast<int64_t>(end), 0.0, sb, narrowed,
+                   [&](const double* block, size_t count) { kept.insert(kept.end(), block, block + count); });
+  if (kSubsetsSum(narrowed, kept.data(), kept.size(), sb.lo) >= k && kSubsetsSum(narrowed, kept.data(), kept.size(), sb.hi) < k) {
+    std::copy(kept.begin(), kept.end(), w.begin());
+    end = kept.size();
+    b = narrowed;
   }
 }
 
-// k-subsets threshold: sum clip(z - tau, 0, 1) = k over the candidates (a superset of the entries
-// above tau), by random breakpoints narrowing a bracket lo <= tau < hi; entries whose term is
-// fixed or linear on the bracket leave the search. Expected linear, like quickselect.
-double kSubsetsThreshold(Workspace& ws, int64_t k) {
+// k-subsets threshold over the candidates (the entries undetermined on b, in index order): random
+// breakpoints narrowing the bracket lo <= tau < hi, entries whose term is fixed or linear on it
+// leaving the search. Expected linear, like quickselect.
+double kSubsetsThreshold(Workspace& ws, int64_t k, const Bracket& start) {
   std::vector<double>& w = ws.scratch;
   w.assign(ws.candidates.begin(), ws.candidates.end());
-  double lo = 0;
-  for (double z : w) lo = z < lo ? z : lo;
-  // F(lo) = n >= k needs lo <= min - 1, which rounds back to min beyond 2^53.
-  lo = lo - 1 < lo ? lo - 1 : lo - std::abs(lo) * 0x1p-50;
-  // F(hi) <= k: no finite candidate is above hi (0 unless the k-subsets shift was moved).
-  double hi = 0;
-  for (double z : w) hi = z > hi && z < kInf ? z : hi;
   const double target = static_cast<double>(k);
-  double ones = 0, midSum = 0, midCount = 0;
+  Bracket b = start;
   size_t end = w.size();
-  if (end >= 8192) narrowFromSample(ws, target, lo, hi, ones, midSum, midCount, end);
+  if (end >= 8 * kSampleSize) narrowFromSample(w, end, target, b);
+  double lo = b.lo, hi = b.hi, ones = b.ones, midSum = b.midSum, midCount = b.midCount;
   Rng rng(kPivotSeed);
   while (end > 0) {
     // A random entry still undetermined on (lo, hi) gives a breakpoint t strictly inside.
@@ -333,8 +458,9 @@ double kSubsetsThreshold(Workspace& ws, int64_t k) {
     if (f >= target) lo = t; else hi = t;
   }
   double tau = midCount > 0 ? (ones + midSum - target) / midCount : hi;
-  // Recompute in index order from the classification at tau.
-  ones = 0, midSum = 0, midCount = 0;
+  // Recompute in index order from the classification at tau (the entries determined before the
+  // search keep theirs: tau is in their bracket).
+  ones = start.ones, midSum = start.midSum, midCount = start.midCount;
   for (double z : ws.candidates) {
     const double u = z - tau;
     if (u >= 1) {
@@ -348,52 +474,155 @@ double kSubsetsThreshold(Workspace& ws, int64_t k) {
   return tau;
 }
 
+// For long candidate lists whose exponent needs pow (q > 1): the candidates y in (floor, 0] counted
+// in kCells equal cells, so that sums over them can be bounded and estimated per cell instead of per
+// entry (an entry of cell c has floor + c width / kCells <= y, up to rounding).
+constexpr int64_t kCells = 2048;
+constexpr size_t kHistogramMin = 8 * kCells;  // candidates needed to use it
+
+// Sum over the cells of count * t^(q-1), and of count * t^q: with t = floor + c cell - tau - slack
+// (each cell's lowest y; the slack, 2^-47 |floor|, covers the rounding of the cell index and of t)
+// a lower bound of F(tau), to be compared with 1 after a factor 1 - 1e-9 for pow and the sum's
+// rounding; with the cells' midpoints, t = floor + (c + 1/2) cell - tau, an estimate.
+struct CellSums {
+  double total, slope;
+};
+CellSums cellSums(const std::vector<double>& histogram, double floor, double width, bool lowerBound, double q, double tau) {
+  const double cell = width / static_cast<double>(kCells);
+  const double offset = lowerBound ? 0.0 : 0.5, slack = lowerBound ? 0x1p-47 * std::fabs(floor) : 0.0;
+  double total = 0, slope = 0;
+  for (int64_t c = 0; c < kCells; ++c) {
+    const double t = floor + (static_cast<double>(c) + offset) * cell - tau - slack;
+    if (!(t > 0) || histogram[c] == 0) continue;
+    const double tq1 = histogram[c] * power(t, q - 1);
+    total += tq1 * t;
+    slope += tq1;
+  }
+  return CellSums{total, slope};
+}
+
+// A start for the exact search from the histogram (cost per step: kCells terms, not one per
+// candidate): Newton on the midpoint estimate of G from lo, within [lo, hi]. It decides nothing
+// itself; lo moves up to a point a cell or two below the start where the lower bound confirms
+// F >= 1, so that the exact passes need not visit the candidates below it.
+double histogramStart(const std::vector<double>& histogram, double floor, double q, double& lo, double hi) {
+  const double width = -floor, cell = width / static_cast<double>(kCells);
+  double tau = lo;
+  for (int iteration = 0; iteration < 50; ++iteration) {
+    const CellSums m = cellSums(histogram, floor, width, false, q, tau);
+    if (!(m.slope > 0)) break;
+    const double root = std::pow(m.total, 1 / q);
+    const double next = std::min(std::max(tau + (root - 1) * m.total / (root * m.slope), lo), hi);
+    const bool done = std::fabs(next - tau) <= 1e-12 * std::fabs(tau);
+    tau = next;
+    if (done) break;
+  }
+  for (int back = 1; back <= 4; ++back) {
+    const double below = tau - back * cell;
+    if (!(below > lo)) break;
+    if (cellSums(histogram, floor, width, true, q, below).total * (1 - 1e-9) >= 1) {
+      lo = below;
+      break;
+    }
+  }
+  return tau;
+}
+
 // tau with sum [y - tau]_+^q = 1 over the candidates y (max 0, all > floor, F(floor) >= 1):
-// safeguarded Newton in the bracket [floor, -(1/n)^(1/q)], starting on the left when q >= 1 (monotone there) and on the right
-// otherwise, dropping candidates that fall below the bracket as it narrows.
-double powerThreshold(Workspace& ws, double q, int64_t n, double floor) {
+// safeguarded Newton or Halley steps in the bracket [floor, -(1/n)^(1/q)], starting on the left when
+// q >= 1 (monotone there; from the table's estimate when there is one) and on the right otherwise,
+// dropping candidates that fall below the bracket as it narrows. When `store` is set and the search
+// ends on a pass at tau, that pass's (y - tau)^(q-1) are kept in ws.stored.
+double powerThreshold(Workspace& ws, double q, int64_t n, double floor, bool counted, bool store) {
   std::vector<double>& w = ws.scratch;
-  w.assign(ws.candidates.begin(), ws.candidates.end());
   double lo = floor, hi = -std::pow(1.0 / static_cast<double>(n), 1 / q);
   double tau = q >= 1 ? lo : hi;
+  if (counted && ws.candidates.size() >= kHistogramMin) tau = histogramStart(ws.histogram, floor, q, lo, hi);
+  w.clear();
+  for (double y : ws.candidates) {
+    if (y > lo) w.push_back(y);
+  }
   size_t end = w.size();
-  double lastStep = kInf;
+  // u: each pass's t^(q-1) per candidate. Once tau moves by little, a pass whose exponent needs pow
+  // takes most of them from the previous pass's instead, (t - delta)^p = t^p (1 - delta/t)^p with the
+  // binomial series to z^4, z = delta / t, where |z| max(p, 1) <= 1e-4 (the rest, z^5 C(p, 5), is
+  // below 1e-20); the few entries closer to tau get pow.
+  std::vector<double>& u = ws.stored;
+  const bool powPasses = q > 1 && !exactPower(q - 1);
+  if (store || powPasses) u.resize(end + 1);
+  ws.hasStored = false;
+  bool reuse = false;
+  double lastTau = tau, lastStep = kInf;
+  const double p = q - 1, c1 = -p, c2 = p * (p - 1) / 2, c3 = -p * (p - 1) * (p - 2) / 6, c4 = p * (p - 1) * (p - 2) * (p - 3) / 24;
   for (int iteration = 0; iteration < 200; ++iteration) {
-    double f = -1, slope = 0;
+    double total = 0, slope = 0, curve = 0;  // F = sum t^q (from 0: it is also the normaliser), t^(q-1), t^(q-2)
+    const double passFloor = lo;
     size_t kept = 0;
     if (q > 1) {
-      // Branch-free (the tests are unpredictable on random data); entries at or below tau add 0.
+      const double delta = tau - lastTau, near = reuse ? std::fabs(delta) * std::max(p, 1.0) * 1e4 : kInf;
+      // Branch-free but for the rare entries near tau (the tests are unpredictable on random data);
+      // entries at or below tau add 0.
       for (size_t i = 0; i < end; ++i) {
         const double y = w[i];
         w[kept] = y;
+        const double t = std::max(y - tau, 0.0), before = y - lastTau;
+        double tq1;
+        if (before >= near) {
+          const double z = delta / before;
+          tq1 = u[i] * (1 + z * (c1 + z * (c2 + z * (c3 + z * c4))));
+        } else {
+          tq1 = power(t, p);
+        }
+        if (store || powPasses) u[kept] = tq1;
         kept += y > lo;
-        const double t = std::max(y - tau, 0.0);
-        const double tq1 = power(t, q - 1);
-        f += tq1 * t;
+        total += tq1 * t;
         slope += tq1;
+        curve += masked(tq1 / t, t > 0);
       }
+      reuse = powPasses;
+      lastTau = tau;
     } else {
       for (size_t i = 0; i < end; ++i) {
         const double y = w[i];
         if (y <= lo) continue;
-        w[kept++] = y;
+        w[kept] = y;
         const double t = y - tau;
+        double tq1 = 0;
         if (t > 0) {
-          const double tq1 = power(t, q - 1);
-          f += tq1 * t;
+          tq1 = power(t, q - 1);
+          total += tq1 * t;
           slope += tq1;
         }
+        if (store) u[kept] = tq1;
+        ++kept;
       }
     }
     end = kept;
-    if (f == 0) break;
-    if (f > 0) lo = tau; else hi = tau;
+    if (total == 1) break;
+    if (total > 1) lo = tau; else hi = tau;
     // Newton on G = F^(1/q) - 1 (F = f + 1) rather than on F: G is a q-norm of [y - tau]_+, convex
     // and nearly linear, so steps from the left do not overshoot and converge in a few passes even
-    // when q is large (F itself would only shrink the error by about 1 - 1/q per step).
-    const double total = f + 1;
-    double next = tau + (total - std::pow(total, 1 - 1 / q)) / slope;
-    if (std::fabs(next - tau) <= 1e-15 * std::fabs(tau)) break;  // converged (next may equal lo)
+    // when q is large (F itself would only shrink the error by about 1 - 1/q per step). For q >= 2
+    // (t^(q-2) bounded) Halley's correction for G's curvature, G'' = (q-1) F^(1/q-2) (F curve -
+    // slope^2) >= 0, while it is below a half.
+    const double root = std::pow(total, 1 / q);  // G + 1
+    double delta = (root - 1) * total / (root * slope);
+    if (q >= 2) {
+      const double c = (root - 1) * (q - 1) * (total * curve - slope * slope) / (2 * root * slope * slope);
+      if (std::fabs(c) < 0.5) delta /= 1 - c;
+    }
+    double next = tau + delta;
+    if (std::fabs(next - tau) <= 1e-15 * std::fabs(tau)) {  // converged on this pass (next may equal lo)
+      if (store) {
+        u.resize(end + 1);
+        u[end] = 0;  // read past the last candidate by the output loop
+        ws.storedFloor = passFloor;
+        ws.storedTotal = total;
+        ws.storedSlope = slope;
+        ws.hasStored = true;
+      }
+      break;
+    }
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     const double step = std::fabs(next - tau);
     tau = next;
@@ -419,15 +648,27 @@ double powerThreshold(Workspace& ws, double q, int64_t n, double floor) {
   return tau;
 }
 
-// Fills ws.candidates with the shifted, scaled scores a (x - max) above `floor`, in index order.
+// Fills ws.candidates with the shifted, scaled scores y = a (x - max) above `floor`, in index order.
+// Branch-free (the test is unpredictable when much of the row passes): every y is staged and only
+// those above the floor advance the staging count.
 template <typename T>
 void gatherCandidates(const T* x, int64_t d, double max, double a, double floor, Workspace& ws) {
+  constexpr int64_t kBlock = 256;
+  double stage[kBlock];
   ws.candidates.clear();
-  for (int64_t j = 0; j < d; ++j) {
-    const double y = a * (static_cast<double>(x[j]) - max);
-    if (y > floor) ws.candidates.push_back(y);  // -Infinity never passes
+  for (int64_t j0 = 0; j0 < d; j0 += kBlock) {
+    const int64_t j1 = std::min(d, j0 + kBlock);
+    size_t kept = 0;
+    for (int64_t j = j0; j < j1; ++j) {
+      const double y = a * (static_cast<double>(x[j]) - max);
+      const int inside = static_cast<int>(y > floor);  // -Infinity never passes
+      stage[kept] = y;
+      kept += static_cast<size_t>(inside);
+    }
+    ws.candidates.insert(ws.candidates.end(), stage, stage + kept);
   }
 }
+
 
 constexpr int64_t kSmallK = 16;
 
@@ -449,61 +690,76 @@ double kthLargest(const T* x, int64_t d, double max, int64_t k) {
   return top[k - 1];
 }
 
-// For larger k: a strided sample (no randomness) suggests a score v with at least k entries >= v;
-// one pass gathers the entries above v - 1 while counting those >= v. If the count confirms it,
-// tau >= z_(k) - 1 >= v - 1 and nothing else can be in the support; otherwise gather everything.
-template <typename T>
-void gatherAboveSampledBound(const T* x, int64_t d, double max, int64_t k, Workspace& ws) {
-  constexpr int64_t kSample = 1024;
-  if (d < 8 * kSample) {
-    gatherCandidates(x, d, max, 1.0, -kInf, ws);
-    return;
+// The bracket (lo, hi] around tau when every candidate is undetermined: F(lo) = count >= k for lo at
+// or below min - 1, F(hi) = 0 < k for hi at or above every candidate (0 unless kSubsetsRow moved
+// the shift below the max).
+Bracket wholeBracket(const std::vector<double>& candidates) {
+  double lo = 0, hi = 0;
+  for (double z : candidates) {
+    lo = z < lo ? z : lo;
+    hi = z > hi && z < kInf ? z : hi;
   }
-  const int64_t stride = d / kSample;
+  // min - 1 rounds back to min beyond 2^53.
+  lo = lo - 1 < lo ? lo - 1 : lo - std::fabs(lo) * 0x1p-50;
+  return Bracket{lo, hi, 0, 0, 0};
+}
+
+// A k-subsets threshold further than this from the shift moves the shift onto it (kSubsetsRow).
+constexpr double kRecentre = 8192;
+
+// Long rows (d >= 8 * kSampleSize): a bracket from a strided sample (no randomness) and one pass over
+// the row that checks it (NaN, +Infinity), counts the masked entries and keeps as candidates only
+// the entries undetermined on the bracket. The row's maximum is not known before that pass, so the
+// scores are shifted by the sample's maximum instead (sol.max); every formula only needs some shift.
+// False, with sol untouched (kSubsetsRow then solves the row), if the sample has no finite entry or
+// its max is below -2^969, if F(lo) >= k > F(hi) fails, or if tau is further than kRecentre from the
+// shift.
+template <typename T>
+bool solveKSubsetsLongRow(const T* x, int64_t d, int64_t row, int64_t k, Workspace& ws, Solution& sol) {
+  const int64_t stride = d / static_cast<int64_t>(kSampleSize);
   std::vector<double>& sample = ws.scratch;
   sample.clear();
-  for (int64_t j = 0; j < d; j += stride) {
-    const double z = static_cast<double>(x[j]) - max;
-    if (z > -kInf) sample.push_back(z);
+  double positions = 0, shift = -kInf;  // masked positions count too: they add 0 to F
+  for (int64_t j = 0; j < d; j += stride, positions += 1) {
+    const double v = static_cast<double>(x[j]);
+    if (std::fabs(v) < kInf) {
+      sample.push_back(v);
+      shift = v > shift ? v : shift;
+    }
   }
-  const double m = static_cast<double>(sample.size());
-  const double expected = m * static_cast<double>(k) / static_cast<double>(d);
-  const size_t rank = static_cast<size_t>(std::floor(expected + 3 * std::sqrt(expected) + 2));
-  if (rank >= sample.size()) {
-    gatherCandidates(x, d, max, 1.0, -kInf, ws);
-    return;
-  }
-  std::sort(sample.begin(), sample.end(), std::greater<double>());
-  const double v = sample[rank];
-  if (v - 1 == v) {  // no unit resolution there: v - 1 would drop the entries tied at v
-    gatherCandidates(x, d, max, 1.0, -kInf, ws);
-    return;
-  }
+  // Below -2^969, x - shift could overflow to +Infinity (x up to the largest double).
+  if (sample.empty() || !(shift > -0x1p969)) return false;
+  for (double& v : sample) v -= shift;
+  const double target = static_cast<double>(k);
+  Bracket b{-kInf, kInf, 0, 0, 0};
+  SampledBracket sb;
+  if (!sampleBracket(sample, static_cast<double>(d) / positions, target, b, sb)) return false;
+  b.lo = sb.lo;
+  b.hi = sb.hi;
   ws.candidates.clear();
-  int64_t atLeastV = 0;
-  for (int64_t j = 0; j < d; ++j) {
-    const double z = static_cast<double>(x[j]) - max;
-    atLeastV += z >= v;
-    if (z > v - 1) ws.candidates.push_back(z);
-  }
-  if (atLeastV < k) gatherCandidates(x, d, max, 1.0, -kInf, ws);
+  const detail::Screened seen = detail::classify(x, d, shift, sb, b, [&](const double* block, size_t count) {
+    ws.candidates.insert(ws.candidates.end(), block, block + count);
+  });
+  if (seen.bad) scanRow(x, d, row);  // throws at the first NaN or +Infinity
+  const int64_t unmasked = d - seen.masked;
+  checkK(k, unmasked, row);
+  const double* c = ws.candidates.data();
+  const size_t n = ws.candidates.size();
+  if (!(kSubsetsSum(b, c, n, b.lo) >= target && kSubsetsSum(b, c, n, b.hi) < target)) return false;
+  const double tau = kSubsetsThreshold(ws, k, b);
+  // Too far from the shift to be resolved (the sample's max far above the threshold): kSubsetsRow.
+  if (!(std::fabs(tau) <= kRecentre)) return false;
+  sol = Solution{shift, tau, 1, unmasked};
+  return true;
 }
 
 // For long rows: a score v > -1 below which nothing can be in the support, suggested by a strided
-// sample (no randomness): the highest sample value whose estimated sum [y - v]_+^q over the row is
-// >= 4 with at least 16 sample entries above it. The caller verifies it (F(v) >= 1); -1 if none.
-template <typename T>
-double sampledFloor(const T* x, int64_t d, double max, double a, double q, Workspace& ws) {
-  constexpr int64_t kSample = 1024;
+// sample (no randomness) of shifted, scaled scores y <= 0 (each standing for `stride` entries): the
+// highest sample value whose estimated sum [y - v]_+^q over the row is >= 4 with at least 16 sample
+// entries above it. The caller verifies it (F(v) >= 1); -1 if none.
+double sampledFloor(std::vector<double>& sample, int64_t stride, double q) {
   constexpr size_t kMinAbove = 16;
-  if (d < 8 * kSample) return -1;
-  const int64_t stride = d / kSample;
-  std::vector<double>& sample = ws.scratch;
-  sample.clear();
-  for (int64_t j = 0; j < d; j += stride) {
-    const double y = a * (static_cast<double>(x[j]) - max);
-    if (y > -1) sample.push_back(y);
-  }
+  sample.erase(std::remove_if(sample.begin(), sample.end(), [](double y) { return !(y > -1); }), sample.end());
   if (sample.size() <= kMinAbove) return -1;
   std::sort(sample.begin(), sample.end(), std::greater<double>());
   const auto enough = [&](size_t i) {
@@ -521,29 +777,120 @@ double sampledFloor(const T* x, int64_t d, double max, double a, double q, Works
   return sample[hi];
 }
 
-// Gathers the candidates above the sampled floor when the floor is confirmed (F(v) >= 1 over the
-// whole row), else above -1. Returns the floor used.
-template <typename T>
-double gatherPowerCandidates(const T* x, int64_t d, double max, double a, double q, Workspace& ws) {
-  const double v = sampledFloor(x, d, max, a, q, ws);
-  if (v > -1) {
-    ws.candidates.clear();
-    double total = 0;
-    for (int64_t j = 0; j < d; ++j) {
-      const double y = a * (static_cast<double>(x[j]) - max);
-      if (y > v) {
-        ws.candidates.push_back(y);
-        total += power(y - v, q);
-      }
+// The floor the candidates are gathered above, and whether ws.histogram counts them.
+struct Floor {
+  double value;
+  bool counted;
+};
+
+// Whether the candidates (every y > v of the row, possibly with some y = v) confirm the floor,
+// F(v) >= 1 (then `floor` is set). When q - 1 needs pow (q > 1), they are counted per cell and the
+// cells' lower bounds are summed first, each term evaluated only if that does not suffice.
+bool confirmFloor(double v, double q, Workspace& ws, Floor& floor) {
+  if (!(v > -1 && v < 0)) return false;
+  double total = 0;
+  const bool counted = q > 1 && !exactPower(q - 1);
+  if (counted) {
+    std::vector<double>& h = ws.histogram;
+    h.assign(kCells, 0.0);
+    const double inverse = static_cast<double>(kCells) / -v;
+    for (double y : ws.candidates) h[std::min(static_cast<int64_t>((y - v) * inverse), kCells - 1)] += 1;
+    if (cellSums(h, v, -v, true, q, v).total * (1 - 1e-9) >= 1) {
+      floor = Floor{v, true};
+      return true;
     }
-    if (total >= 1) return v;
   }
-  gatherCandidates(x, d, max, a, -1.0, ws);
-  return -1;
+  for (double y : ws.candidates) total += power(y - v, q);
+  if (!(total >= 1)) return false;
+  floor = Floor{v, counted};
+  return true;
 }
 
-// A k-subsets threshold further than this from the shift moves the shift onto it (kSubsetsRow).
-constexpr double kRecentre = 8192;
+// Gathers the candidates above the sampled floor when the floor is confirmed, else above -1 (the
+// row's max is known here).
+template <typename T>
+Floor gatherPowerCandidates(const T* x, int64_t d, double max, double a, double q, Workspace& ws) {
+  if (d >= 8 * static_cast<int64_t>(kSampleSize)) {
+    const int64_t stride = d / static_cast<int64_t>(kSampleSize);
+    std::vector<double>& sample = ws.scratch;
+    sample.clear();
+    for (int64_t j = 0; j < d; j += stride) sample.push_back(a * (static_cast<double>(x[j]) - max));
+    const double v = sampledFloor(sample, stride, q);
+    Floor floor;
+    if (v > -1) {
+      gatherCandidates(x, d, max, a, v, ws);
+      if (confirmFloor(v, q, ws, floor)) return floor;
+    }
+  }
+  gatherCandidates(x, d, max, a, -1.0, ws);
+  return Floor{-1, false};
+}
+
+// Long rows: the row's scan (max, masks, NaN / +Infinity) and the gathering above a sampled floor
+// in one pass. The row's max is not known before it, so the floor comes from the sample's maximum
+// s0 (y = a (x - s0) in the sample) as a raw score: candidates are the raw x above it, shifted and
+// scaled after the pass, y = a (x - max), and the floor with them, a (raw - max) (scores at or
+// below the raw floor have y at or below it). Without a sampled floor the raw bound is s0 - 1/a; when
+// it lies at or below max - 1/a the candidates hold every y > -1 and are cut to those; a floor the
+// row does not confirm costs a second gathering pass, above -1. False when the sample has no
+// finite entry.
+template <typename T>
+bool scanAndGather(const T* x, int64_t d, int64_t row, double a, double q, Workspace& ws, Solution& sol, Floor& floor) {
+  const int64_t stride = d / static_cast<int64_t>(kSampleSize);
+  std::vector<double>& sample = ws.scratch;
+  sample.clear();
+  double s0 = -kInf;
+  for (int64_t j = 0; j < d; j += stride) {
+    const double v = static_cast<double>(x[j]);
+    if (std::fabs(v) < kInf) {
+      sample.push_back(v);
+      s0 = v > s0 ? v : s0;
+    }
+  }
+  if (sample.empty()) return false;
+  for (double& v : sample) v = a * (v - s0);
+  const double sampled = sampledFloor(sample, stride, q);
+  const double raw = s0 + (sampled > -1 ? sampled : -1.0) / a;
+  constexpr int64_t kBlock = 256;
+  double stage[kBlock];
+  ws.candidates.clear();
+  double m = -kInf;
+  int64_t masked = 0;
+  for (int64_t j0 = 0; j0 < d; j0 += kBlock) {
+    const int64_t j1 = std::min(d, j0 + kBlock);
+    size_t kept = 0;
+    for (int64_t j = j0; j < j1; ++j) {
+      const double v = static_cast<double>(x[j]);
+      if (!(v < kInf)) {
+        if (v == -kInf) {
+          ++masked;
+          continue;
+        }
+        scanRow(x, d, row);  // throws at this first NaN or +Infinity
+      }
+      if (v > m) m = v;
+      stage[kept] = v;
+      kept += static_cast<size_t>(v > raw);
+    }
+    ws.candidates.insert(ws.candidates.end(), stage, stage + kept);
+  }
+  sol = Solution{m, 0, 1, d - masked};
+  for (double& y : ws.candidates) y = a * (y - m);
+  floor = Floor{-1, false};
+  const double v = a * (raw - m);
+  if (v > -1) {
+    if (!confirmFloor(v, q, ws, floor)) gatherCandidates(x, d, m, a, -1.0, ws);
+    return true;
+  }
+  // raw <= max - 1/a: the candidates hold every y > -1.
+  size_t kept = 0;
+  for (double y : ws.candidates) {
+    ws.candidates[kept] = y;
+    kept += static_cast<size_t>(y > -1);
+  }
+  ws.candidates.resize(kept);
+  return true;
+}
 
 // The middle of the finite scores: a shift from which no x - shift overflows.
 template <typename T>
@@ -563,8 +910,16 @@ double midRange(const T* x, int64_t d) {
 // the shift moves onto the k-th largest score or the threshold found (after an overflow, first to
 // the middle of the range) and the row is solved again. Each move gains about 50 bits, so a few
 // passes reach a threshold within kRecentre of the shift; ordinary rows take one pass.
+// Out of line: inlined into solveRow (GCC 12), it cost the long-row path's loops there a register,
+// about 0.4% of the instructions of a d = 1e6 k-subsets row.
+#if defined(_MSC_VER)
+#define SSHN_NOINLINE __declspec(noinline)
+#else
+#define SSHN_NOINLINE __attribute__((noinline))
+#endif
+
 template <typename T>
-void kSubsetsRow(int64_t k, const T* x, int64_t d, int64_t row, Solution& sol, Workspace& ws) {
+SSHN_NOINLINE void kSubsetsRow(int64_t k, const T* x, int64_t d, int64_t row, Solution& sol, Workspace& ws) {
   const double top = sol.max;
   // Moves the shift by delta, unless the largest score would then overflow (x - shift = +Infinity).
   const auto move = [&](double delta) {
@@ -590,14 +945,14 @@ void kSubsetsRow(int64_t k, const T* x, int64_t d, int64_t row, Solution& sol, W
       // tau >= z_(k) - 1: skip every entry at or below that bound.
       gatherCandidates(x, d, sol.max, 1.0, kth - 1, ws);
     } else {
-      gatherAboveSampledBound(x, d, sol.max, k, ws);
+      gatherCandidates(x, d, sol.max, 1.0, -kInf, ws);
       if (static_cast<int64_t>(ws.candidates.size()) < k && !overflowed && !last) {
         overflowed = true;
         sol.max = midRange(x, d);
         continue;
       }
     }
-    sol.tau = kSubsetsThreshold(ws, k);
+    sol.tau = kSubsetsThreshold(ws, k, wholeBracket(ws.candidates));
     if (!(std::abs(sol.tau) > kRecentre) || last) return;
     move(sol.tau);
   }
@@ -605,7 +960,14 @@ void kSubsetsRow(int64_t k, const T* x, int64_t d, int64_t row, Solution& sol, W
 
 template <typename T>
 Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace& ws) {
-  Solution sol = scanRow(x, d, row);
+  Solution sol;
+  const bool longRow = d >= 8 * static_cast<int64_t>(kSampleSize);
+  if (s.kind == Kind::KSubsets && longRow && solveKSubsetsLongRow(x, d, row, s.k, ws, sol)) return sol;
+  Floor floor{-1, false};
+  // Sparsemax, entmax and normmax, but not the log1p form (its candidates are unscaled, above -Infinity).
+  const bool thresholded = s.kind != Kind::Softmax && s.kind != Kind::KSubsets && !s.log1pForm;
+  const bool gathered = thresholded && longRow && scanAndGather(x, d, row, s.a, s.q, ws, sol, floor);
+  if (!gathered) sol = scanRow(x, d, row);
   switch (s.kind) {
     case Kind::Softmax: {
       // Keep exp(z) so the output pass does not evaluate it again.
@@ -620,35 +982,56 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
       return sol;
     }
     case Kind::Sparsemax:
-      gatherPowerCandidates(x, d, sol.max, 1.0, 1.0, ws);
+      if (!gathered) gatherPowerCandidates(x, d, sol.max, 1.0, 1.0, ws);
       sol.tau = sparsemaxThreshold(ws);
       return sol;
     case Kind::KSubsets:
-      if (s.k > sol.finite) {
-        throw RangeError("k = " + std::to_string(s.k) + " exceeds the " + std::to_string(sol.finite) +
-                         " unmasked entries of " + rowName(row));
-      }
+      checkK(s.k, sol.finite, row);
       kSubsetsRow(s.k, x, d, row, sol, ws);
       return sol;
     default: {
       if (s.log1pForm) {
+        // The support reaches about 1/a (> 1000) below the max: every unmasked entry is a candidate,
+        // unscaled (log1pTerm scales).
         gatherCandidates(x, d, sol.max, 1.0, -kInf, ws);
         sol.tau = log1pThreshold(ws.candidates, s.a);
         double sum = 0;
-        for (double z : ws.candidates) sum += phi(s, Solution{sol.max, sol.tau, 1.0, 0}, z);
+        for (double z : ws.candidates) sum += log1pTerm(s.a, sol.tau, z);
         sol.scale = 1 / sum;
         return sol;
       }
-      const double floor = gatherPowerCandidates(x, d, sol.max, s.a, s.q, ws);
-      sol.tau = powerThreshold(ws, s.q, static_cast<int64_t>(ws.candidates.size()), floor);
+      if (!gathered) floor = gatherPowerCandidates(x, d, sol.max, s.a, s.q, ws);
+      const bool store = !exactPower(s.r);  // the output would need pow: reuse the last pass's
+      sol.tau = powerThreshold(ws, s.q, static_cast<int64_t>(ws.candidates.size()), floor.value, floor.counted, store);
       double sum = 0;
-      for (double y : ws.candidates) {
-        if (y > sol.tau) sum += power(y - sol.tau, s.r);
+      if (ws.hasStored) {
+        // p = t^r / sum: r = q (entmax) or r = q - 1 (normmax), the last pass's sums.
+        sum = s.r == s.q ? ws.storedTotal : ws.storedSlope;
+      } else {
+        for (double y : ws.candidates) {
+          if (y > sol.tau) sum += power(y - sol.tau, s.r);
+        }
       }
       sol.scale = 1 / sum;
       return sol;
     }
   }
+}
+
+// The calling thread's workspace, kept between calls (every transform and element type shares it):
+// fresh buffers cost a page fault per 4 KB on first use, about 2 ms per call for a 1e6-entry row
+// with a large support. Every solver (re)initialises what it reads, so a row that threw leaves
+// nothing behind. Kept only up to this many doubles (32 MB), released when larger.
+constexpr size_t kKeptDoubles = size_t{1} << 22;
+
+Workspace& callingThreadWorkspace() {
+  thread_local Workspace kept;
+  return kept;
+}
+
+void releaseIfLarge(Workspace& ws) {
+  const size_t held = ws.candidates.capacity() + ws.scratch.capacity() + ws.p.capacity() + ws.stored.capacity();
+  if (held > kKeptDoubles) ws = Workspace();
 }
 
 // Per-row transforms over the batch, with one workspace per worker thread.
@@ -657,6 +1040,12 @@ void forRows(const Params& params, Body body) {
   // Starting threads costs tens of microseconds: small batches run on the calling thread.
   const bool large = params.rows > 1 && params.rows * params.cols >= (int64_t{1} << 15);
   const unsigned threads = large ? params.threads : 1;
+  if (threads == 1) {
+    Workspace& ws = callingThreadWorkspace();
+    for (int64_t row = 0; row < params.rows; ++row) body(ws, row);
+    releaseIfLarge(ws);
+    return;
+  }
   std::vector<Workspace> spaces(std::max(1u, std::min<unsigned>(threads, 1024)));
   parallelFor(params.rows, threads, [&](unsigned worker, int64_t row) { body(spaces[worker], row); });
 }
@@ -676,10 +1065,7 @@ template <typename T>
 Solution probabilities(const Shape& s, const T* x, int64_t d, int64_t row, Workspace& ws) {
   const Solution sol = solveRow(s, x, d, row, ws);
   ws.p.resize(static_cast<size_t>(d));
-  for (int64_t j = 0; j < d; ++j) {
-    const double v = static_cast<double>(x[j]);
-    ws.p[j] = v == -kInf ? 0.0 : phi(s, sol, v - sol.max);
-  }
+  forEachProbability(s, sol, x, d, ws, [&](int64_t j, double p) { ws.p[j] = p; });
   return sol;
 }
 
@@ -697,17 +1083,23 @@ void forward(const Params& params, const T* x, T* out, int32_t* support, double*
     int32_t nonzero = 0;
     double dot = 0, reg = 0;  // <z, p> and the regulariser's sum term
     const double exponent = params.kind == Kind::Entmax ? params.param : params.kind == Kind::Normmax ? params.param : 2;
-    for (int64_t j = 0; j < d; ++j) {
-      const double v = static_cast<double>(xr[j]);
-      const double p = v == -kInf ? 0.0 : s.kind == Kind::Softmax ? ws.p[j] * sol.scale : phi(s, sol, v - sol.max);
-      pr[j] = static_cast<T>(p);
-      nonzero += pr[j] != 0;
-      if (conjugate && p > 0) {
-        dot += (v - sol.max) * p;
-        // Entmax keeps sum p (p^(alpha-1) - 1) = sum p^alpha - 1 without the cancellation near alpha = 1.
-        reg += s.kind == Kind::Softmax ? 0.0
-               : params.kind == Kind::Entmax ? p * std::expm1((exponent - 1) * std::log(p))
-                                             : power(p, exponent);
+    if (conjugate) {
+      forEachProbability(s, sol, xr, d, ws, [&](int64_t j, double p) {
+        pr[j] = static_cast<T>(p);
+        nonzero += pr[j] != 0;
+        if (p > 0) {
+          dot += (static_cast<double>(xr[j]) - sol.max) * p;
+          // Entmax keeps sum p (p^(alpha-1) - 1) = sum p^alpha - 1 without the cancellation near alpha = 1.
+          reg += s.kind == Kind::Softmax ? 0.0
+                 : params.kind == Kind::Entmax ? p * std::expm1((exponent - 1) * std::log(p))
+                                               : power(p, exponent);
+        }
+      });
+    } else {
+      // Without the conjugate's terms the loop is short and branch-free (vectorised where the kind allows).
+      forEachProbability(s, sol, xr, d, ws, [&](int64_t j, double p) { pr[j] = static_cast<T>(p); });
+      if (support) {
+        for (int64_t j = 0; j < d; ++j) nonzero += pr[j] != 0;
       }
     }
     if (support) support[row] = nonzero;
@@ -723,7 +1115,19 @@ void forward(const Params& params, const T* x, T* out, int32_t* support, double*
           break;
         }
         case Kind::Normmax: value = sol.max + dot - std::pow(reg, 1 / params.param) + 1; break;
-        default: value = sol.max * static_cast<double>(s.k) + dot - 0.5 * reg; break;
+        default: {
+          value = sol.max * static_cast<double>(s.k) + dot - 0.5 * reg;
+          // A shift kSubsetsRow moved far below the max can overflow max k or dot although <x, p> does
+          // not: then <x, p> directly, and a RangeError only if that overflows too.
+          if (std::isfinite(value)) break;
+          double direct = 0;
+          forEachProbability(s, sol, xr, d, ws, [&](int64_t j, double p) { direct += p > 0 ? static_cast<double>(xr[j]) * p : 0.0; });
+          value = direct - 0.5 * reg;
+          if (!std::isfinite(value)) {
+            throw RangeError(rowName(row) + ": the k-subsets conjugate overflows (the selected scores sum beyond about 1.8e308)");
+          }
+          break;
+        }
       }
       conjugate[row] = value;
     }

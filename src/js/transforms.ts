@@ -10,6 +10,14 @@ interface Workspace {
   candidates: Float64Array;
   count: number;
   scratch: Float64Array;
+  /** Candidate counts per cell above the floor (gatherPowerCandidates). */
+  histogram: Float64Array;
+  /** The last threshold pass's t^(q-1) of the candidates y > storedFloor, then a 0 (hasStored). */
+  stored: Float64Array;
+  storedFloor: number;
+  storedTotal: number;
+  storedSlope: number;
+  hasStored: boolean;
 }
 
 interface Solution {
@@ -43,6 +51,11 @@ function power(t: number, r: number): number {
   return Math.pow(t, r);
 }
 
+/** Whether power(t, r) is computed without pow. */
+function exactPower(r: number): boolean {
+  return r === 1 || r === 2 || r === 3 || r === 0.5 || r === 1.5;
+}
+
 function shapeOf(params: TransformParams): Shape {
   const s: Shape = { kind: params.kind, a: 1, r: 1, q: 1, k: 0, log1pForm: false };
   if (params.kind === TransformKind.Entmax) {
@@ -63,23 +76,54 @@ function shapeOf(params: TransformParams): Shape {
   return s;
 }
 
-function phi(s: Shape, sol: Solution, z: number): number {
+/** The unnormalised alpha-entmax term near softmax (a = alpha - 1 < LOG1P_BELOW), tau = a c - 1 written through c: exp(log1p(a (z - c)) / a) (as the native twin). */
+function log1pTerm(a: number, c: number, z: number): number {
+  const t = a * (z - c);
+  return t > -1 ? Math.exp(Math.log1p(t) / a) : 0;
+}
+
+/**
+ * p as a function of the shifted score z = x - max, the kind chosen once per row (as the native twin's
+ * forEachProbability); masked entries (z = -Infinity) give 0 without a test. When the threshold search kept its
+ * last pass's t^(q-1), the power kinds walk them alongside the row instead of calling pow: the function must then
+ * be called once per column, in order.
+ */
+function probabilityOf(s: Shape, sol: Solution, ws: Workspace): (z: number) => number {
+  const { tau, scale } = sol;
+  const { a, r } = s;
   switch (s.kind) {
     case TransformKind.Softmax:
-      return Math.exp(z) * sol.scale;
+      return (z) => Math.exp(z) * scale;
     case TransformKind.Sparsemax:
-      return z > sol.tau ? z - sol.tau : 0;
-    case TransformKind.KSubsets: {
-      const t = z - sol.tau;
-      return t <= 0 ? 0 : t >= 1 ? 1 : t;
-    }
+      return (z) => {
+        const t = z - tau;
+        return t > 0 ? t : 0;
+      };
+    case TransformKind.KSubsets:
+      return (z) => {
+        const t = z - tau;
+        const above0 = t > 0 ? t : 0;
+        return above0 < 1 ? above0 : 1;
+      };
     default: {
-      if (s.log1pForm) {
-        const t = s.a * (z - sol.tau);
-        return t > -1 ? Math.exp(Math.log1p(t) / s.a) * sol.scale : 0;
+      if (s.log1pForm) return (z) => log1pTerm(a, tau, z) * scale; // tau holds c (see log1pThreshold)
+      if (ws.hasStored) {
+        const u = ws.stored;
+        const floor = ws.storedFloor;
+        const timesT = r === s.q;
+        let next = 0;
+        return (z) => {
+          const y = a * z;
+          const t = y - tau;
+          const term = timesT ? u[next] * t : u[next];
+          if (y > floor) next++;
+          return t > 0 ? term * scale : 0;
+        };
       }
-      const t = s.a * z - sol.tau;
-      return t > 0 ? power(t, s.r) * sol.scale : 0;
+      return (z) => {
+        const t = a * z - tau;
+        return t > 0 ? power(t, r) * scale : 0;
+      };
     }
   }
 }
@@ -128,8 +172,30 @@ function scanRow(x: RealArray, offset: number, d: number, row: number): Solution
   return { max: m, tau: 0, scale: 1, finite };
 }
 
+/** The workspace kept between calls (as the native twin's calling-thread one), up to KEPT_DOUBLES in total. */
+let kept: Workspace | null = null;
+const KEPT_DOUBLES = 1 << 22;
+
+/** A workspace for rows of d entries: the kept one when it is large enough (fresh typed arrays are zeroed per call). */
+function workspaceFor(d: number): Workspace {
+  if (kept && kept.candidates.length >= d) return kept;
+  const ws = newWorkspace(d);
+  kept = 3 * d + 1 <= KEPT_DOUBLES ? ws : null;
+  return ws;
+}
+
 function newWorkspace(d: number): Workspace {
-  return { candidates: new Float64Array(d), count: 0, scratch: new Float64Array(d) };
+  return {
+    candidates: new Float64Array(d),
+    count: 0,
+    scratch: new Float64Array(d),
+    histogram: new Float64Array(CELLS),
+    stored: new Float64Array(d + 1),
+    storedFloor: 0,
+    storedTotal: 0,
+    storedSlope: 0,
+    hasStored: false,
+  };
 }
 
 function copyCandidates(ws: Workspace): Float64Array {
@@ -214,71 +280,150 @@ function sparsemaxThreshold(ws: Workspace): number {
   return (supportSum - 1) / count;
 }
 
-/**
- * Long rows: a bracket around the threshold of a strided sample; one pass checks F(vlo) >= k > F(vhi)
- * and retires the entries determined on it (as the native twin does). Null, with w untouched, if the check fails.
- */
-function narrowFromSample(ws: Workspace, k: number, lo: number, hi: number) {
-  const w = ws.scratch;
-  const end = ws.count;
-  const stride = Math.floor(end / 1024);
-  const sample: number[] = [];
-  for (let i = 0; i < end; i += stride) sample.push(w[i]);
-  const weight = end / sample.length;
-  let a = lo;
-  let b = hi;
-  for (let iteration = 0; iteration < 100; iteration++) {
-    const mid = 0.5 * (a + b);
-    let f = 0;
-    for (const z of sample) f += Math.min(Math.max(z - mid, 0), 1);
-    if (f * weight >= k) a = mid;
-    else b = mid;
-  }
-  let inside = 0;
-  for (const z of sample) inside += z - a > 0 && z - a < 1 ? 1 : 0;
-  const delta = 4 / Math.sqrt(inside + 1);
-  const vlo = Math.max(lo, a - delta);
-  const vhi = Math.min(hi, a + delta);
-  let fLo = 0;
-  let fHi = 0;
-  let ones = 0;
-  let midSum = 0;
-  let midCount = 0;
-  let kept = 0;
-  for (let i = 0; i < end; i++) {
-    const z = w[i];
-    fLo += Math.min(Math.max(z - vlo, 0), 1);
-    fHi += Math.min(Math.max(z - vhi, 0), 1);
-    if (z <= vlo) continue;
-    if (z - 1 >= vhi) ones += 1;
-    else if (z - 1 <= vlo && z >= vhi) {
-      midSum += z;
-      midCount += 1;
-    } else w[kept++] = z;
-  }
-  if (fLo >= k && fHi < k) return { lo: vlo, hi: vhi, ones, midSum, midCount, end: kept };
-  w.set(ws.candidates.subarray(0, ws.count));
-  return null;
+/** k-subsets: a bracket lo <= tau < hi and the sums over the entries determined on it that left the search. */
+interface Bracket {
+  lo: number;
+  hi: number;
+  ones: number;
+  midSum: number;
+  midCount: number;
 }
 
-/** k-subsets threshold: sum clip(z - tau, 0, 1) = k by random breakpoints in a shrinking bracket. */
-function kSubsetsThreshold(ws: Workspace, k: number): number {
-  const w = copyCandidates(ws);
-  let lo = 0;
-  for (let j = 0; j < ws.count; j++) lo = w[j] < lo ? w[j] : lo;
-  // F(lo) = n >= k needs lo <= min - 1, which rounds back to min beyond 2^53.
-  lo = lo - 1 < lo ? lo - 1 : lo - Math.abs(lo) * 2 ** -50;
-  // F(hi) <= k: no finite candidate is above hi (it is 0 unless the shift was re-centred).
-  let hi = 0;
-  for (let j = 0; j < ws.count; j++) hi = w[j] > hi && w[j] < Infinity ? w[j] : hi;
-  let ones = 0;
-  let midSum = 0;
-  let midCount = 0;
-  let end = ws.count;
-  if (end >= 8192) {
-    const narrowed = narrowFromSample(ws, k, lo, hi);
-    if (narrowed) ({ lo, hi, ones, midSum, midCount, end } = narrowed);
+/** The determined entries' part of F(t) = sum clip(z - t, 0, 1), t in the bracket (or -Infinity). */
+function determinedPart(b: Bracket, t: number): number {
+  return b.ones + (b.midCount > 0 ? b.midSum - b.midCount * t : 0);
+}
+
+/** The t with S(t) - slope t = c, S(t) = sum clip(s_i - t, 0, 1) over s sorted decreasing: a sweep down the breakpoints. */
+function sampleRoot(s: number[], slope: number, c: number): number {
+  const m = s.length;
+  let t = s[0];
+  let h = -slope * t;
+  let active = 0;
+  if (h >= c) return slope > 0 ? -c / slope : Infinity;
+  let i = 0;
+  let j = 0;
+  while (j < m) {
+    const rise = i < m ? s[i] : -Infinity;
+    const saturate = s[j] - 1;
+    const next = rise >= saturate ? rise : saturate;
+    const reach = h + (active + slope) * (t - next);
+    if (reach >= c) return t - (c - h) / (active + slope);
+    h = reach;
+    t = next;
+    if (rise >= saturate) {
+      i++;
+      active += 1;
+    } else {
+      j++;
+      active -= 1;
+    }
   }
+  return slope > 0 ? t - (c - h) / slope : -Infinity;
+}
+
+interface SampledBracket {
+  lo: number;
+  hi: number;
+  branchy: boolean;
+}
+
+/** A narrower bracket suggested by a sample of the undetermined entries (4 standard deviations each side), or null (as the native twin). */
+function sampleBracket(sample: number[], weight: number, k: number, b: Bracket): SampledBracket | null {
+  if (sample.length === 0) return null;
+  sample.sort((u, v) => v - u);
+  const slope = b.midCount / weight;
+  const c = (k - b.ones - b.midSum) / weight;
+  const estimate = sampleRoot(sample, slope, c);
+  let mean = 0;
+  for (const s of sample) mean += Math.min(Math.max(s - estimate, 0), 1);
+  mean /= sample.length;
+  let spread = 0;
+  for (const s of sample) {
+    const u = Math.min(Math.max(s - estimate, 0), 1) - mean;
+    spread += u * u;
+  }
+  const margin = 4 * Math.sqrt(spread + 1);
+  const lo = Math.max(b.lo, sampleRoot(sample, slope, c + margin));
+  const hi = Math.min(b.hi, sampleRoot(sample, slope, c - margin));
+  if (!(lo < hi && (lo > b.lo || hi < b.hi))) return null;
+  let outs = 0;
+  let ones = 0;
+  for (const s of sample) {
+    outs += s <= lo ? 1 : 0;
+    ones += s - 1 >= hi ? 1 : 0;
+  }
+  const m = sample.length;
+  return { lo, hi, branchy: 8 * Math.max(outs, ones, m - outs - ones) >= 7 * m };
+}
+
+/**
+ * Classifies z = value(j), j < n, on the bracket: out, one and linear entries go into b's sums (linear ones summed
+ * in two lanes, j even and odd, per block of 256 as the native twin does), undetermined ones are kept(z) in order.
+ */
+function classifyOnBracket(n: number, value: (j: number) => number, sb: SampledBracket, b: Bracket, keep: (z: number) => void): void {
+  const { lo, hi } = sb;
+  let ones = 0;
+  let midCount = 0;
+  let midSum = 0;
+  for (let j0 = 0; j0 < n; j0 += 256) {
+    const j1 = Math.min(n, j0 + 256);
+    let lane0 = 0;
+    let lane1 = 0;
+    for (let j = j0; j < j1; j++) {
+      const z = value(j);
+      if (!(z > lo)) continue;
+      if (z - 1 >= hi) ones++;
+      else if (z - 1 <= lo && z >= hi) {
+        midCount++;
+        if (j & 1) lane1 += z;
+        else lane0 += z;
+      } else keep(z);
+    }
+    midSum += lane0 + lane1;
+  }
+  b.ones += ones;
+  b.midSum += midSum;
+  b.midCount += midCount;
+}
+
+/** F(t) from b's sums and the undetermined entries w[0, n). */
+function kSubsetsSum(b: Bracket, w: Float64Array, n: number, t: number): number {
+  let f = 0;
+  for (let i = 0; i < n; i++) f += Math.min(Math.max(w[i] - t, 0), 1);
+  return determinedPart(b, t) + f;
+}
+
+const SAMPLE_SIZE = 1024;
+
+/** Long candidate sets: a sampled bracket and one pass retiring the entries determined on it, kept only if verified. */
+function narrowFromSample(w: Float64Array, end: number, k: number, b: Bracket): number {
+  const stride = Math.floor(end / SAMPLE_SIZE);
+  const sample: number[] = [];
+  for (let i = 0; i < end; i += stride) sample.push(w[i]);
+  const sb = sampleBracket(sample, end / sample.length, k, b);
+  if (!sb) return end;
+  const narrowed: Bracket = { lo: sb.lo, hi: sb.hi, ones: b.ones, midSum: b.midSum, midCount: b.midCount };
+  const kept = new Float64Array(end);
+  let count = 0;
+  classifyOnBracket(end, (i) => w[i], sb, narrowed, (z) => {
+    kept[count++] = z;
+  });
+  if (kSubsetsSum(narrowed, kept, count, sb.lo) >= k && kSubsetsSum(narrowed, kept, count, sb.hi) < k) {
+    w.set(kept.subarray(0, count));
+    Object.assign(b, narrowed);
+    return count;
+  }
+  return end;
+}
+
+/** k-subsets threshold over the candidates (undetermined on `start`): random breakpoints in a shrinking bracket. */
+function kSubsetsThreshold(ws: Workspace, k: number, start: Bracket): number {
+  const w = copyCandidates(ws);
+  const b: Bracket = { ...start };
+  let end = ws.count;
+  if (end >= 8 * SAMPLE_SIZE) end = narrowFromSample(w, end, k, b);
+  let { lo, hi, ones, midSum, midCount } = b;
   const rng = new Rng(PIVOT_SEED);
   while (end > 0) {
     // A random entry still undetermined on (lo, hi) gives a breakpoint t strictly inside.
@@ -316,9 +461,8 @@ function kSubsetsThreshold(ws: Workspace, k: number): number {
     else hi = t;
   }
   let tau = midCount > 0 ? (ones + midSum - k) / midCount : hi;
-  ones = 0;
-  midSum = 0;
-  midCount = 0;
+  // Recompute in index order at tau; the entries determined before the search keep their class.
+  ({ ones, midSum, midCount } = start);
   for (let j = 0; j < ws.count; j++) {
     const z = ws.candidates[j];
     const u = z - tau;
@@ -332,37 +476,130 @@ function kSubsetsThreshold(ws: Workspace, k: number): number {
   return tau;
 }
 
-/** tau with sum [y - tau]_+^q = 1: safeguarded Newton in [-1, -(1/n)^(1/q)], shrinking the candidates. */
-function powerThreshold(ws: Workspace, q: number, n: number, floor: number): number {
-  const w = copyCandidates(ws);
-  let lo = floor;
-  let hi = -Math.pow(1 / n, 1 / q);
-  let tau = q >= 1 ? lo : hi;
-  let end = ws.count;
+const CELLS = 2048;
+const HISTOGRAM_MIN = 8 * CELLS;
+
+/** Sums over the cells of count t^(q-1) and count t^q at each cell's lowest y less a slack (a lower bound) or its midpoint (as the native twin). */
+function cellSums(h: Float64Array, floor: number, width: number, lowerBound: boolean, q: number, tau: number): { total: number; slope: number } {
+  const cell = width / CELLS;
+  const offset = lowerBound ? 0 : 0.5;
+  const slack = lowerBound ? 2 ** -47 * Math.abs(floor) : 0;
+  let total = 0;
+  let slope = 0;
+  for (let c = 0; c < CELLS; c++) {
+    const t = floor + (c + offset) * cell - tau - slack;
+    if (!(t > 0) || h[c] === 0) continue;
+    const tq1 = h[c] * power(t, q - 1);
+    total += tq1 * t;
+    slope += tq1;
+  }
+  return { total, slope };
+}
+
+/** A start for the exact search from the histogram; lo moves up to where the cells' lower bound confirms F >= 1 (as the native twin). */
+function histogramStart(h: Float64Array, floor: number, q: number, bracket: { lo: number; hi: number }): number {
+  const width = -floor;
+  const cell = width / CELLS;
+  const { hi } = bracket;
+  let tau = bracket.lo;
+  for (let iteration = 0; iteration < 50; iteration++) {
+    const m = cellSums(h, floor, width, false, q, tau);
+    if (!(m.slope > 0)) break;
+    const root = Math.pow(m.total, 1 / q);
+    const next = Math.min(Math.max(tau + ((root - 1) * m.total) / (root * m.slope), bracket.lo), hi);
+    const done = Math.abs(next - tau) <= 1e-12 * Math.abs(tau);
+    tau = next;
+    if (done) break;
+  }
+  for (let back = 1; back <= 4; back++) {
+    const below = tau - back * cell;
+    if (!(below > bracket.lo)) break;
+    if (cellSums(h, floor, width, true, q, below).total * (1 - 1e-9) >= 1) {
+      bracket.lo = below;
+      break;
+    }
+  }
+  return tau;
+}
+
+/**
+ * tau with sum [y - tau]_+^q = 1: safeguarded Newton (Halley for q >= 2) in [floor, -(1/n)^(1/q)], shrinking the
+ * candidates; keeps the last pass's t^(q-1) when `store` and the search ends on a pass (as the native twin).
+ */
+function powerThreshold(ws: Workspace, q: number, n: number, floor: number, counted: boolean, store: boolean): number {
+  const w = ws.scratch;
+  const bracket = { lo: floor, hi: -Math.pow(1 / n, 1 / q) };
+  let tau = q >= 1 ? bracket.lo : bracket.hi;
+  if (counted && ws.count >= HISTOGRAM_MIN) tau = histogramStart(ws.histogram, floor, q, bracket);
+  let { lo, hi } = bracket;
+  let end = 0;
+  for (let j = 0; j < ws.count; j++) if (ws.candidates[j] > lo) w[end++] = ws.candidates[j];
+  // Once tau moves by little, passes whose exponent needs pow take t^(q-1) from the previous pass's by the
+  // binomial series to z^4, z = delta / t, where |z| max(p, 1) <= 1e-4 (as the native twin).
+  const u = ws.stored;
+  const powPasses = q > 1 && !exactPower(q - 1);
+  ws.hasStored = false;
+  let reuse = false;
+  let lastTau = tau;
   let lastStep = Infinity;
+  const p = q - 1;
+  const c1 = -p;
+  const c2 = (p * (p - 1)) / 2;
+  const c3 = (-p * (p - 1) * (p - 2)) / 6;
+  const c4 = (p * (p - 1) * (p - 2) * (p - 3)) / 24;
   for (let iteration = 0; iteration < 200; iteration++) {
-    let f = -1;
+    let total = 0;
     let slope = 0;
+    let curve = 0;
+    const passFloor = lo;
+    const delta = tau - lastTau;
+    const near = q > 1 && reuse ? Math.abs(delta) * Math.max(p, 1) * 1e4 : Infinity;
     let kept = 0;
     for (let i = 0; i < end; i++) {
       const y = w[i];
       if (y <= lo) continue;
-      w[kept++] = y;
+      w[kept] = y;
       const t = y - tau;
+      const before = y - lastTau;
+      let tq1 = 0;
+      if (before >= near) {
+        const z = delta / before;
+        tq1 = u[i] * (1 + z * (c1 + z * (c2 + z * (c3 + z * c4))));
+      } else if (t > 0) tq1 = power(t, p);
       if (t > 0) {
-        const tq1 = power(t, q - 1);
-        f += tq1 * t;
+        total += tq1 * t;
         slope += tq1;
+        curve += tq1 / t;
       }
+      if (store || powPasses) u[kept] = tq1;
+      kept++;
+    }
+    if (q > 1) {
+      reuse = powPasses;
+      lastTau = tau;
     }
     end = kept;
-    if (f === 0) break;
-    if (f > 0) lo = tau;
+    if (total === 1) break;
+    if (total > 1) lo = tau;
     else hi = tau;
-    // Newton on G = F^(1/q) - 1 (F = f + 1), nearly linear, as in the native twin.
-    const total = f + 1;
-    let next = tau + (total - Math.pow(total, 1 - 1 / q)) / slope;
-    if (Math.abs(next - tau) <= 1e-15 * Math.abs(tau)) break; // converged (next may equal lo)
+    // Newton on G = F^(1/q) - 1, with Halley's correction for q >= 2, as in the native twin.
+    const root = Math.pow(total, 1 / q);
+    let move = ((root - 1) * total) / (root * slope);
+    if (q >= 2) {
+      const c = ((root - 1) * (q - 1) * (total * curve - slope * slope)) / (2 * root * slope * slope);
+      if (Math.abs(c) < 0.5) move /= 1 - c;
+    }
+    let next = tau + move;
+    if (Math.abs(next - tau) <= 1e-15 * Math.abs(tau)) {
+      if (store) {
+        u[end] = 0;
+        ws.storedFloor = passFloor;
+        ws.storedTotal = total;
+        ws.storedSlope = slope;
+        ws.hasStored = true;
+      }
+      break;
+    }
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     const step = Math.abs(next - tau);
     tau = next;
@@ -417,46 +654,82 @@ function kthLargest(x: RealArray, offset: number, d: number, max: number, k: num
 }
 
 /**
- * For larger k: a strided sample suggests a score v with at least k entries >= v; one pass gathers
- * the entries above v - 1 while counting those >= v, and everything is gathered if the count fails.
+ * The bracket (lo, hi] when every candidate is undetermined: lo at or below min - 1 (F = count >= k), hi at or above
+ * every candidate (F = 0; hi is 0 unless kSubsetsRow moved the shift below the max), as the native twin.
  */
-function gatherAboveSampledBound(x: RealArray, offset: number, d: number, max: number, k: number, ws: Workspace): void {
-  const SAMPLE = 1024;
-  if (d < 8 * SAMPLE) return gatherCandidates(x, offset, d, max, 1, -Infinity, ws);
-  const stride = Math.floor(d / SAMPLE);
-  const sample: number[] = [];
-  for (let j = 0; j < d; j += stride) {
-    const z = x[offset + j] - max;
-    if (z > -Infinity) sample.push(z);
+function wholeBracket(ws: Workspace): Bracket {
+  let lo = 0;
+  let hi = 0;
+  for (let j = 0; j < ws.count; j++) {
+    const z = ws.candidates[j];
+    lo = z < lo ? z : lo;
+    hi = z > hi && z < Infinity ? z : hi;
   }
-  const expected = (sample.length * k) / d;
-  const rank = Math.floor(expected + 3 * Math.sqrt(expected) + 2);
-  if (rank >= sample.length) return gatherCandidates(x, offset, d, max, 1, -Infinity, ws);
-  sample.sort((a, b) => b - a);
-  const v = sample[rank];
-  if (v - 1 === v) return gatherCandidates(x, offset, d, max, 1, -Infinity, ws); // no unit resolution there
-  let count = 0;
-  let atLeastV = 0;
-  for (let j = 0; j < d; j++) {
-    const z = x[offset + j] - max;
-    if (z >= v) atLeastV++;
-    if (z > v - 1) ws.candidates[count++] = z;
-  }
-  ws.count = count;
-  if (atLeastV < k) gatherCandidates(x, offset, d, max, 1, -Infinity, ws);
+  // min - 1 rounds back to min beyond 2^53.
+  lo = lo - 1 < lo ? lo - 1 : lo - Math.abs(lo) * 2 ** -50;
+  return { lo, hi, ones: 0, midSum: 0, midCount: 0 };
 }
 
-/** For long rows: a sampled score v > -1 below which nothing is in the support (verified by the caller), or -1. */
-function sampledFloor(x: RealArray, offset: number, d: number, max: number, a: number, q: number): number {
-  const SAMPLE = 1024;
-  const MIN_ABOVE = 16;
-  if (d < 8 * SAMPLE) return -1;
-  const stride = Math.floor(d / SAMPLE);
+function checkK(k: number, finite: number, row: number): void {
+  if (k > finite) throw new RangeError(`k = ${k} exceeds the ${finite} unmasked entries of x row ${row}`);
+}
+
+/** A k-subsets threshold further than this below the shift moves the shift onto it (see kSubsetsRow). */
+const RECENTRE = 8192;
+
+/**
+ * Long rows: a sampled bracket, and one pass that checks the row, counts masked entries and keeps only the
+ * undetermined ones, with scores shifted by the sample's maximum (as the native twin). Null (kSubsetsRow then
+ * solves the row) if the sample has no finite entry or its max is below -2^969, if the bracket is unconfirmed, or
+ * if tau is further than RECENTRE from the shift.
+ */
+function solveKSubsetsLongRow(x: RealArray, offset: number, d: number, row: number, k: number, ws: Workspace): Solution | null {
+  const stride = Math.floor(d / SAMPLE_SIZE);
   const sample: number[] = [];
-  for (let j = 0; j < d; j += stride) {
-    const y = a * (x[offset + j] - max);
-    if (y > -1) sample.push(y);
+  let positions = 0;
+  let shift = -Infinity;
+  for (let j = 0; j < d; j += stride, positions++) {
+    const v = x[offset + j];
+    if (Math.abs(v) < Infinity) {
+      sample.push(v);
+      shift = v > shift ? v : shift;
+    }
   }
+  // Below -2^969, x - shift could overflow to +Infinity (x up to the largest double).
+  if (sample.length === 0 || !(shift > -(2 ** 969))) return null;
+  for (let i = 0; i < sample.length; i++) sample[i] -= shift;
+  const b: Bracket = { lo: -Infinity, hi: Infinity, ones: 0, midSum: 0, midCount: 0 };
+  const sb = sampleBracket(sample, d / positions, k, b);
+  if (!sb) return null;
+  b.lo = sb.lo;
+  b.hi = sb.hi;
+  let count = 0;
+  let masked = 0;
+  let bad = false;
+  const shifted = (j: number): number => {
+    const v = x[offset + j];
+    if (!(Math.abs(v) < Infinity)) {
+      if (v === -Infinity) masked++;
+      else bad = true;
+    }
+    return v - shift;
+  };
+  classifyOnBracket(d, shifted, sb, b, (z) => {
+    ws.candidates[count++] = z;
+  });
+  ws.count = count;
+  if (bad) scanRow(x, offset, d, row); // throws at the first NaN or +Infinity
+  checkK(k, d - masked, row);
+  if (!(kSubsetsSum(b, ws.candidates, count, b.lo) >= k && kSubsetsSum(b, ws.candidates, count, b.hi) < k)) return null;
+  const tau = kSubsetsThreshold(ws, k, b);
+  // Too far from the shift to be resolved (the sample's max far above the threshold): kSubsetsRow.
+  return Math.abs(tau) <= RECENTRE ? { max: shift, tau, scale: 1, finite: d - masked } : null;
+}
+
+/** For long rows: a sampled score v > -1 below which nothing is in the support (verified by the caller), or -1; sample y <= 0, each for `stride` entries. */
+function sampledFloor(all: number[], stride: number, q: number): number {
+  const MIN_ABOVE = 16;
+  const sample = all.filter((y) => y > -1);
   if (sample.length <= MIN_ABOVE) return -1;
   sample.sort((u, v) => v - u);
   const enough = (i: number): boolean => {
@@ -476,28 +749,96 @@ function sampledFloor(x: RealArray, offset: number, d: number, max: number, a: n
   return sample[hi];
 }
 
-/** Gathers the candidates above the sampled floor when F(floor) >= 1 confirms it, else above -1; returns the floor. */
-function gatherPowerCandidates(x: RealArray, offset: number, d: number, max: number, a: number, q: number, ws: Workspace): number {
-  const v = sampledFloor(x, offset, d, max, a, q);
-  if (v > -1) {
-    let count = 0;
-    let total = 0;
-    for (let j = 0; j < d; j++) {
-      const y = a * (x[offset + j] - max);
-      if (y > v) {
-        ws.candidates[count++] = y;
-        total += power(y - v, q);
-      }
-    }
-    ws.count = count;
-    if (total >= 1) return v;
-  }
-  gatherCandidates(x, offset, d, max, a, -1, ws);
-  return -1;
+interface Floor {
+  value: number;
+  counted: boolean;
 }
 
-/** A k-subsets threshold further than this below the shift moves the shift onto it (see kSubsetsRow). */
-const RECENTRE = 8192;
+/** Whether the candidates (every y > v, maybe some y = v) confirm F(v) >= 1: cells' lower bounds first when q - 1 needs pow (as the native twin). */
+function confirmFloor(v: number, q: number, ws: Workspace): Floor | null {
+  if (!(v > -1 && v < 0)) return null;
+  const counted = q > 1 && !exactPower(q - 1);
+  if (counted) {
+    const h = ws.histogram;
+    h.fill(0);
+    const inverse = CELLS / -v;
+    for (let j = 0; j < ws.count; j++) h[Math.min(Math.floor((ws.candidates[j] - v) * inverse), CELLS - 1)] += 1;
+    if (cellSums(h, v, -v, true, q, v).total * (1 - 1e-9) >= 1) return { value: v, counted };
+  }
+  let total = 0;
+  for (let j = 0; j < ws.count; j++) total += power(ws.candidates[j] - v, q);
+  return total >= 1 ? { value: v, counted } : null;
+}
+
+/** Gathers the candidates above the sampled floor when it is confirmed, else above -1 (the row's max known). */
+function gatherPowerCandidates(x: RealArray, offset: number, d: number, max: number, a: number, q: number, ws: Workspace): Floor {
+  if (d >= 8 * SAMPLE_SIZE) {
+    const stride = Math.floor(d / SAMPLE_SIZE);
+    const sample: number[] = [];
+    for (let j = 0; j < d; j += stride) sample.push(a * (x[offset + j] - max));
+    const v = sampledFloor(sample, stride, q);
+    if (v > -1) {
+      gatherCandidates(x, offset, d, max, a, v, ws);
+      const floor = confirmFloor(v, q, ws);
+      if (floor) return floor;
+    }
+  }
+  gatherCandidates(x, offset, d, max, a, -1, ws);
+  return { value: -1, counted: false };
+}
+
+/**
+ * Long rows: the row's scan and the gathering above a floor sampled relative to the sample's max, taken as a raw
+ * score (s0 - 1/a without one), in one pass; the candidates are shifted and scaled after it, and cut to y > -1 when
+ * that bound lies at or below max - 1/a (as the native twin).
+ * Null if the sample has no finite entry.
+ */
+function scanAndGather(x: RealArray, offset: number, d: number, row: number, a: number, q: number, ws: Workspace): { sol: Solution; floor: Floor } | null {
+  const stride = Math.floor(d / SAMPLE_SIZE);
+  const sample: number[] = [];
+  let s0 = -Infinity;
+  for (let j = 0; j < d; j += stride) {
+    const v = x[offset + j];
+    if (Math.abs(v) < Infinity) {
+      sample.push(v);
+      s0 = v > s0 ? v : s0;
+    }
+  }
+  if (sample.length === 0) return null;
+  for (let i = 0; i < sample.length; i++) sample[i] = a * (sample[i] - s0);
+  const sampled = sampledFloor(sample, stride, q);
+  const raw = s0 + (sampled > -1 ? sampled : -1) / a;
+  let m = -Infinity;
+  let masked = 0;
+  let count = 0;
+  for (let j = 0; j < d; j++) {
+    const v = x[offset + j];
+    if (!(v < Infinity)) {
+      if (v === -Infinity) {
+        masked++;
+        continue;
+      }
+      scanRow(x, offset, d, row); // throws at this first NaN or +Infinity
+    }
+    if (v > m) m = v;
+    if (v > raw) ws.candidates[count++] = v;
+  }
+  for (let i = 0; i < count; i++) ws.candidates[i] = a * (ws.candidates[i] - m);
+  ws.count = count;
+  const sol = { max: m, tau: 0, scale: 1, finite: d - masked };
+  const v = a * (raw - m);
+  if (v > -1) {
+    const floor = confirmFloor(v, q, ws);
+    if (floor) return { sol, floor };
+    gatherCandidates(x, offset, d, m, a, -1, ws);
+  } else {
+    // raw <= max - 1/a: the candidates hold every y > -1; cut them to those.
+    let kept = 0;
+    for (let i = 0; i < count; i++) if (ws.candidates[i] > -1) ws.candidates[kept++] = ws.candidates[i];
+    ws.count = kept;
+  }
+  return { sol, floor: { value: -1, counted: false } };
+}
 
 /** The middle of the finite scores of a row: a shift from which no x - shift overflows. */
 function midRange(x: RealArray, offset: number, d: number): number {
@@ -545,21 +886,28 @@ function kSubsetsRow(k: number, x: RealArray, offset: number, d: number, row: nu
       // tau >= z_(k) - 1: skip every entry at or below that bound.
       gatherCandidates(x, offset, d, sol.max, 1, kth - 1, ws);
     } else {
-      gatherAboveSampledBound(x, offset, d, sol.max, k, ws);
+      gatherCandidates(x, offset, d, sol.max, 1, -Infinity, ws);
       if (ws.count < k && !overflowed && !last) {
         overflowed = true;
         sol.max = midRange(x, offset, d);
         continue;
       }
     }
-    sol.tau = kSubsetsThreshold(ws, k);
+    sol.tau = kSubsetsThreshold(ws, k, wholeBracket(ws));
     if (!(Math.abs(sol.tau) > RECENTRE) || last) return;
     move(sol.tau);
   }
 }
 
 function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace): Solution {
-  const sol = scanRow(x, offset, d, row);
+  if (s.kind === TransformKind.KSubsets && d >= 8 * SAMPLE_SIZE) {
+    const long = solveKSubsetsLongRow(x, offset, d, row, s.k, ws);
+    if (long) return long;
+  }
+  // Sparsemax, entmax and normmax, but not the log1p form (its candidates are unscaled, above -Infinity).
+  const thresholded = s.kind !== TransformKind.Softmax && s.kind !== TransformKind.KSubsets && !s.log1pForm;
+  const gathered = thresholded && d >= 8 * SAMPLE_SIZE ? scanAndGather(x, offset, d, row, s.a, s.q, ws) : null;
+  const sol = gathered ? gathered.sol : scanRow(x, offset, d, row);
   switch (s.kind) {
     case TransformKind.Softmax: {
       let sum = 0;
@@ -569,28 +917,32 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
       return sol;
     }
     case TransformKind.Sparsemax:
-      gatherPowerCandidates(x, offset, d, sol.max, 1, 1, ws);
+      if (!gathered) gatherPowerCandidates(x, offset, d, sol.max, 1, 1, ws);
       sol.tau = sparsemaxThreshold(ws);
       return sol;
     case TransformKind.KSubsets:
-      if (s.k > sol.finite) throw new RangeError(`k = ${s.k} exceeds the ${sol.finite} unmasked entries of x row ${row}`);
+      checkK(s.k, sol.finite, row);
       kSubsetsRow(s.k, x, offset, d, row, sol, ws);
       return sol;
     default: {
       if (s.log1pForm) {
+        // The support reaches about 1/a (> 1000) below the max: every unmasked entry is a candidate, unscaled.
         gatherCandidates(x, offset, d, sol.max, 1, -Infinity, ws);
         sol.tau = log1pThreshold(ws.candidates, ws.count, s.a);
         let sum = 0;
-        for (let j = 0; j < ws.count; j++) sum += phi(s, { ...sol, scale: 1 }, ws.candidates[j]);
+        for (let j = 0; j < ws.count; j++) sum += log1pTerm(s.a, sol.tau, ws.candidates[j]);
         sol.scale = 1 / sum;
         return sol;
       }
-      const floor = gatherPowerCandidates(x, offset, d, sol.max, s.a, s.q, ws);
-      sol.tau = powerThreshold(ws, s.q, ws.count, floor);
+      const floor = gathered ? gathered.floor : gatherPowerCandidates(x, offset, d, sol.max, s.a, s.q, ws);
+      sol.tau = powerThreshold(ws, s.q, ws.count, floor.value, floor.counted, !exactPower(s.r));
       let sum = 0;
-      for (let j = 0; j < ws.count; j++) {
-        const y = ws.candidates[j];
-        if (y > sol.tau) sum += power(y - sol.tau, s.r);
+      if (ws.hasStored) sum = s.r === s.q ? ws.storedTotal : ws.storedSlope;
+      else {
+        for (let j = 0; j < ws.count; j++) {
+          const y = ws.candidates[j];
+          if (y > sol.tau) sum += power(y - sol.tau, s.r);
+        }
       }
       sol.scale = 1 / sum;
       return sol;
@@ -610,10 +962,8 @@ function checkParams(params: TransformParams): void {
 /** The row's probabilities in double, into p. */
 function probabilities(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace, p: Float64Array): Solution {
   const sol = solveRow(s, x, offset, d, row, ws);
-  for (let j = 0; j < d; j++) {
-    const v = x[offset + j];
-    p[j] = v === -Infinity ? 0 : phi(s, sol, v - sol.max);
-  }
+  const phi = probabilityOf(s, sol, ws);
+  for (let j = 0; j < d; j++) p[j] = phi(x[offset + j] - sol.max);
   return sol;
 }
 
@@ -621,7 +971,7 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
   checkParams(params);
   const s = shapeOf(params);
   const d = params.cols;
-  const ws = newWorkspace(d);
+  const ws = workspaceFor(d);
   const exponent = params.kind === TransformKind.Entmax || params.kind === TransformKind.Normmax ? params.param : 2;
   for (let row = 0; row < params.rows; row++) {
     const offset = row * d;
@@ -629,9 +979,10 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
     let nonzero = 0;
     let dot = 0;
     let reg = 0;
+    const phi = probabilityOf(s, sol, ws);
     for (let j = 0; j < d; j++) {
       const v = x[offset + j];
-      const p = v === -Infinity ? 0 : phi(s, sol, v - sol.max);
+      const p = phi(v - sol.max);
       out[offset + j] = p;
       if (out[offset + j] !== 0) nonzero++;
       if (conjugate && p > 0) {
@@ -658,8 +1009,20 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
         case TransformKind.Normmax:
           value = sol.max + dot - Math.pow(reg, 1 / params.param) + 1;
           break;
-        default:
+        default: {
           value = sol.max * s.k + dot - 0.5 * reg;
+          // A shift kSubsetsRow moved far below the max can overflow max k or dot although <x, p> does not: then <x, p>
+          // directly, and a RangeError only if that overflows too (as the native twin).
+          if (Number.isFinite(value)) break;
+          let direct = 0;
+          const again = probabilityOf(s, sol, ws);
+          for (let j = 0; j < d; j++) {
+            const q = again(x[offset + j] - sol.max);
+            direct += q > 0 ? x[offset + j] * q : 0;
+          }
+          value = direct - 0.5 * reg;
+          if (!Number.isFinite(value)) throw new RangeError(`x row ${row}: the k-subsets conjugate overflows (the selected scores sum beyond about 1.8e308)`);
+        }
       }
       conjugate[row] = value;
     }
@@ -670,7 +1033,7 @@ export function transformJvp(params: TransformParams, x: RealArray, v: RealArray
   checkParams(params);
   const s = shapeOf(params);
   const d = params.cols;
-  const ws = newWorkspace(d);
+  const ws = workspaceFor(d);
   const p = new Float64Array(d);
   const weights = new Float64Array(d);
   for (let row = 0; row < params.rows; row++) {
@@ -762,7 +1125,7 @@ export function transformAlphaGradient(params: TransformParams, x: RealArray, ou
   const d = params.cols;
   const alpha = params.param;
   const r = 1 / (alpha - 1);
-  const ws = newWorkspace(d);
+  const ws = workspaceFor(d);
   const p = new Float64Array(d);
   for (let row = 0; row < params.rows; row++) {
     const offset = row * d;

@@ -7,6 +7,7 @@ import {
   INFO_STATUS, SparseMapOutputs, SparseMapParams, SparseMapStatus,
 } from '../kernels';
 import { checkAllocation } from '../limits';
+import { downScale, largestMagnitude, scaledBy } from '../scaling';
 import {
   checkBoolean, checkFinite, checkInteger, checkOptions, checkPositive, describe, isArrayLikeOfNumbers, Matrix, toFiniteFloat64, toRows,
 } from '../validate';
@@ -146,30 +147,6 @@ function checkRho(value: unknown): number {
   const rho = checkFinite(value, 'options.rho');
   if (!(rho >= 1e-3 && rho <= 100)) throw new RangeError(`options.rho must be in [1e-3, 100], got ${rho}`);
   return rho;
-}
-
-function largestMagnitude(...arrays: ArrayLike<number>[]): number {
-  let largest = 0;
-  for (const a of arrays) for (let i = 0; i < a.length; i++) largest = Math.max(largest, Math.abs(a[i]));
-  return largest;
-}
-
-/**
- * 0, or when some |x| exceeds 2^60 the e with max |x| 2^-e in (1/2, 1]. Problems linear in these
- * inputs (backward passes) are solved on x 2^-e, where sums near the floating-point limit cannot
- * overflow, and the result is scaled back.
- */
-function downScale(...arrays: ArrayLike<number>[]): number {
-  const largest = largestMagnitude(...arrays);
-  return largest > 2 ** 60 ? Math.ceil(Math.log2(largest)) : 0;
-}
-
-/** x 2^e, exactly (in two halves: 2^1024 itself overflows). */
-function scaledBy(x: Float64Array, e: number): Float64Array {
-  if (e === 0) return x;
-  const half = 2 ** Math.trunc(e / 2);
-  const rest = 2 ** (e - Math.trunc(e / 2));
-  return x.map((v) => v * half * rest);
 }
 
 function paramsFrom(options: SolveOptions): SparseMapParams {

@@ -30,14 +30,21 @@
 //
 // Algorithms (both backends, the same steps): subtract the row max; sparsemax = Michelot passes from
 // below finished by a seeded randomized pivot search (expected linear); entmax / normmax =
-// safeguarded Newton on the q-norm form of the threshold equation (a few passes; 1.5-entmax ends
-// with the exact quadratic threshold on the support found); k-subsets = seeded random breakpoints
-// narrowing a bracket (expected linear), with a one-pass k-th largest bound for k <= 16. Long rows
-// (d >= 8192) first take a support floor suggested by a strided sample and verified in the
-// gathering pass. Rows of a batch run on all cores natively (results do not depend on it).
+// safeguarded Newton (Halley for q >= 2) on the q-norm form of the threshold equation (a few passes;
+// 1.5-entmax ends with the exact quadratic threshold on the support found); k-subsets = seeded
+// random breakpoints narrowing a bracket (expected linear), with a one-pass k-th largest bound for
+// k <= 16. Long rows (d >= 8192) first take a support floor suggested by a strided sample and
+// verified after the gathering pass, which is also the row's max scan (the floor is taken relative
+// to the sample's max); for k-subsets the sample gives a bracket from both sides, and one pass
+// (which also validates the row, shifting by the sample's max) keeps only the entries undetermined
+// on it. Exponents that need pow, on long candidate lists: a start estimated from
+// per-cell counts (pow per cell, not per entry), later passes take t^(q-1) from the previous one's
+// by a binomial series, and the output reuses the last pass's terms. Rows of a batch run on all
+// cores natively (results do not depend on it).
 import { getBackend } from '../backend';
 import { BackendName, RealArray, TransformKind, TransformParams } from '../kernels';
 import { checkAllocation } from '../limits';
+import { downScale, largestMagnitude, scaledBy } from '../scaling';
 import { checkBoolean, checkInteger, checkOptions, describe, isArrayLikeOfNumbers } from '../validate';
 
 export type { RealArray } from '../kernels';
@@ -252,9 +259,16 @@ function makeTransform<O extends TransformOptions>(kind: TransformKind, readPara
     for (let i = 0; i < vReal.length; i++) {
       if (!Number.isFinite(vReal[i])) throw new RangeError(`v[${i}] must be finite, got ${vReal[i]}`);
     }
+    // J v is linear in v: a huge v is scaled down for the kernel and the result back up, so that only
+    // a J v beyond the range of its precision overflows (a RangeError), not the kernel's sums.
+    const e = downScale(vReal);
     const out = allocate(prepared.x, prepared.x.length);
-    backend.transformJvp(p, prepared.x, vReal, out);
-    return shaped(prepared, out);
+    backend.transformJvp(p, prepared.x, scaledBy(vReal, -e), out);
+    const result = scaledBy(out, e);
+    for (let i = 0; e !== 0 && i < result.length; i++) {
+      if (!Number.isFinite(result[i])) throw new RangeError(`v is too large: J v overflows (|v| up to ${largestMagnitude(vReal)})`);
+    }
+    return shaped(prepared, result);
   };
 
   const solveWith = (x: TransformInput, rawOptions: O | undefined) => {
