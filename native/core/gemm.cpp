@@ -89,7 +89,10 @@ void forBlocks(int64_t total, int64_t block, unsigned threads, Body body) {
 }
 
 constexpr int64_t kPatternBlock = 2048;  // scores: patterns per block
-constexpr int64_t kRowBlock = 32;        // read-out of many rows: rows per block
+// Read-out C = P X: a row block packs all of X (n x d) again, a column block all of its P rows, so
+// row blocks pay only when there are many rows (measured at 256 x 60 000 x 784: column blocks of
+// 128 were 15-20% faster per softmax update than row blocks of 32).
+constexpr int64_t kRowBlock = 512;        // read-out of many rows: rows per block
 constexpr int64_t kColumnBlock = 128;    // read-out of few rows: state entries per block
 
 }  // namespace

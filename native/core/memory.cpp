@@ -52,15 +52,17 @@ void transformRows(const Params& params, const T* s, int64_t rows, int64_t n, T*
   for (int64_t i = 0; i < rows; ++i) activeSetFailed[i] = status[i] != 0;
 }
 
-// One pass over the block's weights: entries below the smallest normal number become 0 (they cannot
-// move a state entry of ordinary size, and subnormal arithmetic in the read-out would run a hundred
-// times slower); per row, the entries above the support threshold; the nonzeros in all.
+// One pass over the block's weights, rows in parallel: entries below the smallest normal number
+// become 0 (they cannot move a state entry of ordinary size, and subnormal arithmetic in the
+// read-out would run a hundred times slower); per row, the entries above the support threshold;
+// the nonzeros in all.
 template <typename T>
-int64_t sweepWeights(T* p, int64_t rows, int64_t n, double supportThreshold, int32_t* support) {
+int64_t sweepWeights(T* p, int64_t rows, int64_t n, double supportThreshold, int32_t* support, unsigned threads) {
   const T smallest = std::numeric_limits<T>::min();
-  int64_t nonzero = 0;
-  for (int64_t i = 0; i < rows; ++i) {
+  std::vector<int64_t> rowNonzero(static_cast<size_t>(rows));
+  parallelFor(rows, rows * n < (int64_t{1} << 20) ? 1u : threads, [&](unsigned, int64_t i) {
     T* pi = p + i * n;
+    int64_t nonzero = 0;
     int32_t above = 0;
     for (int64_t j = 0; j < n; ++j) {
       if (pi[j] < smallest) pi[j] = 0;
@@ -68,7 +70,10 @@ int64_t sweepWeights(T* p, int64_t rows, int64_t n, double supportThreshold, int
       above += static_cast<double>(pi[j]) > supportThreshold;
     }
     support[i] = above;
-  }
+    rowNonzero[i] = nonzero;
+  });
+  int64_t nonzero = 0;
+  for (int64_t v : rowNonzero) nonzero += v;
   return nonzero;
 }
 
@@ -123,7 +128,7 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
     passFailed.assign(static_cast<size_t>(a), 0);
     transformRows(params, s.data(), a, n, p.data(), needConjugate ? conjugate.data() : nullptr, passFailed);
     rowSupport.resize(static_cast<size_t>(a));
-    const int64_t nonzero = sweepWeights(p.data(), a, n, params.supportThreshold, rowSupport.data());
+    const int64_t nonzero = sweepWeights(p.data(), a, n, params.supportThreshold, rowSupport.data(), params.threads);
     qn.resize(static_cast<size_t>(a * d));
     readoutRows(p.data(), a, nonzero, patterns, n, d, qn.data(), params.threads);
 
