@@ -126,7 +126,8 @@ export interface MemoryBenchmarkOptions {
  * Time per update of B queries against N patterns of dimension D (a call of up to 5 updates, divided
  * by the updates run), float32 and float64, per transform, as a fraction of this machine's
  * matrix-multiply peak (the best of the library's own GEMM, into a reused output, on a square
- * product and on the update's shape, all cores). An update costs one GEMM for the scores (2 B N D
+ * product and on the update's shape, all cores). The update-shaped GEMM is timed alternately with
+ * the memory calls, so that a machine whose speed drifts (a shared host) slows both alike. An update costs one GEMM for the scores (2 B N D
  * flops) plus the read-out: a second GEMM when p is dense (softmax), a sparse sum of the support's
  * patterns otherwise. Timed on the native backend when it loads, else on pure TypeScript.
  */
@@ -151,13 +152,19 @@ export function memoryBenchmark(options: MemoryBenchmarkOptions = {}): { title: 
   };
   // GEMM through the scores kernel into a reused output: the scores of m queries against k patterns
   // are an m x k x depth product.
-  const gemmGflops = (Real: Float32ArrayConstructor | Float64ArrayConstructor, m: number, k: number, depth: number) => {
+  const kernels = getBackend(main);
+  const gemm = (Real: Float32ArrayConstructor | Float64ArrayConstructor, m: number, k: number, depth: number) => {
     const a = random(Real, m * depth);
     const x = random(Real, k * depth);
     const out = new Real(m * k);
-    const kernels = getBackend(main);
-    return (2 * m * k * depth) / medianMs(() => kernels.memoryScores(a, m, x, k, depth, 1, out, 0), runs) / 1e6;
+    return { flops: 2 * m * k * depth, run: () => kernels.memoryScores(a, m, x, k, depth, 1, out, 0) };
   };
+  const timeMs = (fn: () => void) => {
+    const start = process.hrtime.bigint();
+    fn();
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+  const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
   const transforms: [MemoryTransform, string, number][] = [['softmax', 'softmax', 2], ['sparsemax', 'sparsemax', 1], ['entmax15', 'entmax15', 1], [{ name: 'kSubsets', k: 4 }, 'kSubsets k=4', 1]];
   const total = 2 * (1 + transforms.length);
   let done = 0;
@@ -165,7 +172,9 @@ export function memoryBenchmark(options: MemoryBenchmarkOptions = {}): { title: 
   const rows: Row[] = [];
   for (const [dtype, Real] of [['float32', Float32Array], ['float64', Float64Array]] as const) {
     step(`${dtype} GEMM peak`);
-    const peak = Math.max(gemmGflops(Real, peakSize, peakSize, peakSize), gemmGflops(Real, b, n, d));
+    const square = gemm(Real, peakSize, peakSize, peakSize);
+    const squareGflops = square.flops / medianMs(square.run, runs) / 1e6;
+    const updateShaped = gemm(Real, b, n, d);
     const patterns = random(Real, n * d);
     const q = { data: random(Real, b * d), rows: b, cols: d };
     for (const [transform, name, gemms] of transforms) {
@@ -176,12 +185,21 @@ export function memoryBenchmark(options: MemoryBenchmarkOptions = {}): { title: 
       const memory = new HopfieldMemory({ data: patterns, rows: n, cols: d }, { ...settings, backend: main });
       let support = 0;
       let updates = 0;
-      const callMs = medianMs(() => {
+      const call = () => {
         const r = memory.retrieveBatch(q, { weights: 'none' });
         support = r.support.reduce((a, v) => a + v, 0) / b;
         updates = r.iterations.reduce((a, v) => a + v, 0) / b;
-      }, runs);
-      const ms = callMs / updates;
+      };
+      call();
+      updateShaped.run();
+      const callTimes: number[] = [];
+      const gemmTimes: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        callTimes.push(timeMs(call));
+        gemmTimes.push(timeMs(updateShaped.run));
+      }
+      const peak = Math.max(squareGflops, updateShaped.flops / median(gemmTimes) / 1e6);
+      const ms = median(callTimes) / updates;
       const gflops = (gemms * 2 * b * n * d) / ms / 1e6;
       const row: Row = {
         dtype, transform: name, 'mean support': support.toFixed(1), 'updates': updates.toFixed(1), [`${main} ms per update`]: ms.toFixed(1), 'GFLOP/s': gflops.toFixed(1),
