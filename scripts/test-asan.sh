@@ -6,8 +6,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work="$root/build-asan"
 rm -rf "$work"
 mkdir -p "$work"
-# A private copy of the package whose build/ holds the instrumented binary.
-cp -r "$root/binding.gyp" "$root/package.json" "$root/native" "$root/src" "$root/test" "$root/tsconfig.json" "$root/typedoc.json" "$root/README.md" "$root/scripts" "$work/"
+# A private copy of the package whose build/ holds the instrumented binary (with bench/: the README
+# that the docs test builds links bench/RESULTS.md).
+cp -r "$root/binding.gyp" "$root/package.json" "$root/native" "$root/src" "$root/test" "$root/tsconfig.json" "$root/typedoc.json" "$root/README.md" "$root/scripts" "$root/bench" "$work/"
 ln -s "$root/node_modules" "$work/node_modules"
 cd "$work"
 CXXFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g" \
