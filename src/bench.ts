@@ -7,17 +7,23 @@ import { HopfieldMemory, MemoryTransform } from './memory/index';
 import { Rng } from './rng';
 import { checkBoolean, checkInteger, checkOptions } from './validate';
 
+/** Wall time in milliseconds of one call of fn. */
+function timeMs(fn: () => unknown): number {
+  const start = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** The median of a list of times. */
+function median(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
 /** Median wall time in milliseconds of `runs` calls of fn, after one warm-up call. */
 export function medianMs(fn: () => unknown, runs = 5): number {
   fn();
-  const times: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const start = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return median(Array.from({ length: runs }, () => timeMs(fn)));
 }
 
 /** Same for an async function. */
@@ -29,8 +35,7 @@ export async function medianMsAsync(fn: () => Promise<unknown>, runs = 5): Promi
     await fn();
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return median(times);
 }
 
 export type Row = Record<string, string | number>;
@@ -159,12 +164,6 @@ export function memoryBenchmark(options: MemoryBenchmarkOptions = {}): { title: 
     const out = new Real(m * k);
     return { flops: 2 * m * k * depth, run: () => kernels.memoryScores(a, m, x, k, depth, 1, out, 0) };
   };
-  const timeMs = (fn: () => void) => {
-    const start = process.hrtime.bigint();
-    fn();
-    return Number(process.hrtime.bigint() - start) / 1e6;
-  };
-  const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
   const transforms: [MemoryTransform, string, number][] = [['softmax', 'softmax', 2], ['sparsemax', 'sparsemax', 1], ['entmax15', 'entmax15', 1], [{ name: 'kSubsets', k: 4 }, 'kSubsets k=4', 1]];
   const total = 2 * (1 + transforms.length);
   let done = 0;
