@@ -7,6 +7,7 @@
 import { getBackend } from '../backend';
 import { Backend, BackendName, MemoryKind } from '../kernels';
 import { Rng } from '../rng';
+import { scaledBy } from '../scaling';
 import { sequentialKSubsetsBackward, sequentialKSubsetsBatch } from '../sparsemap/index';
 import { entmax, kSubsets, normmax, softmax, sparsemax } from '../transforms/index';
 import type { RealMatrix } from '../transforms/index';
@@ -135,23 +136,24 @@ export class HopfieldPooling {
       throw new TypeError(`gradOutput must be an array or typed array, got ${describe(gradOutput)}`);
     }
     if (gradOutput.length !== nq * dv) throw new RangeError(`gradOutput must have ${nq * dv} entries (queries x outputDim), got ${gradOutput.length}`);
-    // The gradients are linear in gradOutput: work on it scaled to at most 1 and scale back, so that
-    // only gradients beyond the double range (a RangeError) overflow.
+    // The gradients are linear in gradOutput: work on it scaled by a power of two to at most 1 and
+    // scale back (both exact), so that only gradients beyond the double range (a RangeError) overflow.
     let largest = 0;
     for (let i = 0; i < gradOutput.length; i++) {
       if (!Number.isFinite(gradOutput[i])) throw new RangeError(`gradOutput[${i}] must be finite, got ${gradOutput[i]}`);
       largest = Math.max(largest, Math.abs(gradOutput[i]));
     }
     if (largest > 1) {
-      const grads = this.backward(bag, Array.from(gradOutput, (g) => g / largest));
-      for (const g of [grads.queries, grads.keyWeights, grads.valueWeights, grads.inputs]) {
-        if (!g) continue;
-        for (let i = 0; i < g.length; i++) {
-          g[i] *= largest;
-          if (!Number.isFinite(g[i])) throw new RangeError(`gradOutput is too large: the gradients overflow (|gradOutput| up to ${largest})`);
-        }
-      }
-      return grads;
+      const e = Math.ceil(Math.log2(largest));
+      const grads = this.backward(bag, scaledBy(Float64Array.from(gradOutput), -e));
+      const back = (g: Float64Array) => {
+        const scaled = scaledBy(g, e);
+        if (!scaled.every(Number.isFinite)) throw new RangeError(`gradOutput is too large: the gradients overflow (|gradOutput| up to ${largest})`);
+        return scaled;
+      };
+      return {
+        queries: back(grads.queries), keyWeights: back(grads.keyWeights), valueWeights: grads.valueWeights && back(grads.valueWeights), inputs: back(grads.inputs),
+      };
     }
     const f = this.run(bag);
     const { m, y, keys, p, pooled } = f;
