@@ -3,7 +3,8 @@
 // each reading) and --max-semi-space-size=1: otherwise V8 grows its young generation once, by up to
 // ~30 MiB, when allocation is fast, which is not a leak but looks like one.
 // Usage: node --expose-gc --max-semi-space-size=1 scripts/leak-check.js [--small N] [--large M] [--only binary,transforms,sparsemap,lshn,memory]
-// The last line is JSON: { backend, smallCalls, largeCalls, growthMiB: { <part>: { small, large } } }.
+// The last line is JSON: { backend, smallCalls, largeCalls, growthMiB: { <part>: { small, large } },
+// windowsMiB: { <part>: { small: [3 windows], large: [3 windows] } } }.
 'use strict';
 const path = require('node:path');
 const sshn = require(path.join(__dirname, '..', 'lib'));
@@ -106,22 +107,25 @@ function latentModel(d, h, n) {
 }
 
 /**
- * RSS growth over `count` calls, measured after `warm` calls have let the JIT, heap and allocator
- * settle: the smaller of two consecutive windows of `count` calls. A leak grows RSS in both; a
- * one-off step (the allocator taking a new arena or keeping a fragmented one, seen as 2-8 MiB once
- * among 400 concurrent async calls) in one only.
+ * RSS growth over three consecutive windows of `count` calls each, measured after `warm` calls have
+ * let the JIT, heap and allocator settle. The check is their median: a leak grows RSS in all three;
+ * a one-off step (the allocator taking a new arena, or returning one, seen as 2-64 MiB once in a
+ * run) shows in one only, whichever its sign, so it neither fails the check nor hides a leak.
  */
 async function growth(loop, count, warm = count) {
   await loop(warm);
-  const start = rssMiB();
-  await loop(count);
-  const middle = rssMiB();
-  await loop(count);
-  return Math.min(middle - start, rssMiB() - middle);
+  const readings = [rssMiB()];
+  for (let w = 0; w < 3; w++) {
+    await loop(count);
+    readings.push(rssMiB());
+  }
+  return readings.slice(1).map((r, w) => r - readings[w]);
 }
 
 async function main() {
   const growthMiB = {};
+  const windowsMiB = {};
+  const median = (windows) => [...windows].sort((a, b) => a - b)[1];
   for (const name of only) {
     const part = parts[name];
     if (!part) throw new Error(`unknown part '${name}' (known: ${Object.keys(parts).join(', ')})`);
@@ -135,9 +139,10 @@ async function main() {
         await Promise.all(Array.from({ length: Math.min(50, count - done) }, (_, i) => start(done + i)));
       }
     }, largeCalls);
-    growthMiB[name] = { small, large };
+    growthMiB[name] = { small: median(small), large: median(large) };
+    windowsMiB[name] = { small, large };
   }
-  console.log(JSON.stringify({ backend: sshn.backend, smallCalls, largeCalls, growthMiB }));
+  console.log(JSON.stringify({ backend: sshn.backend, smallCalls, largeCalls, growthMiB, windowsMiB }));
 }
 
 main().catch((error) => {

@@ -55,11 +55,31 @@ export function randomLatentWeights(d: number, h: number, n: number, seed: numbe
   };
 }
 
-/** RSS growth (MiB) per part over `small` small calls and `large` large async calls, from scripts/leak-check.js in a child process. */
-export function leakGrowth(backend: BackendName, parts: string[], small: number, large: number): Record<string, { small: number; large: number }> {
+/** One loop's RSS growth (MiB): the median of three windows, and the windows for the test's message. */
+export interface LeakGrowth {
+  growth: number;
+  windows: number[];
+}
+
+/** RSS growth per part over `small` small calls and `large` large async calls, from scripts/leak-check.js in a child process. */
+export function leakGrowth(backend: BackendName, parts: string[], small: number, large: number): Record<string, { small: LeakGrowth; large: LeakGrowth }> {
   const script = path.join(__dirname, '..', 'scripts', 'leak-check.js');
   const args = ['--expose-gc', '--max-semi-space-size=1', script, '--small', String(small), '--large', String(large), '--only', parts.join(',')];
-  const r = spawnSync(process.execPath, args, { env: { ...process.env, SSHN_BACKEND: backend }, encoding: 'utf8' });
+  // Through `env -u`, because tap wraps spawn to put its process tracker (--import) back into
+  // NODE_OPTIONS; with it loaded, RSS grew 4-9 MiB over 400 async memory calls and settled later.
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, ...args], { env: { ...process.env, SSHN_BACKEND: backend }, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`leak-check failed: ${r.stderr}`);
-  return (JSON.parse(r.stdout.trim().split('\n').pop() as string) as { growthMiB: Record<string, { small: number; large: number }> }).growthMiB;
+  type Loops<T> = Record<string, { small: T; large: T }>;
+  const report = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { growthMiB: Loops<number>; windowsMiB: Loops<number[]> };
+  return Object.fromEntries(
+    Object.entries(report.growthMiB).map(([part, g]) => [
+      part,
+      { small: { growth: g.small, windows: report.windowsMiB[part].small }, large: { growth: g.large, windows: report.windowsMiB[part].large } },
+    ]),
+  );
+}
+
+/** "1.2 MiB (windows 1.0, 1.2, 3.4)" */
+export function describeGrowth(g: LeakGrowth): string {
+  return `${g.growth.toFixed(1)} MiB (windows ${g.windows.map((w) => w.toFixed(1)).join(', ')})`;
 }
