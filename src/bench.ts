@@ -26,6 +26,24 @@ export function medianMs(fn: () => unknown, runs = 5): number {
   return median(Array.from({ length: runs }, () => timeMs(fn)));
 }
 
+/**
+ * Median per-call wall time in milliseconds once fn runs warm: calls for at least 50 ms (and three
+ * calls) first, so the JIT has tiered up, then `runs` samples of enough back-to-back calls to last
+ * about `sampleMs` each. For sub-millisecond calls, which a single-call median times cold.
+ */
+export function steadyMedianMs(fn: () => unknown, runs = 5, sampleMs = 20): number {
+  let warm = 0;
+  let calls = 0;
+  while (calls < 3 || warm < 50) {
+    warm += timeMs(fn);
+    calls++;
+  }
+  const repeats = Math.max(1, Math.round((sampleMs * calls) / warm));
+  return median(Array.from({ length: runs }, () => timeMs(() => {
+    for (let r = 0; r < repeats; r++) fn();
+  }) / repeats));
+}
+
 /** Same for an async function. */
 export async function medianMsAsync(fn: () => Promise<unknown>, runs = 5): Promise<number> {
   await fn();
@@ -73,7 +91,7 @@ export function binaryBenchmark(options: BinaryBenchmarkOptions = {}): { timings
   const timeBoth = (task: string, n: number, make: (backend: 'native' | 'js') => () => unknown) => {
     const row: Row = { task, N: n };
     for (const backend of ['native', 'js'] as const) {
-      if (backends.includes(backend)) row[`${backend} ms`] = medianMs(make(backend), backend === 'js' && n >= 4096 ? Math.min(runs, 3) : runs);
+      if (backends.includes(backend)) row[`${backend} ms`] = steadyMedianMs(make(backend), backend === 'js' && n >= 4096 ? Math.min(runs, 3) : runs);
     }
     if (typeof row['native ms'] === 'number' && typeof row['js ms'] === 'number') row['js / native'] = row['js ms'] / row['native ms'];
     timings.push(row);
@@ -98,9 +116,9 @@ export function binaryBenchmark(options: BinaryBenchmarkOptions = {}): { timings
     const random = randomPatterns(1, n, { seed: 99 }).data;
     for (const backend of backends) {
       const net = nets[backend];
-      const read = medianMs(() => net.energy(random), runs * 4);
-      const sweep = medianMs(() => net.recall(random, { maxSweeps: 1, trackEnergy: false, fields: 'matrix' }), runs * 4);
-      const overlaps = medianMs(() => net.recall(random, { maxSweeps: 1, trackEnergy: false, fields: 'patterns' }), runs * 4);
+      const read = steadyMedianMs(() => net.energy(random), runs * 4);
+      const sweep = steadyMedianMs(() => net.recall(random, { maxSweeps: 1, trackEnergy: false, fields: 'matrix' }), runs * 4);
+      const overlaps = steadyMedianMs(() => net.recall(random, { maxSweeps: 1, trackEnergy: false, fields: 'patterns' }), runs * 4);
       sweeps.push({
         backend, N: n, weights: net.weightStorage, 'read W (ms)': read,
         'fields + 1 sweep, matrix (ms)': sweep, 'sweep / read': (sweep - read) / read, 'fields + 1 sweep, overlaps (ms)': overlaps,

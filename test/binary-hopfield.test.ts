@@ -271,7 +271,7 @@ for (const backend of backendsUnderTest()) {
       for (let k = 0; k < 15; k++) cues.data.set(flipBits(patterns.data.subarray((k % p) * n, (k % p + 1) * n), 12, k), (15 + k) * n);
       for (const mode of ['async', 'sync', 'stochastic'] as const) {
         const expected = real.recallBatch(cues, { mode, seed: 9, maxSweeps: 40, temperature: 0.4 });
-        for (const fields of ['matrix', 'patterns'] as const) {
+        for (const fields of ['matrix', 'patterns', 'auto'] as const) {
           const got = counts.recallBatch(cues, { mode, seed: 9, maxSweeps: 40, temperature: 0.4, fields });
           const same = got.every((r, k) => r.state.join() === expected[k].state.join() && r.sweeps === expected[k].sweeps && r.status === expected[k].status);
           t.ok(same, `p=${p} ${mode} ${fields}: same states, sweeps and status`);

@@ -106,6 +106,7 @@ RecallParams paramsArg(const Napi::Value& value) {
   const int64_t threads = integerArg(object.Get("threads"), "params.threads", 0, 1024);
   params.threads = threads == 0 ? defaultThreads() : static_cast<unsigned>(threads);
   params.patternFields = object.Get("patternFields").ToBoolean();
+  params.matrixWhenSettled = object.Get("matrixWhenSettled").ToBoolean();
   return params;
 }
 

@@ -92,6 +92,12 @@ class MatrixFields {
   double field(const int8_t*, int64_t i) const { return net_.scale * acc_[i] - threshold(net_, i); }
   void flip(int64_t i, int8_t sign) { applyFlip(net_, acc_, i, sign); }
   double energy(const int8_t* s) const { return energyFromFields(net_, s, acc_); }
+  void endSweep(const int8_t*, int64_t) {}
+  // Takes over from overlap fields: acc_i = sum_j W_ij s_j given by `countSum`.
+  template <typename CountSum>
+  void resetFrom(CountSum countSum) {
+    for (int64_t i = 0; i < net_.n; ++i) acc_[i] = static_cast<double>(countSum(i));
+  }
 
  private:
   const NetworkView<W>& net_;
@@ -116,12 +122,17 @@ class PatternFields {
     }
   }
 
-  double field(const int8_t* s, int64_t i) const {
+  // sum_j W_ij s_j = x_i . m - offset s_i, exactly.
+  int64_t countSum(const int8_t* s, int64_t i) const {
     const int64_t p = net_.patternCount;
     const int8_t* x = net_.patternsT + i * p;
     Sum sum = 0;
     for (int64_t mu = 0; mu < p; ++mu) sum += static_cast<Sum>(x[mu]) * m_[mu];
-    return net_.scale * static_cast<double>(static_cast<int64_t>(sum) - net_.diagonalOffset * s[i]) - threshold(net_, i);
+    return static_cast<int64_t>(sum) - net_.diagonalOffset * s[i];
+  }
+
+  double field(const int8_t* s, int64_t i) const {
+    return net_.scale * static_cast<double>(countSum(s, i)) - threshold(net_, i);
   }
 
   void flip(int64_t i, int8_t sign) {
@@ -142,9 +153,46 @@ class PatternFields {
     return -0.5 * net_.scale * static_cast<double>(quadratic) + linear;
   }
 
+  void endSweep(const int8_t*, int64_t) {}
+
  private:
   const NetworkView<W>& net_;
   int32_t* m_;
+};
+
+// Overlap fields until a sweep flips fewer than p/2 neurons, then matrix fields built from the
+// overlaps (as dear as one overlap sweep): the late sweeps of a recall flip few neurons, and each
+// then costs O(n) plus O(n) per flip instead of O(n p). Both give the same exact integer fields,
+// so the switch changes no result.
+template <typename W, typename Sum>
+class OverlapsThenMatrixFields {
+ public:
+  OverlapsThenMatrixFields(const NetworkView<W>& net, int32_t* overlaps, double* acc)
+      : net_(net), overlaps_(net, overlaps), matrix_(net, acc) {}
+  void reset(const int8_t* s) {
+    useMatrix_ = false;
+    overlaps_.reset(s);
+  }
+  double field(const int8_t* s, int64_t i) const { return useMatrix_ ? matrix_.field(s, i) : overlaps_.field(s, i); }
+  void flip(int64_t i, int8_t sign) {
+    if (useMatrix_) {
+      matrix_.flip(i, sign);
+    } else {
+      overlaps_.flip(i, sign);
+    }
+  }
+  double energy(const int8_t* s) const { return useMatrix_ ? matrix_.energy(s) : overlaps_.energy(s); }
+  void endSweep(const int8_t* s, int64_t flips) {
+    if (useMatrix_ || 2 * flips >= net_.patternCount) return;
+    matrix_.resetFrom([&](int64_t i) { return overlaps_.countSum(s, i); });
+    useMatrix_ = true;
+  }
+
+ private:
+  const NetworkView<W>& net_;
+  PatternFields<W, Sum> overlaps_;
+  MatrixFields<W> matrix_;
+  bool useMatrix_ = false;
 };
 
 uint64_t hashState(const int8_t* s, int64_t n) {
@@ -184,7 +232,7 @@ void recallOne(Fields& fields, int64_t n, const int8_t* cue, const RecallParams&
   int32_t sweep = 0;
   while (sweep < params.maxSweeps) {
     ++sweep;
-    bool changed = false;
+    int64_t flips = 0;
     if (params.mode == Mode::Sync) {
       int8_t* next = scratch.next.data();
       for (int64_t i = 0; i < n; ++i) next[i] = fields.field(s, i) >= 0 ? 1 : -1;
@@ -192,7 +240,7 @@ void recallOne(Fields& fields, int64_t n, const int8_t* cue, const RecallParams&
         if (next[i] != s[i]) {
           s[i] = next[i];
           fields.flip(i, s[i]);
-          changed = true;
+          ++flips;
         }
       }
     } else {
@@ -214,15 +262,16 @@ void recallOne(Fields& fields, int64_t n, const int8_t* cue, const RecallParams&
         if (sign != s[i]) {
           s[i] = sign;
           fields.flip(i, sign);
-          changed = true;
+          ++flips;
         }
       }
     }
     if (energies) energies[sweep] = fields.energy(s);
-    if (!changed) {
+    if (flips == 0) {
       status = Status::Converged;
       break;
     }
+    fields.endSweep(s, flips);
     if (params.mode == Mode::Sync) {
       const uint64_t hash = hashState(s, n);
       const int32_t previous = static_cast<int32_t>(scratch.historyHash.size());  // states 0..sweep-1
@@ -271,11 +320,8 @@ void recallBatch(const NetworkView<W>& net, const int8_t* cues, int64_t count, c
   const bool narrowSums = static_cast<double>(net.patternCount) * static_cast<double>(n) < 2147483647.0;
   if (usePatterns && (!net.patternsT || net.patternCount < 1)) throw TypeError("pattern fields need the stored patterns");
   for (auto& sc : scratch) {
-    if (usePatterns) {
-      sc.overlaps.resize(static_cast<size_t>(net.patternCount));
-    } else {
-      sc.acc.resize(static_cast<size_t>(n));
-    }
+    if (usePatterns) sc.overlaps.resize(static_cast<size_t>(net.patternCount));
+    if (!usePatterns || params.matrixWhenSettled) sc.acc.resize(static_cast<size_t>(n));
     sc.order.resize(static_cast<size_t>(n));
     sc.next.resize(static_cast<size_t>(n));
   }
@@ -287,7 +333,13 @@ void recallBatch(const NetworkView<W>& net, const int8_t* cues, int64_t count, c
                 out.sweeps[item], out.status[item], out.cycleLength[item],
                 out.energies ? out.energies + item * energyStride : nullptr);
     };
-    if (usePatterns && narrowSums) {
+    if (usePatterns && params.matrixWhenSettled && narrowSums) {
+      OverlapsThenMatrixFields<W, int32_t> fields(net, sc.overlaps.data(), sc.acc.data());
+      run(fields);
+    } else if (usePatterns && params.matrixWhenSettled) {
+      OverlapsThenMatrixFields<W, int64_t> fields(net, sc.overlaps.data(), sc.acc.data());
+      run(fields);
+    } else if (usePatterns && narrowSums) {
       PatternFields<W, int32_t> fields(net, sc.overlaps.data());
       run(fields);
     } else if (usePatterns) {

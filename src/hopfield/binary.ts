@@ -41,7 +41,8 @@ export interface RecallOptions {
   /**
    * How local fields are kept (speed only, results are identical): 'matrix' updates all n fields
    * from a row of W per flip; 'patterns' (Hebbian networks) keeps the p pattern overlaps instead;
-   * 'auto' (default) uses 'patterns' when 4p <= n.
+   * 'auto' (default) uses 'patterns' when 4p <= n and moves to 'matrix' once a sweep flips fewer
+   * than p/2 neurons (the late sweeps of a recall flip few).
    */
   fields?: 'auto' | 'matrix' | 'patterns';
 }
@@ -411,5 +412,6 @@ export function parseRecallOptions(options: RecallOptions, net: NetworkData): Re
     trackEnergy: checkBoolean(opts.trackEnergy ?? true, 'options.trackEnergy'),
     threads: checkInteger(opts.threads ?? 0, 'options.threads', 0, 1024),
     patternFields: fields === 'patterns' || (fields === 'auto' && p > 0 && 4 * p <= net.n),
+    matrixWhenSettled: fields === 'auto',
   };
 }

@@ -57,6 +57,11 @@ class MatrixFields {
   energy(s: Int8Array): number {
     return energyFromFields(this.net, s, this.acc);
   }
+  endSweep(): void {}
+  /** Takes over from overlap fields: acc_i = sum_j W_ij s_j. */
+  resetFrom(overlaps: PatternFields, s: Int8Array): void {
+    for (let i = 0; i < this.net.n; i++) this.acc[i] = overlaps.countSum(s, i);
+  }
 }
 
 /**
@@ -114,9 +119,13 @@ class PatternFields {
     }
     for (; i < n; i++) this.move(i, s[i]);
   }
+  /** sum_j W_ij s_j = x_i . m - offset s_i, exactly. */
+  countSum(s: Int8Array, i: number): number {
+    return overlapDot(this.x, i * this.p, this.m, this.p) - this.offset * s[i];
+  }
   field(s: Int8Array, i: number): number {
     const u = this.net.thresholds;
-    return this.net.scale * (overlapDot(this.x, i * this.p, this.m, this.p) - this.offset * s[i]) - (u ? u[i] : 0);
+    return this.net.scale * this.countSum(s, i) - (u ? u[i] : 0);
   }
   flip(i: number, sign: number): void {
     this.move(i, 2 * sign);
@@ -148,9 +157,44 @@ class PatternFields {
     for (let i = 0; i < this.net.n; i++) if (u) linear += u[i] * s[i];
     return -0.5 * this.net.scale * quadratic + linear;
   }
+  endSweep(): void {}
 }
 
-type Fields = MatrixFields | PatternFields;
+/**
+ * Overlap fields until a sweep flips fewer than p/2 neurons, then matrix fields built from the
+ * overlaps (as dear as one overlap sweep): the late sweeps of a recall flip few neurons, and each
+ * then costs O(n) plus O(n) per flip instead of O(n p). Same exact integer fields, same results.
+ */
+class OverlapsThenMatrixFields {
+  private readonly overlaps: PatternFields;
+  private readonly matrix: MatrixFields;
+  private useMatrix = false;
+  constructor(private readonly net: NetworkData) {
+    this.overlaps = new PatternFields(net);
+    this.matrix = new MatrixFields(net);
+  }
+  reset(s: Int8Array): void {
+    this.useMatrix = false;
+    this.overlaps.reset(s);
+  }
+  field(s: Int8Array, i: number): number {
+    return this.useMatrix ? this.matrix.field(s, i) : this.overlaps.field(s, i);
+  }
+  flip(i: number, sign: number): void {
+    if (this.useMatrix) this.matrix.flip(i, sign);
+    else this.overlaps.flip(i, sign);
+  }
+  energy(s: Int8Array): number {
+    return this.useMatrix ? this.matrix.energy(s) : this.overlaps.energy(s);
+  }
+  endSweep(s: Int8Array, flips: number): void {
+    if (this.useMatrix || 2 * flips >= (this.net.patternCount ?? 0)) return;
+    this.matrix.resetFrom(this.overlaps, s);
+    this.useMatrix = true;
+  }
+}
+
+type Fields = MatrixFields | PatternFields | OverlapsThenMatrixFields;
 
 function recallOne(fields: Fields, n: number, cues: Int8Array, item: number, params: RecallParams, out: RecallOutputs,
   order: Uint32Array, next: Int8Array): void {
@@ -170,14 +214,14 @@ function recallOne(fields: Fields, n: number, cues: Int8Array, item: number, par
   let sweep = 0;
   while (sweep < params.maxSweeps) {
     sweep++;
-    let changed = false;
+    let flips = 0;
     if (params.mode === RecallMode.Sync) {
       for (let i = 0; i < n; i++) next[i] = fields.field(s, i) >= 0 ? 1 : -1;
       for (let i = 0; i < n; i++) {
         if (next[i] !== s[i]) {
           s[i] = next[i];
           fields.flip(i, s[i]);
-          changed = true;
+          flips++;
         }
       }
     } else {
@@ -200,15 +244,16 @@ function recallOne(fields: Fields, n: number, cues: Int8Array, item: number, par
         if (sign !== s[i]) {
           s[i] = sign;
           fields.flip(i, sign);
-          changed = true;
+          flips++;
         }
       }
     }
     if (energies) energies[sweep] = fields.energy(s);
-    if (!changed) {
+    if (flips === 0) {
       status = RecallStatus.Converged;
       break;
     }
+    fields.endSweep(s, flips);
     if (params.mode === RecallMode.Sync) {
       for (let t = history.length - 1; t >= 0; t--) {
         if (sameState(history, t, s)) {
@@ -231,7 +276,8 @@ function recallOne(fields: Fields, n: number, cues: Int8Array, item: number, par
 
 export function binaryRecall(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): void {
   if (params.patternFields && !(net.patternsT && (net.patternCount ?? 0) >= 1)) throw new TypeError('pattern fields need the stored patterns');
-  const fields = params.patternFields ? new PatternFields(net) : new MatrixFields(net);
+  const fields = !params.patternFields ? new MatrixFields(net)
+    : params.matrixWhenSettled ? new OverlapsThenMatrixFields(net) : new PatternFields(net);
   const order = new Uint32Array(net.n);
   const next = new Int8Array(net.n);
   for (let item = 0; item < count; item++) recallOne(fields, net.n, cues, item, params, out, order, next);
