@@ -27,21 +27,28 @@ export function medianMs(fn: () => unknown, runs = 5): number {
 }
 
 /**
- * Median per-call wall time in milliseconds once fn runs warm: calls for at least 50 ms (and three
- * calls) first, so the JIT has tiered up, then `runs` samples of enough back-to-back calls to last
- * about `sampleMs` each. For sub-millisecond calls, which a single-call median times cold.
+ * Median per-call wall times in milliseconds once each fn runs warm: each is called for at least
+ * 50 ms (and three calls) first, so the JIT has tiered up; then `runs` rounds take one sample of
+ * each fn in turn, a sample being enough back-to-back calls to last about `sampleMs`. Taking the
+ * samples in turn keeps this machine's speed drift (up to 1.5x within minutes) out of the ratios.
  */
-export function steadyMedianMs(fn: () => unknown, runs = 5, sampleMs = 20): number {
-  let warm = 0;
-  let calls = 0;
-  while (calls < 3 || warm < 50) {
-    warm += timeMs(fn);
-    calls++;
+export function steadyMediansMs(fns: (() => unknown)[], runs = 5, sampleMs = 20): number[] {
+  const repeats = fns.map((fn) => {
+    let warm = 0;
+    let calls = 0;
+    while (calls < 3 || warm < 50) {
+      warm += timeMs(fn);
+      calls++;
+    }
+    return Math.max(1, Math.round((sampleMs * calls) / warm));
+  });
+  const samples = fns.map((): number[] => []);
+  for (let r = 0; r < runs; r++) {
+    fns.forEach((fn, j) => samples[j].push(timeMs(() => {
+      for (let k = 0; k < repeats[j]; k++) fn();
+    }) / repeats[j]));
   }
-  const repeats = Math.max(1, Math.round((sampleMs * calls) / warm));
-  return median(Array.from({ length: runs }, () => timeMs(() => {
-    for (let r = 0; r < repeats; r++) fn();
-  }) / repeats));
+  return samples.map(median);
 }
 
 /** Same for an async function. */
@@ -88,12 +95,19 @@ export function binaryBenchmark(options: BinaryBenchmarkOptions = {}): { timings
   const total = plan.reduce((a, p) => a + p.rules.length + 3, 0);
   let done = 0;
   const step = (label: string) => options.onProgress?.(done++, total, label);
-  const timeBoth = (task: string, n: number, make: (backend: 'native' | 'js') => () => unknown) => {
+  // make(backend, threads): threads is 1 for the per-core timing of tasks the native backend
+  // spreads over all cores (batch recall), undefined otherwise. Backends are sampled in turn.
+  const timeBoth = (task: string, n: number, make: (backend: 'native' | 'js', threads?: number) => () => unknown, threaded = false) => {
     const row: Row = { task, N: n };
-    for (const backend of ['native', 'js'] as const) {
-      if (backends.includes(backend)) row[`${backend} ms`] = steadyMedianMs(make(backend), backend === 'js' && n >= 4096 ? Math.min(runs, 3) : runs);
-    }
-    if (typeof row['native ms'] === 'number' && typeof row['js ms'] === 'number') row['js / native'] = row['js ms'] / row['native ms'];
+    const timed: [string, () => unknown][] = (['native', 'js'] as const).filter((b) => backends.includes(b)).map((b) => [`${b} ms`, make(b)]);
+    if (threaded && backends.includes('native')) timed.push(['native 1 thread ms', make('native', 1)]);
+    const slow = backends.includes('js') && n >= 4096;
+    const ms = steadyMediansMs(timed.map(([, fn]) => fn), slow ? Math.min(runs, 3) : runs);
+    timed.forEach(([column], j) => (row[column] = ms[j]));
+    row['native 1 thread ms'] ??= '-';
+    const ratio = (native: Row[string]) => (typeof native === 'number' && typeof row['js ms'] === 'number' ? row['js ms'] / native : '-');
+    row['js / native'] = ratio(row['native ms']);
+    row['js / native 1 thread'] = ratio(row['native 1 thread ms']);
     timings.push(row);
   };
   for (const { n, rules } of plan) {
@@ -109,16 +123,18 @@ export function binaryBenchmark(options: BinaryBenchmarkOptions = {}): { timings
     const count = Math.min(p, 64);
     const batch = { data: cues.subarray(0, count * n), rows: count, cols: n };
     step(`recall batch N=${n}`);
-    timeBoth(`recall ${count} cues (async, to convergence)`, n, (b) => () => nets[b].recallBatch(batch, { seed: 1, trackEnergy: false }));
+    timeBoth(`recall ${count} cues (async, to convergence)`, n, (b, threads) => () => nets[b].recallBatch(batch, { seed: 1, trackEnergy: false, threads }), true);
     step(`recall one N=${n}`);
     timeBoth('recall 1 cue (async, to convergence)', n, (b) => () => nets[b].recall(cues.subarray(0, n), { seed: 1 }));
     step(`sweep vs read N=${n}`);
     const random = randomPatterns(1, n, { seed: 99 }).data;
     for (const backend of backends) {
       const net = nets[backend];
-      const read = steadyMedianMs(() => net.energy(random), runs * 4);
-      const sweep = steadyMedianMs(() => net.recall(random, { maxSweeps: 1, trackEnergy: false, fields: 'matrix' }), runs * 4);
-      const overlaps = steadyMedianMs(() => net.recall(random, { maxSweeps: 1, trackEnergy: false, fields: 'patterns' }), runs * 4);
+      const [read, sweep, overlaps] = steadyMediansMs([
+        () => net.energy(random),
+        () => net.recall(random, { maxSweeps: 1, trackEnergy: false, fields: 'matrix' }),
+        () => net.recall(random, { maxSweeps: 1, trackEnergy: false, fields: 'patterns' }),
+      ], runs * 4);
       sweeps.push({
         backend, N: n, weights: net.weightStorage, 'read W (ms)': read,
         'fields + 1 sweep, matrix (ms)': sweep, 'sweep / read': (sweep - read) / read, 'fields + 1 sweep, overlaps (ms)': overlaps,
