@@ -50,7 +50,7 @@ export interface RecallParams {
   threads: number;
   /** Compute fields from the pattern overlaps (needs network.patternsT); same results, faster when p << n. */
   patternFields: boolean;
-  /** With patternFields: switch to matrix fields once a sweep flips fewer than p/2 neurons (same results). */
+  /** With patternFields: move to matrix fields once a sweep flips fewer than 2p neurons (same results). */
   matrixWhenSettled: boolean;
 }
 

@@ -61,8 +61,9 @@ t.test('pattern-overlap fields, and overlaps handing over to matrix fields, give
     for (const zeroDiagonal of [true, false]) {
       for (const withThresholds of [false, true]) {
         // p = 30 of n = 90 keeps 'auto' on matrix fields; p = 12 of n = 120 makes it start on the
-        // overlaps and switch once a sweep flips fewer than 6 neurons, which happens in most of
-        // these recalls (random cues flip about n/2 in their first sweep and few later).
+        // overlaps, record the fields in the sweep after one that flips fewer than 24 neurons and
+        // go on with matrix fields, which most of these recalls do (random cues flip about n/2 in
+        // their first sweep and few later).
         for (const [n, p] of [[90, 30], [120, 12]]) {
           const rng = new Rng(7);
           const thresholds = withThresholds ? Array.from({ length: n }, () => 0.1 * (rng.nextDouble() - 0.5)) : undefined;

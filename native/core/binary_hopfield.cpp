@@ -93,11 +93,8 @@ class MatrixFields {
   void flip(int64_t i, int8_t sign) { applyFlip(net_, acc_, i, sign); }
   double energy(const int8_t* s) const { return energyFromFields(net_, s, acc_); }
   void endSweep(const int8_t*, int64_t) {}
-  // Takes over from overlap fields: acc_i = sum_j W_ij s_j given by `countSum`.
-  template <typename CountSum>
-  void resetFrom(CountSum countSum) {
-    for (int64_t i = 0; i < net_.n; ++i) acc_[i] = static_cast<double>(countSum(i));
-  }
+  // Sets acc_i = sum_j W_ij s_j, computed elsewhere (from the overlaps).
+  void setCountSum(int64_t i, int64_t countSum) { acc_[i] = static_cast<double>(countSum); }
 
  private:
   const NetworkView<W>& net_;
@@ -160,39 +157,44 @@ class PatternFields {
   int32_t* m_;
 };
 
-// Overlap fields until a sweep flips fewer than p/2 neurons, then matrix fields built from the
-// overlaps (as dear as one overlap sweep): the late sweeps of a recall flip few neurons, and each
-// then costs O(n) plus O(n) per flip instead of O(n p). Both give the same exact integer fields,
-// so the switch changes no result.
+// Overlap fields, then matrix fields for the late sweeps of a recall, which flip few neurons: each
+// then costs O(n) plus O(n) per flip instead of O(n p). After a sweep that flipped fewer than 2p
+// neurons, the next sweep records each field it computes and applies its flips to the recorded
+// fields too, so matrix fields are ready after it for O(n) per flip, not another O(n p) pass.
+// Same exact integer fields throughout, so the same results.
 template <typename W, typename Sum>
 class OverlapsThenMatrixFields {
  public:
   OverlapsThenMatrixFields(const NetworkView<W>& net, int32_t* overlaps, double* acc)
       : net_(net), overlaps_(net, overlaps), matrix_(net, acc) {}
   void reset(const int8_t* s) {
-    useMatrix_ = false;
+    stage_ = Stage::Overlaps;
     overlaps_.reset(s);
   }
-  double field(const int8_t* s, int64_t i) const { return useMatrix_ ? matrix_.field(s, i) : overlaps_.field(s, i); }
-  void flip(int64_t i, int8_t sign) {
-    if (useMatrix_) {
-      matrix_.flip(i, sign);
-    } else {
-      overlaps_.flip(i, sign);
-    }
+  double field(const int8_t* s, int64_t i) {
+    if (stage_ == Stage::Overlaps) return overlaps_.field(s, i);
+    if (stage_ == Stage::Recording) matrix_.setCountSum(i, overlaps_.countSum(s, i));
+    return matrix_.field(s, i);
   }
-  double energy(const int8_t* s) const { return useMatrix_ ? matrix_.energy(s) : overlaps_.energy(s); }
-  void endSweep(const int8_t* s, int64_t flips) {
-    if (useMatrix_ || 2 * flips >= net_.patternCount) return;
-    matrix_.resetFrom([&](int64_t i) { return overlaps_.countSum(s, i); });
-    useMatrix_ = true;
+  void flip(int64_t i, int8_t sign) {
+    if (stage_ != Stage::Matrix) overlaps_.flip(i, sign);
+    if (stage_ != Stage::Overlaps) matrix_.flip(i, sign);
+  }
+  double energy(const int8_t* s) const { return stage_ == Stage::Matrix ? matrix_.energy(s) : overlaps_.energy(s); }
+  void endSweep(const int8_t*, int64_t flips) {
+    if (stage_ == Stage::Recording) {
+      stage_ = Stage::Matrix;
+    } else if (stage_ == Stage::Overlaps && flips < 2 * net_.patternCount) {
+      stage_ = Stage::Recording;
+    }
   }
 
  private:
+  enum class Stage { Overlaps, Recording, Matrix };
   const NetworkView<W>& net_;
   PatternFields<W, Sum> overlaps_;
   MatrixFields<W> matrix_;
-  bool useMatrix_ = false;
+  Stage stage_ = Stage::Overlaps;
 };
 
 uint64_t hashState(const int8_t* s, int64_t n) {

@@ -33,7 +33,7 @@ struct RecallParams {
   bool trackEnergy = true;
   unsigned threads = 1;
   bool patternFields = false;  // fields from the pattern overlaps (Hebbian networks with p << n)
-  bool matrixWhenSettled = false;  // with patternFields: matrix fields once a sweep flips < p/2 neurons
+  bool matrixWhenSettled = false;  // with patternFields: matrix fields once a sweep flips < 2p neurons
 };
 
 // Outputs of a batch of `count` recalls; arrays are caller-owned.

@@ -42,7 +42,7 @@ export interface RecallOptions {
    * How local fields are kept (speed only, results are identical): 'matrix' updates all n fields
    * from a row of W per flip; 'patterns' (Hebbian networks) keeps the p pattern overlaps instead;
    * 'auto' (default) uses 'patterns' when 4p <= n and moves to 'matrix' once a sweep flips fewer
-   * than p/2 neurons (the late sweeps of a recall flip few).
+   * than 2p neurons (the late sweeps of a recall flip few).
    */
   fields?: 'auto' | 'matrix' | 'patterns';
 }
