@@ -6,6 +6,10 @@ import fc from 'fast-check';
 /** fast-check runs per property (SSHN_PROPERTY_RUNS, default 300). */
 export const RUNS = Number(process.env.SSHN_PROPERTY_RUNS ?? 300);
 
+// One seed for every property (SSHN_PROPERTY_SEED, default 1), so a run is reproducible; set
+// another seed to explore more cases.
+fc.configureGlobal({ seed: Number(process.env.SSHN_PROPERTY_SEED ?? 1) });
+
 /** A value, or the class and message of the error thrown. */
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: string };
 

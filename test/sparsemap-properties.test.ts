@@ -223,6 +223,20 @@ t.test('builders refuse bad factors cleanly; solve, mapSolve, solveBatch and bac
   t.ok(solved > RUNS / 6, `${RUNS} random graphs, ${solved} solved (the rest refused)`);
 });
 
+// Found by this property under another seed (2026-12-02): same forward solution and distributions
+// in both backends, but the backward pass's additional-score gradient of this SequenceBudget
+// (k = 0) lands on different entries. Not fixed yet.
+t.test('SequenceBudget k = 0 with a Dense factor: backward additionals agree across backends', { todo: 'backends differ on this case' }, async (t) => {
+  const results = backends.map((backend) => {
+    const g = new FactorGraph(9, { backend });
+    g.addSequence([8, 4, 7, 6, 3, 0, 2, 5, 1], { states: 3, k: 0 });
+    g.addDense([[1], [0]], [0]);
+    return g.solve(new Array(9).fill(0), { backend }).backward([2.8142494558940577e-6, 0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+  assertSameOutcome(results.map((value) => ({ ok: true, value })), TOLERANCE, true);
+  t.pass('backward passes agree');
+});
+
 t.test('solveAsync and solveBatchAsync reject (never throw) with the sync error, else equal the sync results', async (t) => {
   await fc.assert(
     fc.asyncProperty(graphCase, async ({ n, ops, unary, options }) => {
