@@ -223,13 +223,16 @@ t.test('builders refuse bad factors cleanly; solve, mapSolve, solveBatch and bac
   t.ok(solved > RUNS / 6, `${RUNS} random graphs, ${solved} solved (the rest refused)`);
 });
 
-// Found by this property under another seed (2026-12-02): same forward solution and distributions
-// in both backends, but the backward pass's additional-score gradient of this SequenceBudget
-// (k = 0) lands on different entries. Not fixed yet.
-t.test('SequenceBudget k = 0 with a Dense factor: backward additionals agree across backends', { todo: 'backends differ on this case' }, async (t) => {
+// Found by this property under another seed (2026-12-02). Every score is 0, so the solution is
+// at a complete tie: both backends report the same u and distributions, but the backward pass
+// there is a generalised Jacobian, not unique, and the two pick different elements for the
+// transition scores (on transitions no active structure uses). Away from ties, with the same
+// permuted variables, both agree exactly and match finite differences. To do: make both pick the
+// same element (e.g. the least-norm one).
+t.test('Sequence at a complete tie, with a Dense factor: backward additionals agree across backends', { todo: 'the backends pick different elements of a non-unique Jacobian' }, async (t) => {
   const results = backends.map((backend) => {
     const g = new FactorGraph(9, { backend });
-    g.addSequence([8, 4, 7, 6, 3, 0, 2, 5, 1], { states: 3, k: 0 });
+    g.addSequence([8, 4, 7, 6, 3, 0, 2, 5, 1], { states: 3 });
     g.addDense([[1], [0]], [0]);
     return g.solve(new Array(9).fill(0), { backend }).backward([2.8142494558940577e-6, 0, 0, 0, 0, 0, 0, 0, 0]);
   });
