@@ -96,14 +96,21 @@ const negativeBitsCache = new WeakMap<Int8Array, Int32Array>();
 function negativeBits(patternsT: Int8Array, n: number, p: number): Int32Array {
   const cached = negativeBitsCache.get(patternsT);
   if (cached) return cached;
-  const words = Math.ceil(n / 32);
-  const bits = new Int32Array(p * words);
-  for (let i = 0; i < n; i++) {
-    const mask = 1 << (i & 31);
-    const word = i >>> 5;
-    for (let mu = 0; mu < p; mu++) if (patternsT[i * p + mu] < 0) bits[mu * words + word] |= mask;
-  }
+  const bits = negativeColumnBits(patternsT, n, p);
   negativeBitsCache.set(patternsT, bits);
+  return bits;
+}
+
+/** For each column of a rows x cols +-1 matrix (row-major), one bit per row, set where the entry is -1: cols x ceil(rows / 32) words. */
+function negativeColumnBits(matrix: Int8Array, rows: number, cols: number): Int32Array {
+  const words = Math.ceil(rows / 32);
+  const bits = new Int32Array(cols * words);
+  for (let r = 0; r < rows; r++) {
+    const mask = 1 << (r & 31);
+    const word = r >>> 5;
+    const row = r * cols;
+    for (let c = 0; c < cols; c++) if (matrix[row + c] < 0) bits[c * words + word] |= mask;
+  }
   return bits;
 }
 
@@ -325,12 +332,7 @@ function hebbianAccumulate(patterns: Int8Array, p: number, n: number, counts: In
   // One bit per pattern and neuron (set where the pattern is -1):
   // sum_mu x_i x_j = p - 2 popcount(bits_i xor bits_j).
   const words = Math.ceil(p / 32);
-  const bits = new Int32Array(n * words);
-  for (let mu = 0; mu < p; mu++) {
-    const mask = 1 << (mu % 32);
-    const word = mu >>> 5;
-    for (let i = 0; i < n; i++) if (patterns[mu * n + i] < 0) bits[i * words + word] |= mask;
-  }
+  const bits = negativeColumnBits(patterns, p, n);
   for (let i = 0; i < n; i++) {
     const bi = i * words;
     for (let j = i + 1; j < n; j++) {
