@@ -64,41 +64,31 @@ class MatrixFields {
   }
 }
 
-/**
- * sum_mu x[base + mu] m[mu] in four independent lanes: V8 does not vectorise, so one add chain is
- * latency-bound. Exact integers in any order (|sum| <= p n < 2^53).
- */
-function overlapDot(x: Int8Array, base: number, m: Int32Array, p: number): number {
-  let a = 0;
-  let b = 0;
-  let c = 0;
-  let d = 0;
-  let mu = 0;
-  for (; mu + 4 <= p; mu += 4) {
-    const k = base + mu;
-    a += x[k] * m[mu];
-    b += x[k + 1] * m[mu + 1];
-    c += x[k + 2] * m[mu + 2];
-    d += x[k + 3] * m[mu + 3];
+/** Per stored pattern set (a network's patternsT is replaced, never changed, on store). */
+function cachedFor<T>(cache: WeakMap<Int8Array, T>, patternsT: Int8Array, build: () => T): T {
+  let value = cache.get(patternsT);
+  if (value === undefined) {
+    value = build();
+    cache.set(patternsT, value);
   }
-  for (; mu < p; mu++) a += x[base + mu] * m[mu];
-  return a + b + c + d;
+  return value;
 }
 
+/** Pattern-major sign bits, for m = X s by XOR and popcount (V8's scalar int8 products are 10x slower). */
 const negativeBitsCache = new WeakMap<Int8Array, Int32Array>();
+const groupCodesCache = new WeakMap<Int8Array, Uint8Array>();
 
 /**
- * One bit per neuron and pattern, set where the pattern is -1, pattern-major in 32-bit words;
- * built once per stored pattern set (a network's patternsT is replaced, never changed, on store).
- * The C++ twin builds m = X s with vectorised int8 products instead; V8's scalar loop is 10x
- * slower than this.
+ * For each neuron i and group g of four patterns, a 4-bit code with bit k set where pattern
+ * 4g + k is -1 at i (neuron-major, ceil(p / 4) codes per neuron; missing patterns count as +1).
  */
-function negativeBits(patternsT: Int8Array, n: number, p: number): Int32Array {
-  const cached = negativeBitsCache.get(patternsT);
-  if (cached) return cached;
-  const bits = negativeColumnBits(patternsT, n, p);
-  negativeBitsCache.set(patternsT, bits);
-  return bits;
+function groupCodes(patternsT: Int8Array, n: number, p: number): Uint8Array {
+  const groups = Math.ceil(p / 4);
+  const codes = new Uint8Array(n * groups);
+  for (let i = 0; i < n; i++) {
+    for (let mu = 0; mu < p; mu++) if (patternsT[i * p + mu] < 0) codes[i * groups + (mu >>> 2)] |= 1 << (mu & 3);
+  }
+  return codes;
 }
 
 /** For each column of a rows x cols +-1 matrix (row-major), one bit per row, set where the entry is -1: cols x ceil(rows / 32) words. */
@@ -117,7 +107,9 @@ function negativeColumnBits(matrix: Int8Array, rows: number, cols: number): Int3
 /**
  * Hebbian fields from the p overlaps m = X s: O(p) per flip and per field. All sums are exact
  * integers, so results equal MatrixFields' bit for bit (see the C++ twin). Overlaps are int32
- * (|m| <= n).
+ * (|m| <= n). The C++ twin takes x_i . m as a vectorised int8 product; V8's scalar products cost
+ * four times what one lookup per group of four patterns does, in a table of the 16 signed sums
+ * of the group's overlaps (4p entries, rebuilt before the first field read after a flip).
  */
 class PatternFields {
   private readonly m: Int32Array;
@@ -126,13 +118,21 @@ class PatternFields {
   private readonly x: Int8Array;
   private readonly signBits: Int32Array;
   private readonly stateBits: Int32Array;
+  private readonly codes: Uint8Array;
+  private readonly groups: number;
+  /** Entry 16 g + c: sum over k < 4 of (bit k of c ? -1 : 1) m_{4g+k}. */
+  private readonly signedSums: Int32Array;
+  private stale = true;
   constructor(private readonly net: NetworkData) {
     this.p = net.patternCount ?? 0;
     this.offset = net.diagonalOffset ?? 0;
     this.x = net.patternsT as Int8Array;
-    this.m = new Int32Array(this.p);
-    this.signBits = negativeBits(this.x, net.n, this.p);
+    this.groups = Math.ceil(this.p / 4);
+    this.m = new Int32Array(4 * this.groups);
+    this.signBits = cachedFor(negativeBitsCache, this.x, () => negativeColumnBits(this.x, net.n, this.p));
+    this.codes = cachedFor(groupCodesCache, this.x, () => groupCodes(this.x, net.n, this.p));
     this.stateBits = new Int32Array(Math.ceil(net.n / 32));
+    this.signedSums = new Int32Array(16 * this.groups);
   }
   /** m_mu = n - 2 popcount(negatives of pattern mu xor negatives of s), 32 neurons per operation. */
   reset(s: Int8Array): void {
@@ -147,10 +147,52 @@ class PatternFields {
       for (let w = 0; w < words; w++) differing += popcount32(signBits[row + w] ^ stateBits[w]);
       m[mu] = n - 2 * differing;
     }
+    this.stale = true;
   }
   /** sum_j W_ij s_j = x_i . m - offset s_i, exactly. */
   countSum(s: Int8Array, i: number): number {
-    return overlapDot(this.x, i * this.p, this.m, this.p) - this.offset * s[i];
+    if (this.stale) this.buildSignedSums();
+    const { codes, signedSums: t, groups } = this;
+    const base = i * groups;
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    let d = 0;
+    let g = 0;
+    for (; g + 4 <= groups; g += 4) {
+      const k = base + g;
+      a += t[(g << 4) | codes[k]];
+      b += t[((g + 1) << 4) | codes[k + 1]];
+      c += t[((g + 2) << 4) | codes[k + 2]];
+      d += t[((g + 3) << 4) | codes[k + 3]];
+    }
+    for (; g < groups; g++) a += t[(g << 4) | codes[base + g]];
+    return a + b + c + d - this.offset * s[i];
+  }
+  /** Each entry from one with a bit fewer: flipping bit k subtracts 2 m_{4g+k}. */
+  private buildSignedSums(): void {
+    const { m, signedSums: t } = this;
+    for (let g = 0; g < this.groups; g++) {
+      const b = g << 4;
+      const mu = g << 2;
+      const e0 = 2 * m[mu];
+      const e1 = 2 * m[mu + 1];
+      const e2 = 2 * m[mu + 2];
+      const e3 = 2 * m[mu + 3];
+      const t0 = m[mu] + m[mu + 1] + m[mu + 2] + m[mu + 3];
+      const t1 = t0 - e0;
+      const t2 = t0 - e1;
+      const t3 = t1 - e1;
+      for (let high = 0; high < 4; high++) {
+        const shift = (high & 1 ? e2 : 0) + (high & 2 ? e3 : 0);
+        const q = b + (high << 2);
+        t[q] = t0 - shift;
+        t[q + 1] = t1 - shift;
+        t[q + 2] = t2 - shift;
+        t[q + 3] = t3 - shift;
+      }
+    }
+    this.stale = false;
   }
   field(s: Int8Array, i: number): number {
     const u = this.net.thresholds;
@@ -174,6 +216,7 @@ class PatternFields {
       m[mu + 3] = d;
     }
     for (; mu < p; mu++) m[mu] += delta * x[base + mu];
+    this.stale = true;
   }
   energy(s: Int8Array): number {
     const { m, p } = this;
