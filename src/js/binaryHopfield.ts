@@ -411,18 +411,25 @@ function hebbianAccumulate(patterns: Int8Array, p: number, n: number, counts: In
   // sum_mu x_i x_j = p - 2 popcount(bits_i xor bits_j).
   const words = Math.ceil(p / 32);
   const bits = negativeColumnBits(patterns, p, n);
-  for (let i = 0; i < n; i++) {
-    const bi = i * words;
-    for (let j = i + 1; j < n; j++) {
+  // Pairs i < j in bands of 32 rows, j outer: the mirrored writes of a band then land in one
+  // short run of row j, not in 32 rows far apart.
+  const band = 32;
+  for (let i0 = 0; i0 < n; i0 += band) {
+    const i1 = Math.min(n, i0 + band);
+    for (let j = i0 + 1; j < n; j++) {
       const bj = j * words;
-      let differing = 0;
-      for (let w = 0; w < words; w++) differing += popcount32(bits[bi + w] ^ bits[bj + w]);
-      const value = counts[i * n + j] + (p - 2 * differing);
-      counts[i * n + j] = value;
-      counts[j * n + i] = value;
+      const iEnd = Math.min(i1, j);
+      for (let i = i0; i < iEnd; i++) {
+        const bi = i * words;
+        let differing = 0;
+        for (let w = 0; w < words; w++) differing += popcount32(bits[bi + w] ^ bits[bj + w]);
+        const value = counts[i * n + j] + (p - 2 * differing);
+        counts[i * n + j] = value;
+        counts[j * n + i] = value;
+      }
     }
-    counts[i * n + i] = zeroDiagonal ? 0 : counts[i * n + i] + p;
   }
+  for (let i = 0; i < n; i++) counts[i * n + i] = zeroDiagonal ? 0 : counts[i * n + i] + p;
 }
 
 function storkeyAccumulate(patterns: Int8Array, p: number, n: number, weights: Float64Array): void {
