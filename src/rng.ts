@@ -35,20 +35,22 @@ export class Rng {
     ]);
     const words = [0, 0, 0, 0].map(() => (splitmix32(mixers, 0) ^ splitmix32(mixers, 1) ^ splitmix32(mixers, 2)) >>> 0);
     if ((words[0] | words[1] | words[2] | words[3]) === 0) words[0] = 1;
-    [this.s0, this.s1, this.s2, this.s3] = words;
+    // The state is kept as int32 (the same bits): V8 holds those unboxed, while uint32 values
+    // above 2^31 become heap numbers on every store.
+    [this.s0, this.s1, this.s2, this.s3] = words.map((w) => w | 0);
   }
 
   /** Next 32 random bits as an unsigned integer. */
   nextU32(): number {
-    const rotated = Math.imul(this.s1, 5) >>> 0;
-    const result = Math.imul(((rotated << 7) | (rotated >>> 25)) >>> 0, 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 = (this.s2 ^ this.s0) >>> 0;
-    this.s3 = (this.s3 ^ this.s1) >>> 0;
-    this.s1 = (this.s1 ^ this.s2) >>> 0;
-    this.s0 = (this.s0 ^ this.s3) >>> 0;
-    this.s2 = (this.s2 ^ t) >>> 0;
-    this.s3 = ((this.s3 << 11) | (this.s3 >>> 21)) >>> 0;
+    const rotated = Math.imul(this.s1, 5);
+    const result = Math.imul((rotated << 7) | (rotated >>> 25), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = (this.s3 << 11) | (this.s3 >>> 21);
     return result;
   }
 
