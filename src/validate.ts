@@ -122,10 +122,12 @@ export function toBipolarVector(value: unknown, name: string, length?: number, i
   return out;
 }
 
-function bipolarEntry(v: unknown, name: string, index: number): 1 | -1 {
+/** v as +-1; row is given for entries of a matrix. The message is built only on failure. */
+function bipolarEntry(v: unknown, name: string, index: number, row?: number): 1 | -1 {
   if (v === 1 || v === -1) return v;
-  if (typeof v !== 'number') throw new TypeError(`${name}[${index}] must be +1 or -1, got ${describe(v)}`);
-  throw new RangeError(`${name}[${index}] must be +1 or -1, got ${v}`);
+  const where = row === undefined ? `${name}[${index}]` : `${name}[${row}][${index}]`;
+  if (typeof v !== 'number') throw new TypeError(`${where} must be +1 or -1, got ${describe(v)}`);
+  throw new RangeError(`${where} must be +1 or -1, got ${v}`);
 }
 
 /**
@@ -188,14 +190,14 @@ export function toFiniteRealRows(value: unknown, name: string, cols?: number, Re
 export function toBipolarRows(value: unknown, name: string, cols?: number, inPlace = false): { data: Int8Array; rows: number; cols: number } {
   const m = toRows(value, name, cols);
   if (inPlace && m.data instanceof Int8Array) {
-    for (let k = 0; k < m.data.length; k++) bipolarEntry(m.data[k], `${name}[${Math.floor(k / m.cols)}]`, k % m.cols);
+    for (let k = 0; k < m.data.length; k++) bipolarEntry(m.data[k], name, k % m.cols, Math.floor(k / m.cols));
     return { data: m.data, rows: m.rows, cols: m.cols };
   }
   checkAllocation(name, m.rows * m.cols, 1);
   const out = new Int8Array(m.rows * m.cols);
   for (let r = 0; r < m.rows; r++) {
     const row = m.row(r);
-    for (let c = 0; c < m.cols; c++) out[r * m.cols + c] = bipolarEntry(row[c], `${name}[${r}]`, c);
+    for (let c = 0; c < m.cols; c++) out[r * m.cols + c] = bipolarEntry(row[c], name, c, r);
   }
   return { data: out, rows: m.rows, cols: m.cols };
 }
