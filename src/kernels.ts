@@ -139,6 +139,9 @@ export interface SparseMapOutputs {
   supportLabels: Int32Array;
 }
 
+/** The distributions over structures a solve reported (SparseMapOutputs' support fields). */
+export type SparseMapSupports = Pick<SparseMapOutputs, 'supportCount' | 'supportWeights' | 'supportLabels'>;
+
 export interface SparseMapGradOutputs {
   gradUnary: Float64Array;
   gradAdditional: Float64Array;
@@ -273,7 +276,7 @@ export interface Kernels {
   /** Hessian-vector product of the optimal value at the solved point: gradients of a loss through (u, additionals). */
   sparsemapBackward(
     graph: FactorGraphData, unary: Float64Array, additional: Float64Array, localInputs: Float64Array, localScale: number,
-    gradU: Float64Array, gradAdditional: Float64Array, params: SparseMapParams, out: SparseMapGradOutputs,
+    supports: SparseMapSupports, gradU: Float64Array, gradAdditional: Float64Array, params: SparseMapParams, out: SparseMapGradOutputs,
   ): void;
   /** Each row of scores (rows x cols) projected on {u in [0,1]^cols, sum u = k}. */
   kSubsetsBatch(scores: Float64Array, rows: number, cols: number, k: number, out: Float64Array, threads: number): void;

@@ -223,13 +223,11 @@ t.test('builders refuse bad factors cleanly; solve, mapSolve, solveBatch and bac
   t.ok(solved > RUNS / 6, `${RUNS} random graphs, ${solved} solved (the rest refused)`);
 });
 
-// Found by this property under another seed (2026-12-02). Every score is 0, so the solution is
-// at a complete tie: both backends report the same u and distributions, but the backward pass
-// there is a generalised Jacobian, not unique, and the two pick different elements for the
-// transition scores (on transitions no active structure uses). Away from ties, with the same
-// permuted variables, both agree exactly and match finite differences. To do: make both pick the
-// same element (e.g. the least-norm one).
-t.test('Sequence at a complete tie, with a Dense factor: backward additionals agree across backends', { todo: 'the backends pick different elements of a non-unique Jacobian' }, async (t) => {
+// Found by this property under another seed (2026-12-02). Every score is 0: a complete tie, where
+// several decompositions of the same marginals are optimal and each has its own Jacobian. The
+// backward pass re-solved the local problems, and the re-solve could end on a decomposition other
+// than the reported one, differently in each backend; it now differentiates the reported one.
+t.test('Sequence at a complete tie, with a Dense factor: backward additionals agree across backends', async (t) => {
   const results = backends.map((backend) => {
     const g = new FactorGraph(9, { backend });
     g.addSequence([8, 4, 7, 6, 3, 0, 2, 5, 1], { states: 3 });

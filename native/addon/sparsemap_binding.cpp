@@ -199,15 +199,21 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
     const double* additional = doublesArg(info[2], "additional", nAdd, nullptr);
     const double* localInputs = doublesArg(info[3], "localInputs", nCopies, nullptr);
     const double localScale = numberArg(info[4], "localScale");
-    const double* gradU = doublesArg(info[5], "gradU", n, nullptr);
-    const double* gradAdditional = doublesArg(info[6], "gradAdditional", nAdd, nullptr);
-    const sm::Params params = paramsArg(info[7]);
-    if (!info[8].IsObject()) throw sshn::TypeError("outputs must be an object");
-    auto out = info[8].As<Napi::Object>();
+    if (!info[5].IsObject()) throw sshn::TypeError("supports must be an object");
+    auto supportsIn = info[5].As<Napi::Object>();
+    const sm::Supports supports{
+        typedArrayArg<int32_t>(supportsIn.Get("supportCount"), "supports.supportCount", static_cast<size_t>(g.nFactors)).Data(),
+        doublesArg(supportsIn.Get("supportWeights"), "supports.supportWeights", static_cast<size_t>(g.supportStart[g.nFactors]), nullptr),
+        typedArrayArg<int32_t>(supportsIn.Get("supportLabels"), "supports.supportLabels", static_cast<size_t>(g.labelStart[g.nFactors])).Data()};
+    const double* gradU = doublesArg(info[6], "gradU", n, nullptr);
+    const double* gradAdditional = doublesArg(info[7], "gradAdditional", nAdd, nullptr);
+    const sm::Params params = paramsArg(info[8]);
+    if (!info[9].IsObject()) throw sshn::TypeError("outputs must be an object");
+    auto out = info[9].As<Napi::Object>();
     sm::GradOutputs grad{mutableDoublesArg(out.Get("gradUnary"), "outputs.gradUnary", n, nullptr),
                          mutableDoublesArg(out.Get("gradAdditional"), "outputs.gradAdditional", nAdd, nullptr),
                          mutableDoublesArg(out.Get("info"), "outputs.info", sm::InfoLength, nullptr)};
-    sm::backward(g, unary, additional, localInputs, localScale, gradU, gradAdditional, params, grad);
+    sm::backward(g, unary, additional, localInputs, localScale, supports, gradU, gradAdditional, params, grad);
     return env.Undefined();
   });
 }

@@ -26,6 +26,8 @@ class LocalFactor {
   // Writes the last solution's distribution over structures (at most `capacity`, labels one after
   // another) and returns its size; 0 for factors that report none.
   virtual int64_t writeSupport(double*, int32_t*, int64_t) const { return 0; }
+  // Active-set factors: makes the last solution the given distribution (as writeSupport wrote it).
+  virtual void restoreSupport(const double*, const int32_t*, int64_t) {}
 };
 
 class CappedFactor : public LocalFactor {
@@ -105,6 +107,7 @@ class ActiveFactor : public LocalFactor {
   bool solve(const double* a, const double* b, double* x, double* v, int64_t maxIter) override { return qp_.solve(a, b, maxIter, x, v); }
   void prepareJvp() override { qp_.prepareJvp(); }
   void jvp(const double* da, const double* db, double* dx, double* dv) override { qp_.jvp(da, db, dx, dv); }
+  void restoreSupport(const double* weights, const int32_t* labels, int64_t count) override { qp_.restore(weights, labels, count); }
   int64_t writeSupport(double* weights, int32_t* labels, int64_t capacity) const override {
     const int64_t labelLength = qp_.oracle().labelLength();
     int64_t count = 0;
@@ -174,6 +177,16 @@ class Model {
     }
     for (int64_t j = 0; j < nCopies; ++j) q[j] = g.negated[j] ? 1 - xOut_[j] : xOut_[j];
     return converged;
+  }
+
+  // Gives active-set factors the distributions a solve reported, where complete (not truncated).
+  void restoreSupports(const Supports& supports) {
+    const GraphView& g = graph_;
+    for (int64_t f = 0; f < g.nFactors; ++f) {
+      const int32_t count = supports.count[f];
+      if (count > 0 && count <= g.supportStart[f + 1] - g.supportStart[f])
+        factors_[f]->restoreSupport(supports.weights + g.supportStart[f], supports.labels + g.labelStart[f], count);
+    }
   }
 
   // The linearisation S J S (S = -1 on negated copies): see jvpLocal in solver.ts.
@@ -431,10 +444,11 @@ void solveBatch(const GraphView& graph, const double* unary, int64_t rows, const
 }
 
 void backward(const GraphView& graph, const double* unary, const double* additional, const double* localInputs, double localScale,
-              const double* gradU, const double* gradAdditional, const Params& params, const GradOutputs& out) {
+              const Supports& supports, const double* gradU, const double* gradAdditional, const Params& params, const GradOutputs& out) {
   Model model(graph);
   std::vector<double> q(model.nCopies), v(model.nAdd);
   model.solveLocal(localInputs, additional, localScale, q.data(), v.data(), params.maxActiveSetIter);
+  model.restoreSupports(supports);
   model.prepareJvp();
   double* du = out.gradUnary;
   for (int64_t i = 0; i < graph.nVariables; ++i) du[i] = model.degree[i] == 0 && unary[i] > 0 && unary[i] < 1 ? gradU[i] : 0;

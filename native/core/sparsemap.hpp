@@ -48,6 +48,13 @@ struct Outputs {
   int32_t* supportLabels;
 };
 
+// The distributions over structures a solve reported (Outputs' support fields), for backward.
+struct Supports {
+  const int32_t* count;
+  const double* weights;
+  const int32_t* labels;
+};
+
 struct GradOutputs {
   double* gradUnary;
   double* gradAdditional;
@@ -64,8 +71,9 @@ void solve(const GraphView& graph, const double* unary, const double* additional
 void solveBatch(const GraphView& graph, const double* unary, int64_t rows, const double* additional, const Params& params, double* u,
                 double* additionals, double* info, unsigned threads);
 
+// Active-set factors are differentiated on the distributions the solve reported (see sparsemapBackward in solver.ts).
 void backward(const GraphView& graph, const double* unary, const double* additional, const double* localInputs, double localScale,
-              const double* gradU, const double* gradAdditional, const Params& params, const GradOutputs& out);
+              const Supports& supports, const double* gradU, const double* gradAdditional, const Params& params, const GradOutputs& out);
 
 void kSubsetsBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, double* out, unsigned threads);
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "errors.hpp"
 
@@ -46,8 +47,14 @@ double structureMagnitude(const Structure& s, const double* a, const double* b) 
   return total;
 }
 
+void checkLabel(bool ok, const std::string& what) {
+  if (!ok) throw RangeError("not a label of this factor: " + what);
+}
+
 Structure sequenceStructure(std::vector<int32_t> path, int64_t states) {
   const int64_t length = static_cast<int64_t>(path.size());
+  for (int64_t t = 0; t < length; ++t)
+    checkLabel(path[t] >= 0 && path[t] < states, "state " + std::to_string(path[t]) + " at position " + std::to_string(t));
   Structure s;
   s.on.resize(length);
   s.add.resize(length + 1);
@@ -384,6 +391,16 @@ bool ActiveSetQP::solve(const double* a, const double* b, int64_t maxIter, doubl
   return converged_;
 }
 
+void ActiveSetQP::restore(const double* weights, const int32_t* labels, int64_t count) {
+  structures_.clear();
+  weights_.clear();
+  gram_.clear();
+  const int64_t length = oracle_->labelLength();
+  for (int64_t s = 0; s < count; ++s) {
+    addStructure(oracle_->structure(std::vector<int32_t>(labels + s * length, labels + (s + 1) * length)), weights[s]);
+  }
+}
+
 void ActiveSetQP::prepareJvp() {
   jvpSupport_.clear();
   for (size_t s = 0; s < weights_.size(); ++s)
@@ -459,18 +476,24 @@ Structure SelectionOracle::argmax(const double* u, const double* b) {
   const double endOn = delta_[((L - 1) * 2 + 1) * C + k];
   if (endOff == -kInf && endOn == -kInf) throw RangeError("selection factor has no feasible configuration");
   int64_t s = endOn > endOff ? 1 : 0, c = k;
-  Structure result;
-  result.label.resize(static_cast<size_t>(k));
+  std::vector<int32_t> label(static_cast<size_t>(k));
   for (int64_t t = L - 1; t >= 0; --t) {
     const int64_t prev = t > 0 ? back_[(t * 2 + s) * C + c] : 0;
-    if (s == 1) {
-      result.label[--c] = static_cast<int32_t>(t);
-      if (t > 0 && prev == 1) result.add.push_back(static_cast<int32_t>(t - 1));
-    }
+    if (s == 1) label[--c] = static_cast<int32_t>(t);
     s = prev;
   }
-  std::reverse(result.add.begin(), result.add.end());
-  result.on = result.label;
+  return structure(std::move(label));
+}
+
+Structure SelectionOracle::structure(std::vector<int32_t> label) const {
+  checkLabel(static_cast<int64_t>(label.size()) == k_, std::to_string(label.size()) + " positions for k = " + std::to_string(k_));
+  Structure result;
+  for (size_t i = 0; i < label.size(); ++i) {
+    checkLabel(label[i] >= (i > 0 ? label[i - 1] + 1 : 0) && label[i] < n_, "position " + std::to_string(label[i]));
+    if (i > 0 && label[i] == label[i - 1] + 1) result.add.push_back(label[i] - 1);
+  }
+  result.on = label;
+  result.label = std::move(label);
   return result;
 }
 
@@ -553,13 +576,20 @@ Structure TreeOracle::argmax(const double* u, const double*) {
     for (int64_t h = 0; h <= n; ++h)
       if (h != m) score_[h * N + m] = u[arcIndex(n, h, m)];
   const std::vector<int64_t> head = chuLiuEdmonds(score_, N);
+  return structure(std::vector<int32_t>(head.begin() + 1, head.end()));
+}
+
+Structure TreeOracle::structure(std::vector<int32_t> label) const {
+  const int64_t n = length_;
+  checkLabel(static_cast<int64_t>(label.size()) == n, std::to_string(label.size()) + " heads for " + std::to_string(n) + " words");
   Structure s;
-  s.label.resize(static_cast<size_t>(n));
   s.on.resize(static_cast<size_t>(n));
   for (int64_t m = 1; m <= n; ++m) {
-    s.label[m - 1] = static_cast<int32_t>(head[m]);
-    s.on[m - 1] = static_cast<int32_t>(arcIndex(n, head[m], m));
+    const int64_t h = label[m - 1];
+    checkLabel(h >= 0 && h <= n && h != m, "head " + std::to_string(h) + " of word " + std::to_string(m));
+    s.on[m - 1] = static_cast<int32_t>(arcIndex(n, h, m));
   }
+  s.label = std::move(label);
   return s;
 }
 
@@ -588,16 +618,28 @@ Structure DenseOracle::argmax(const double* u, const double* b) {
       state[g] = 0;
     }
   }
-  Structure s;
-  s.label.resize(static_cast<size_t>(G));
-  s.on.resize(static_cast<size_t>(G));
+  std::vector<int32_t> label(static_cast<size_t>(G));
   int64_t rest = bestIndex;
   for (int64_t g = G - 1; g >= 0; --g) {
-    s.label[g] = static_cast<int32_t>(rest % sizes_[g]);
+    label[g] = static_cast<int32_t>(rest % sizes_[g]);
     rest /= sizes_[g];
-    s.on[g] = static_cast<int32_t>(offsets_[g] + s.label[g]);
   }
-  s.add.push_back(static_cast<int32_t>(bestIndex));
+  return structure(std::move(label));
+}
+
+Structure DenseOracle::structure(std::vector<int32_t> label) const {
+  const size_t G = sizes_.size();
+  checkLabel(label.size() == G, std::to_string(label.size()) + " group states for " + std::to_string(G) + " groups");
+  Structure s;
+  s.on.resize(G);
+  int64_t index = 0;
+  for (size_t g = 0; g < G; ++g) {
+    checkLabel(label[g] >= 0 && label[g] < sizes_[g], "state " + std::to_string(label[g]) + " of group " + std::to_string(g));
+    s.on[g] = static_cast<int32_t>(offsets_[g] + label[g]);
+    index = index * sizes_[g] + label[g];
+  }
+  s.add.push_back(static_cast<int32_t>(index));
+  s.label = std::move(label);
   return s;
 }
 
@@ -667,7 +709,13 @@ Structure SequenceOracle::argmax(const double* u, const double* b) {
       s = p;
     }
   }
-  return sequenceStructure(std::move(path), S);
+  return structure(std::move(path));
+}
+
+Structure SequenceOracle::structure(std::vector<int32_t> label) const {
+  checkLabel(static_cast<int64_t>(label.size()) == length_,
+             std::to_string(label.size()) + " states for " + std::to_string(length_) + " positions");
+  return sequenceStructure(std::move(label), states_);
 }
 
 }  // namespace sshn::sparsemap

@@ -25,6 +25,8 @@ class Oracle {
   virtual int64_t labelLength() const = 0;
   // argmax over structures of u.m + b.n (ties: the first found).
   virtual Structure argmax(const double* u, const double* b) = 0;
+  // The structure with this label; RangeError if no structure has it.
+  virtual Structure structure(std::vector<int32_t> label) const = 0;
 };
 
 double structureScore(const Structure& s, const double* u, const double* b);
@@ -37,6 +39,7 @@ class DenseOracle : public Oracle {
   int64_t nAdd() const override { return nAdd_; }
   int64_t labelLength() const override { return static_cast<int64_t>(sizes_.size()); }
   Structure argmax(const double* u, const double* b) override;
+  Structure structure(std::vector<int32_t> label) const override;
 
  private:
   std::vector<int64_t> sizes_, offsets_;
@@ -53,6 +56,7 @@ class SelectionOracle : public Oracle {
   int64_t nAdd() const override { return n_ > 0 ? n_ - 1 : 0; }
   int64_t labelLength() const override { return k_; }
   Structure argmax(const double* u, const double* b) override;
+  Structure structure(std::vector<int32_t> label) const override;
 
  private:
   int64_t n_, k_;
@@ -71,6 +75,7 @@ class TreeOracle : public Oracle {
   int64_t nAdd() const override { return 0; }
   int64_t labelLength() const override { return length_; }
   Structure argmax(const double* u, const double* b) override;
+  Structure structure(std::vector<int32_t> label) const override;
   static int64_t arcIndex(int64_t length, int64_t h, int64_t m) { return (m - 1) * length + (h < m ? h : h - 1); }
 
  private:
@@ -88,6 +93,7 @@ class SequenceOracle : public Oracle {
   int64_t nAdd() const override { return sequenceAdditionalLength(length_, states_); }
   int64_t labelLength() const override { return length_; }
   Structure argmax(const double* u, const double* b) override;
+  Structure structure(std::vector<int32_t> label) const override;
 
  private:
   int64_t length_, states_, budget_;
@@ -127,6 +133,9 @@ class ActiveSetQP {
  public:
   explicit ActiveSetQP(std::unique_ptr<Oracle> oracle);
   bool solve(const double* a, const double* b, int64_t maxIter, double* x, double* v);
+  // Makes the support a reported distribution (count weights, labels one after another), as the
+  // solve that reported it left it (see restore in activeSet.ts).
+  void restore(const double* weights, const int32_t* labels, int64_t count);
   void prepareJvp();
   void jvp(const double* da, const double* db, double* dx, double* dv);
 

@@ -109,8 +109,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                           supportWeights.data(), supportLabels.data()});
     if (params.objective == 0) {
       std::vector<double> gradU(n, 1.0), gradAdd(nAdd, 1.0), outU(n), outAdd(nAdd), outInfo(sm::InfoLength);
-      sm::backward(g, unary.data(), additional.data(), localInputs.data(), info[sm::InfoLocalScale], gradU.data(),
-                   gradAdd.data(), params, sm::GradOutputs{outU.data(), outAdd.data(), outInfo.data()});
+      sm::backward(g, unary.data(), additional.data(), localInputs.data(), info[sm::InfoLocalScale],
+                   sm::Supports{supportCount.data(), supportWeights.data(), supportLabels.data()}, gradU.data(), gradAdd.data(), params,
+                   sm::GradOutputs{outU.data(), outAdd.data(), outInfo.data()});
     }
   } catch (const sshn::RangeError&) {
   } catch (const sshn::TypeError&) {

@@ -377,6 +377,36 @@ TEST_CASE("active-set QP on degenerate selections (ties, denormal scores, tiny b
   }
 }
 
+TEST_CASE("every oracle rebuilds the structure it returned from its label, and refuses labels of no structure") {
+  sshn::Rng rng(5);
+  std::vector<std::pair<std::unique_ptr<Oracle>, std::vector<std::vector<int32_t>>>> cases;
+  // Each oracle with labels that belong to none of its structures.
+  cases.emplace_back(std::make_unique<SequenceOracle>(4, 3), std::vector<std::vector<int32_t>>{{0, 1, 2}, {0, 1, 3, 0}, {-1, 0, 0, 0}});
+  cases.emplace_back(std::make_unique<SequenceOracle>(5, 2, 2, true), std::vector<std::vector<int32_t>>{{0, 1, 2, 0, 0}});
+  cases.emplace_back(std::make_unique<DenseOracle>(std::vector<int64_t>{2, 3, 1}), std::vector<std::vector<int32_t>>{{0, 3, 0}, {1, 0}, {0, 0, 1}});
+  cases.emplace_back(std::make_unique<TreeOracle>(4), std::vector<std::vector<int32_t>>{{0, 2, 3, 5}, {1, 0, 0, 0}, {0, 1, 2}});
+  cases.emplace_back(std::make_unique<SelectionOracle>(7, 3), std::vector<std::vector<int32_t>>{{1, 1, 4}, {4, 2, 5}, {0, 2, 7}, {0, 2}});
+  for (auto& [oracle, badLabels] : cases) {
+    for (int trial = 0; trial < 50; ++trial) {
+      const auto u = randomVector(rng, static_cast<size_t>(oracle->n()), 2);
+      const auto b = randomVector(rng, static_cast<size_t>(oracle->nAdd()), 2);
+      const Structure best = oracle->argmax(u.data(), b.data());
+      const Structure rebuilt = oracle->structure(best.label);
+      CHECK(rebuilt.label == best.label && rebuilt.on == best.on && rebuilt.add == best.add);
+      CHECK(std::is_sorted(rebuilt.on.begin(), rebuilt.on.end()));
+    }
+    for (const auto& label : badLabels) {
+      bool threw = false;
+      try {
+        oracle->structure(label);
+      } catch (const sshn::RangeError&) {
+        threw = true;
+      }
+      CHECK(threw);
+    }
+  }
+}
+
 TEST_CASE("validateGraph rejects malformed graphs") {
   const int32_t kinds[] = {static_cast<int32_t>(FactorKind::Xor)};
   const int32_t varStart[] = {0, 2}, zeros[] = {0, 0};

@@ -578,6 +578,8 @@ export class FactorGraph {
   private result(backend: Backend, params: SparseMapParams, data: FactorGraphData, unary: Float64Array, additional: Float64Array, out: SparseMapOutputs): SolveResult {
     const localInputs = out.localInputs;
     const localScale = out.info[INFO_LOCAL_SCALE];
+    // A copy: the distributions hand out views of the labels, which callers may change.
+    const supports = { supportCount: out.supportCount.slice(), supportWeights: out.supportWeights.slice(), supportLabels: out.supportLabels.slice() };
     return {
       ...this.report(data, unary, additional, out, 1),
       backward: (gradU, gradAdditionals) => {
@@ -585,7 +587,7 @@ export class FactorGraph {
         const gv = gradAdditionals === undefined ? new Float64Array(data.addStart[data.nFactors]) : this.flatAdditionals(gradAdditionals, 'gradAdditionals');
         const gradOut = { gradUnary: new Float64Array(this.nVariables), gradAdditional: new Float64Array(gv.length), info: new Float64Array(INFO_LENGTH) };
         const s = downScale(gu, gv);
-        backend.sparsemapBackward(data, unary, additional, localInputs, localScale, scaledBy(gu, -s), scaledBy(gv, -s), params, gradOut);
+        backend.sparsemapBackward(data, unary, additional, localInputs, localScale, supports, scaledBy(gu, -s), scaledBy(gv, -s), params, gradOut);
         return {
           unary: scaledBy(gradOut.gradUnary, s), additionals: this.splitAdditionals(data, scaledBy(gradOut.gradAdditional, s)),
           status: STATUS_NAMES[gradOut.info[INFO_STATUS]], iterations: gradOut.info[INFO_ITERATIONS],

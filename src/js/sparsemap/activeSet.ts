@@ -26,6 +26,12 @@ export interface Oracle {
   readonly labelLength: number;
   /** argmax over structures of u.m + b.n (ties: the first found). */
   argmax(u: Float64Array, uOff: number, b: Float64Array, bOff: number): Structure;
+  /** The structure with this label (taken, not copied); RangeError if no structure has it. */
+  structure(label: Int32Array): Structure;
+}
+
+function checkLabel(ok: boolean, what: string): void {
+  if (!ok) throw new RangeError(`not a label of this factor: ${what}`);
 }
 
 /**
@@ -453,6 +459,21 @@ export class ActiveSetQP {
     return this.converged;
   }
 
+  /**
+   * Makes the support a reported distribution (count weights, labels one after another), as the
+   * solve that reported it left it: the backward pass differentiates that very decomposition (at
+   * ties in the additional scores there are others, with other Jacobians).
+   */
+  restore(weights: Float64Array, wOff: number, labels: Int32Array, lOff: number, count: number): void {
+    this.structures = [];
+    this.weights = [];
+    this.gram = [];
+    const length = this.oracle.labelLength;
+    for (let s = 0; s < count; s++) {
+      this.addStructure(this.oracle.structure(labels.slice(lOff + s * length, lOff + (s + 1) * length)), weights[wOff + s]);
+    }
+  }
+
   /** Structures whose weight is above SUPPORT_TOL: the support the Jacobian is taken on. */
   private jvpSupport: number[] = [];
 
@@ -537,14 +558,26 @@ export class DenseOracle implements Oracle {
       }
     }
     const label = new Int32Array(G);
-    const on = new Int32Array(G);
     let rest = bestIndex;
     for (let g = G - 1; g >= 0; g--) {
       label[g] = rest % sizes[g];
       rest = Math.floor(rest / sizes[g]);
-      on[g] = offsets[g] + label[g];
     }
-    return { label, on, add: Int32Array.of(bestIndex) };
+    return this.structure(label);
+  }
+
+  /** One state per group; the configuration index runs row-major (last group fastest). */
+  structure(label: Int32Array): Structure {
+    const { sizes, offsets } = this;
+    checkLabel(label.length === sizes.length, `${label.length} group states for ${sizes.length} groups`);
+    const on = new Int32Array(sizes.length);
+    let index = 0;
+    for (let g = 0; g < sizes.length; g++) {
+      checkLabel(label[g] >= 0 && label[g] < sizes[g], `state ${label[g]} of group ${g}`);
+      on[g] = offsets[g] + label[g];
+      index = index * sizes[g] + label[g];
+    }
+    return { label, on, add: Int32Array.of(index) };
   }
 }
 
@@ -608,16 +641,22 @@ export class SelectionOracle implements Oracle {
     let s = endOn > endOff ? 1 : 0;
     let c = k;
     const label = new Int32Array(k);
-    const add: number[] = [];
     for (let t = L - 1; t >= 0; t--) {
       const prev = t > 0 ? back[(t * 2 + s) * C + c] : 0;
-      if (s === 1) {
-        label[--c] = t;
-        if (t > 0 && prev === 1) add.push(t - 1);
-      }
+      if (s === 1) label[--c] = t;
       s = prev;
     }
-    add.reverse();
+    return this.structure(label);
+  }
+
+  /** The k selected positions in increasing order; additional t - 1 marks the pair (t - 1, t). */
+  structure(label: Int32Array): Structure {
+    checkLabel(label.length === this.k, `${label.length} positions for k = ${this.k}`);
+    const add: number[] = [];
+    for (let i = 0; i < label.length; i++) {
+      checkLabel(label[i] >= (i > 0 ? label[i - 1] + 1 : 0) && label[i] < this.n, `position ${label[i]}`);
+      if (i > 0 && label[i] === label[i - 1] + 1) add.push(label[i] - 1);
+    }
     return { label, on: label, add: Int32Array.from(add) };
   }
 }
@@ -729,12 +768,18 @@ export class TreeOracle implements Oracle {
     const N = n + 1;
     const score = this.score.fill(-Infinity);
     for (let m = 1; m <= n; m++) for (let h = 0; h <= n; h++) if (h !== m) score[h * N + m] = u[uOff + TreeOracle.arcIndex(n, h, m)];
-    const head = chuLiuEdmonds(score, N);
-    const label = new Int32Array(n);
+    return this.structure(chuLiuEdmonds(score, N).slice(1));
+  }
+
+  /** The head of each word 1..length (the labels of the arcs; not checked to form a tree). */
+  structure(label: Int32Array): Structure {
+    const n = this.length;
+    checkLabel(label.length === n, `${label.length} heads for ${n} words`);
     const on = new Int32Array(n);
     for (let m = 1; m <= n; m++) {
-      label[m - 1] = head[m];
-      on[m - 1] = TreeOracle.arcIndex(n, head[m], m);
+      const h = label[m - 1];
+      checkLabel(h >= 0 && h <= n && h !== m, `head ${h} of word ${m}`);
+      on[m - 1] = TreeOracle.arcIndex(n, h, m);
     }
     return { label, on, add: new Int32Array(0) };
   }
@@ -747,6 +792,7 @@ export function sequenceAdditionalLength(length: number, states: number): number
 
 function sequenceStructure(path: Int32Array, states: number): Structure {
   const length = path.length;
+  for (let t = 0; t < length; t++) checkLabel(path[t] >= 0 && path[t] < states, `state ${path[t]} at position ${t}`);
   const on = new Int32Array(length);
   const add = new Int32Array(length + 1);
   for (let t = 0; t < length; t++) on[t] = t * states + path[t];
@@ -839,6 +885,12 @@ export class SequenceOracle implements Oracle {
         s = p;
       }
     }
-    return sequenceStructure(path, S);
+    return this.structure(path);
+  }
+
+  /** The state at each position (a budget is not checked: the Jacobian needs no feasibility). */
+  structure(label: Int32Array): Structure {
+    checkLabel(label.length === this.length, `${label.length} states for ${this.length} positions`);
+    return sequenceStructure(label, this.states);
   }
 }

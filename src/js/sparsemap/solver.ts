@@ -3,7 +3,7 @@
 // structured Hopfield retrieval. Mirrored by native/core/sparsemap.cpp.
 import {
   FactorGraphData, FactorKind, INFO_DUAL, INFO_ITERATIONS, INFO_LENGTH, INFO_LOCAL_SCALE, INFO_PRIMAL, INFO_RHO, INFO_STATUS,
-  SparseMapGradOutputs, SparseMapOutputs, SparseMapParams, SparseMapStatus,
+  SparseMapGradOutputs, SparseMapOutputs, SparseMapParams, SparseMapStatus, SparseMapSupports,
 } from '../../kernels';
 import { ActiveSetQP, DenseOracle, Oracle, SelectionOracle, SequenceOracle, SUPPORT_TOL, TreeOracle } from './activeSet';
 import {
@@ -24,6 +24,8 @@ interface LocalFactor {
    * another) and returns its size; 0 for factors that report none.
    */
   writeSupport(weights: Float64Array, wOff: number, labels: Int32Array, lOff: number, capacity: number): number;
+  /** Active-set factors: makes the last solution the given distribution (as writeSupport wrote it). */
+  restoreSupport?(weights: Float64Array, wOff: number, labels: Int32Array, lOff: number, count: number): void;
 }
 
 class CappedFactor implements LocalFactor {
@@ -138,6 +140,10 @@ class ActiveFactor implements LocalFactor {
     this.qp.jvp(da, daOff, db, dbOff, dx, dxOff, dv, dvOff);
   }
 
+  restoreSupport(weights: Float64Array, wOff: number, labels: Int32Array, lOff: number, count: number): void {
+    this.qp.restore(weights, wOff, labels, lOff, count);
+  }
+
   writeSupport(weights: Float64Array, wOff: number, labels: Int32Array, lOff: number, capacity: number): number {
     const { qp } = this;
     const labelLength = qp.oracle.labelLength;
@@ -214,6 +220,17 @@ class Model {
     }
     for (let j = 0; j < this.nCopies; j++) q[j] = graph.negated[j] ? 1 - xOut[j] : xOut[j];
     return converged;
+  }
+
+  /** Gives active-set factors the distributions a solve reported, where complete (not truncated). */
+  restoreSupports(supports: SparseMapSupports): void {
+    const { graph } = this;
+    for (let f = 0; f < graph.nFactors; f++) {
+      const count = supports.supportCount[f];
+      if (count > 0 && count <= graph.supportStart[f + 1] - graph.supportStart[f]) {
+        this.factors[f].restoreSupport?.(supports.supportWeights, graph.supportStart[f], supports.supportLabels, graph.labelStart[f], count);
+      }
+    }
   }
 
   /**
@@ -392,16 +409,19 @@ function writeSupports(graph: FactorGraphData, model: Model, out: SparseMapOutpu
 /**
  * Gradients through the solution: (gradUnary, gradAdditional) = H (gradU, gradAdditional) where H
  * is the (symmetric) Jacobian of (u, v) with respect to (eta, b). The local problems are re-solved
- * at their final inputs to recover their faces; the linearised problem is solved by the same ADMM.
+ * at their final inputs to recover their faces, and active-set factors take the distributions the
+ * solve reported (`supports`; a re-solve may end on another decomposition of the same marginals);
+ * the linearised problem is solved by the same ADMM.
  */
 export function sparsemapBackward(
   graph: FactorGraphData, unary: Float64Array, additional: Float64Array, localInputs: Float64Array, localScale: number,
-  gradU: Float64Array, gradAdditional: Float64Array, params: SparseMapParams, out: SparseMapGradOutputs,
+  supports: SparseMapSupports, gradU: Float64Array, gradAdditional: Float64Array, params: SparseMapParams, out: SparseMapGradOutputs,
 ): void {
   const model = new Model(graph);
   const q = new Float64Array(model.nCopies);
   const v = new Float64Array(model.nAdd);
   model.solveLocal(localInputs, additional, localScale, q, v, params.maxActiveSetIter);
+  model.restoreSupports(supports);
   for (const factor of model.factors) factor.prepareJvp();
   const du = out.gradUnary;
   for (let i = 0; i < graph.nVariables; i++) du[i] = model.degree[i] === 0 && unary[i] > 0 && unary[i] < 1 ? gradU[i] : 0;
