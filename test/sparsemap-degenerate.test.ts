@@ -264,3 +264,27 @@ t.test('the backward pass keeps its own copy of the distributions, which callers
     t.same(Array.from(after.unary), Array.from(before.unary), `[${backend}] same gradients after the labels were overwritten`);
   }
 });
+
+t.test('OROUT at scores near 1e150 stays in its polytope (a simplex step lost the 1 it spreads against entries of 1e150)', async (t) => {
+  for (const backend of backends) {
+    // max a.x - ||x||^2 / 2 over OROUT at a = (-A, -B, A), A > B >> 1: y = x_1 + x_0 is active and
+    // y = 1, so x puts the whole 1 on the larger input: (0, 1, 1), value A - B - 1.
+    const single = new FactorGraph(3, { backend });
+    single.addOrOut([0, 1, 2]);
+    const r = single.solve([-1e150, -9e149, 1e150], { backend });
+    t.same(Array.from(r.u), [0, 1, 1], `[${backend}] the projection of (-A, -B, A) is (0, 1, 1)`);
+    // The fuzz target's graph: two OROUT factors sharing an input, one output negated. ADMM need not
+    // converge at this scale, but what it reports must be distributions over the polytopes' vertices.
+    const g = new FactorGraph(8, { backend });
+    g.addOrOut([4, 0, 6], [false, false, true]);
+    g.addOrOut([3, 0, 7]);
+    for (const scale of [1e150, 1e20]) {
+      const s = g.solve(new Array(8).fill(-scale), { backend });
+      t.ok(s.u.every((v) => v >= 0 && v <= 1), `[${backend}] scale ${scale}: u in the box`);
+      for (const d of s.distributions) {
+        const total = d!.reduce((a, w) => a + w.weight, 0);
+        t.ok(d!.length > 0 && Math.abs(total - 1) <= 1e-9, `[${backend}] scale ${scale}: a distribution of ${d!.length} vertices, total ${total}`);
+      }
+    }
+  }
+});

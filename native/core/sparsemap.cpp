@@ -401,7 +401,18 @@ void validateGraph(const GraphView& g) {
   }
 }
 
+// The API refuses scores beyond 1e150 (they overflow the solver: an OROUT projection of 1e300 left
+// its polytope) and names the argument; the core checks again for callers of its own.
+namespace {
+void checkScores(const double* scores, int64_t n, const char* name) {
+  for (int64_t i = 0; i < n; ++i)
+    if (!(std::fabs(scores[i]) <= 1e150)) throw RangeError(std::string(name) + " must be at most 1e150 in magnitude");
+}
+}  // namespace
+
 void solve(const GraphView& graph, const double* unary, const double* additional, const Params& params, const Outputs& out) {
+  checkScores(unary, graph.nVariables, "unary scores");
+  checkScores(additional, graph.addStart[graph.nFactors], "additional scores");
   Model model(graph);
   const bool lpMap = params.objective == 1;
   for (int64_t i = 0; i < graph.nVariables; ++i) out.u[i] = lpMap ? (unary[i] > 0 ? 1 : 0) : clip01(unary[i]);

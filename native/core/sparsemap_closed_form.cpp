@@ -176,15 +176,15 @@ namespace {
 // Ascending with NaN last, like TypedArray sort: a strict weak order even if overflow made a NaN.
 inline bool lessNanLast(double p, double q) { return p < q || (std::isnan(q) && !std::isnan(p)); }
 
-// Root t of w t = c + sum_i (s_i - t)_+ for s[0..m) sorted ascending (see pooledThreshold in closedForm.ts).
-double pooledThreshold(const double* sorted, int64_t m, double w, double c) {
-  int64_t k = w == 0 ? 1 : 0;
-  double total = w == 0 ? sorted[m - 1] : 0;
-  double t = (c + total) / (w + static_cast<double>(k));
+// Root t of t = c + sum_i (s_i - t)_+ for s[0..m) sorted ascending (see pooledThreshold in closedForm.ts).
+double pooledThreshold(const double* sorted, int64_t m, double c) {
+  int64_t k = 0;
+  double total = 0;
+  double t = c;
   while (k < m && sorted[m - 1 - k] > t) {
     total += sorted[m - 1 - k];
     ++k;
-    t = (c + total) / (w + static_cast<double>(k));
+    t = (c + total) / (1 + static_cast<double>(k));
   }
   return t;
 }
@@ -196,7 +196,7 @@ OrOutFace orOutProjection(const double* a, int64_t n, double* x, double* sorted)
   const double b = a[m];
   std::copy(a, a + m, sorted);
   std::sort(sorted, sorted + m, lessNanLast);
-  const double y = clip01(pooledThreshold(sorted, m, 1, b));
+  const double y = clip01(pooledThreshold(sorted, m, b));
   double total = 0;
   for (int64_t i = 0; i < m; ++i) {
     const double v = a[i];
@@ -208,13 +208,8 @@ OrOutFace orOutProjection(const double* a, int64_t n, double* x, double* sorted)
     x[m] = y;
     return OrOutFace::Clip;
   }
-  // y = sum x is active (see closedForm.ts).
-  double tau = pooledThreshold(sorted, m, 1, -b);
-  OrOutFace face = OrOutFace::SumFree;
-  if (tau + b > 1) {
-    tau = pooledThreshold(sorted, m, 0, -1);
-    face = OrOutFace::SumOne;
-  }
+  // y = sum x is active; the face follows the sum as computed (see closedForm.ts).
+  const double tau = pooledThreshold(sorted, m, -b);
   total = 0;
   for (int64_t i = 0; i < m; ++i) {
     const double v = a[i] - tau;
@@ -222,8 +217,13 @@ OrOutFace orOutProjection(const double* a, int64_t n, double* x, double* sorted)
     x[i] = xi;
     total += xi;
   }
-  x[m] = face == OrOutFace::SumOne ? 1 : total;
-  return face;
+  if (total <= 1) {
+    x[m] = total;
+    return OrOutFace::SumFree;
+  }
+  cappedProjection(a, m, nullptr, 1, SumMode::Exact, x);
+  x[m] = 1;
+  return OrOutFace::SumOne;
 }
 
 void orOutJvp(OrOutFace face, const double* x, int64_t n, const double* da, double* dx) {

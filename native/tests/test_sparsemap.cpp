@@ -407,6 +407,50 @@ TEST_CASE("every oracle rebuilds the structure it returned from its label, and r
   }
 }
 
+TEST_CASE("solve refuses scores beyond 1e150 (an OROUT projection of 1e300 left its polytope), and solves at 1e150") {
+  // The fuzz target's case: two OROUT factors sharing a variable, one output negated, LP-MAP.
+  const int32_t kinds[] = {static_cast<int32_t>(FactorKind::OrOut), static_cast<int32_t>(FactorKind::OrOut)};
+  const int32_t varStart[] = {0, 3, 6}, zeros[] = {0, 0, 0}, supportStart[] = {0, 4, 8}, labelStart[] = {0, 12, 24};
+  const int32_t vars[] = {4, 0, 6, 3, 0, 7};
+  const uint8_t negated[] = {0, 0, 1, 0, 0, 0};
+  GraphView g;
+  g.nVariables = 8;
+  g.nFactors = 2;
+  g.kinds = kinds;
+  g.varStart = varStart;
+  g.vars = vars;
+  g.negated = negated;
+  g.intStart = zeros;
+  g.realStart = zeros;
+  g.addStart = zeros;
+  g.supportStart = supportStart;
+  g.labelStart = labelStart;
+  validateGraph(g);
+  for (const int32_t objective : {0, 1}) {
+    for (const double scale : {1e300, 1e150}) {
+      Params params;
+      params.objective = objective;
+      const std::vector<double> unary(8, -scale);
+      std::vector<double> u(8), info(InfoLength), localInputs(6), weights(8);
+      std::vector<int32_t> count(2), labels(24);
+      bool threw = false;
+      try {
+        solve(g, unary.data(), nullptr, params, Outputs{u.data(), nullptr, info.data(), localInputs.data(), count.data(), weights.data(), labels.data()});
+      } catch (const sshn::RangeError&) {
+        threw = true;
+      }
+      CHECK(threw == (scale > 1e150));
+      if (threw) continue;
+      for (double v : u) CHECK(v >= 0 && v <= 1);
+      for (int f = 0; f < 2; ++f) {
+        double total = 0;
+        for (int s = 0; s < std::min(count[f], 4); ++s) total += weights[f * 4 + s];
+        CHECK(count[f] >= 1 && count[f] <= 4 && std::fabs(total - 1) <= 1e-9);
+      }
+    }
+  }
+}
+
 TEST_CASE("validateGraph rejects malformed graphs") {
   const int32_t kinds[] = {static_cast<int32_t>(FactorKind::Xor)};
   const int32_t varStart[] = {0, 2}, zeros[] = {0, 0};

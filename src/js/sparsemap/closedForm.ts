@@ -232,19 +232,19 @@ export enum OrOutFace {
 }
 
 /**
- * The root t of w t = c + sum_i (s_i - t)_+ (w = 1, or w = 0 with m >= 1) for s[0..m) sorted
- * ascending: with the k largest entries above t, t = (c + their sum) / (w + k). Pools entries from
- * the largest while the next is above the current t; t_k then rises towards the root, and the first
- * k whose next entry is not above t_k is the root (t_k stays below the entries pooled).
+ * The root t of t = c + sum_i (s_i - t)_+ for s[0..m) sorted ascending: with the k largest entries
+ * above t, t = (c + their sum) / (1 + k). Pools entries from the largest while the next is above
+ * the current t; t_k then rises towards the root, and the first k whose next entry is not above t_k
+ * is the root (t_k stays below the entries pooled).
  */
-function pooledThreshold(sorted: Float64Array, m: number, w: number, c: number): number {
-  let k = w === 0 ? 1 : 0;
-  let total = w === 0 ? sorted[m - 1] : 0;
-  let t = (c + total) / (w + k);
+function pooledThreshold(sorted: Float64Array, m: number, c: number): number {
+  let k = 0;
+  let total = 0;
+  let t = c;
   while (k < m && sorted[m - 1 - k] > t) {
     total += sorted[m - 1 - k];
     k++;
-    t = (c + total) / (w + k);
+    t = (c + total) / (1 + k);
   }
   return t;
 }
@@ -257,13 +257,16 @@ function pooledThreshold(sorted: Float64Array, m: number, w: number, c: number):
  * sum x, it is the answer; otherwise (projection onto a polytope cut by one half-space) y = sum x
  * is active, where x_i <= y and x_i <= 1 hold by themselves: x_i = (a_i - tau)_+ with tau + b =
  * sum_i (a_i - tau)_+, or, if that sum exceeds 1, y = 1 and x is a's projection onto the simplex.
+ * The face is chosen by the sum as computed, so y <= 1 even when rounding (scores near 1e150) makes
+ * it differ from tau + b, and the simplex projection is cappedProjection's, which keeps the 1 it
+ * distributes against entries of 1e150 (a threshold t = s - 1 computed as s did not).
  */
 export function orOutProjection(a: Float64Array, aOff: number, n: number, x: Float64Array, xOff: number, sorted: Float64Array): OrOutFace {
   const m = n - 1;
   const b = a[aOff + m];
   for (let i = 0; i < m; i++) sorted[i] = a[aOff + i];
   sorted.subarray(0, m).sort();
-  const y = clip01(pooledThreshold(sorted, m, 1, b));
+  const y = clip01(pooledThreshold(sorted, m, b));
   let total = 0;
   for (let i = 0; i < m; i++) {
     const v = a[aOff + i];
@@ -275,12 +278,7 @@ export function orOutProjection(a: Float64Array, aOff: number, n: number, x: Flo
     x[xOff + m] = y;
     return OrOutFace.Clip;
   }
-  let tau = pooledThreshold(sorted, m, 1, -b);
-  let face = OrOutFace.SumFree;
-  if (tau + b > 1) {
-    tau = pooledThreshold(sorted, m, 0, -1);
-    face = OrOutFace.SumOne;
-  }
+  const tau = pooledThreshold(sorted, m, -b);
   total = 0;
   for (let i = 0; i < m; i++) {
     const v = a[aOff + i] - tau;
@@ -288,8 +286,13 @@ export function orOutProjection(a: Float64Array, aOff: number, n: number, x: Flo
     x[xOff + i] = xi;
     total += xi;
   }
-  x[xOff + m] = face === OrOutFace.SumOne ? 1 : total;
-  return face;
+  if (total <= 1) {
+    x[xOff + m] = total;
+    return OrOutFace.SumFree;
+  }
+  cappedProjection(a, aOff, m, null, 0, 1, SumMode.Exact, x, xOff);
+  x[xOff + m] = 1;
+  return OrOutFace.SumOne;
 }
 
 /**
