@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { Backend, BackendName, Kernels } from './kernels';
 import * as jsBinary from './js/binaryHopfield';
+import { threadedBinaryRecall } from './js/binaryThreads';
 import * as jsSparseMap from './js/sparsemap/solver';
 import * as jsLshn from './js/lshn';
 import * as jsMemory from './js/memory';
@@ -23,8 +24,8 @@ function deferred<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) =
 }
 
 const jsKernels: Kernels = {
-  binaryRecall: jsBinary.binaryRecall,
-  binaryRecallAsync: deferred(jsBinary.binaryRecall),
+  binaryRecall: threadedBinaryRecall,
+  binaryRecallAsync: deferred(threadedBinaryRecall),
   binaryEnergy: jsBinary.binaryEnergy,
   binaryStore: jsBinary.binaryStore,
   binaryStoreAsync: deferred(jsBinary.binaryStore),

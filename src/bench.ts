@@ -95,19 +95,21 @@ export function binaryBenchmark(options: BinaryBenchmarkOptions = {}): { timings
   const total = plan.reduce((a, p) => a + p.rules.length + 3, 0);
   let done = 0;
   const step = (label: string) => options.onProgress?.(done++, total, label);
-  // make(backend, threads): threads is 1 for the per-core timing of tasks the native backend
-  // spreads over all cores (batch recall), undefined otherwise. Backends are sampled in turn.
+  // make(backend, threads): threads is 1 for the per-core timing of tasks both backends spread
+  // over all cores (batch recall), undefined otherwise. Backends are sampled in turn.
   const timeBoth = (task: string, n: number, make: (backend: 'native' | 'js', threads?: number) => () => unknown, threaded = false) => {
     const row: Row = { task, N: n };
-    const timed: [string, () => unknown][] = (['native', 'js'] as const).filter((b) => backends.includes(b)).map((b) => [`${b} ms`, make(b)]);
-    if (threaded && backends.includes('native')) timed.push(['native 1 thread ms', make('native', 1)]);
+    const present = (['native', 'js'] as const).filter((b) => backends.includes(b));
+    const timed: [string, () => unknown][] = present.map((b) => [`${b} ms`, make(b)]);
+    if (threaded) for (const b of present) timed.push([`${b} 1 thread ms`, make(b, 1)]);
     const slow = backends.includes('js') && n >= 4096;
     const ms = steadyMediansMs(timed.map(([, fn]) => fn), slow ? Math.min(runs, 3) : runs);
     timed.forEach(([column], j) => (row[column] = ms[j]));
     row['native 1 thread ms'] ??= '-';
-    const ratio = (native: Row[string]) => (typeof native === 'number' && typeof row['js ms'] === 'number' ? row['js ms'] / native : '-');
-    row['js / native'] = ratio(row['native ms']);
-    row['js / native 1 thread'] = ratio(row['native 1 thread ms']);
+    row['js 1 thread ms'] ??= '-';
+    const ratio = (js: Row[string], native: Row[string]) => (typeof native === 'number' && typeof js === 'number' ? js / native : '-');
+    row['js / native'] = ratio(row['js ms'], row['native ms']);
+    row['per core: js / native, 1 thread'] = ratio(row['js 1 thread ms'], row['native 1 thread ms']);
     timings.push(row);
   };
   for (const { n, rules } of plan) {

@@ -2,6 +2,7 @@
 // energies, on random networks with the same seeds.
 import t from 'tap';
 import { BinaryHopfield, randomPatterns, Rng, RecallModeName, StorageRule } from '../src/index';
+import { recallWorkerCount } from '../src/js/binaryThreads';
 import { backendsUnderTest, maxAbsDiff } from './helpers';
 
 const backends = backendsUnderTest();
@@ -81,5 +82,33 @@ t.test('pattern-overlap fields, and overlaps handing over to matrix fields, give
       }
     }
     t.throws(() => new BinaryHopfield(5, { backend, rule: 'storkey' }).recall([1, 1, 1, 1, 1], { fields: 'patterns' }), RangeError);
+  }
+});
+
+t.test('pure-TS batches on worker threads give the results of one thread (and of native), sync and async', async (t) => {
+  // 80 cues x 512^2 is above the size from which pure TS hands a batch to worker threads.
+  const n = 512;
+  const patterns = randomPatterns(51, n, { seed: 8 });
+  const cues = { data: new Int8Array(80 * n), rows: 80, cols: n };
+  cues.data.set(randomPatterns(40, n, { seed: 9 }).data);
+  const rng = new Rng(10);
+  for (let k = 40 * n; k < 80 * n; k++) cues.data[k] = patterns.data[k % (51 * n)] * (rng.nextDouble() < 0.15 ? -1 : 1);
+  const nets = Object.fromEntries(backends.map((b) => [b, new BinaryHopfield(n, { backend: b, rule: 'hebbian' }).store(patterns)]));
+  const summary = (rs: { state: Int8Array; sweeps: number; status: string; energies: Float64Array }[]) =>
+    rs.map((r) => `${r.state.join('')} ${r.sweeps} ${r.status} ${r.energies.join(',')}`);
+  for (const mode of ['async', 'sync', 'stochastic'] as const) {
+    for (const fields of ['auto', 'matrix'] as const) {
+      const options = { mode, fields, seed: 3, temperature: 0.3, maxSweeps: 30 };
+      const single = summary(nets.js.recallBatch(cues, { ...options, threads: 1 }));
+      t.same(summary(nets.js.recallBatch(cues, { ...options, threads: 2 })), single, `${mode} ${fields}: 2 threads = 1 thread`);
+      t.ok(recallWorkerCount() >= 1, 'a worker thread took part');
+      t.same(summary(await nets.js.recallBatchAsync(cues, { ...options, threads: 3 })), single, `${mode} ${fields}: async on 3 threads = 1 thread`);
+      t.ok(recallWorkerCount() >= 2, 'two worker threads took part');
+      if (nets.native) {
+        const native = nets.native.recallBatch(cues, options);
+        const same = native.every((r, k) => r.state.join('') === single[k].split(' ')[0]);
+        t.ok(same, `${mode} ${fields}: native gives the same states`);
+      }
+    }
   }
 });

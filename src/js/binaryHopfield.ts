@@ -384,13 +384,27 @@ function recallOne(fields: Fields, n: number, cues: Int8Array, item: number, par
   out.cycleLength[item] = cycleLength;
 }
 
-export function binaryRecall(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): void {
+/**
+ * Recalls the items `claim` hands out until it returns `count` or more, calling `finished` after
+ * each; one set of fields serves them all. Each item's result depends on the item alone (its
+ * random stream is (seed, item)), so threads sharing the items give the results of one thread.
+ */
+export function binaryRecallItems(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs,
+  claim: () => number, finished: (item: number) => void = () => {}): void {
   if (params.patternFields && !(net.patternsT && (net.patternCount ?? 0) >= 1)) throw new TypeError('pattern fields need the stored patterns');
   const fields = !params.patternFields ? new MatrixFields(net)
     : params.matrixWhenSettled ? new OverlapsThenMatrixFields(net) : new PatternFields(net);
   const order = new Uint32Array(net.n);
   const next = new Int8Array(net.n);
-  for (let item = 0; item < count; item++) recallOne(fields, net.n, cues, item, params, out, order, next);
+  for (let item = claim(); item < count; item = claim()) {
+    recallOne(fields, net.n, cues, item, params, out, order, next);
+    finished(item);
+  }
+}
+
+export function binaryRecall(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): void {
+  let item = 0;
+  binaryRecallItems(net, cues, count, params, out, () => item++);
 }
 
 export function binaryEnergy(net: NetworkData, state: Int8Array): number {

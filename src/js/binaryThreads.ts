@@ -1,0 +1,141 @@
+// Pure-TS batch recall on worker threads, as the native backend spreads a batch over its cores.
+// The calling thread takes items too and blocks (Atomics.wait) until the batch is done, so the
+// call stays synchronous. Workers share one copy of the network (SharedArrayBuffers, made once per
+// network version) and claim items from a shared counter; each item's result depends on the item
+// alone (binaryRecallItems), so every split gives the results of one thread, bit for bit.
+import { availableParallelism } from 'os';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { NetworkData, RecallOutputs, RecallParams } from '../kernels';
+import { binaryRecall, binaryRecallItems } from './binaryHopfield';
+
+/** Slots of the control array. */
+export enum Control { Claimed, Finished, WorkersDone }
+
+/** Below this many multiply-adds (items x n^2) a batch runs on the calling thread: a worker's hand-off costs more. */
+const MIN_WORK = 1 << 24;
+/** A batch whose items stop finishing for this long is finished on the calling thread (a worker died). */
+const STALL_MS = 30_000;
+
+export interface RecallJob {
+  netId: number;
+  /** Sent to a worker once per network version. */
+  net?: NetworkData;
+  cues: Int8Array;
+  count: number;
+  params: RecallParams;
+  out: RecallOutputs;
+  control: Int32Array;
+  /** 1 once an item's result is written. */
+  done: Uint8Array;
+}
+
+type Shareable = Int8Array | Int16Array | Int32Array | Uint8Array | Float64Array;
+
+function shared<T extends Shareable>(a: T): T {
+  const copy = new (a.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
+  copy.set(a as never);
+  return copy;
+}
+
+const sharedNets = new WeakMap<NetworkData, { id: number; net: NetworkData }>();
+let lastNetId = 0;
+
+/** The network on SharedArrayBuffers (a network object is replaced, never changed, when it is). */
+function sharedNet(net: NetworkData): { id: number; net: NetworkData } {
+  let entry = sharedNets.get(net);
+  if (!entry) {
+    const weights = shared(net.weights);
+    entry = {
+      id: ++lastNetId,
+      net: {
+        ...net, weights, weightsT: net.weightsT === net.weights ? weights : shared(net.weightsT),
+        thresholds: net.thresholds && shared(net.thresholds), patternsT: net.patternsT && shared(net.patternsT),
+      },
+    };
+    sharedNets.set(net, entry);
+  }
+  return entry;
+}
+
+const pool: { worker: Worker; netId: number }[] = [];
+
+/** Worker threads alive in the pool (for tests). */
+export function recallWorkerCount(): number {
+  return pool.length;
+}
+
+function workers(count: number): { worker: Worker; netId: number }[] {
+  while (pool.length < count) {
+    const worker = new Worker(path.join(__dirname, `binaryRecallWorker${path.extname(__filename)}`));
+    worker.unref();
+    const slot = { worker, netId: 0 };
+    const drop = () => {
+      const at = pool.indexOf(slot);
+      if (at >= 0) pool.splice(at, 1);
+    };
+    worker.on('error', drop);
+    worker.on('exit', drop);
+    pool.push(slot);
+  }
+  return pool.slice(0, count);
+}
+
+/** binaryRecall over params.threads threads (0: every core) when the batch is large enough. */
+export function threadedBinaryRecall(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): void {
+  const threads = Math.min(count, params.threads === 0 ? availableParallelism() : params.threads);
+  if (threads < 2 || count * net.n * net.n < MIN_WORK) {
+    binaryRecall(net, cues, count, params, out);
+    return;
+  }
+  let entry: { id: number; net: NetworkData };
+  try {
+    entry = sharedNet(net);
+  } catch {
+    binaryRecall(net, cues, count, params, out); // no memory for a shared copy: one thread
+    return;
+  }
+  const { id, net: netShared } = entry;
+  const job: RecallJob = {
+    netId: id, cues: shared(cues), count, params,
+    out: {
+      states: shared(out.states), sweeps: shared(out.sweeps), status: shared(out.status),
+      cycleLength: shared(out.cycleLength), energies: shared(out.energies),
+    },
+    control: new Int32Array(new SharedArrayBuffer(3 * 4)), done: new Uint8Array(new SharedArrayBuffer(count)),
+  };
+  const helpers = workers(threads - 1);
+  for (const slot of helpers) {
+    slot.worker.postMessage(slot.netId === id ? job : { ...job, net: netShared });
+    slot.netId = id;
+  }
+  const { control, done } = job;
+  const finished = (item: number) => {
+    Atomics.store(done, item, 1);
+    Atomics.add(control, Control.Finished, 1);
+  };
+  binaryRecallItems(net, job.cues, count, params, job.out, () => Atomics.add(control, Control.Claimed, 1), finished);
+  let seen = -1;
+  let since = Date.now();
+  for (;;) {
+    const now = Atomics.load(control, Control.Finished);
+    if (now === count || Atomics.load(control, Control.WorkersDone) === helpers.length) break;
+    if (now !== seen) {
+      seen = now;
+      since = Date.now();
+    } else if (Date.now() - since > STALL_MS) {
+      break;
+    }
+    Atomics.wait(control, Control.Finished, now, 100);
+  }
+  // Items a worker claimed but did not finish (it failed or died): here, with the same results.
+  const left: number[] = [];
+  for (let item = 0; item < count; item++) if (Atomics.load(done, item) === 0) left.push(item);
+  let next = 0;
+  binaryRecallItems(net, job.cues, count, params, job.out, () => (next < left.length ? left[next++] : count));
+  out.states.set(job.out.states);
+  out.sweeps.set(job.out.sweeps);
+  out.status.set(job.out.status);
+  out.cycleLength.set(job.out.cycleLength);
+  out.energies.set(job.out.energies);
+}
