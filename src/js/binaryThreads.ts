@@ -3,6 +3,7 @@
 // call stays synchronous. Workers share one copy of the network (SharedArrayBuffers, made once per
 // network version) and claim items from a shared counter; each item's result depends on the item
 // alone (binaryRecallItems), so every split gives the results of one thread, bit for bit.
+import { existsSync } from 'fs';
 import { availableParallelism } from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
@@ -65,9 +66,11 @@ export function recallWorkerCount(): number {
   return pool.length;
 }
 
+const workerFile = path.join(__dirname, `binaryRecallWorker${path.extname(__filename)}`);
+
 function workers(count: number): { worker: Worker; netId: number }[] {
   while (pool.length < count) {
-    const worker = new Worker(path.join(__dirname, `binaryRecallWorker${path.extname(__filename)}`));
+    const worker = new Worker(workerFile);
     worker.unref();
     const slot = { worker, netId: 0 };
     const drop = () => {
@@ -84,7 +87,7 @@ function workers(count: number): { worker: Worker; netId: number }[] {
 /** binaryRecall over params.threads threads (0: every core) when the batch is large enough. */
 export function threadedBinaryRecall(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): void {
   const threads = Math.min(count, params.threads === 0 ? availableParallelism() : params.threads);
-  if (threads < 2 || count * net.n * net.n < MIN_WORK) {
+  if (threads < 2 || count * net.n * net.n < MIN_WORK || !existsSync(workerFile)) {
     binaryRecall(net, cues, count, params, out);
     return;
   }
