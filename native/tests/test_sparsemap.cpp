@@ -407,15 +407,12 @@ TEST_CASE("every oracle rebuilds the structure it returned from its label, and r
   }
 }
 
-TEST_CASE("solve refuses scores beyond 1e150 (an OROUT projection of 1e300 left its polytope), and solves at 1e150") {
-  // The fuzz target's case: two OROUT factors sharing a variable, one output negated, LP-MAP.
-  const int32_t kinds[] = {static_cast<int32_t>(FactorKind::OrOut), static_cast<int32_t>(FactorKind::OrOut)};
-  const int32_t varStart[] = {0, 3, 6}, zeros[] = {0, 0, 0}, supportStart[] = {0, 4, 8}, labelStart[] = {0, 12, 24};
-  const int32_t vars[] = {4, 0, 6, 3, 0, 7};
-  const uint8_t negated[] = {0, 0, 1, 0, 0, 0};
+// A graph without ints, reals or additionals (intStart, realStart, addStart all `zeros`).
+static GraphView plainGraph(int64_t nVariables, int64_t nFactors, const int32_t* kinds, const int32_t* varStart, const int32_t* vars,
+                            const uint8_t* negated, const int32_t* zeros, const int32_t* supportStart, const int32_t* labelStart) {
   GraphView g;
-  g.nVariables = 8;
-  g.nFactors = 2;
+  g.nVariables = nVariables;
+  g.nFactors = nFactors;
   g.kinds = kinds;
   g.varStart = varStart;
   g.vars = vars;
@@ -425,6 +422,16 @@ TEST_CASE("solve refuses scores beyond 1e150 (an OROUT projection of 1e300 left 
   g.addStart = zeros;
   g.supportStart = supportStart;
   g.labelStart = labelStart;
+  return g;
+}
+
+TEST_CASE("solve refuses scores beyond 1e150 (an OROUT projection of 1e300 left its polytope), and solves at 1e150") {
+  // The fuzz target's case: two OROUT factors sharing a variable, one output negated, LP-MAP.
+  const int32_t kinds[] = {static_cast<int32_t>(FactorKind::OrOut), static_cast<int32_t>(FactorKind::OrOut)};
+  const int32_t varStart[] = {0, 3, 6}, zeros[] = {0, 0, 0}, supportStart[] = {0, 4, 8}, labelStart[] = {0, 12, 24};
+  const int32_t vars[] = {4, 0, 6, 3, 0, 7};
+  const uint8_t negated[] = {0, 0, 1, 0, 0, 0};
+  const GraphView g = plainGraph(8, 2, kinds, varStart, vars, negated, zeros, supportStart, labelStart);
   validateGraph(g);
   for (const int32_t objective : {0, 1}) {
     for (const double scale : {1e300, 1e150}) {
@@ -456,18 +463,7 @@ TEST_CASE("validateGraph rejects malformed graphs") {
   const int32_t varStart[] = {0, 2}, zeros[] = {0, 0};
   int32_t vars[] = {0, 1};
   const uint8_t negated[] = {0, 0};
-  GraphView g;
-  g.nVariables = 2;
-  g.nFactors = 1;
-  g.kinds = kinds;
-  g.varStart = varStart;
-  g.vars = vars;
-  g.negated = negated;
-  g.intStart = zeros;
-  g.realStart = zeros;
-  g.addStart = zeros;
-  g.supportStart = zeros;
-  g.labelStart = zeros;
+  const GraphView g = plainGraph(2, 1, kinds, varStart, vars, negated, zeros, zeros, zeros);
   validateGraph(g);
   bool threw = false;
   vars[1] = 2;
