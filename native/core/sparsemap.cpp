@@ -26,8 +26,9 @@ class LocalFactor {
   // Writes the last solution's distribution over structures (at most `capacity`, labels one after
   // another) and returns its size; 0 for factors that report none.
   virtual int64_t writeSupport(double*, int32_t*, int64_t) const { return 0; }
-  // Active-set factors: makes the last solution the given distribution (as writeSupport wrote it).
-  virtual void restoreSupport(const double*, const int32_t*, int64_t) {}
+  // Active-set factors: makes the last solution the given distribution (as writeSupport wrote it)
+  // and returns true; the others return false.
+  virtual bool restoreSupport(const double*, const int32_t*, int64_t) { return false; }
 };
 
 class CappedFactor : public LocalFactor {
@@ -107,7 +108,10 @@ class ActiveFactor : public LocalFactor {
   bool solve(const double* a, const double* b, double* x, double* v, int64_t maxIter) override { return qp_.solve(a, b, maxIter, x, v); }
   void prepareJvp() override { qp_.prepareJvp(); }
   void jvp(const double* da, const double* db, double* dx, double* dv) override { qp_.jvp(da, db, dx, dv); }
-  void restoreSupport(const double* weights, const int32_t* labels, int64_t count) override { qp_.restore(weights, labels, count); }
+  bool restoreSupport(const double* weights, const int32_t* labels, int64_t count) override {
+    qp_.restore(weights, labels, count);
+    return true;
+  }
   int64_t writeSupport(double* weights, int32_t* labels, int64_t capacity) const override {
     const int64_t labelLength = qp_.oracle().labelLength();
     int64_t count = 0;
@@ -165,28 +169,22 @@ class Model {
     bIn_.resize(nAdd);
   }
 
-  bool solveLocal(const double* a, const double* b, double bScale, double* q, double* v, int64_t maxIter) {
+  // With `supports` (the backward pass, which needs the faces only), active-set factors whose
+  // reported distribution is complete take it instead of solving, and their parts of q and v are
+  // not written (see solveLocal in solver.ts).
+  bool solveLocal(const double* a, const double* b, double bScale, double* q, double* v, int64_t maxIter, const Supports* supports = nullptr) {
     const GraphView& g = graph_;
     for (int64_t j = 0; j < nCopies; ++j) xIn_[j] = g.negated[j] ? 1 - a[j] : a[j];
     for (int64_t j = 0; j < nAdd; ++j) bIn_[j] = bScale * b[j];
     bool converged = true;
     for (int64_t f = 0; f < g.nFactors; ++f) {
+      if (supports && restoreSupport(f, *supports)) continue;
       const int64_t off = g.varStart[f];
       if (!factors_[f]->solve(xIn_.data() + off, bIn_.data() + g.addStart[f], xOut_.data() + off, v + g.addStart[f], maxIter))
         converged = false;
     }
     for (int64_t j = 0; j < nCopies; ++j) q[j] = g.negated[j] ? 1 - xOut_[j] : xOut_[j];
     return converged;
-  }
-
-  // Gives active-set factors the distributions a solve reported, where complete (not truncated).
-  void restoreSupports(const Supports& supports) {
-    const GraphView& g = graph_;
-    for (int64_t f = 0; f < g.nFactors; ++f) {
-      const int32_t count = supports.count[f];
-      if (count > 0 && count <= g.supportStart[f + 1] - g.supportStart[f])
-        factors_[f]->restoreSupport(supports.weights + g.supportStart[f], supports.labels + g.labelStart[f], count);
-    }
   }
 
   // The linearisation S J S (S = -1 on negated copies): see jvpLocal in solver.ts.
@@ -211,6 +209,15 @@ class Model {
   std::vector<int32_t> degree;
 
  private:
+  // Gives factor f the distribution a solve reported, if f is an active-set factor and that
+  // distribution is complete (not truncated).
+  bool restoreSupport(int64_t f, const Supports& supports) {
+    const GraphView& g = graph_;
+    const int32_t count = supports.count[f];
+    return count > 0 && count <= g.supportStart[f + 1] - g.supportStart[f] &&
+           factors_[f]->restoreSupport(supports.weights + g.supportStart[f], supports.labels + g.labelStart[f], count);
+  }
+
   const GraphView& graph_;
   std::vector<std::unique_ptr<LocalFactor>> factors_;
   std::vector<double> xIn_, xOut_, bIn_;
@@ -401,12 +408,12 @@ void validateGraph(const GraphView& g) {
   }
 }
 
-// The API refuses scores beyond 1e150 (they overflow the solver: an OROUT projection of 1e300 left
-// its polytope) and names the argument; the core checks again for callers of its own.
+// The API refuses scores beyond kMaxScore and names the argument; the core checks again for
+// callers of its own (the fuzz target's scores of 1e300 reached a NaN-to-int cast).
 namespace {
 void checkScores(const double* scores, int64_t n, const char* name) {
   for (int64_t i = 0; i < n; ++i)
-    if (!(std::fabs(scores[i]) <= 1e150)) throw RangeError(std::string(name) + " must be at most 1e150 in magnitude");
+    if (!(std::fabs(scores[i]) <= kMaxScore)) throw RangeError(std::string(name) + " must be at most 1e150 in magnitude");
 }
 }  // namespace
 
@@ -458,8 +465,7 @@ void backward(const GraphView& graph, const double* unary, const double* additio
               const Supports& supports, const double* gradU, const double* gradAdditional, const Params& params, const GradOutputs& out) {
   Model model(graph);
   std::vector<double> q(model.nCopies), v(model.nAdd);
-  model.solveLocal(localInputs, additional, localScale, q.data(), v.data(), params.maxActiveSetIter);
-  model.restoreSupports(supports);
+  model.solveLocal(localInputs, additional, localScale, q.data(), v.data(), params.maxActiveSetIter, &supports);
   model.prepareJvp();
   double* du = out.gradUnary;
   for (int64_t i = 0; i < graph.nVariables; ++i) du[i] = model.degree[i] == 0 && unary[i] > 0 && unary[i] < 1 ? gradU[i] : 0;

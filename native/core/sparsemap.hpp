@@ -48,6 +48,9 @@ struct Outputs {
   int32_t* supportLabels;
 };
 
+// Largest score magnitude solve accepts (MAX_SCORE in src/sparsemap/index.ts): beyond it the solver overflows.
+constexpr double kMaxScore = 1e150;
+
 // The distributions over structures a solve reported (Outputs' support fields), for backward.
 struct Supports {
   const int32_t* count;

@@ -208,13 +208,19 @@ class Model {
     this.bIn = new Float64Array(this.nAdd);
   }
 
-  /** Solves every local problem at unary inputs a (per copy, u-space) and additional scores bScale * b. */
-  solveLocal(a: Float64Array, b: Float64Array, bScale: number, q: Float64Array, v: Float64Array, maxIter: number): boolean {
+  /**
+   * Solves every local problem at unary inputs a (per copy, u-space) and additional scores
+   * bScale * b. With `supports` (the backward pass, which needs the faces only), active-set factors
+   * whose reported distribution is complete take it instead of solving, and their parts of q and v
+   * are not written.
+   */
+  solveLocal(a: Float64Array, b: Float64Array, bScale: number, q: Float64Array, v: Float64Array, maxIter: number, supports?: SparseMapSupports): boolean {
     const { graph, xIn, xOut, bIn } = this;
     for (let j = 0; j < this.nCopies; j++) xIn[j] = graph.negated[j] ? 1 - a[j] : a[j];
     for (let j = 0; j < this.nAdd; j++) bIn[j] = bScale * b[j];
     let converged = true;
     for (let f = 0; f < graph.nFactors; f++) {
+      if (supports && this.restoreSupport(f, supports)) continue;
       const off = graph.varStart[f];
       if (!this.factors[f].solve(xIn, off, bIn, graph.addStart[f], xOut, off, v, graph.addStart[f], maxIter)) converged = false;
     }
@@ -222,15 +228,14 @@ class Model {
     return converged;
   }
 
-  /** Gives active-set factors the distributions a solve reported, where complete (not truncated). */
-  restoreSupports(supports: SparseMapSupports): void {
+  /** Gives factor f the distribution a solve reported, if f is an active-set factor and that distribution is complete (not truncated). */
+  private restoreSupport(f: number, supports: SparseMapSupports): boolean {
     const { graph } = this;
-    for (let f = 0; f < graph.nFactors; f++) {
-      const count = supports.supportCount[f];
-      if (count > 0 && count <= graph.supportStart[f + 1] - graph.supportStart[f]) {
-        this.factors[f].restoreSupport?.(supports.supportWeights, graph.supportStart[f], supports.supportLabels, graph.labelStart[f], count);
-      }
-    }
+    const factor = this.factors[f];
+    const count = supports.supportCount[f];
+    if (!factor.restoreSupport || !(count > 0 && count <= graph.supportStart[f + 1] - graph.supportStart[f])) return false;
+    factor.restoreSupport(supports.supportWeights, graph.supportStart[f], supports.supportLabels, graph.labelStart[f], count);
+    return true;
   }
 
   /**
@@ -408,10 +413,10 @@ function writeSupports(graph: FactorGraphData, model: Model, out: SparseMapOutpu
 
 /**
  * Gradients through the solution: (gradUnary, gradAdditional) = H (gradU, gradAdditional) where H
- * is the (symmetric) Jacobian of (u, v) with respect to (eta, b). The local problems are re-solved
- * at their final inputs to recover their faces, and active-set factors take the distributions the
- * solve reported (`supports`; a re-solve may end on another decomposition of the same marginals);
- * the linearised problem is solved by the same ADMM.
+ * is the (symmetric) Jacobian of (u, v) with respect to (eta, b). Active-set factors take the
+ * distributions the solve reported (`supports`; a re-solve may end on another decomposition of the
+ * same marginals), the others are re-solved at their final inputs to recover their faces; the
+ * linearised problem is solved by the same ADMM.
  */
 export function sparsemapBackward(
   graph: FactorGraphData, unary: Float64Array, additional: Float64Array, localInputs: Float64Array, localScale: number,
@@ -420,8 +425,7 @@ export function sparsemapBackward(
   const model = new Model(graph);
   const q = new Float64Array(model.nCopies);
   const v = new Float64Array(model.nAdd);
-  model.solveLocal(localInputs, additional, localScale, q, v, params.maxActiveSetIter);
-  model.restoreSupports(supports);
+  model.solveLocal(localInputs, additional, localScale, q, v, params.maxActiveSetIter, supports);
   for (const factor of model.factors) factor.prepareJvp();
   const du = out.gradUnary;
   for (let i = 0; i < graph.nVariables; i++) du[i] = model.degree[i] === 0 && unary[i] > 0 && unary[i] < 1 ? gradU[i] : 0;
