@@ -166,12 +166,7 @@ class PatternFields {
     const words = stateBits.length;
     stateBits.fill(0);
     for (let i = 0; i < n; i++) if (s[i] < 0) stateBits[i >>> 5] |= 1 << (i & 31);
-    for (let mu = 0; mu < p; mu++) {
-      const row = mu * words;
-      let differing = 0;
-      for (let w = 0; w < words; w++) differing += popcount32(signBits[row + w] ^ stateBits[w]);
-      m[mu] = n - 2 * differing;
-    }
+    for (let mu = 0; mu < p; mu++) m[mu] = n - 2 * differingBits(signBits, mu * words, stateBits, 0, words);
     this.stale = true;
     this.recentReads = 0;
     this.recentFlips = 0;
@@ -413,6 +408,13 @@ export function binaryEnergy(net: NetworkData, state: Int8Array): number {
   return energyFromFields(net, state, acc);
 }
 
+/** popcount(a[aOff..aOff+words) xor b[bOff..)): the bits where two packed sign rows differ. */
+function differingBits(a: Int32Array, aOff: number, b: Int32Array, bOff: number, words: number): number {
+  let differing = 0;
+  for (let w = 0; w < words; w++) differing += popcount32(a[aOff + w] ^ b[bOff + w]);
+  return differing;
+}
+
 function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
@@ -434,10 +436,7 @@ function hebbianAccumulate(patterns: Int8Array, p: number, n: number, counts: In
       const bj = j * words;
       const iEnd = Math.min(i1, j);
       for (let i = i0; i < iEnd; i++) {
-        const bi = i * words;
-        let differing = 0;
-        for (let w = 0; w < words; w++) differing += popcount32(bits[bi + w] ^ bits[bj + w]);
-        const value = counts[i * n + j] + (p - 2 * differing);
+        const value = counts[i * n + j] + (p - 2 * differingBits(bits, i * words, bits, bj, words));
         counts[i * n + j] = value;
         counts[j * n + i] = value;
       }

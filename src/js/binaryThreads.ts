@@ -31,6 +31,18 @@ export interface RecallJob {
   done: Uint8Array;
 }
 
+/** Hands out the job's next item (count or more once none is left). */
+export function claimItem(job: RecallJob): number {
+  return Atomics.add(job.control, Control.Claimed, 1);
+}
+
+/** Marks an item's result written and wakes the calling thread. */
+export function finishItem(job: RecallJob, item: number): void {
+  Atomics.store(job.done, item, 1);
+  Atomics.add(job.control, Control.Finished, 1);
+  Atomics.notify(job.control, Control.Finished);
+}
+
 type Shareable = Int8Array | Int16Array | Int32Array | Uint8Array | Float64Array;
 
 function shared<T extends Shareable>(a: T): T {
@@ -113,11 +125,7 @@ export function threadedBinaryRecall(net: NetworkData, cues: Int8Array, count: n
     slot.netId = id;
   }
   const { control, done } = job;
-  const finished = (item: number) => {
-    Atomics.store(done, item, 1);
-    Atomics.add(control, Control.Finished, 1);
-  };
-  binaryRecallItems(net, job.cues, count, params, job.out, () => Atomics.add(control, Control.Claimed, 1), finished);
+  binaryRecallItems(net, job.cues, count, params, job.out, () => claimItem(job), (item) => finishItem(job, item));
   let seen = -1;
   let since = Date.now();
   for (;;) {
@@ -134,8 +142,10 @@ export function threadedBinaryRecall(net: NetworkData, cues: Int8Array, count: n
   // Items a worker claimed but did not finish (it failed or died): here, with the same results.
   const left: number[] = [];
   for (let item = 0; item < count; item++) if (Atomics.load(done, item) === 0) left.push(item);
-  let next = 0;
-  binaryRecallItems(net, job.cues, count, params, job.out, () => (next < left.length ? left[next++] : count));
+  if (left.length > 0) {
+    let next = 0;
+    binaryRecallItems(net, job.cues, count, params, job.out, () => (next < left.length ? left[next++] : count));
+  }
   out.states.set(job.out.states);
   out.sweeps.set(job.out.sweeps);
   out.status.set(job.out.status);
