@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 
+#include "aligned.hpp"
 #include "errors.hpp"
 #include "parallel.hpp"
 
@@ -23,6 +25,10 @@
   template <typename T>                                                                                                  \
   void productBlock(const T* p, int64_t rows, int64_t n, int64_t ldp, const T* x, int64_t cols, int64_t ldx, T* c,       \
                     int64_t ldc);                                                                                        \
+  template <typename T>                                                                                                  \
+  void scoresTiles(const T* packed, int64_t rows, const T* x, int64_t cols, int64_t d, double scale, T* c, int64_t ldc); \
+  template <typename T>                                                                                                  \
+  int64_t panelWidth();                                                                                                  \
   }
 SSHN_DECLARE_GEMM_BLOCKS(avx2)
 SSHN_DECLARE_GEMM_BLOCKS(avx512)
@@ -78,6 +84,43 @@ void productBlock(const T* p, int64_t rows, int64_t n, int64_t ldp, const T* x, 
   }
 }
 
+// Queries per packed panel of the tiled scores kernel, 0 when the kernel in use has none (baseline).
+template <typename T>
+int64_t panelWidth() {
+  switch (isa()) {
+#ifdef SSHN_GEMM_X86_VARIANTS
+    case Isa::Avx512: return avx512::panelWidth<T>();
+    case Isa::Avx2: return avx2::panelWidth<T>();
+#endif
+    default: return 0;
+  }
+}
+
+template <typename T>
+void scoresTiles(const T* packed, int64_t rows, const T* x, int64_t cols, int64_t d, double scale, T* c, int64_t ldc) {
+  switch (isa()) {
+#ifdef SSHN_GEMM_X86_VARIANTS
+    case Isa::Avx512: return avx512::scoresTiles(packed, rows, x, cols, d, scale, c, ldc);
+    case Isa::Avx2: return avx2::scoresTiles(packed, rows, x, cols, d, scale, c, ldc);
+#endif
+    default: throw std::logic_error("no tiled scores kernel");
+  }
+}
+
+// Panel p holds queries p*width..p*width+width-1 interleaved by k (entry k of each, then k+1, ...),
+// the rows past the last query zero.
+template <typename T>
+void packQueries(const T* a, int64_t rows, int64_t d, int64_t width, T* packed) {
+  const int64_t panels = (rows + width - 1) / width;
+  for (int64_t p = 0; p < panels; ++p) {
+    T* panel = packed + p * width * d;
+    for (int64_t r = 0; r < width; ++r) {
+      const int64_t row = p * width + r;
+      for (int64_t k = 0; k < d; ++k) panel[k * width + r] = row < rows ? a[row * d + k] : T(0);
+    }
+  }
+}
+
 // Threads only pay off above a few million multiply-adds.
 unsigned threadsFor(int64_t work, unsigned threads) { return work < (int64_t{1} << 22) ? 1u : std::max(1u, threads); }
 
@@ -89,6 +132,9 @@ void forBlocks(int64_t total, int64_t block, unsigned threads, Body body) {
 }
 
 constexpr int64_t kPatternBlock = 2048;  // scores: patterns per block
+// Below this many queries the tiled kernel's padded panels waste most of its lanes; Eigen's
+// matrix-vector products do better there.
+constexpr int64_t kTiledMinRows = 4;
 // Read-out C = P X: a row block packs all of X (n x d) again, a column block all of its P rows, so
 // row blocks pay only when there are many rows (measured at 256 x 60 000 x 784: column blocks of
 // 128 were 15-20% faster per softmax update than row blocks of 32).
@@ -108,8 +154,18 @@ const char* kernelName() {
 template <typename T>
 void scores(const T* a, int64_t rows, const T* x, int64_t n, int64_t d, double scale, T* c, unsigned threads) {
   if (rows <= 0 || n <= 0) return;
+  const unsigned parts = threadsFor(rows * n * d, threads);
+  const int64_t width = panelWidth<T>();
   // Each block of patterns writes its own columns of C.
-  forBlocks(n, kPatternBlock, threadsFor(rows * n * d, threads), [&](int64_t begin, int64_t end) {
+  if (width > 0 && rows >= kTiledMinRows) {
+    AlignedVector<T> packed(static_cast<size_t>((rows + width - 1) / width * width * d));
+    packQueries(a, rows, d, width, packed.data());
+    forBlocks(n, kPatternBlock, parts, [&](int64_t begin, int64_t end) {
+      scoresTiles(packed.data(), rows, x + begin * d, end - begin, d, scale, c + begin, n);
+    });
+    return;
+  }
+  forBlocks(n, kPatternBlock, parts, [&](int64_t begin, int64_t end) {
     scoresBlock(a, rows, x + begin * d, end - begin, d, scale, c + begin, n);
   });
 }

@@ -1,5 +1,6 @@
 // C++ unit tests of the memory core: the GEMM blocks against naive loops on sizes that cross the
 // block edges, the update loop against a hand-written modern Hopfield step, exact retrieval, and errors.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <string>
@@ -24,8 +25,12 @@ static std::vector<double> pseudoRandom(size_t count, uint64_t seed) {
   return out;
 }
 
+// Shapes across the edges of the pattern blocks (2048), of the tiles (12 or 6 patterns, one or two
+// vectors of queries) and of the tiled kernel's smallest batch (4 queries).
+static const std::vector<std::array<int64_t, 3>> kShapes{{1, 5, 3}, {3, 2049, 7}, {4, 13, 1}, {17, 301, 9}, {40, 4100, 130}, {33, 300, 257}, {70, 2059, 33}};
+
 TEST_CASE("scores and read-out equal naive loops, across block edges and thread counts") {
-  for (const auto& [rows, n, d] : std::vector<std::array<int64_t, 3>>{{1, 5, 3}, {3, 2049, 7}, {40, 4100, 130}, {33, 300, 257}}) {
+  for (const auto& [rows, n, d] : kShapes) {
     const auto a = pseudoRandom(static_cast<size_t>(rows * d), 1), x = pseudoRandom(static_cast<size_t>(n * d), 2);
     std::vector<double> c(static_cast<size_t>(rows * n)), c1(c.size());
     gemm::scores(a.data(), rows, x.data(), n, d, 0.5, c.data(), 2);
@@ -57,6 +62,38 @@ TEST_CASE("scores and read-out equal naive loops, across block edges and thread 
   }
   const std::string kernel = gemm::kernelName();
   CHECK(kernel == "baseline" || kernel == "avx2" || kernel == "avx512");
+}
+
+TEST_CASE("float32 scores are within rounding of the exact sums") {
+  for (const auto& [rows, n, d] : kShapes) {
+    const auto a = pseudoRandom(static_cast<size_t>(rows * d), 4), x = pseudoRandom(static_cast<size_t>(n * d), 5);
+    const std::vector<float> af(a.begin(), a.end()), xf(x.begin(), x.end());
+    std::vector<float> c(static_cast<size_t>(rows * n));
+    gemm::scores(af.data(), rows, xf.data(), n, d, 2.0, c.data(), 2);
+    bool within = true;
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t i = 0; i < n; ++i) {
+        double s = 0, magnitude = 0;
+        for (int64_t k = 0; k < d; ++k) {
+          s += static_cast<double>(af[r * d + k]) * xf[i * d + k];
+          magnitude += std::fabs(static_cast<double>(af[r * d + k]) * xf[i * d + k]);
+        }
+        // Each of the d additions rounds by at most half an ulp of the partial sum (<= magnitude).
+        within &= std::fabs(2 * s - c[r * n + i]) <= 2 * (static_cast<double>(d) + 2) * 0x1p-24 * magnitude + 1e-30;
+      }
+    }
+    CHECK(within);
+  }
+}
+
+TEST_CASE("with the tiled kernel a query's scores do not depend on the other queries of the batch") {
+  if (std::string(gemm::kernelName()) == "baseline") return;  // Eigen's blocking may round by position
+  const int64_t rows = 45, n = 1000, d = 77;
+  const auto a = pseudoRandom(static_cast<size_t>(rows * d), 6), x = pseudoRandom(static_cast<size_t>(n * d), 7);
+  std::vector<double> all(static_cast<size_t>(rows * n)), tail(static_cast<size_t>((rows - 9) * n));
+  gemm::scores(a.data(), rows, x.data(), n, d, 1.0, all.data(), 2);
+  gemm::scores(a.data() + 9 * d, rows - 9, x.data(), n, d, 1.0, tail.data(), 1);
+  CHECK(std::equal(tail.begin(), tail.end(), all.begin() + 9 * n));
 }
 
 static memory::Params params(memory::Kind kind, double param, double beta, int64_t maxIter) {
