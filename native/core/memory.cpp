@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "aligned.hpp"
@@ -52,25 +54,75 @@ void transformRows(const Params& params, const T* s, int64_t rows, int64_t n, T*
   for (int64_t i = 0; i < rows; ++i) activeSetFailed[i] = status[i] != 0;
 }
 
-// One pass over the block's weights, rows in parallel: entries below the smallest normal number
-// become 0 (they cannot move a state entry of ordinary size, and subnormal arithmetic in the
-// read-out would run a hundred times slower); per row, the entries above the support threshold;
-// the nonzeros in all.
+// Nonzero columns of one row of p, ascending, listed when there are at most kListed (the read-out
+// then visits them instead of scanning the row again).
+struct RowNonzeros {
+  static constexpr int64_t kListed = 256;
+  std::vector<int32_t> columns;
+  bool many = false;
+};
+
+// The largest T at or below v: for x of type T, x > v exactly when x > belowOrAt<T>(v).
 template <typename T>
-int64_t sweepWeights(T* p, int64_t rows, int64_t n, double supportThreshold, int32_t* support, unsigned threads) {
+T belowOrAt(double v) {
+  T t = static_cast<T>(v);
+  if (static_cast<double>(t) > v) t = std::nextafter(t, -std::numeric_limits<T>::infinity());
+  return t;
+}
+
+// Appends the columns of p's nonzeros, skipping blocks of zeros at once: after the sweep every zero
+// is +0, whose bits are all 0, so a block is zero when the OR of its bits is.
+template <typename T>
+void listNonzeros(const T* p, int64_t n, std::vector<int32_t>& columns) {
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  constexpr int64_t kBlock = 16;
+  int64_t j = 0;
+  for (; j + kBlock <= n; j += kBlock) {
+    Bits any = 0;
+    for (int64_t k = 0; k < kBlock; ++k) {
+      Bits bits;
+      std::memcpy(&bits, p + j + k, sizeof bits);
+      any |= bits;
+    }
+    if (any == 0) continue;
+    for (int64_t k = 0; k < kBlock; ++k) {
+      if (p[j + k] != 0) columns.push_back(static_cast<int32_t>(j + k));
+    }
+  }
+  for (; j < n; ++j) {
+    if (p[j] != 0) columns.push_back(static_cast<int32_t>(j));
+  }
+}
+
+// One pass over the block's weights, rows in parallel, branch-free so that it vectorises: entries
+// below the smallest normal number become 0 (they cannot move a state entry of ordinary size, and
+// subnormal arithmetic in the read-out would run a hundred times slower); per row, the entries
+// above the support threshold and the nonzero columns (when few); the nonzeros in all.
+template <typename T>
+int64_t sweepWeights(T* p, int64_t rows, int64_t n, double supportThreshold, int32_t* support, std::vector<RowNonzeros>& nonzeros,
+                     unsigned threads) {
   const T smallest = std::numeric_limits<T>::min();
+  const T threshold = belowOrAt<T>(supportThreshold);
   std::vector<int64_t> rowNonzero(static_cast<size_t>(rows));
+  nonzeros.resize(static_cast<size_t>(rows));
   parallelFor(rows, rows * n < (int64_t{1} << 20) ? 1u : threads, [&](unsigned, int64_t i) {
     T* pi = p + i * n;
-    int64_t nonzero = 0;
-    int32_t above = 0;
+    // Local copies and counters as wide as T, so that the loop vectorises.
+    const T low = smallest, cut = threshold;
+    using Count = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+    Count nonzero = 0, above = 0;
     for (int64_t j = 0; j < n; ++j) {
-      if (pi[j] < smallest) pi[j] = 0;
-      nonzero += pi[j] != 0;
-      above += static_cast<double>(pi[j]) > supportThreshold;
+      const T v = pi[j] < low ? T(0) : pi[j];
+      pi[j] = v;
+      nonzero += v != 0;
+      above += v > cut;
     }
-    support[i] = above;
+    support[i] = static_cast<int32_t>(above);
     rowNonzero[i] = nonzero;
+    RowNonzeros& listed = nonzeros[i];
+    listed.columns.clear();
+    listed.many = nonzero > RowNonzeros::kListed;
+    if (!listed.many && nonzero > 0) listNonzeros(pi, n, listed.columns);
   });
   int64_t nonzero = 0;
   for (int64_t v : rowNonzero) nonzero += v;
@@ -79,7 +131,8 @@ int64_t sweepWeights(T* p, int64_t rows, int64_t n, double supportThreshold, int
 
 // qn_i = sum_j p_ij x_j for the rows of the block: by their nonzeros when p is sparse, else one product.
 template <typename T>
-void readoutRows(const T* p, int64_t rows, int64_t nonzero, const T* x, int64_t n, int64_t d, T* qn, unsigned threads) {
+void readoutRows(const T* p, int64_t rows, int64_t nonzero, const std::vector<RowNonzeros>& nonzeros, const T* x, int64_t n,
+                 int64_t d, T* qn, unsigned threads) {
   if (nonzero * 16 > rows * n) {
     gemm::readout(p, rows, x, n, d, qn, threads);
     return;
@@ -88,11 +141,17 @@ void readoutRows(const T* p, int64_t rows, int64_t nonzero, const T* x, int64_t 
     T* out = qn + i * d;
     std::fill(out, out + d, T(0));
     const T* pi = p + i * n;
-    for (int64_t j = 0; j < n; ++j) {
-      if (pi[j] == 0) continue;
+    const auto add = [&](int64_t j) {
       const T w = pi[j];
       const T* xj = x + j * d;
       for (int64_t c = 0; c < d; ++c) out[c] += w * xj[c];
+    };
+    if (!nonzeros[i].many) {
+      for (int32_t j : nonzeros[i].columns) add(j);
+      return;
+    }
+    for (int64_t j = 0; j < n; ++j) {
+      if (pi[j] != 0) add(j);
     }
   });
 }
@@ -116,6 +175,7 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
   std::vector<double> conjugate;
   std::vector<uint8_t> passFailed;
   std::vector<int32_t> rowSupport;
+  std::vector<RowNonzeros> rowNonzeros;
   const bool needConjugate = out.energies != nullptr;
   for (int64_t t = 0; !active.empty(); ++t) {
     const int64_t a = static_cast<int64_t>(active.size());
@@ -128,9 +188,9 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
     passFailed.assign(static_cast<size_t>(a), 0);
     transformRows(params, s.data(), a, n, p.data(), needConjugate ? conjugate.data() : nullptr, passFailed);
     rowSupport.resize(static_cast<size_t>(a));
-    const int64_t nonzero = sweepWeights(p.data(), a, n, params.supportThreshold, rowSupport.data(), params.threads);
+    const int64_t nonzero = sweepWeights(p.data(), a, n, params.supportThreshold, rowSupport.data(), rowNonzeros, params.threads);
     qn.resize(static_cast<size_t>(a * d));
-    readoutRows(p.data(), a, nonzero, patterns, n, d, qn.data(), params.threads);
+    readoutRows(p.data(), a, nonzero, rowNonzeros, patterns, n, d, qn.data(), params.threads);
 
     std::vector<int64_t> next;
     for (int64_t i = 0; i < a; ++i) {

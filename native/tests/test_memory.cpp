@@ -132,6 +132,38 @@ TEST_CASE("sparsemax retrieves a well separated pattern exactly and stops at the
   CHECK(support == 1 && iterations == 2 && status == memory::Converged);
 }
 
+TEST_CASE("the sparse read-out sums each row's nonzeros, whether it lists them (few) or scans the row (many)") {
+  // Row 0 (q = 0, all scores equal) has all 10 007 weights nonzero, rows 1..19 one pattern or a
+  // few (listed): the batch as a whole is sparse, so the read-out is the sparse one, not the product.
+  const int64_t n = 10007, d = 5, rows = 20;
+  const auto x = pseudoRandom(static_cast<size_t>(n * d), 8);
+  std::vector<double> state(static_cast<size_t>(rows * d), 0.0), weights(static_cast<size_t>(rows * n));
+  for (int64_t r = 1; r < rows; ++r) {
+    for (int64_t k = 0; k < d; ++k) state[r * d + k] = x[(r * 37) * d + k] * (r % 2 == 0 ? 40.0 : 1.5);
+  }
+  std::vector<int32_t> support(rows), iterations(rows);
+  std::vector<uint8_t> status(rows);
+  memory::retrieve(x.data(), n, d, rows, params(memory::Kind::Sparsemax, 0, 1, 1), {state.data(), weights.data(), support.data(), iterations.data(), status.data(), nullptr});
+  bool sums = true;
+  int64_t oneNonzero = 0, fewNonzeros = 0, total = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t nonzero = 0;
+    for (int64_t j = 0; j < n; ++j) nonzero += weights[r * n + j] != 0;
+    total += nonzero;
+    oneNonzero += nonzero == 1;
+    fewNonzeros += nonzero >= 2 && nonzero <= 256;
+    for (int64_t k = 0; k < d; ++k) {
+      double expected = 0;
+      for (int64_t j = 0; j < n; ++j) expected += weights[r * n + j] * x[j * d + k];
+      sums &= std::fabs(expected - state[r * d + k]) <= 1e-12;
+    }
+  }
+  CHECK(sums);
+  CHECK(support[0] == n);
+  CHECK(oneNonzero > 0 && fewNonzeros > 0);
+  CHECK(total * 16 <= rows * n);
+}
+
 TEST_CASE("bad parameters are RangeErrors") {
   const std::vector<double> x = {1, 0};
   std::vector<double> state = {1, 0};
