@@ -48,7 +48,7 @@ const parts = {
     },
     large() {
       const x = { data: normals(new sshn.Rng(6), 32 * 512), rows: 32, cols: 512 };
-      return (i) => (i % 2 ? sshn.entmax : sshn.sparsemax).async(x, { alpha: 1.3 });
+      return (i) => (i % 2 ? sshn.entmax.async(x, { alpha: 1.3 }) : sshn.sparsemax.async(x));
     },
   },
   sparsemap: {

@@ -1,6 +1,6 @@
 // AdamW (Loshchilov and Hutter): Adam with decoupled weight decay, over a list of parameter arrays
 // updated in place. Used to train latent attractors and Hopfield pooling layers.
-import { checkFinite, checkOptions, describe } from './validate';
+import { checkFinite, checkOptions, optionKeys, describe } from './validate';
 
 /** Options of {@link AdamW}. */
 export interface AdamWOptions {
@@ -36,7 +36,7 @@ export class AdamW {
   private t = 0;
 
   constructor(private readonly params: Float64Array[], options: AdamWOptions = {}) {
-    const o = checkOptions(options, 'options');
+    const o = checkOptions(options, 'options', optionKeys<AdamWOptions>()('learningRate', 'weightDecay', 'beta1', 'beta2', 'epsilon'));
     if (!Array.isArray(params) || params.some((p) => !(p instanceof Float64Array))) {
       throw new TypeError(`params must be an array of Float64Array, got ${describe(params)}`);
     }

@@ -70,12 +70,44 @@ export function checkOneOf<T extends string>(value: unknown, name: string, allow
   return value as T;
 }
 
-export function checkOptions(value: unknown, name: string): Record<string, unknown> {
+/**
+ * An options object (undefined counts as {}). With `known`, a key outside it is a TypeError, so that
+ * a misspelt option is not silently ignored.
+ */
+export function checkOptions(value: unknown, name: string, known?: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new TypeError(`${name} must be an object, got ${describe(value)}`);
   }
+  if (known) {
+    for (const key of Object.keys(value)) {
+      if (known.includes(key)) continue;
+      const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || (key.length >= 4 && editDistance(k, key) <= 2));
+      const hint = near ? `did you mean '${near}'? ` : '';
+      throw new TypeError(`${name} has no option '${key}' (${hint}options: ${known.join(', ')})`);
+    }
+  }
   return value as Record<string, unknown>;
+}
+
+/**
+ * The keys of an options interface, for checkOptions: the compiler rejects a list that misses a key
+ * of T (or names one T lacks), so the list cannot drift from the interface.
+ */
+export function optionKeys<T>() {
+  return <K extends readonly (keyof T & string)[]>(
+    ...keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })
+  ): readonly string[] => keys;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    previous = row;
+  }
+  return previous[b.length];
 }
 
 /** A vector of finite numbers as Float64Array (copied), with an optional required length. */

@@ -1,9 +1,12 @@
 // Network-level analyses: spurious states reached from random starts, and capacity curves.
 import type { BackendName } from '../kernels';
 import { Rng } from '../rng';
-import { checkFinite, checkInteger, checkOneOf, checkOptions, checkSeed, isArrayLikeOfNumbers } from '../validate';
+import { checkFinite, checkInteger, checkOneOf, checkOptions, optionKeys, checkSeed, isArrayLikeOfNumbers } from '../validate';
 import { BinaryHopfield, RecallModeName, RecallResult, StorageRule } from './binary';
 import { flipBits, randomPatterns } from './patterns';
+
+const SPURIOUS_KEYS = optionKeys<SpuriousOptions>()('starts', 'seed', 'mode', 'maxSweeps');
+const CAPACITY_KEYS = optionKeys<CapacityOptions>()('n', 'loads', 'rule', 'trials', 'noise', 'mode', 'maxSweeps', 'seed', 'backend');
 
 /** Fixed points reached from random starts, classified. */
 export interface SpuriousStateReport {
@@ -66,7 +69,7 @@ export interface SpuriousOptions {
 }
 
 function spuriousInputs(net: BinaryHopfield, options: SpuriousOptions) {
-  const opts = checkOptions(options, 'options');
+  const opts = checkOptions(options, 'options', SPURIOUS_KEYS);
   const starts = checkInteger(opts.starts ?? 200, 'options.starts', 1);
   const seed = checkSeed(opts.seed ?? 0, 'options.seed');
   const mode = checkOneOf(opts.mode ?? 'async', 'options.mode', ['async', 'sync'] as const);
@@ -131,7 +134,7 @@ export interface CapacityPoint {
 }
 
 function capacityPlan(options: CapacityOptions) {
-  const opts = checkOptions(options, 'options');
+  const opts = checkOptions(options, 'options', CAPACITY_KEYS);
   const n = checkInteger(opts.n, 'options.n', 1);
   if (!isArrayLikeOfNumbers(opts.loads) || opts.loads.length === 0) throw new TypeError('options.loads must be a non-empty array of numbers');
   const loads = Array.from(opts.loads as ArrayLike<number>, (load, i) => {

@@ -4,8 +4,11 @@ import { Backend, BackendName, NetworkData, RecallMode, RecallOutputs, RecallPar
 import { checkAllocation } from '../limits';
 import { decodeModel, encodeModel, ModelSnapshot, readModelFile, writeModelFile } from '../io/modelFile';
 import {
-  checkBoolean, checkInteger, checkOneOf, checkOptions, checkPositive, checkSeed, toBipolarRows, toBipolarVector, toFiniteFloat64, toRows,
+  checkBoolean, checkInteger, checkOneOf, checkOptions, optionKeys, checkPositive, checkSeed, toBipolarRows, toBipolarVector, toFiniteFloat64, toRows,
 } from '../validate';
+
+const NETWORK_KEYS = optionKeys<BinaryHopfieldOptions>()('rule', 'zeroDiagonal', 'thresholds', 'backend');
+const RECALL_KEYS = optionKeys<RecallOptions>()('mode', 'maxSweeps', 'seed', 'temperature', 'trackEnergy', 'threads', 'fields');
 
 /** How patterns become weights: Hebb's rule (1/N) sum x x^T, Storkey's rule, or the projection (pseudo-inverse) rule. */
 export type StorageRule = 'hebbian' | 'storkey' | 'pseudoinverse';
@@ -122,7 +125,7 @@ export class BinaryHopfield {
   constructor(n: number, options?: BinaryHopfieldOptions);
   constructor(n: number, options: BinaryHopfieldOptions = {}, restored?: RestoredState) {
     checkInteger(n, 'n', 1, 2 ** 31 - 1);
-    const opts = checkOptions(options, 'options');
+    const opts = checkOptions(options, 'options', NETWORK_KEYS);
     this.n = n;
     this.kernels = getBackend(opts.backend as BackendName | undefined);
     if (restored) {
@@ -149,7 +152,7 @@ export class BinaryHopfield {
     checkAllocation(`weights of ${n} neurons`, n * n, 8);
     const w = new Float64Array(n * n);
     for (let i = 0; i < n; i++) w.set(toFiniteFloat64(m.row(i), `weights[${i}]`, n), i * n);
-    const opts = checkOptions(options, 'options');
+    const opts = checkOptions(options, 'options', ['thresholds', 'backend']);
     const thresholds = opts.thresholds === undefined ? null : toFiniteFloat64(opts.thresholds, 'options.thresholds', n);
     const net = { weights: w, weightsT: isSymmetric(w, n) ? w : transpose(w, n), scale: 1, thresholds, n };
     return new (BinaryHopfield as RestoringConstructor)(n, { backend: opts.backend as BackendName | undefined }, { rule: 'custom', zeroDiagonal: false, net, patterns: new Int8Array(0), rank: 0 });
@@ -378,7 +381,7 @@ export class BinaryHopfield {
   }
 
   private static restore(model: ModelSnapshot, options: { backend?: BackendName }): BinaryHopfield {
-    const opts = checkOptions(options, 'options');
+    const opts = checkOptions(options, 'options', ['backend']);
     const net: NetworkData = { weights: model.weights, weightsT: model.weightsT ?? model.weights, scale: model.scale, thresholds: model.thresholds, n: model.n };
     if (model.rule === 'hebbian' && model.patterns.length > 0) Object.assign(net, patternView(model.patterns, model.n, model.zeroDiagonal));
     return new (BinaryHopfield as RestoringConstructor)(model.n, { backend: opts.backend as BackendName | undefined }, {
@@ -399,7 +402,7 @@ type RestoringConstructor = new (n: number, options: BinaryHopfieldOptions, rest
 
 /** Validates recall options into kernel parameters for `net`. @internal */
 export function parseRecallOptions(options: RecallOptions, net: NetworkData): RecallParams {
-  const opts = checkOptions(options, 'options');
+  const opts = checkOptions(options, 'options', RECALL_KEYS);
   const mode = checkOneOf(opts.mode ?? 'async', 'options.mode', ['async', 'sync', 'stochastic'] as const);
   const fields = checkOneOf(opts.fields ?? 'auto', 'options.fields', ['auto', 'matrix', 'patterns'] as const);
   const p = net.patternCount ?? 0;

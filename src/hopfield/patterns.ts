@@ -144,7 +144,7 @@ export function similarityMatrix(patterns: unknown): { data: Float64Array; rows:
 export function randomPatterns(p: number, n: number, options: { seed?: number; bias?: number } = {}): PatternSet {
   checkInteger(p, 'p', 1);
   checkInteger(n, 'n', 1);
-  const opts = checkOptions(options, 'options');
+  const opts = checkOptions(options, 'options', ['seed', 'bias']);
   const seed = checkSeed(opts.seed ?? 0, 'options.seed');
   const bias = checkFinite(opts.bias ?? 0.5, 'options.bias');
   if (bias < 0 || bias > 1) throw new RangeError(`options.bias must be in [0, 1], got ${bias}`);

@@ -19,7 +19,7 @@ function rowsOf(images: Rows): Matrix<Float64Array> {
  */
 export function halfMask(images: Rows, options: { height?: number } = {}): Matrix<Float64Array> {
   const x = rowsOf(images);
-  const opts = checkOptions(options, 'options');
+  const opts = checkOptions(options, 'options', ['height']);
   const side = Math.round(Math.sqrt(x.cols));
   const height = opts.height === undefined ? side : checkInteger(opts.height, 'options.height', 1, x.cols);
   if (opts.height === undefined && side * side !== x.cols) throw new RangeError(`images are not square (${x.cols} pixels); pass options.height`);

@@ -6,7 +6,9 @@ import type { Backend, BackendName, LshnMlp } from '../kernels';
 import { checkAllocation } from '../limits';
 import { writeModelFile } from '../io/modelFile';
 import { readSafetensors, readSafetensorsFile, requireFloatTensor, SafetensorsError, writeSafetensors } from '../io/safetensors';
-import { checkBoolean, checkInteger, checkOptions, checkPositive, describe, Matrix, Rows, toFiniteRealRows } from '../validate';
+import { checkBoolean, checkInteger, checkOptions, optionKeys, checkPositive, describe, Matrix, Rows, toFiniteRealRows } from '../validate';
+
+const DYNAMICS_KEYS = optionKeys<DynamicsOptions>()('dt', 'steps', 'tol', 'trackEnergy');
 
 /**
  * The tensors of a latent Hopfield model (float32, weights out x in).
@@ -135,7 +137,7 @@ export class LatentHopfield {
   constructor(weights: LatentHopfieldWeights, options: LatentHopfieldOptions = {}) {
     if (weights === undefined) throw new TypeError('weights must be an object of tensors and sizes, got undefined');
     checkOptions(weights, 'weights');
-    const opts = checkOptions(options, 'options');
+    const opts = checkOptions(options, 'options', ['backend']);
     const d = checkInteger(weights.inputDim, 'weights.inputDim', 1);
     const h = checkInteger(weights.hiddenDim, 'weights.hiddenDim', 1);
     const n = checkInteger(weights.latentDim, 'weights.latentDim', 1);
@@ -221,7 +223,7 @@ export class LatentHopfield {
   /** The same encoder and decoder with other latent weights (e.g. trained or Hebbian); W_hh must be symmetric. */
   withLatentWeights(latent: { wih?: ArrayLike<number>; whh: ArrayLike<number> }, options: LatentHopfieldOptions = {}): LatentHopfield {
     checkOptions(latent, 'latent');
-    const opts = checkOptions(options, 'options');
+    const opts = checkOptions(options, 'options', ['backend']);
     return new LatentHopfield(
       {
         encoder: this.encoder,
@@ -290,7 +292,7 @@ export class LatentHopfield {
 
   private prepareDynamics(codes: Rows, options: DynamicsOptions) {
     const input = toFiniteRows(codes, 'codes', this.latentDim);
-    const opts = checkOptions(options, 'options');
+    const opts = checkOptions(options, 'options', DYNAMICS_KEYS);
     const dt = opts.dt === undefined ? 0.1 : checkPositive(opts.dt, 'options.dt');
     const steps = opts.steps === undefined ? 1000 : checkInteger(opts.steps, 'options.steps', 0, 1e9);
     const tol = opts.tol === undefined ? 0 : checkNonNegative(opts.tol, 'options.tol');
@@ -339,7 +341,7 @@ export class LatentHopfield {
 }
 
 function recallOptions(options: RecallOptions): { useDynamics: boolean; dynamicsOptions: DynamicsOptions } {
-  const opts = checkOptions(options, 'options');
+  const opts = checkOptions(options, 'options', [...DYNAMICS_KEYS, 'dynamics']);
   const useDynamics = opts.dynamics === undefined ? true : checkBoolean(opts.dynamics, 'options.dynamics');
   const { dynamics: _ignored, ...rest } = opts as RecallOptions;
   return { useDynamics, dynamicsOptions: { trackEnergy: false, ...rest } };

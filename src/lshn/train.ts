@@ -4,9 +4,12 @@ import { getBackend } from '../backend';
 import type { BackendName } from '../kernels';
 import { checkAllocation } from '../limits';
 import { Rng } from '../rng';
-import { checkBoolean, checkFinite, checkInteger, checkOptions, checkPositive, checkSeed, describe, Matrix, Rows } from '../validate';
+import { checkBoolean, checkFinite, checkInteger, checkOptions, optionKeys, checkPositive, checkSeed, describe, Matrix, Rows } from '../validate';
 import { AdamW } from '../optim';
 import { toFiniteRows } from './model';
+
+const HEBBIAN_KEYS = optionKeys<HebbianLatentOptions>()('binarize', 'centre', 'scale');
+const TRAIN_KEYS = optionKeys<TrainAttractorOptions>()('dt', 'epochs', 'learningRate', 'weightDecay', 'noise', 'seed', 'cues', 'init', 'backend');
 
 function codeRows(codes: Rows, name = 'codes', width?: number): Matrix<Float64Array> {
   const cols = width ?? (Array.isArray(codes) ? (codes[0]?.length ?? 0) : (codes as Matrix).cols);
@@ -40,7 +43,7 @@ export interface HebbianLatentOptions {
  */
 export function hebbianLatent(codes: Rows, options: HebbianLatentOptions = {}): Float64Array {
   const c = codeRows(codes);
-  const opts = checkOptions(options, 'options');
+  const opts = checkOptions(options, 'options', HEBBIAN_KEYS);
   const binarize = opts.binarize === undefined ? false : checkBoolean(opts.binarize, 'options.binarize');
   const centre = opts.centre === undefined ? false : checkBoolean(opts.centre, 'options.centre');
   const scale = opts.scale === undefined ? 1 / (c.rows * c.cols) : checkFinite(opts.scale, 'options.scale');
@@ -100,7 +103,7 @@ export interface TrainAttractorResult {
 /** Validated inputs and the state of a training run; each epoch is drawCues, the gradient kernel, update. */
 function prepareTraining(codes: Rows, options: TrainAttractorOptions) {
   const c = codeRows(codes);
-  const opts = checkOptions(options, 'options');
+  const opts = checkOptions(options, 'options', TRAIN_KEYS);
   const dt = opts.dt === undefined ? 0.1 : checkPositive(opts.dt, 'options.dt');
   const epochs = opts.epochs === undefined ? 300 : checkInteger(opts.epochs, 'options.epochs', 0, 1e7);
   const lr = opts.learningRate === undefined ? 0.01 : checkPositive(opts.learningRate, 'options.learningRate');
@@ -239,7 +242,7 @@ export interface TrainAttractorAsyncOptions extends TrainAttractorOptions {
  * ```
  */
 export async function trainAttractorAsync(codes: Rows, options: TrainAttractorAsyncOptions = {}): Promise<TrainAttractorResult> {
-  const { onProgress, ...rest } = checkOptions(options, 'options') as TrainAttractorAsyncOptions;
+  const { onProgress, ...rest } = checkOptions(options, 'options', [...TRAIN_KEYS, 'onProgress']) as TrainAttractorAsyncOptions;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new TypeError(`options.onProgress must be a function, got ${describe(onProgress)}`);
   }

@@ -16,7 +16,7 @@ import { getBackend } from '../backend';
 import { Backend, BackendName, MemoryKind, MemoryOutputs, MemoryParams, RealArray } from '../kernels';
 import { checkAllocation } from '../limits';
 import {
-  checkBoolean, checkFinite, checkInteger, checkOneOf, checkOptions, checkPositive, describe, isArrayLikeOfNumbers, Matrix, RealConstructor, toFiniteReal, toFiniteRealRows,
+  checkBoolean, checkFinite, checkInteger, checkOneOf, checkOptions, checkPositive, describe, isArrayLikeOfNumbers, Matrix, optionKeys, RealConstructor, toFiniteReal, toFiniteRealRows,
 } from '../validate';
 
 /**
@@ -133,6 +133,21 @@ export interface ParsedTransform {
   spec: MemoryTransform;
 }
 
+const MEMORY_KEYS = optionKeys<HopfieldMemoryOptions>()('transform', 'beta', 'maxIter', 'tol', 'dtype', 'backend', 'threads');
+const RETRIEVE_KEYS = optionKeys<RetrieveOptions>()('maxIter', 'tol', 'energies', 'supportThreshold', 'threads');
+const BATCH_KEYS = optionKeys<BatchRetrieveOptions>()('maxIter', 'tol', 'energies', 'supportThreshold', 'threads', 'weights');
+
+// The parameters each transform takes besides its name.
+const TRANSFORM_KEYS: Record<string, readonly string[]> = {
+  softmax: ['name'],
+  sparsemax: ['name'],
+  entmax15: ['name'],
+  entmax: ['name', 'alpha'],
+  normmax: ['name', 'gamma'],
+  kSubsets: ['name', 'k'],
+  sequentialKSubsets: ['name', 'k', 'bonus', 'maxActiveSetIter'],
+};
+
 const STATUS_NAMES: RetrievalStatus[] = ['converged', 'max-iterations', 'active-set-max-iterations'];
 /** Score and weight buffers of one kernel call stay below this. */
 const CHUNK_BYTES = 256 * 2 ** 20;
@@ -145,6 +160,7 @@ export function parseTransform(value: unknown): ParsedTransform {
   }
   const t = spec as Record<string, unknown>;
   const name = checkOneOf(t.name, 'options.transform.name', ['softmax', 'sparsemax', 'entmax15', 'entmax', 'normmax', 'kSubsets', 'sequentialKSubsets']);
+  checkOptions(t, 'options.transform', TRANSFORM_KEYS[name]);
   switch (name) {
     case 'softmax':
       return { ...base, kind: MemoryKind.Softmax, param: 0, margin: Infinity, spec: { name } };
@@ -211,7 +227,7 @@ export class HopfieldMemory {
   private maxNorm = -1;
 
   constructor(patterns: unknown, options: HopfieldMemoryOptions = {}) {
-    const o = checkOptions(options, 'options');
+    const o = checkOptions(options, 'options', MEMORY_KEYS);
     this.backend = getBackend(o.backend as BackendName | undefined);
     const typedData = patterns !== null && typeof patterns === 'object' && 'data' in patterns ? (patterns as Matrix).data : undefined;
     this.dtype = o.dtype === undefined ? (typedData instanceof Float32Array ? 'float32' : 'float64') : checkOneOf(o.dtype, 'options.dtype', ['float64', 'float32']);
@@ -320,7 +336,7 @@ export class HopfieldMemory {
 
   /** retrieve() for every row of a batch, with matrix-matrix products over blocks of queries. */
   retrieveBatch(queries: Matrix | ArrayLike<number>[], options: BatchRetrieveOptions = {}): BatchRetrievalResult {
-    const o = checkOptions(options, 'options');
+    const o = checkOptions(options, 'options', BATCH_KEYS);
     const run = this.prepare(queries, o, false, weightsMode(o.weights));
     for (const chunk of this.chunks(run)) this.backend.memoryRetrieve(this.data, this.count, this.dimension, chunk.rows, run.params, chunk.out);
     return this.batch(run);
@@ -328,7 +344,7 @@ export class HopfieldMemory {
 
   /** retrieveBatch() off the main thread, a block of queries at a time; the queries are copied first. */
   async retrieveBatchAsync(queries: Matrix | ArrayLike<number>[], options: BatchRetrieveOptions = {}): Promise<BatchRetrievalResult> {
-    const o = checkOptions(options, 'options');
+    const o = checkOptions(options, 'options', BATCH_KEYS);
     const run = this.prepare(queries, o, false, weightsMode(o.weights));
     const data = this.data;
     for (const chunk of this.chunks(run)) await this.backend.memoryRetrieveAsync(data, this.count, this.dimension, chunk.rows, run.params, chunk.out);
@@ -429,7 +445,7 @@ export class HopfieldMemory {
   }
 
   private prepare(query: unknown, rawOptions: unknown, single: boolean, weights: 'sparse' | 'dense' | 'none'): PreparedRun {
-    const o = checkOptions(rawOptions, 'options');
+    const o = checkOptions(rawOptions, 'options', single ? RETRIEVE_KEYS : BATCH_KEYS);
     const maxIter = o.maxIter === undefined ? this.maxIter : checkInteger(o.maxIter, 'options.maxIter', 0, 2 ** 30);
     const tol = o.tol === undefined ? this.tol : checkNonNegative(o.tol, 'options.tol');
     const energies = o.energies === undefined ? single : checkBoolean(o.energies, 'options.energies');

@@ -11,7 +11,7 @@ import { scaledBy } from '../scaling';
 import { sequentialKSubsetsBackward, sequentialKSubsetsBatch } from '../sparsemap/index';
 import { entmax, kSubsets, normmax, softmax, sparsemax } from '../transforms/index';
 import type { RealMatrix } from '../transforms/index';
-import { checkInteger, checkOptions, checkPositive, checkSeed, describe, Matrix, toFiniteRealRows } from '../validate';
+import { checkInteger, checkOptions, optionKeys, checkPositive, checkSeed, describe, Matrix, toFiniteRealRows } from '../validate';
 import { MemoryTransform, parseTransform, ParsedTransform } from './index';
 
 /** Options of {@link HopfieldPooling}. */
@@ -97,7 +97,7 @@ export class HopfieldPooling {
   private readonly backend: Backend;
 
   constructor(options: HopfieldPoolingOptions) {
-    const o = checkOptions(options, 'options');
+    const o = checkOptions(options, 'options', optionKeys<HopfieldPoolingOptions>()('inputDim', 'keyDim', 'valueDim', 'queries', 'transform', 'beta', 'seed', 'backend'));
     this.inputDim = checkInteger(o.inputDim, 'options.inputDim', 1, 2 ** 24);
     this.keyDim = o.keyDim === undefined ? this.inputDim : checkInteger(o.keyDim, 'options.keyDim', 1, 2 ** 24);
     this.valueDim = o.valueDim === undefined || o.valueDim === null ? null : checkInteger(o.valueDim, 'options.valueDim', 1, 2 ** 24);

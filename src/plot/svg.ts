@@ -1,6 +1,6 @@
 // Small SVG plotting helpers with no dependencies: pattern grids, line charts (energy traces,
 // capacity curves) and bar charts (support-size histograms). Each returns a standalone SVG string.
-import { checkInteger, checkOptions, isArrayLikeOfNumbers } from '../validate';
+import { checkInteger, checkOptions, optionKeys, isArrayLikeOfNumbers } from '../validate';
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 const FONT = 'font-family="sans-serif" font-size="12"';
@@ -43,7 +43,7 @@ export interface PatternGridOptions {
  */
 export function patternGridSvg(patterns: ArrayLike<number>[], options: PatternGridOptions = {}): string {
   if (!Array.isArray(patterns) || patterns.length === 0) throw new TypeError('patterns must be a non-empty array of vectors');
-  const opts = checkOptions(options, 'options');
+  const opts = checkOptions(options, 'options', optionKeys<PatternGridOptions>()('width', 'titles', 'cell', 'columns'));
   const length = (patterns[0] as ArrayLike<number>).length;
   patterns.forEach((p, i) => {
     if (!isArrayLikeOfNumbers(p)) throw new TypeError(`patterns[${i}] must be an array or typed array of numbers`);
@@ -95,7 +95,7 @@ export interface ChartOptions {
 }
 
 function chartFrame(options: ChartOptions) {
-  const opts = checkOptions(options, 'options');
+  const opts = checkOptions(options, 'options', optionKeys<ChartOptions>()('title', 'xLabel', 'yLabel', 'width', 'height'));
   const width = checkInteger(opts.width ?? 640, 'options.width', 100);
   const height = checkInteger(opts.height ?? 400, 'options.height', 100);
   const margin = { left: 70, right: 150, top: 40, bottom: 50 };
@@ -258,7 +258,7 @@ export function labelMapSvg(labels: ArrayLike<number>, columns: number, options:
   if (!isArrayLikeOfNumbers(labels) || labels.length === 0) throw new TypeError('labels must be a non-empty array of integers');
   checkInteger(columns, 'columns', 1);
   if (labels.length % columns !== 0) throw new RangeError(`labels length ${labels.length} is not a multiple of columns ${columns}`);
-  const opts = checkOptions(options, 'options');
+  const opts = checkOptions(options, 'options', optionKeys<LabelMapOptions>()('extent', 'points', 'title', 'size', 'names', 'otherName'));
   const rows = labels.length / columns;
   const [x0, x1, y0, y1] = (opts.extent as number[] | undefined) ?? [0, columns, 0, rows];
   if (!(x1 > x0 && y1 > y0)) throw new RangeError('options.extent must be [xMin, xMax, yMin, yMax] with xMax > xMin and yMax > yMin');

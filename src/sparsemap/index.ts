@@ -9,8 +9,13 @@ import {
 import { checkAllocation } from '../limits';
 import { downScale, largestMagnitude, scaledBy } from '../scaling';
 import {
-  checkBoolean, checkFinite, checkInteger, checkOptions, checkPositive, describe, isArrayLikeOfNumbers, Matrix, toFiniteFloat64, toRows,
+  checkBoolean, checkFinite, checkInteger, checkOptions, optionKeys, checkPositive, describe, isArrayLikeOfNumbers, Matrix, toFiniteFloat64, toRows,
 } from '../validate';
+
+const SOLVE_KEYS = optionKeys<SolveOptions>()('maxIter', 'tol', 'rho', 'adaptRho', 'maxActiveSetIter', 'additionalScores', 'backend');
+const SEQUENCE_KEYS = optionKeys<SequenceOptions>()('states', 'transitions', 'start', 'end');
+const BATCH_KEYS = optionKeys<BatchOptions>()('backend', 'threads');
+const SEQUENTIAL_KEYS = optionKeys<SequentialKSubsetsOptions>()('backend', 'threads', 'k', 'bonus', 'maxActiveSetIter');
 
 /** How a solve ended: converged, stopped by the ADMM cap, or converged with an active-set QP stopped by its cap. */
 export type SparseMapStatusName = 'converged' | 'max-iterations' | 'active-set-max-iterations';
@@ -278,7 +283,7 @@ export class FactorGraph {
   /** sum of vars <= k (or = k with exact). */
   addBudget(vars: ArrayLike<number>, k: number, options: { exact?: boolean; negated?: ArrayLike<boolean | number> } = {}): number {
     const v = this.checkVars(vars, 'vars', 1);
-    const opts = checkOptions(options, 'options');
+    const opts = checkOptions(options, 'options', ['exact', 'negated']);
     const kk = checkInteger(k, 'k', 0, v.length);
     const exact = opts.exact === undefined ? false : checkBoolean(opts.exact, 'options.exact');
     return this.add({ kind: FactorKind.Budget, vars: v, negated: this.checkNegated(opts.negated, v.length), ints: [kk, exact ? 1 : 0], reals: [], scores: new Float64Array(0) });
@@ -287,7 +292,7 @@ export class FactorGraph {
   /** sum_i costs[i] vars[i] <= budget, costs > 0. */
   addKnapsack(vars: ArrayLike<number>, costs: ArrayLike<number>, budget: number, options: { negated?: ArrayLike<boolean | number> } = {}): number {
     const v = this.checkVars(vars, 'vars', 1);
-    const opts = checkOptions(options, 'options');
+    const opts = checkOptions(options, 'options', ['negated']);
     const c = toFiniteFloat64(costs, 'costs', v.length);
     c.forEach((x, i) => {
       if (!(x > 0)) throw new RangeError(`costs[${i}] must be > 0, got ${x}`);
@@ -304,8 +309,8 @@ export class FactorGraph {
     return this.add({ kind: FactorKind.Pair, vars: v, negated: [false, false], ints: [], reals: [], scores: Float64Array.of(s) });
   }
 
-  private sequenceSpec(vars: ArrayLike<number>, options: SequenceOptions, name: string): { v: number[]; L: number; S: number; scores: Float64Array } {
-    const opts = checkOptions(options, 'options');
+  private sequenceSpec(vars: ArrayLike<number>, options: SequenceOptions, name: string, extraKeys: readonly string[] = []): { v: number[]; L: number; S: number; scores: Float64Array } {
+    const opts = checkOptions(options, 'options', [...SEQUENCE_KEYS, ...extraKeys]);
     const S = checkInteger(opts.states, 'options.states', 1, 1 << 16);
     const v = this.checkVars(vars, 'vars', S);
     if (v.length % S !== 0) throw new RangeError(`vars of a ${name} factor must have length L * states (states = ${S}), got ${v.length}`);
@@ -342,8 +347,8 @@ export class FactorGraph {
 
   /** A Sequence in which state 0 is used at most (exactly) k times. MAP oracle: Viterbi over (state, count). */
   addSequenceBudget(vars: ArrayLike<number>, options: SequenceBudgetOptions): number {
-    const { v, L, S, scores } = this.sequenceSpec(vars, options, 'SequenceBudget');
-    const opts = checkOptions(options, 'options');
+    const { v, L, S, scores } = this.sequenceSpec(vars, options, 'SequenceBudget', ['k', 'exact']);
+    const opts = checkOptions(options, 'options', [...SEQUENCE_KEYS, 'k', 'exact']);
     const k = checkInteger(opts.k, 'options.k', 0, L);
     const exact = opts.exact === undefined ? false : checkBoolean(opts.exact, 'options.exact');
     if (S === 1 && k !== L) throw new RangeError(`with one state every position uses state 0, so options.k must be L = ${L}, got ${k}`);
@@ -385,7 +390,7 @@ export class FactorGraph {
    * MAP oracle: Chu-Liu-Edmonds; structure labels are the head of each word.
    */
   addTree(vars: ArrayLike<number>, options: { length: number }): number {
-    const opts = checkOptions(options, 'options');
+    const opts = checkOptions(options, 'options', ['length']);
     const length = checkInteger(opts.length, 'options.length', 1, 1 << 12);
     const v = this.checkVars(vars, 'vars', 1);
     if (v.length !== length * length) throw new RangeError(`vars of a Tree factor must have length^2 = ${length * length} arc variables, got ${v.length}`);
@@ -458,7 +463,7 @@ export class FactorGraph {
 
   private prepare(unaryScores: unknown, options: SolveOptions | undefined, objective = 0) {
     if (this.factors.length === 0) throw new RangeError('the factor graph has no factors');
-    const opts = checkOptions(options, 'options') as SolveOptions;
+    const opts = checkOptions(options, 'options', SOLVE_KEYS) as SolveOptions;
     const backend = getBackend(opts.backend);
     const params = { ...paramsFrom(opts), objective };
     const data = this.toData();
@@ -520,7 +525,7 @@ export class FactorGraph {
 
   private prepareBatch(unaryScores: unknown, options: (SolveOptions & { threads?: number }) | undefined) {
     if (this.factors.length === 0) throw new RangeError('the factor graph has no factors');
-    const opts = checkOptions(options, 'options') as SolveOptions & { threads?: number };
+    const opts = checkOptions(options, 'options', [...SOLVE_KEYS, 'threads']) as SolveOptions & { threads?: number };
     const backend = getBackend(opts.backend);
     const params = paramsFrom(opts);
     const data = this.toData();
@@ -663,7 +668,7 @@ export async function kSubsetsExactBatchAsync(scores: Matrix | ArrayLike<number>
 }
 
 function kSubsetsJob(scores: unknown, k: unknown, options: BatchOptions) {
-  const opts = checkOptions(options, 'options');
+  const opts = checkOptions(options, 'options', BATCH_KEYS);
   const backend = getBackend(opts.backend as BackendName | undefined);
   const m = scoreMatrix(scores, 'scores');
   const kk = checkInteger(k, 'k', 0, m.cols);
@@ -733,7 +738,7 @@ export async function sequentialKSubsetsBatchAsync(scores: Matrix | ArrayLike<nu
 export type SequentialKSubsetsResult = Matrix<Float64Array> & { converged: boolean; status: SparseMapStatusName[] };
 
 function sequentialJob(scores: unknown, options: SequentialKSubsetsOptions) {
-  const opts = checkOptions(options, 'options');
+  const opts = checkOptions(options, 'options', SEQUENTIAL_KEYS);
   const backend = getBackend(opts.backend as BackendName | undefined);
   const m = scoreMatrix(scores, 'scores');
   const k = checkInteger(opts.k, 'options.k', 0, m.cols);
@@ -765,7 +770,7 @@ function sequentialResult(p: ReturnType<typeof sequentialJob>): SequentialKSubse
  * ```
  */
 export function kSubsetsExactBackward(scores: Matrix | ArrayLike<number>[], k: number, grad: Matrix | ArrayLike<number>[], options: BatchOptions = {}): Matrix<Float64Array> {
-  const opts = checkOptions(options, 'options');
+  const opts = checkOptions(options, 'options', BATCH_KEYS);
   const backend = getBackend(opts.backend as BackendName | undefined);
   const m = scoreMatrix(scores, 'scores');
   const g = scoreMatrix(grad, 'grad');

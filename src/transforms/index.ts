@@ -45,7 +45,10 @@ import { getBackend } from '../backend';
 import { BackendName, RealArray, TransformKind, TransformParams } from '../kernels';
 import { checkAllocation } from '../limits';
 import { downScale, largestMagnitude, scaledBy } from '../scaling';
-import { checkBoolean, checkInteger, checkOptions, describe, isArrayLikeOfNumbers } from '../validate';
+import { checkBoolean, checkInteger, checkOptions, optionKeys, describe, isArrayLikeOfNumbers } from '../validate';
+
+// The options every transform takes.
+const TRANSFORM_KEYS = optionKeys<TransformOptions>()('backend', 'support', 'threads', 'out');
 
 export type { RealArray } from '../kernels';
 /**
@@ -225,9 +228,11 @@ function params(kind: TransformKind, readParam: ParamReader, options: Record<str
   return { kind, param: readParam(options, prepared.cols), rows: prepared.rows, cols: prepared.cols, threads };
 }
 
-function makeTransform<O extends TransformOptions>(kind: TransformKind, readParam: ParamReader): Transform<O> {
+// paramKeys: the options naming the transform's parameter (alpha, gamma, k).
+function makeTransform<O extends TransformOptions>(kind: TransformKind, paramKeys: readonly string[], readParam: ParamReader): Transform<O> {
+  const known = [...TRANSFORM_KEYS, ...paramKeys];
   const setup = (x: unknown, rawOptions: unknown) => {
-    const options = checkOptions(rawOptions, 'options');
+    const options = checkOptions(rawOptions, 'options', known);
     const backend = getBackend(options.backend as BackendName | undefined);
     const prepared = prepare(x, 'x');
     return { options, backend, prepared, params: params(kind, readParam, options, prepared) };
@@ -321,7 +326,7 @@ const noParam: ParamReader = () => 0;
  * softmax.conjugate([1, 2, 3]); // logsumexp = 3.408
  * ```
  */
-export const softmax: Transform<TransformOptions> = makeTransform(TransformKind.Softmax, noParam);
+export const softmax: Transform<TransformOptions> = makeTransform(TransformKind.Softmax, [], noParam);
 /**
  * Sparsemax: Euclidean projection onto the simplex (expected-linear pivot search).
  *
@@ -332,7 +337,7 @@ export const softmax: Transform<TransformOptions> = makeTransform(TransformKind.
  * sparsemax.jvp([1, 0.5, -1], [1, 0, 0]); // [0.5, -0.5, 0]
  * ```
  */
-export const sparsemax: Transform<TransformOptions> = makeTransform(TransformKind.Sparsemax, noParam);
+export const sparsemax: Transform<TransformOptions> = makeTransform(TransformKind.Sparsemax, [], noParam);
 /**
  * 1.5-entmax (exact quadratic threshold on the support).
  *
@@ -342,7 +347,7 @@ export const sparsemax: Transform<TransformOptions> = makeTransform(TransformKin
  * entmax15.jvp(x, v); // J v
  * ```
  */
-export const entmax15: Transform<TransformOptions> = makeTransform(TransformKind.Entmax, () => 1.5);
+export const entmax15: Transform<TransformOptions> = makeTransform(TransformKind.Entmax, [], () => 1.5);
 
 /** {@link entmax}: a {@link Transform} that also differentiates with respect to alpha. */
 export interface EntmaxTransform extends Transform<EntmaxOptions> {
@@ -352,7 +357,7 @@ export interface EntmaxTransform extends Transform<EntmaxOptions> {
   alphaGradient(x: MatrixInput, options?: EntmaxOptions): RealMatrix;
 }
 
-const entmaxBase = makeTransform<EntmaxOptions>(TransformKind.Entmax, (o) => checkAlpha(o.alpha));
+const entmaxBase = makeTransform<EntmaxOptions>(TransformKind.Entmax, ['alpha'], (o) => checkAlpha(o.alpha));
 /**
  * alpha-entmax (Tsallis), alpha >= 1 (default 1.5): safeguarded Newton on the threshold.
  *
@@ -364,7 +369,7 @@ const entmaxBase = makeTransform<EntmaxOptions>(TransformKind.Entmax, (o) => che
  */
 export const entmax: EntmaxTransform = Object.assign(entmaxBase, {
   alphaGradient: (x: TransformInput, rawOptions?: EntmaxOptions): unknown => {
-    const options = checkOptions(rawOptions, 'options');
+    const options = checkOptions(rawOptions, 'options', [...TRANSFORM_KEYS, 'alpha']);
     const alpha = checkAlpha(options.alpha);
     if (alpha === 1) throw new RangeError('alpha must be > 1 for the alpha derivative, got 1');
     const backend = getBackend(options.backend as BackendName | undefined);
@@ -384,7 +389,7 @@ export const entmax: EntmaxTransform = Object.assign(entmaxBase, {
  * normmax({ data: scores, rows: 256, cols: 1000 }, { gamma: 3 }); // every row
  * ```
  */
-export const normmax: Transform<NormmaxOptions> = makeTransform(TransformKind.Normmax, (o) => checkGamma(o.gamma));
+export const normmax: Transform<NormmaxOptions> = makeTransform(TransformKind.Normmax, ['gamma'], (o) => checkGamma(o.gamma));
 
 /**
  * k-subsets: Euclidean projection onto {0 <= p <= 1, sum p = k}.
@@ -394,7 +399,7 @@ export const normmax: Transform<NormmaxOptions> = makeTransform(TransformKind.No
  * kSubsets([3, 0.2, 5, 2], { k: 2 }); // Float64Array [1, 0, 1, 0]
  * ```
  */
-export const kSubsets: Transform<KSubsetsOptions> = makeTransform(TransformKind.KSubsets, (o, cols) => {
+export const kSubsets: Transform<KSubsetsOptions> = makeTransform(TransformKind.KSubsets, ['k'], (o, cols) => {
   if (o.k === undefined) throw new TypeError('options.k is required for kSubsets');
   return checkInteger(o.k, 'options.k', 1, cols);
 });
