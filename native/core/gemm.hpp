@@ -1,4 +1,6 @@
-// The two matrix products of Hopfield memories, multi-threaded, with Eigen's blocked kernels.
+// The two matrix products of Hopfield memories, multi-threaded: the scores by register tiles
+// (gemm_kernels.hpp) where the CPU has AVX2 or AVX-512, else, and the read-out always, by Eigen's
+// blocked kernels.
 // X is the memory (n x d, row-major); every matrix is row-major and dense.
 #pragma once
 #include <cstdint>

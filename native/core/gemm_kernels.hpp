@@ -102,8 +102,6 @@ struct Simd<double> {
 template <typename T>
 constexpr int64_t kPanelWidth = 2 * Simd<T>::kLanes;
 
-constexpr int64_t kPrefetchSteps = 8;
-
 // tile (Patterns x kPanelWidth, row-major) = scores of Patterns rows of x against the first
 // Vectors * kLanes queries of a packed panel.
 template <typename T, int Patterns, int Vectors>
@@ -114,7 +112,6 @@ void scoresTile(const T* x, int64_t d, const T* panel, T* tile) {
     for (int v = 0; v < Vectors; ++v) acc[i][v] = S::zero();
   for (int64_t k = 0; k < d; ++k, panel += kPanelWidth<T>) {
     typename S::V b[Vectors];
-    _mm_prefetch(reinterpret_cast<const char*>(panel + kPrefetchSteps * kPanelWidth<T>), _MM_HINT_T0);
     for (int v = 0; v < Vectors; ++v) b[v] = S::load(panel + v * S::kLanes);
     for (int i = 0; i < Patterns; ++i) {
       const typename S::V a = S::broadcast(x[i * d + k]);
