@@ -138,7 +138,7 @@ const RETRIEVE_KEYS = optionKeys<RetrieveOptions>()('maxIter', 'tol', 'energies'
 const BATCH_KEYS = optionKeys<BatchRetrieveOptions>()('maxIter', 'tol', 'energies', 'supportThreshold', 'threads', 'weights');
 
 // The parameters each transform takes besides its name.
-const TRANSFORM_KEYS: Record<string, readonly string[]> = {
+const TRANSFORM_SPEC_KEYS: Record<string, readonly string[]> = {
   softmax: ['name'],
   sparsemax: ['name'],
   entmax15: ['name'],
@@ -160,7 +160,7 @@ export function parseTransform(value: unknown): ParsedTransform {
   }
   const t = spec as Record<string, unknown>;
   const name = checkOneOf(t.name, 'options.transform.name', ['softmax', 'sparsemax', 'entmax15', 'entmax', 'normmax', 'kSubsets', 'sequentialKSubsets']);
-  checkOptions(t, 'options.transform', TRANSFORM_KEYS[name]);
+  checkOptions(t, 'options.transform', TRANSFORM_SPEC_KEYS[name]);
   switch (name) {
     case 'softmax':
       return { ...base, kind: MemoryKind.Softmax, param: 0, margin: Infinity, spec: { name } };
