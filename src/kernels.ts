@@ -252,6 +252,8 @@ export interface MemoryOutputs {
   status: Uint8Array;
   /** count x (maxIter + 1): E(q_0..q_iterations), then NaN; null = not computed. */
   energies: Float64Array | null;
+  /** count x n, read: beta X q of the queries, taken for the first update instead of computed; null = computed. */
+  firstScores: RealArray | null;
 }
 
 export interface Kernels {

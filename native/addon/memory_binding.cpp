@@ -55,10 +55,11 @@ struct RetrieveJob {
   int32_t* iterations;
   uint8_t* status;
   double* energies;
+  const void* firstScores;
 
   template <typename T>
   void runAs() const {
-    const Outputs<T> out{static_cast<T*>(states), static_cast<T*>(weights), support, iterations, status, energies};
+    const Outputs<T> out{static_cast<T*>(states), static_cast<T*>(weights), support, iterations, status, energies, static_cast<const T*>(firstScores)};
     retrieve(static_cast<const T*>(patterns), n, d, count, params, out);
   }
   void run() const { single ? runAs<float>() : runAs<double>(); }
@@ -81,7 +82,10 @@ RetrieveJob retrieveArgs(const Napi::CallbackInfo& info, Pins* pins) {
   auto out = info[5].As<Napi::Object>();
   const size_t count = static_cast<size_t>(job.count);
   job.states = realArg(job.single, out.Get("states"), "out.states", cells(job.count, job.d, "out.states"));
-  const Napi::Value weights = out.Get("weights"), energies = out.Get("energies");
+  const Napi::Value weights = out.Get("weights"), energies = out.Get("energies"), firstScores = out.Get("firstScores");
+  if (!firstScores.IsNull() && !firstScores.IsUndefined()) {
+    job.firstScores = realArg(job.single, firstScores, "out.firstScores", cells(job.count, job.n, "out.firstScores"));
+  }
   if (!weights.IsNull()) job.weights = realArg(job.single, weights, "out.weights", cells(job.count, job.n, "out.weights"));
   job.support = typedArrayArg<int32_t>(out.Get("support"), "out.support", count).Data();
   job.iterations = typedArrayArg<int32_t>(out.Get("iterations"), "out.iterations", count).Data();
@@ -91,7 +95,7 @@ RetrieveJob retrieveArgs(const Napi::CallbackInfo& info, Pins* pins) {
   }
   if (pins) {
     pins->add(info[0]);
-    for (const char* key : {"states", "weights", "support", "iterations", "status", "energies"}) pins->add(out.Get(key));
+    for (const char* key : {"states", "weights", "support", "iterations", "status", "energies", "firstScores"}) pins->add(out.Get(key));
   }
   return job;
 }

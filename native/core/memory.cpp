@@ -183,7 +183,9 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
     for (int64_t i = 0; i < a; ++i) std::copy(out.states + active[i] * d, out.states + (active[i] + 1) * d, q.begin() + i * d);
     s.resize(static_cast<size_t>(a * n));
     p.resize(static_cast<size_t>(a * n));
-    gemm::scores(q.data(), a, patterns, n, d, params.beta, s.data(), params.threads);
+    // Every row is active in the first pass (t == 0), in order.
+    if (t == 0 && out.firstScores) std::copy(out.firstScores, out.firstScores + a * n, s.begin());
+    else gemm::scores(q.data(), a, patterns, n, d, params.beta, s.data(), params.threads);
     conjugate.assign(static_cast<size_t>(a), 0);
     passFailed.assign(static_cast<size_t>(a), 0);
     transformRows(params, s.data(), a, n, p.data(), needConjugate ? conjugate.data() : nullptr, passFailed);

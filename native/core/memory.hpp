@@ -32,6 +32,8 @@ struct Outputs {
   int32_t* iterations;  // count
   uint8_t* status;      // count
   double* energies;     // count x (maxIter + 1): E(q_0..q_iterations), then NaN; null = not computed
+  // count x n: beta X q of the queries, taken for the first update instead of computed; may be null
+  const T* firstScores = nullptr;
 };
 
 // Runs the updates for `count` queries (already in out.states) against patterns (n x d, row-major).

@@ -85,7 +85,9 @@ export function memoryRetrieve(patterns: RealArray, n: number, d: number, count:
   for (let t = 0; active.length > 0; t++) {
     const a = active.length;
     for (let i = 0; i < a; i++) q.set(out.states.subarray(active[i] * d, (active[i] + 1) * d), i * d);
-    memoryScores(q, a, patterns, n, d, params.beta, s);
+    // Every row is active in the first pass (t === 0), in order.
+    if (t === 0 && out.firstScores) s.set(out.firstScores.subarray(0, a * n));
+    else memoryScores(q, a, patterns, n, d, params.beta, s);
     passFailed.fill(0);
     transformRows(params, s, a, n, p, conjugate, passFailed);
     // Weights below the smallest normal number become 0, as natively (subnormals would slow the read-out).

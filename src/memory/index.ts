@@ -64,6 +64,15 @@ export interface RetrieveOptions {
 export interface BatchRetrieveOptions extends RetrieveOptions {
   /** The final p of every query: 'sparse' rows (default), a 'dense' matrix, or 'none'. */
   weights?: 'sparse' | 'dense' | 'none';
+  /**
+   * The queries' scores beta X q as {@link HopfieldMemory.scores} returns them (queries x patterns,
+   * in the memory's dtype), taken for the first update instead of computed again: retrieving the
+   * same queries with several transforms of the same patterns and beta then computes the first
+   * product once. The results are those of a call without it (up to the rounding of the scores
+   * kernel, which for batches of 4 or more queries on AVX2/AVX-512 is the same). Read, not copied:
+   * leave it unchanged until an async call settles.
+   */
+  scores?: Matrix<RealArray>;
 }
 
 /** How a retrieval ended. */
@@ -135,7 +144,7 @@ export interface ParsedTransform {
 
 const MEMORY_KEYS = optionKeys<HopfieldMemoryOptions>()('transform', 'beta', 'maxIter', 'tol', 'dtype', 'backend', 'threads');
 const RETRIEVE_KEYS = optionKeys<RetrieveOptions>()('maxIter', 'tol', 'energies', 'supportThreshold', 'threads');
-const BATCH_KEYS = optionKeys<BatchRetrieveOptions>()('maxIter', 'tol', 'energies', 'supportThreshold', 'threads', 'weights');
+const BATCH_KEYS = optionKeys<BatchRetrieveOptions>()('maxIter', 'tol', 'energies', 'supportThreshold', 'threads', 'weights', 'scores');
 
 // The parameters each transform takes besides its name.
 const TRANSFORM_SPEC_KEYS: Record<string, readonly string[]> = {
@@ -453,6 +462,7 @@ export class HopfieldMemory {
     const threads = o.threads === undefined ? this.threads : checkInteger(o.threads, 'options.threads', 0, 1024);
     const { q, rows } = this.toQueries(query, single ? 'query' : 'queries', single);
     const n = this.count;
+    const firstScores = o.scores === undefined ? null : this.checkScores(o.scores, rows);
     const stride = maxIter + 1;
     if (weights === 'dense' || weights === 'sparse') checkAllocation('retrieval weights', (weights === 'dense' ? rows : Math.min(rows, this.chunkRows())) * n, this.Real.BYTES_PER_ELEMENT);
     if (energies) checkAllocation('energy traces', rows * stride, 8);
@@ -474,8 +484,25 @@ export class HopfieldMemory {
       iterations: new Int32Array(rows),
       status: new Uint8Array(rows),
       energies: energies ? new Float64Array(rows * stride) : null,
+      firstScores,
     };
     return { rows, params, out, weights, stride, sparse: weights === 'sparse' ? [] : null };
+  }
+
+  /** options.scores: queries x patterns finite scores in the memory's dtype (not copied: they may be large). */
+  private checkScores(value: unknown, rows: number): RealArray {
+    const m = value as { data?: unknown; rows?: unknown; cols?: unknown } | null;
+    if (m === null || typeof m !== 'object' || !(m.data instanceof this.Real)) {
+      throw new TypeError(`options.scores must be a { data, rows, cols } matrix with ${this.Real.name} data, as memory.scores returns, got ${describe(value)}`);
+    }
+    if (m.rows !== rows || m.cols !== this.count || m.data.length !== rows * this.count) {
+      throw new RangeError(`options.scores must be ${rows} x ${this.count} (queries x patterns), got ${m.rows} x ${m.cols} with ${m.data.length} entries`);
+    }
+    const data = m.data;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) throw new RangeError(`options.scores.data[${i}] must be finite, got ${data[i]}`);
+    }
+    return data;
   }
 
   private chunkRows(): number {
@@ -501,6 +528,7 @@ export class HopfieldMemory {
           iterations: o.iterations.subarray(start, start + rows),
           status: o.status.subarray(start, start + rows),
           energies: o.energies ? o.energies.subarray(start * run.stride, (start + rows) * run.stride) : null,
+          firstScores: o.firstScores ? o.firstScores.subarray(start * n, (start + rows) * n) : null,
         },
       };
       if (run.sparse && weights) run.sparse.push(compress(weights, rows, n));
