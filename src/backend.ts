@@ -53,13 +53,14 @@ const jsKernels: Kernels = {
   memoryRetrieve: jsMemory.memoryRetrieve,
   memoryRetrieveAsync: deferred(jsMemory.memoryRetrieve),
   memoryScores: jsMemory.memoryScores,
+  memoryFirstNonFinite: jsMemory.memoryFirstNonFinite,
 };
 
 const jsBackend: Backend = Object.freeze({ name: 'js' as const, ...jsKernels });
 
 const packageRoot = path.join(__dirname, '..');
 /** Version of the kernel interface (native/addon/addon.cpp exports the same number); bumped whenever kernels change. */
-const ADDON_ABI_VERSION = 2;
+const ADDON_ABI_VERSION = 3;
 let nativeBackend: Backend | null | undefined;
 let nativeLoadError: Error | undefined;
 let nativeBinaryPath: string | undefined;

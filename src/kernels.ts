@@ -254,6 +254,8 @@ export interface MemoryOutputs {
   energies: Float64Array | null;
   /** count x n, read: beta X q of the queries, taken for the first update instead of computed; null = computed. */
   firstScores: RealArray | null;
+  /** 2 x count x n: room for a pass's scores and weights, reused by a caller running many blocks; null = allocated by the kernel. */
+  scratch: RealArray | null;
 }
 
 export interface Kernels {
@@ -329,6 +331,8 @@ export interface Kernels {
   memoryRetrieveAsync(patterns: RealArray, n: number, d: number, count: number, params: MemoryParams, out: MemoryOutputs): Promise<unknown>;
   /** out (rows x n) = scale * queries X^T, queries rows x d. */
   memoryScores(queries: RealArray, rows: number, patterns: RealArray, n: number, d: number, scale: number, out: RealArray, threads: number): void;
+  /** The index of the first NaN or infinite entry, or -1. */
+  memoryFirstNonFinite(data: RealArray, threads: number): number;
 }
 
 /** A backend: its name and its kernels. */

@@ -47,4 +47,29 @@ for (const backend of backendsUnderTest()) {
     t.throws(() => memory.retrieveBatch(q, { scores: { data: bad, rows, cols: n } }), { name: 'RangeError', message: /options.scores.data\[5\] must be finite/ });
     t.throws(() => memory.retrieve(queries.subarray(0, d), { scores: good } as never), { name: 'TypeError', message: /no option 'scores'/ });
   });
+
+  t.test(`[${backend}] scores over several blocks of queries: used block by block, checked to the last entry`, async (t) => {
+    // n = 50 000 patterns of dimension 2: a block holds 223 float64 (446 float32) queries.
+    const big = 50000, count = 500;
+    const local = new Rng(22);
+    const x = Float64Array.from({ length: big * 2 }, () => local.normal());
+    for (const dtype of ['float64', 'float32'] as const) {
+      const Real = dtype === 'float32' ? Float32Array : Float64Array;
+      const memory = new HopfieldMemory({ data: Real.from(x), rows: big, cols: 2 }, { transform: 'sparsemax', beta: 30, maxIter: 3, tol: 0, dtype, backend });
+      const q = { data: Real.from({ length: count * 2 }, () => local.normal()), rows: count, cols: 2 };
+      const scores = memory.scores(q);
+      const plain = memory.retrieveBatch(q, { energies: true });
+      const given = memory.retrieveBatch(q, { energies: true, scores });
+      const tol = dtype === 'float64' ? 1e-12 : 1e-5;
+      t.ok(maxAbsDiff(given.states.data, plain.states.data) <= tol, `${dtype}: states`);
+      t.ok(maxAbsDiff(given.energies!.data.filter(Number.isFinite), plain.energies!.data.filter(Number.isFinite)) <= 1e-6, `${dtype}: energies`);
+      t.same(given.support, plain.support, `${dtype}: supports`);
+      // A bad entry anywhere, the last block's last row included, is found and named by its index.
+      for (const [at, value, shown] of [[scores.data.length - 7, -Infinity, '-Infinity'], [big * 300 + 11, Infinity, 'Infinity'], [70000, NaN, 'NaN']] as const) {
+        const bad = scores.data.slice();
+        bad[at] = value;
+        t.throws(() => memory.retrieveBatch(q, { scores: { data: bad, rows: count, cols: big } }), { name: 'RangeError', message: `options.scores.data[${at}] must be finite, got ${shown}` }, `${dtype}: ${shown} at ${at}`);
+      }
+    }
+  });
 }

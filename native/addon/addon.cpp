@@ -16,7 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sshn::addon::registerTransforms(env, exports);
   sshn::addon::registerMemory(env, exports);
   // The kernel interface version src/backend.ts expects (ADDON_ABI_VERSION); bump both together.
-  exports.Set("abiVersion", Napi::Number::New(env, 2));
+  exports.Set("abiVersion", Napi::Number::New(env, 3));
   return exports;
 }
 

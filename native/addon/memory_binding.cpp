@@ -56,10 +56,12 @@ struct RetrieveJob {
   uint8_t* status;
   double* energies;
   const void* firstScores;
+  void* scratch;
 
   template <typename T>
   void runAs() const {
-    const Outputs<T> out{static_cast<T*>(states), static_cast<T*>(weights), support, iterations, status, energies, static_cast<const T*>(firstScores)};
+    const Outputs<T> out{static_cast<T*>(states), static_cast<T*>(weights), support, iterations, status, energies, static_cast<const T*>(firstScores),
+                        static_cast<T*>(scratch)};
     retrieve(static_cast<const T*>(patterns), n, d, count, params, out);
   }
   void run() const { single ? runAs<float>() : runAs<double>(); }
@@ -86,6 +88,10 @@ RetrieveJob retrieveArgs(const Napi::CallbackInfo& info, Pins* pins) {
   if (!firstScores.IsNull() && !firstScores.IsUndefined()) {
     job.firstScores = realArg(job.single, firstScores, "out.firstScores", cells(job.count, job.n, "out.firstScores"));
   }
+  const Napi::Value scratch = out.Get("scratch");
+  if (!scratch.IsNull() && !scratch.IsUndefined()) {
+    job.scratch = realArg(job.single, scratch, "out.scratch", cells(2 * job.count, job.n, "out.scratch"));
+  }
   if (!weights.IsNull()) job.weights = realArg(job.single, weights, "out.weights", cells(job.count, job.n, "out.weights"));
   job.support = typedArrayArg<int32_t>(out.Get("support"), "out.support", count).Data();
   job.iterations = typedArrayArg<int32_t>(out.Get("iterations"), "out.iterations", count).Data();
@@ -95,7 +101,7 @@ RetrieveJob retrieveArgs(const Napi::CallbackInfo& info, Pins* pins) {
   }
   if (pins) {
     pins->add(info[0]);
-    for (const char* key : {"states", "weights", "support", "iterations", "status", "energies", "firstScores"}) pins->add(out.Get(key));
+    for (const char* key : {"states", "weights", "support", "iterations", "status", "energies", "firstScores", "scratch"}) pins->add(out.Get(key));
   }
   return job;
 }
@@ -121,12 +127,30 @@ Napi::Value Scores(const Napi::CallbackInfo& info) {
   });
 }
 
+// memoryFirstNonFinite(data, threads)
+Napi::Value FirstNonFinite(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    const bool single = isSingle(info[0], "data");
+    const unsigned threads = threadsOf(integerArg(info[1], "threads", 0, 1024));
+    int64_t at;
+    if (single) {
+      const auto data = typedArrayArg<float>(info[0], "data");
+      at = firstNonFinite(data.Data(), static_cast<int64_t>(data.ElementLength()), threads);
+    } else {
+      const auto data = typedArrayArg<double>(info[0], "data");
+      at = firstNonFinite(data.Data(), static_cast<int64_t>(data.ElementLength()), threads);
+    }
+    return Napi::Number::New(env, static_cast<double>(at));
+  });
+}
+
 }  // namespace
 
 void registerMemory(Napi::Env env, Napi::Object exports) {
   exports.Set("memoryRetrieve", Napi::Function::New(env, runJob<RetrieveJob, retrieveArgs>));
   exports.Set("memoryRetrieveAsync", Napi::Function::New(env, queueJob<RetrieveJob, retrieveArgs>));
   exports.Set("memoryScores", Napi::Function::New(env, Scores));
+  exports.Set("memoryFirstNonFinite", Napi::Function::New(env, FirstNonFinite));
   exports.Set("gemmKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     return Napi::String::New(info.Env(), gemm::kernelName());
   }));

@@ -171,7 +171,11 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
     out.iterations[r] = 0;
     out.status[r] = MaxIterations;
   }
-  AlignedVector<T> q, s, p, qn;
+  AlignedVector<T> q, qn, ownScratch;
+  if (!out.scratch) ownScratch.resize(static_cast<size_t>(2 * count * n));
+  // Scores and weights of a pass: its active rows, compacted to the front.
+  T* const s = out.scratch ? out.scratch : ownScratch.data();
+  T* const p = s + count * n;
   std::vector<double> conjugate;
   std::vector<uint8_t> passFailed;
   std::vector<int32_t> rowSupport;
@@ -181,24 +185,22 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
     const int64_t a = static_cast<int64_t>(active.size());
     q.resize(static_cast<size_t>(a * d));
     for (int64_t i = 0; i < a; ++i) std::copy(out.states + active[i] * d, out.states + (active[i] + 1) * d, q.begin() + i * d);
-    s.resize(static_cast<size_t>(a * n));
-    p.resize(static_cast<size_t>(a * n));
-    // Every row is active in the first pass (t == 0), in order.
-    if (t == 0 && out.firstScores) std::copy(out.firstScores, out.firstScores + a * n, s.begin());
-    else gemm::scores(q.data(), a, patterns, n, d, params.beta, s.data(), params.threads);
+    // Every row is active in the first pass (t == 0), in order: the scores given are read in place.
+    const bool given = t == 0 && out.firstScores;
+    if (!given) gemm::scores(q.data(), a, patterns, n, d, params.beta, s, params.threads);
     conjugate.assign(static_cast<size_t>(a), 0);
     passFailed.assign(static_cast<size_t>(a), 0);
-    transformRows(params, s.data(), a, n, p.data(), needConjugate ? conjugate.data() : nullptr, passFailed);
+    transformRows(params, given ? out.firstScores : s, a, n, p, needConjugate ? conjugate.data() : nullptr, passFailed);
     rowSupport.resize(static_cast<size_t>(a));
-    const int64_t nonzero = sweepWeights(p.data(), a, n, params.supportThreshold, rowSupport.data(), rowNonzeros, params.threads);
+    const int64_t nonzero = sweepWeights(p, a, n, params.supportThreshold, rowSupport.data(), rowNonzeros, params.threads);
     qn.resize(static_cast<size_t>(a * d));
-    readoutRows(p.data(), a, nonzero, rowNonzeros, patterns, n, d, qn.data(), params.threads);
+    readoutRows(p, a, nonzero, rowNonzeros, patterns, n, d, qn.data(), params.threads);
 
     std::vector<int64_t> next;
     for (int64_t i = 0; i < a; ++i) {
       const int64_t r = active[i];
       const T* qi = q.data() + i * d;
-      const T* pi = p.data() + i * n;
+      const T* pi = p + i * n;
       if (out.energies) {
         double norm2 = 0;
         for (int64_t c = 0; c < d; ++c) norm2 += static_cast<double>(qi[c]) * static_cast<double>(qi[c]);
@@ -234,7 +236,37 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
   }
 }
 
+template <typename T>
+int64_t firstNonFinite(const T* data, int64_t length, unsigned threads) {
+  // Exponent bits all set: NaN or infinite. An integer test, so that the scan vectorises (a float
+  // test would not without reassociation).
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  constexpr Bits exponent = static_cast<Bits>(sizeof(T) == 4 ? 0x7f800000ull : 0x7ff0000000000000ull);
+  constexpr int64_t kBlock = int64_t{1} << 16;
+  const int64_t blocks = (length + kBlock - 1) / kBlock;
+  std::vector<uint8_t> blockBad(static_cast<size_t>(blocks));
+  parallelFor(blocks, blocks < 16 ? 1u : threads, [&](unsigned, int64_t b) {
+    const int64_t end = std::min(length, (b + 1) * kBlock);
+    Bits bad = 0;
+    for (int64_t i = b * kBlock; i < end; ++i) {
+      Bits bits;
+      std::memcpy(&bits, data + i, sizeof bits);
+      bad |= (bits & exponent) == exponent;
+    }
+    blockBad[b] = bad != 0;
+  });
+  for (int64_t b = 0; b < blocks; ++b) {
+    if (!blockBad[b]) continue;
+    for (int64_t i = b * kBlock;; ++i) {
+      if (!std::isfinite(data[i])) return i;
+    }
+  }
+  return -1;
+}
+
 template void retrieve<float>(const float*, int64_t, int64_t, int64_t, const Params&, const Outputs<float>&);
 template void retrieve<double>(const double*, int64_t, int64_t, int64_t, const Params&, const Outputs<double>&);
+template int64_t firstNonFinite<float>(const float*, int64_t, unsigned);
+template int64_t firstNonFinite<double>(const double*, int64_t, unsigned);
 
 }  // namespace sshn::memory

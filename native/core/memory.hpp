@@ -34,10 +34,17 @@ struct Outputs {
   double* energies;     // count x (maxIter + 1): E(q_0..q_iterations), then NaN; null = not computed
   // count x n: beta X q of the queries, taken for the first update instead of computed; may be null
   const T* firstScores = nullptr;
+  // 2 x count x n: room for the scores and weights of a pass, so that a caller running many blocks
+  // of queries pays the page faults of these large buffers once; null = allocated here
+  T* scratch = nullptr;
 };
 
 // Runs the updates for `count` queries (already in out.states) against patterns (n x d, row-major).
 template <typename T>
 void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Params& params, const Outputs<T>& out);
+
+// The index of the first NaN or infinite entry, or -1 when all are finite.
+template <typename T>
+int64_t firstNonFinite(const T* data, int64_t length, unsigned threads);
 
 }  // namespace sshn::memory

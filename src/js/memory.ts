@@ -34,6 +34,11 @@ export function memoryScores(
   }
 }
 
+export function memoryFirstNonFinite(data: RealArray): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+  return -1;
+}
+
 function transformRows(params: MemoryParams, s: RealArray, rows: number, n: number, p: RealArray, conjugate: Float64Array | null, failed: Uint8Array): void {
   if (params.kind !== MemoryKind.SequentialKSubsets) {
     const kind = params.kind as number as TransformKind;
@@ -79,17 +84,18 @@ export function memoryRetrieve(patterns: RealArray, n: number, d: number, count:
   const conjugate = out.energies ? new Float64Array(count) : null;
   const passFailed = new Uint8Array(count);
   const q = new Real(count * d);
-  const s = new Real(count * n);
-  const p = new Real(count * n);
+  const scratch = out.scratch ?? new Real(2 * count * n);
+  const s = scratch.subarray(0, count * n);
+  const p = scratch.subarray(count * n, 2 * count * n);
   const qn = new Real(count * d);
   for (let t = 0; active.length > 0; t++) {
     const a = active.length;
     for (let i = 0; i < a; i++) q.set(out.states.subarray(active[i] * d, (active[i] + 1) * d), i * d);
     // Every row is active in the first pass (t === 0), in order.
-    if (t === 0 && out.firstScores) s.set(out.firstScores.subarray(0, a * n));
-    else memoryScores(q, a, patterns, n, d, params.beta, s);
+    const given = t === 0 && out.firstScores;
+    if (!given) memoryScores(q, a, patterns, n, d, params.beta, s);
     passFailed.fill(0);
-    transformRows(params, s, a, n, p, conjugate, passFailed);
+    transformRows(params, given ? out.firstScores as RealArray : s, a, n, p, conjugate, passFailed);
     // Weights below the smallest normal number become 0, as natively (subnormals would slow the read-out).
     const smallest = p instanceof Float32Array ? 1.1754943508222875e-38 : 2.2250738585072014e-308;
     for (let i = 0; i < a * n; i++) if (p[i] < smallest) p[i] = 0;

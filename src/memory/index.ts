@@ -485,6 +485,7 @@ export class HopfieldMemory {
       status: new Uint8Array(rows),
       energies: energies ? new Float64Array(rows * stride) : null,
       firstScores,
+      scratch: null,
     };
     return { rows, params, out, weights, stride, sparse: weights === 'sparse' ? [] : null };
   }
@@ -498,11 +499,9 @@ export class HopfieldMemory {
     if (m.rows !== rows || m.cols !== this.count || m.data.length !== rows * this.count) {
       throw new RangeError(`options.scores must be ${rows} x ${this.count} (queries x patterns), got ${m.rows} x ${m.cols} with ${m.data.length} entries`);
     }
-    const data = m.data;
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) throw new RangeError(`options.scores.data[${i}] must be finite, got ${data[i]}`);
-    }
-    return data;
+    const bad = this.backend.memoryFirstNonFinite(m.data, this.threads);
+    if (bad >= 0) throw new RangeError(`options.scores.data[${bad}] must be finite, got ${m.data[bad]}`);
+    return m.data;
   }
 
   private chunkRows(): number {
@@ -514,11 +513,14 @@ export class HopfieldMemory {
     const step = this.chunkRows();
     const n = this.count;
     const d = this.dimension;
-    const scratch = run.sparse ? new this.Real(Math.min(step, run.rows) * n) : null;
+    const blockRows = Math.min(step, run.rows);
+    const sparseWeights = run.sparse ? new this.Real(blockRows * n) : null;
+    // One kernel buffer for all blocks: fresh pages for every block would cost their zeroing each time.
+    const scratch = run.rows > step ? new this.Real(2 * blockRows * n) : null;
     for (let start = 0; start < run.rows; start += step) {
       const rows = Math.min(step, run.rows - start);
       const o = run.out;
-      const weights = scratch ? scratch.subarray(0, rows * n) : o.weights ? o.weights.subarray(start * n, (start + rows) * n) : null;
+      const weights = sparseWeights ? sparseWeights.subarray(0, rows * n) : o.weights ? o.weights.subarray(start * n, (start + rows) * n) : null;
       yield {
         rows,
         out: {
@@ -529,6 +531,7 @@ export class HopfieldMemory {
           status: o.status.subarray(start, start + rows),
           energies: o.energies ? o.energies.subarray(start * run.stride, (start + rows) * run.stride) : null,
           firstScores: o.firstScores ? o.firstScores.subarray(start * n, (start + rows) * n) : null,
+          scratch: scratch ? scratch.subarray(0, 2 * rows * n) : null,
         },
       };
       if (run.sparse && weights) run.sparse.push(compress(weights, rows, n));
