@@ -53,6 +53,7 @@ const jsKernels: Kernels = {
   memoryRetrieve: jsMemory.memoryRetrieve,
   memoryRetrieveAsync: deferred(jsMemory.memoryRetrieve),
   memoryScores: jsMemory.memoryScores,
+  memoryGram: jsMemory.memoryGram,
   memoryFirstNonFinite: jsMemory.memoryFirstNonFinite,
 };
 

@@ -256,6 +256,8 @@ export interface MemoryOutputs {
   firstScores: RealArray | null;
   /** 2 x count x n: room for a pass's scores and weights, reused by a caller running many blocks; null = allocated by the kernel. */
   scratch: RealArray | null;
+  /** n x n, read: X X^T (memoryGram); a later pass then takes the scores of states with few weights (nnz * 32 <= d) from its rows; null = by the product. */
+  gram: RealArray | null;
 }
 
 export interface Kernels {
@@ -331,6 +333,8 @@ export interface Kernels {
   memoryRetrieveAsync(patterns: RealArray, n: number, d: number, count: number, params: MemoryParams, out: MemoryOutputs): Promise<unknown>;
   /** out (rows x n) = scale * queries X^T, queries rows x d. */
   memoryScores(queries: RealArray, rows: number, patterns: RealArray, n: number, d: number, scale: number, out: RealArray, threads: number): void;
+  /** out (n x n) = X X^T, the Gram matrix of the patterns. */
+  memoryGram(patterns: RealArray, n: number, d: number, out: RealArray, threads: number): void;
   /** The index of the first NaN or infinite entry, or -1. */
   memoryFirstNonFinite(data: RealArray, threads: number): number;
 }

@@ -57,11 +57,12 @@ struct RetrieveJob {
   double* energies;
   const void* firstScores;
   void* scratch;
+  const void* gram;
 
   template <typename T>
   void runAs() const {
     const Outputs<T> out{static_cast<T*>(states), static_cast<T*>(weights), support, iterations, status, energies, static_cast<const T*>(firstScores),
-                        static_cast<T*>(scratch)};
+                        static_cast<T*>(scratch), static_cast<const T*>(gram)};
     retrieve(static_cast<const T*>(patterns), n, d, count, params, out);
   }
   void run() const { single ? runAs<float>() : runAs<double>(); }
@@ -92,6 +93,8 @@ RetrieveJob retrieveArgs(const Napi::CallbackInfo& info, Pins* pins) {
   if (!scratch.IsNull() && !scratch.IsUndefined()) {
     job.scratch = realArg(job.single, scratch, "out.scratch", cells(2 * job.count, job.n, "out.scratch"));
   }
+  const Napi::Value gram = out.Get("gram");
+  if (!gram.IsNull() && !gram.IsUndefined()) job.gram = realArg(job.single, gram, "out.gram", cells(job.n, job.n, "out.gram"));
   if (!weights.IsNull()) job.weights = realArg(job.single, weights, "out.weights", cells(job.count, job.n, "out.weights"));
   job.support = typedArrayArg<int32_t>(out.Get("support"), "out.support", count).Data();
   job.iterations = typedArrayArg<int32_t>(out.Get("iterations"), "out.iterations", count).Data();
@@ -101,7 +104,7 @@ RetrieveJob retrieveArgs(const Napi::CallbackInfo& info, Pins* pins) {
   }
   if (pins) {
     pins->add(info[0]);
-    for (const char* key : {"states", "weights", "support", "iterations", "status", "energies", "firstScores", "scratch"}) pins->add(out.Get(key));
+    for (const char* key : {"states", "weights", "support", "iterations", "status", "energies", "firstScores", "scratch", "gram"}) pins->add(out.Get(key));
   }
   return job;
 }
@@ -123,6 +126,21 @@ Napi::Value Scores(const Napi::CallbackInfo& info) {
     } else {
       gemm::scores(static_cast<const double*>(queries), rows, static_cast<const double*>(patterns), n, d, scale, static_cast<double*>(out), threads);
     }
+    return env.Undefined();
+  });
+}
+
+// memoryGram(patterns, n, d, out, threads)
+Napi::Value Gram(const Napi::CallbackInfo& info) {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    const bool single = isSingle(info[0], "patterns");
+    const int64_t n = integerArg(info[1], "n", 1, kMaxSize);
+    const int64_t d = integerArg(info[2], "d", 1, kMaxSize);
+    const unsigned threads = threadsOf(integerArg(info[4], "threads", 0, 1024));
+    const void* patterns = realArg(single, info[0], "patterns", cells(n, d, "patterns"));
+    void* out = realArg(single, info[3], "out", cells(n, n, "out"));
+    if (single) gemm::gram(static_cast<const float*>(patterns), n, d, static_cast<float*>(out), threads);
+    else gemm::gram(static_cast<const double*>(patterns), n, d, static_cast<double*>(out), threads);
     return env.Undefined();
   });
 }
@@ -150,6 +168,7 @@ void registerMemory(Napi::Env env, Napi::Object exports) {
   exports.Set("memoryRetrieve", Napi::Function::New(env, runJob<RetrieveJob, retrieveArgs>));
   exports.Set("memoryRetrieveAsync", Napi::Function::New(env, queueJob<RetrieveJob, retrieveArgs>));
   exports.Set("memoryScores", Napi::Function::New(env, Scores));
+  exports.Set("memoryGram", Napi::Function::New(env, Gram));
   exports.Set("memoryFirstNonFinite", Napi::Function::New(env, FirstNonFinite));
   exports.Set("gemmKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     return Napi::String::New(info.Env(), gemm::kernelName());

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "aligned.hpp"
 #include "errors.hpp"
@@ -171,6 +173,46 @@ void scores(const T* a, int64_t rows, const T* x, int64_t n, int64_t d, double s
 }
 
 template <typename T>
+void gram(const T* x, int64_t n, int64_t d, T* g, unsigned threads) {
+  if (n <= 0) return;
+  const int64_t width = panelWidth<T>();
+  const int64_t blocks = (n + kPatternBlock - 1) / kPatternBlock;
+  // The blocks on and above the diagonal, row block by row block.
+  std::vector<std::pair<int64_t, int64_t>> tasks;
+  for (int64_t bi = 0; bi < blocks; ++bi)
+    for (int64_t bj = bi; bj < blocks; ++bj) tasks.emplace_back(bi, bj);
+  parallelFor(static_cast<int64_t>(tasks.size()), threadsFor(n * n * d / 2, threads), [&](unsigned, int64_t task) {
+    const auto [bi, bj] = tasks[static_cast<size_t>(task)];
+    const int64_t r0 = bi * kPatternBlock, rows = std::min(n, r0 + kPatternBlock) - r0;
+    const int64_t c0 = bj * kPatternBlock, cols = std::min(n, c0 + kPatternBlock) - c0;
+    T* out = g + r0 * n + c0;
+    // The same kernel as scores() of a batch, so that a row of G is bitwise the scores of its
+    // pattern taken as a query.
+    if (width > 0 && rows >= kTiledMinRows) {
+      AlignedVector<T> packed(static_cast<size_t>((rows + width - 1) / width * width * d));
+      packQueries(x + r0 * d, rows, d, width, packed.data());
+      scoresTiles(packed.data(), rows, x + c0 * d, cols, d, 1.0, out, n);
+    } else {
+      scoresBlock(x + r0 * d, rows, x + c0 * d, cols, d, 1.0, out, n);
+    }
+  });
+  // Below the diagonal blocks: the mirror image, by tiles that stay in cache. A score's FMA chain
+  // multiplies the same pairs in the same order whichever operand is the query, so G is symmetric
+  // exactly and the mirrored entries are those the kernel would have computed.
+  constexpr int64_t kTile = 64;
+  const int64_t tiles = (n + kTile - 1) / kTile;
+  parallelFor(tiles, threadsFor(n * n, threads), [&](unsigned, int64_t ti) {
+    const int64_t i0 = ti * kTile, i1 = std::min(n, i0 + kTile);
+    const int64_t below = i0 / kPatternBlock * kPatternBlock;  // columns left of i's diagonal block
+    for (int64_t j0 = 0; j0 < below; j0 += kTile) {
+      const int64_t j1 = std::min(below, j0 + kTile);
+      for (int64_t i = i0; i < i1; ++i)
+        for (int64_t j = j0; j < j1; ++j) g[i * n + j] = g[j * n + i];
+    }
+  });
+}
+
+template <typename T>
 void readout(const T* p, int64_t rows, const T* x, int64_t n, int64_t d, T* c, unsigned threads) {
   if (rows <= 0 || d <= 0) return;
   const unsigned parts = threadsFor(rows * n * d, threads);
@@ -187,6 +229,8 @@ void readout(const T* p, int64_t rows, const T* x, int64_t n, int64_t d, T* c, u
 
 template void scores<float>(const float*, int64_t, const float*, int64_t, int64_t, double, float*, unsigned);
 template void scores<double>(const double*, int64_t, const double*, int64_t, int64_t, double, double*, unsigned);
+template void gram<float>(const float*, int64_t, int64_t, float*, unsigned);
+template void gram<double>(const double*, int64_t, int64_t, double*, unsigned);
 template void readout<float>(const float*, int64_t, const float*, int64_t, int64_t, float*, unsigned);
 template void readout<double>(const double*, int64_t, const double*, int64_t, int64_t, double*, unsigned);
 

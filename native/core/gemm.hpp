@@ -11,6 +11,11 @@ namespace sshn::gemm {
 template <typename T>
 void scores(const T* a, int64_t rows, const T* x, int64_t n, int64_t d, double scale, T* c, unsigned threads);
 
+// G (n x n) = X X^T. With the tiled kernel (AVX2, AVX-512), row i is bitwise the scores of x_i
+// (scale 1) in a batch of 4 or more queries.
+template <typename T>
+void gram(const T* x, int64_t n, int64_t d, T* g, unsigned threads);
+
 // C (rows x d) = P X, P rows x n: the states read out from the weights over the patterns.
 template <typename T>
 void readout(const T* p, int64_t rows, const T* x, int64_t n, int64_t d, T* c, unsigned threads);

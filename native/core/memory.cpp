@@ -156,6 +156,59 @@ void readoutRows(const T* p, int64_t rows, int64_t nonzero, const std::vector<Ro
   });
 }
 
+// A state's weights from the pass that produced it, kept when they are few enough for its scores
+// to come from the Gram matrix: nnz rows of G cost less than the product by X when nnz * kGramCost
+// <= d (the rows are read, not multiplied).
+template <typename T>
+struct StateWeights {
+  static constexpr int64_t kGramCost = 32;
+  std::vector<int32_t> columns;
+  std::vector<T> values;
+  bool few = false;
+};
+
+template <typename T>
+void keepWeights(const T* p, const RowNonzeros& nonzeros, int64_t d, StateWeights<T>& kept) {
+  const int64_t count = static_cast<int64_t>(nonzeros.columns.size());
+  kept.few = !nonzeros.many && count * StateWeights<T>::kGramCost <= d;
+  if (!kept.few) return;
+  kept.columns = nonzeros.columns;
+  kept.values.resize(static_cast<size_t>(count));
+  for (int64_t k = 0; k < count; ++k) kept.values[k] = p[nonzeros.columns[k]];
+}
+
+// Scores of the pass's states: rows whose weights are few from the Gram matrix, s_i = beta sum_j
+// p_ij G_j (a one-hot p gives beta G_j, bitwise the product's scores of x_j with the tiled kernel),
+// the others by the product, computed into `spare` (a x n, free until the transform) and moved.
+template <typename T>
+void scoresOfStates(const T* q, int64_t a, const std::vector<StateWeights<T>>& weights, const T* gram, const T* x, int64_t n,
+                    int64_t d, double beta, T* s, T* spare, unsigned threads) {
+  std::vector<int64_t> byProduct, byGram;
+  for (int64_t i = 0; i < a; ++i) (weights[i].few ? byGram : byProduct).push_back(i);
+  const T factor = static_cast<T>(beta);
+  parallelFor(static_cast<int64_t>(byGram.size()), byGram.size() * n < (size_t{1} << 18) ? 1u : threads, [&](unsigned, int64_t g) {
+    const int64_t i = byGram[g];
+    T* si = s + i * n;
+    std::fill(si, si + n, T(0));
+    const StateWeights<T>& w = weights[i];
+    for (size_t k = 0; k < w.columns.size(); ++k) {
+      const T wk = w.values[k];
+      const T* row = gram + static_cast<int64_t>(w.columns[k]) * n;
+      for (int64_t c = 0; c < n; ++c) si[c] += wk * row[c];
+    }
+    if (beta != 1) {
+      for (int64_t c = 0; c < n; ++c) si[c] *= factor;
+    }
+  });
+  const int64_t m = static_cast<int64_t>(byProduct.size());
+  if (m == 0) return;
+  if (m == a) return gemm::scores(q, a, x, n, d, beta, s, threads);
+  AlignedVector<T> packed(static_cast<size_t>(m * d));
+  for (int64_t k = 0; k < m; ++k) std::copy(q + byProduct[k] * d, q + (byProduct[k] + 1) * d, packed.begin() + k * d);
+  gemm::scores(packed.data(), m, x, n, d, beta, spare, threads);
+  for (int64_t k = 0; k < m; ++k) std::copy(spare + k * n, spare + (k + 1) * n, s + byProduct[k] * n);
+}
+
 }  // namespace
 
 template <typename T>
@@ -180,6 +233,8 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
   std::vector<uint8_t> passFailed;
   std::vector<int32_t> rowSupport;
   std::vector<RowNonzeros> rowNonzeros;
+  // With a Gram matrix: the weights behind each active row's state, in the order of `active`.
+  std::vector<StateWeights<T>> stateWeights, nextWeights;
   const bool needConjugate = out.energies != nullptr;
   for (int64_t t = 0; !active.empty(); ++t) {
     const int64_t a = static_cast<int64_t>(active.size());
@@ -187,7 +242,8 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
     for (int64_t i = 0; i < a; ++i) std::copy(out.states + active[i] * d, out.states + (active[i] + 1) * d, q.begin() + i * d);
     // Every row is active in the first pass (t == 0), in order: the scores given are read in place.
     const bool given = t == 0 && out.firstScores;
-    if (!given) gemm::scores(q.data(), a, patterns, n, d, params.beta, s, params.threads);
+    if (out.gram && t > 0) scoresOfStates(q.data(), a, stateWeights, out.gram, patterns, n, d, params.beta, s, p, params.threads);
+    else if (!given) gemm::scores(q.data(), a, patterns, n, d, params.beta, s, params.threads);
     conjugate.assign(static_cast<size_t>(a), 0);
     passFailed.assign(static_cast<size_t>(a), 0);
     transformRows(params, given ? out.firstScores : s, a, n, p, needConjugate ? conjugate.data() : nullptr, passFailed);
@@ -230,9 +286,14 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
       } else if (out.energies) {
         final[r] = 1;
         next.push_back(r);
+      } else {
+        continue;
       }
+      if (out.gram) keepWeights(pi, rowNonzeros[i], d, nextWeights.emplace_back());
     }
     active.swap(next);
+    stateWeights.swap(nextWeights);
+    nextWeights.clear();
   }
 }
 

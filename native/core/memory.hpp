@@ -37,6 +37,10 @@ struct Outputs {
   // 2 x count x n: room for the scores and weights of a pass, so that a caller running many blocks
   // of queries pays the page faults of these large buffers once; null = allocated here
   T* scratch = nullptr;
+  // n x n: X X^T (gemm::gram); when given, a later pass computes the scores of a state whose
+  // weights have few nonzeros, q = sum_j p_j x_j, as beta sum_j p_j G_j, without the product by X;
+  // null = every pass by the product
+  const T* gram = nullptr;
 };
 
 // Runs the updates for `count` queries (already in out.states) against patterns (n x d, row-major).

@@ -96,6 +96,35 @@ TEST_CASE("with the tiled kernel a query's scores do not depend on the other que
   CHECK(std::equal(tail.begin(), tail.end(), all.begin() + 9 * n));
 }
 
+TEST_CASE("the Gram matrix is X X^T, symmetric exactly, its rows the tiled kernel's scores") {
+  // n crosses the pattern blocks (mirrored below the diagonal blocks) and the 64-entry mirror tiles.
+  for (const int64_t n : {1, 5, 2049, 4100}) {
+    const int64_t d = 9;
+    const auto x = pseudoRandom(static_cast<size_t>(n * d), 8);
+    std::vector<double> g(static_cast<size_t>(n * n)), g1(g.size());
+    gemm::gram(x.data(), n, d, g.data(), 2);
+    gemm::gram(x.data(), n, d, g1.data(), 1);
+    CHECK(g == g1);
+    double worst = 0;
+    bool symmetric = true;
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t j = 0; j < n; ++j) {
+        double s = 0;
+        for (int64_t k = 0; k < d; ++k) s += x[i * d + k] * x[j * d + k];
+        worst = std::max(worst, std::fabs(s - g[i * n + j]));
+        symmetric &= g[i * n + j] == g[j * n + i];
+      }
+    }
+    CHECK(worst < 1e-12);
+    CHECK(symmetric);
+    if (std::string(gemm::kernelName()) != "baseline" && n >= 4) {
+      std::vector<double> s(static_cast<size_t>(4 * n));
+      gemm::scores(x.data() + (n - 4) * d, 4, x.data(), n, d, 1.0, s.data(), 2);
+      CHECK(std::equal(s.begin(), s.end(), g.begin() + (n - 4) * n));
+    }
+  }
+}
+
 static memory::Params params(memory::Kind kind, double param, double beta, int64_t maxIter) {
   return memory::Params{kind, param, 0, beta, maxIter, 0, 0, 100, 1};
 }

@@ -34,6 +34,56 @@ export function memoryScores(
   }
 }
 
+export function memoryGram(patterns: RealArray, n: number, d: number, out: RealArray): void {
+  memoryScores(patterns, n, patterns, n, d, 1, out);
+}
+
+/** The weights behind a state, kept when few: nnz rows of G cost less than the product by X when nnz * GRAM_COST <= d (as natively). */
+const GRAM_COST = 32;
+const LISTED = 256;
+interface StateWeights {
+  columns: number[];
+  values: number[];
+}
+
+function keepWeights(p: RealArray, offset: number, n: number, d: number): StateWeights | null {
+  const columns: number[] = [];
+  const values: number[] = [];
+  for (let j = 0; j < n; j++) {
+    if (p[offset + j] === 0) continue;
+    if (columns.length === LISTED || (columns.length + 1) * GRAM_COST > d) return null;
+    columns.push(j);
+    values.push(p[offset + j]);
+  }
+  return { columns, values };
+}
+
+/** Scores of the pass's states: from the Gram rows where the weights are few, else by the product. */
+function scoresOfStates(q: RealArray, a: number, weights: (StateWeights | null)[], gram: RealArray, x: RealArray, n: number, d: number, beta: number, s: RealArray): void {
+  const Real = q.constructor as Float64ArrayConstructor;
+  const byProduct: number[] = [];
+  const acc = new Float64Array(n);
+  for (let i = 0; i < a; i++) {
+    const w = weights[i];
+    if (!w) {
+      byProduct.push(i);
+      continue;
+    }
+    acc.fill(0);
+    for (let k = 0; k < w.columns.length; k++) {
+      const off = w.columns[k] * n;
+      for (let c = 0; c < n; c++) acc[c] += w.values[k] * gram[off + c];
+    }
+    for (let c = 0; c < n; c++) s[i * n + c] = beta === 1 ? acc[c] : beta * acc[c];
+  }
+  if (byProduct.length === 0) return;
+  const packed = new Real(byProduct.length * d);
+  byProduct.forEach((i, k) => packed.set(q.subarray(i * d, (i + 1) * d), k * d));
+  const out = new Real(byProduct.length * n);
+  memoryScores(packed, byProduct.length, x, n, d, beta, out);
+  byProduct.forEach((i, k) => s.set(out.subarray(k * n, (k + 1) * n), i * n));
+}
+
 export function memoryFirstNonFinite(data: RealArray): number {
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
   return -1;
@@ -88,12 +138,16 @@ export function memoryRetrieve(patterns: RealArray, n: number, d: number, count:
   const s = scratch.subarray(0, count * n);
   const p = scratch.subarray(count * n, 2 * count * n);
   const qn = new Real(count * d);
+  // With a Gram matrix: the weights behind each active row's state, in the order of `active`.
+  let stateWeights: (StateWeights | null)[] = [];
   for (let t = 0; active.length > 0; t++) {
+    const nextWeights: (StateWeights | null)[] = [];
     const a = active.length;
     for (let i = 0; i < a; i++) q.set(out.states.subarray(active[i] * d, (active[i] + 1) * d), i * d);
     // Every row is active in the first pass (t === 0), in order.
     const given = t === 0 && out.firstScores;
-    if (!given) memoryScores(q, a, patterns, n, d, params.beta, s);
+    if (out.gram && t > 0) scoresOfStates(q, a, stateWeights, out.gram, patterns, n, d, params.beta, s);
+    else if (!given) memoryScores(q, a, patterns, n, d, params.beta, s);
     passFailed.fill(0);
     transformRows(params, given ? out.firstScores as RealArray : s, a, n, p, conjugate, passFailed);
     // Weights below the smallest normal number become 0, as natively (subnormals would slow the read-out).
@@ -133,8 +187,10 @@ export function memoryRetrieve(patterns: RealArray, n: number, d: number, count:
       else if (out.energies) {
         final[r] = 1;
         next.push(r);
-      }
+      } else continue;
+      if (out.gram) nextWeights.push(keepWeights(p, i * n, n, d));
     }
     active = next;
+    stateWeights = nextWeights;
   }
 }

@@ -15,6 +15,7 @@
 import { getBackend } from '../backend';
 import { Backend, BackendName, MemoryKind, MemoryOutputs, MemoryParams, RealArray } from '../kernels';
 import { checkAllocation } from '../limits';
+import { Rng } from '../rng';
 import {
   checkBoolean, checkFinite, checkInteger, checkOneOf, checkOptions, checkPositive, describe, isArrayLikeOfNumbers, Matrix, optionKeys, RealConstructor, toFiniteReal, toFiniteRealRows,
 } from '../validate';
@@ -73,6 +74,15 @@ export interface BatchRetrieveOptions extends RetrieveOptions {
    * leave it unchanged until an async call settles.
    */
   scores?: Matrix<RealArray>;
+  /**
+   * The Gram matrix X X^T of the patterns, as {@link HopfieldMemory.gram} returns it. An update
+   * from a state whose p has few nonzeros (nnz * 32 <= d), q = sum_j p_j x_j, then takes its scores
+   * as beta sum_j p_j G_j, reading nnz rows of G instead of multiplying by all of X: the same scores
+   * up to rounding (bitwise for a one-hot p on AVX2/AVX-512). It holds n^2 entries; it pays for
+   * many retrievals with sparse transforms, and one serves every memory of the same patterns, at
+   * any beta. Checked against the patterns on its diagonal and a sample of entries; read, not copied.
+   */
+  gram?: Matrix<RealArray>;
 }
 
 /** How a retrieval ended. */
@@ -144,7 +154,7 @@ export interface ParsedTransform {
 
 const MEMORY_KEYS = optionKeys<HopfieldMemoryOptions>()('transform', 'beta', 'maxIter', 'tol', 'dtype', 'backend', 'threads');
 const RETRIEVE_KEYS = optionKeys<RetrieveOptions>()('maxIter', 'tol', 'energies', 'supportThreshold', 'threads');
-const BATCH_KEYS = optionKeys<BatchRetrieveOptions>()('maxIter', 'tol', 'energies', 'supportThreshold', 'threads', 'weights', 'scores');
+const BATCH_KEYS = optionKeys<BatchRetrieveOptions>()('maxIter', 'tol', 'energies', 'supportThreshold', 'threads', 'weights', 'scores', 'gram');
 
 // The parameters each transform takes besides its name.
 const TRANSFORM_SPEC_KEYS: Record<string, readonly string[]> = {
@@ -326,6 +336,15 @@ export class HopfieldMemory {
     return single ? out : { data: out, rows, cols: this.count };
   }
 
+  /** The Gram matrix X X^T (n x n) of the stored patterns, for options.gram of the batch retrievals. */
+  gram(): Matrix<RealArray> {
+    const n = this.count;
+    checkAllocation('Gram matrix', n * n, this.Real.BYTES_PER_ELEMENT);
+    const out = new this.Real(n * n);
+    this.backend.memoryGram(this.data, n, this.dimension, out, this.threads);
+    return { data: out, rows: n, cols: n };
+  }
+
   /**
    * Runs the updates from one query: q_{t+1} = X^T yhat(beta X q_t) until the state stops
    * changing (options.tol) or options.maxIter updates.
@@ -463,6 +482,7 @@ export class HopfieldMemory {
     const { q, rows } = this.toQueries(query, single ? 'query' : 'queries', single);
     const n = this.count;
     const firstScores = o.scores === undefined ? null : this.checkScores(o.scores, rows);
+    const gram = o.gram === undefined ? null : this.checkGram(o.gram);
     const stride = maxIter + 1;
     if (weights === 'dense' || weights === 'sparse') checkAllocation('retrieval weights', (weights === 'dense' ? rows : Math.min(rows, this.chunkRows())) * n, this.Real.BYTES_PER_ELEMENT);
     if (energies) checkAllocation('energy traces', rows * stride, 8);
@@ -486,6 +506,7 @@ export class HopfieldMemory {
       energies: energies ? new Float64Array(rows * stride) : null,
       firstScores,
       scratch: null,
+      gram,
     };
     return { rows, params, out, weights, stride, sparse: weights === 'sparse' ? [] : null };
   }
@@ -502,6 +523,39 @@ export class HopfieldMemory {
     const bad = this.backend.memoryFirstNonFinite(m.data, this.threads);
     if (bad >= 0) throw new RangeError(`options.scores.data[${bad}] must be finite, got ${m.data[bad]}`);
     return m.data;
+  }
+
+  /** options.gram: n x n in the memory's dtype, equal to X X^T on its diagonal and on a fixed sample of entries. */
+  private checkGram(value: unknown): RealArray {
+    const m = value as { data?: unknown; rows?: unknown; cols?: unknown } | null;
+    const n = this.count;
+    const d = this.dimension;
+    if (m === null || typeof m !== 'object' || !(m.data instanceof this.Real)) {
+      throw new TypeError(`options.gram must be a { data, rows, cols } matrix with ${this.Real.name} data, as memory.gram() returns, got ${describe(value)}`);
+    }
+    if (m.rows !== n || m.cols !== n || m.data.length !== n * n) {
+      throw new RangeError(`options.gram must be ${n} x ${n} (patterns x patterns), got ${m.rows} x ${m.cols} with ${m.data.length} entries`);
+    }
+    const g = m.data;
+    // Rounding of a d-term dot product in the working precision, relative to |x_i| |x_j|.
+    const tolerance = d * (this.dtype === 'float32' ? 2 ** -22 : 2 ** -50);
+    const check = (i: number, j: number): void => {
+      let dot = 0, ni = 0, nj = 0;
+      for (let c = 0; c < d; c++) {
+        const a = this.data[i * d + c], b = this.data[j * d + c];
+        dot += a * b;
+        ni += a * a;
+        nj += b * b;
+      }
+      const v = g[i * n + j];
+      if (!(Math.abs(v - dot) <= tolerance * Math.sqrt(ni * nj) + Number.MIN_VALUE)) {
+        throw new RangeError(`options.gram is not X X^T of this memory's patterns: entry (${i}, ${j}) is ${v}, x_${i}.x_${j} = ${dot}`);
+      }
+    };
+    for (let i = 0; i < n; i++) check(i, i);
+    const rng = new Rng(n);
+    for (let k = 0; k < Math.min(256, n * n); k++) check(rng.below(n), rng.below(n));
+    return g;
   }
 
   private chunkRows(): number {
@@ -532,6 +586,7 @@ export class HopfieldMemory {
           energies: o.energies ? o.energies.subarray(start * run.stride, (start + rows) * run.stride) : null,
           firstScores: o.firstScores ? o.firstScores.subarray(start * n, (start + rows) * n) : null,
           scratch: scratch ? scratch.subarray(0, 2 * rows * n) : null,
+          gram: o.gram,
         },
       };
       if (run.sparse && weights) run.sparse.push(compress(weights, rows, n));
