@@ -189,16 +189,30 @@ void scoresOfStates(const T* q, int64_t a, const std::vector<StateWeights<T>>& w
   parallelFor(static_cast<int64_t>(byGram.size()), byGram.size() * n < (size_t{1} << 18) ? 1u : threads, [&](unsigned, int64_t g) {
     const int64_t i = byGram[g];
     T* si = s + i * n;
-    std::fill(si, si + n, T(0));
     const StateWeights<T>& w = weights[i];
-    for (size_t k = 0; k < w.columns.size(); ++k) {
+    const size_t count = w.columns.size();
+    const auto row = [&](size_t k) { return gram + static_cast<int64_t>(w.columns[k]) * n; };
+    if (count == 0) {
+      std::fill(si, si + n, T(0));
+      return;
+    }
+    // The first term initialises the sum and the last one scales it, so that a row of s is
+    // written in count passes (a one-hot p: factor * (1 * G_j), the product's factor * G_j).
+    const T* first = row(0);
+    const T w0 = w.values[0];
+    if (count == 1) {
+      for (int64_t c = 0; c < n; ++c) si[c] = factor * (w0 * first[c]);
+      return;
+    }
+    for (int64_t c = 0; c < n; ++c) si[c] = w0 * first[c];
+    for (size_t k = 1; k + 1 < count; ++k) {
       const T wk = w.values[k];
-      const T* row = gram + static_cast<int64_t>(w.columns[k]) * n;
-      for (int64_t c = 0; c < n; ++c) si[c] += wk * row[c];
+      const T* rk = row(k);
+      for (int64_t c = 0; c < n; ++c) si[c] += wk * rk[c];
     }
-    if (beta != 1) {
-      for (int64_t c = 0; c < n; ++c) si[c] *= factor;
-    }
+    const T wl = w.values[count - 1];
+    const T* last = row(count - 1);
+    for (int64_t c = 0; c < n; ++c) si[c] = factor * (si[c] + wl * last[c]);
   });
   const int64_t m = static_cast<int64_t>(byProduct.size());
   if (m == 0) return;
