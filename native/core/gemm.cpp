@@ -195,19 +195,18 @@ void gram(const T* x, int64_t n, int64_t d, T* g, unsigned threads) {
     } else {
       scoresBlock(x + r0 * d, rows, x + c0 * d, cols, d, 1.0, out, n);
     }
-  });
-  // Below the diagonal blocks: the mirror image, by tiles that stay in cache. A score's FMA chain
-  // multiplies the same pairs in the same order whichever operand is the query, so G is symmetric
-  // exactly and the mirrored entries are those the kernel would have computed.
-  constexpr int64_t kTile = 64;
-  const int64_t tiles = (n + kTile - 1) / kTile;
-  parallelFor(tiles, threadsFor(n * n, threads), [&](unsigned, int64_t ti) {
-    const int64_t i0 = ti * kTile, i1 = std::min(n, i0 + kTile);
-    const int64_t below = i0 / kPatternBlock * kPatternBlock;  // columns left of i's diagonal block
-    for (int64_t j0 = 0; j0 < below; j0 += kTile) {
-      const int64_t j1 = std::min(below, j0 + kTile);
-      for (int64_t i = i0; i < i1; ++i)
-        for (int64_t j = j0; j < j1; ++j) g[i * n + j] = g[j * n + i];
+    if (bi == bj) return;
+    // The mirror block below the diagonal, while this one is still in cache, by tiles. A score's
+    // FMA chain multiplies the same pairs in the same order whichever operand is the query, so G is
+    // symmetric exactly and the mirrored entries are those the kernel would have computed.
+    constexpr int64_t kTile = 64;
+    for (int64_t i0 = 0; i0 < rows; i0 += kTile) {
+      for (int64_t j0 = 0; j0 < cols; j0 += kTile) {
+        for (int64_t j = j0; j < std::min(cols, j0 + kTile); ++j) {
+          T* mirror = g + (c0 + j) * n + r0;
+          for (int64_t i = i0; i < std::min(rows, i0 + kTile); ++i) mirror[i] = out[i * n + j];
+        }
+      }
     }
   });
 }
