@@ -254,10 +254,15 @@ export interface MemoryOutputs {
   energies: Float64Array | null;
   /** count x n, read: beta X q of the queries, taken for the first update instead of computed; null = computed. */
   firstScores: RealArray | null;
-  /** 2 x count x n: room for a pass's scores and weights, reused by a caller running many blocks; null = allocated by the kernel. */
+  /** memoryScratchLength(count, n) entries: room for a pass's scores and weights, reused by a caller running many blocks; null = allocated by the kernel. */
   scratch: RealArray | null;
   /** n x n, read: X X^T (memoryGram); a later pass then takes the scores of states with few weights (nnz * 32 <= d) from its rows; null = by the product. */
   gram: RealArray | null;
+}
+
+/** Entries of MemoryOutputs.scratch: two count x n regions, each 64-byte aligned natively (as native/core/memory.hpp). */
+export function memoryScratchLength(count: number, n: number): number {
+  return 2 * Math.ceil((count * n) / 16) * 16 + 16;
 }
 
 export interface Kernels {

@@ -241,6 +241,27 @@ for (const backend of backendsUnderTest()) {
     t.same(Array.from(one.state), Array.from(memory.retrieve(queries[7]).state));
   });
 
+  t.test(`[${backend}] the working buffer kept between synchronous calls carries nothing over`, async (t) => {
+    const rng = new Rng(8);
+    const x = randomRows(rng, 2000, 6);
+    const extra = randomRows(rng, 700, 6);
+    const settings = { transform: 'entmax15', beta: 3, maxIter: 4, tol: 0 } as const;
+    const memory = new HopfieldMemory(x, { ...settings, backend });
+    const big = randomRows(rng, 400, 6), small = randomRows(rng, 3, 6);
+    // Each call after others of other shapes (and after add, with more patterns) gives what a new
+    // memory gives, bitwise: same kernels on the same inputs, buffers aligned alike.
+    const calls: [string, () => unknown, () => unknown][] = [
+      ['400 queries, sparse weights', () => memory.retrieveBatch(big), () => new HopfieldMemory(x, { ...settings, backend }).retrieveBatch(big)],
+      ['3 queries, dense weights', () => memory.retrieveBatch(small, { weights: 'dense' }), () => new HopfieldMemory(x, { ...settings, backend }).retrieveBatch(small, { weights: 'dense' })],
+      ['energies', () => memory.energyBatch(big), () => new HopfieldMemory(x, { ...settings, backend }).energyBatch(big)],
+    ];
+    for (const [name, again, fresh] of calls) t.same(again(), fresh(), name);
+    memory.add(extra);
+    const grown = x.concat(extra);
+    t.same(memory.retrieveBatch(big), new HopfieldMemory(grown, { ...settings, backend }).retrieveBatch(big), 'after add: more patterns per row');
+    t.same(memory.retrieveBatch(small), new HopfieldMemory(grown, { ...settings, backend }).retrieveBatch(small), 'then a smaller call');
+  });
+
   t.test(`[${backend}] add and remove give the memory of the remaining patterns`, async (t) => {
     const rng = new Rng(6);
     const x = randomRows(rng, 12, 5);

@@ -91,7 +91,8 @@ RetrieveJob retrieveArgs(const Napi::CallbackInfo& info, Pins* pins) {
   }
   const Napi::Value scratch = out.Get("scratch");
   if (!scratch.IsNull() && !scratch.IsUndefined()) {
-    job.scratch = realArg(job.single, scratch, "out.scratch", cells(2 * job.count, job.n, "out.scratch"));
+    cells(job.count, job.n, "out.scratch");  // refuses sizes whose product overflows
+    job.scratch = realArg(job.single, scratch, "out.scratch", static_cast<size_t>(scratchLength(job.count, job.n)));
   }
   const Napi::Value gram = out.Get("gram");
   if (!gram.IsNull() && !gram.IsUndefined()) job.gram = realArg(job.single, gram, "out.gram", cells(job.n, job.n, "out.gram"));

@@ -239,10 +239,12 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
     out.status[r] = MaxIterations;
   }
   AlignedVector<T> q, qn, ownScratch;
-  if (!out.scratch) ownScratch.resize(static_cast<size_t>(2 * count * n));
-  // Scores and weights of a pass: its active rows, compacted to the front.
-  T* const s = out.scratch ? out.scratch : ownScratch.data();
-  T* const p = s + count * n;
+  if (!out.scratch) ownScratch.resize(static_cast<size_t>(scratchLength(count, n)));
+  // Scores and weights of a pass, its active rows compacted to the front, each region 64-byte aligned.
+  T* const base = out.scratch ? out.scratch : ownScratch.data();
+  const auto misaligned = reinterpret_cast<std::uintptr_t>(base) % 64;
+  T* const s = misaligned == 0 ? base : reinterpret_cast<T*>(reinterpret_cast<std::uintptr_t>(base) + 64 - misaligned);
+  T* const p = s + (scratchLength(count, n) - kScratchAlign) / 2;
   std::vector<double> conjugate;
   std::vector<uint8_t> passFailed;
   std::vector<int32_t> rowSupport;

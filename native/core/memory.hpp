@@ -34,14 +34,22 @@ struct Outputs {
   double* energies;     // count x (maxIter + 1): E(q_0..q_iterations), then NaN; null = not computed
   // count x n: beta X q of the queries, taken for the first update instead of computed; may be null
   const T* firstScores = nullptr;
-  // 2 x count x n: room for the scores and weights of a pass, so that a caller running many blocks
-  // of queries pays the page faults of these large buffers once; null = allocated here
+  // scratchLength(count, n) entries: room for the scores and weights of a pass, so that a caller
+  // running many blocks of queries pays the page faults of these large buffers once; null =
+  // allocated here
   T* scratch = nullptr;
   // n x n: X X^T (gemm::gram); when given, a later pass computes the scores of a state whose
   // weights have few nonzeros, q = sum_j p_j x_j, as beta sum_j p_j G_j, without the product by X;
   // null = every pass by the product
   const T* gram = nullptr;
 };
+
+// Entries of Outputs::scratch: two 64-byte aligned regions of count x n (Eigen's small products
+// round by the destination's alignment, so the buffers' must not vary from call to call).
+constexpr int64_t kScratchAlign = 16;
+inline int64_t scratchLength(int64_t count, int64_t n) {
+  return 2 * ((count * n + kScratchAlign - 1) / kScratchAlign * kScratchAlign) + kScratchAlign;
+}
 
 // Runs the updates for `count` queries (already in out.states) against patterns (n x d, row-major).
 template <typename T>

@@ -134,7 +134,7 @@ export function memoryRetrieve(patterns: RealArray, n: number, d: number, count:
   const conjugate = out.energies ? new Float64Array(count) : null;
   const passFailed = new Uint8Array(count);
   const q = new Real(count * d);
-  const scratch = out.scratch ?? new Real(2 * count * n);
+  const scratch = out.scratch ?? new Real(2 * count * n);  // any two disjoint regions will do here
   const s = scratch.subarray(0, count * n);
   const p = scratch.subarray(count * n, 2 * count * n);
   const qn = new Real(count * d);
