@@ -10,9 +10,9 @@ export { Rng } from './rng';
 export type { Matrix, Rows } from './validate';
 
 export { BinaryHopfield } from './hopfield/binary';
-export type { BinaryHopfieldOptions, RecallModeName, RecallOptions, RecallResult, StorageRule } from './hopfield/binary';
+export type { BinaryHopfieldOptions, FromWeightsOptions, RecallModeName, RecallOptions, RecallResult, StorageRule } from './hopfield/binary';
 export { binarize, flipBits, hammingDistance, hammingSimilarity, overlap, randomPatterns, similarityMatrix, toBinary, toBipolar } from './hopfield/patterns';
-export type { PatternSet } from './hopfield/patterns';
+export type { PatternSet, RandomPatternsOptions } from './hopfield/patterns';
 export { capacityCurve, capacityCurveAsync, spuriousStates, spuriousStatesAsync } from './hopfield/analysis';
 export type { CapacityOptions, CapacityPoint, SpuriousOptions, SpuriousStateReport } from './hopfield/analysis';
 export { ModelFileError } from './io/modelFile';
@@ -23,8 +23,8 @@ export {
   sequentialKSubsetsBatch, sequentialKSubsetsBatchAsync,
 } from './sparsemap/index';
 export type {
-  BatchOptions, MapSolveResult, SequenceBudgetOptions, SequentialKSubsetsResult, SolveBatchResult, SequenceOptions, SequentialKSubsetsOptions, SolveOptions, SolveResult, SparseMapGradients,
-  SparseMapStatusName, StructureDistribution, WeightedStructure,
+  BatchOptions, BudgetOptions, KnapsackOptions, MapSolveResult, SequenceBudgetOptions, SequentialKSubsetsResult, SolveBatchResult, SequenceOptions, SequentialKSubsetsOptions, SolveOptions, SolveResult, SparseMapGradients,
+  SparseMapStatusName, StructureDistribution, TreeOptions, WeightedStructure,
 } from './sparsemap/index';
 export { readSafetensors, readSafetensorsFile, SafetensorsError, writeSafetensors } from './io/safetensors';
 export type { SafetensorsDtype, SafetensorsFile, Tensor, TensorData, TensorInput } from './io/safetensors';

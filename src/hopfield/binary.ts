@@ -27,6 +27,9 @@ export interface BinaryHopfieldOptions {
   backend?: BackendName;
 }
 
+/** Options of {@link BinaryHopfield.fromWeights}. */
+export type FromWeightsOptions = Pick<BinaryHopfieldOptions, 'thresholds' | 'backend'>;
+
 /** Options of {@link BinaryHopfield.recall} and its batch and async forms. */
 export interface RecallOptions {
   /** 'async' (default): one neuron at a time in a seeded random order; 'sync': all at once; 'stochastic': Glauber dynamics. */
@@ -145,14 +148,14 @@ export class BinaryHopfield {
   }
 
   /** A network with explicit real weights (n x n, row-major or number[][]); it cannot store patterns. */
-  static fromWeights(weights: unknown, options: { thresholds?: ArrayLike<number>; backend?: BackendName } = {}): BinaryHopfield {
+  static fromWeights(weights: unknown, options: FromWeightsOptions = {}): BinaryHopfield {
     const m = toRows(weights, 'weights');
     if (m.rows !== m.cols) throw new RangeError(`weights must be square, got ${m.rows} x ${m.cols}`);
     const n = m.rows;
     checkAllocation(`weights of ${n} neurons`, n * n, 8);
     const w = new Float64Array(n * n);
     for (let i = 0; i < n; i++) w.set(toFiniteFloat64(m.row(i), `weights[${i}]`, n), i * n);
-    const opts = checkOptions(options, 'options', ['thresholds', 'backend']);
+    const opts = checkOptions(options, 'options', optionKeys<FromWeightsOptions>()('thresholds', 'backend'));
     const thresholds = opts.thresholds === undefined ? null : toFiniteFloat64(opts.thresholds, 'options.thresholds', n);
     const net = { weights: w, weightsT: isSymmetric(w, n) ? w : transpose(w, n), scale: 1, thresholds, n };
     return new (BinaryHopfield as RestoringConstructor)(n, { backend: opts.backend as BackendName | undefined }, { rule: 'custom', zeroDiagonal: false, net, patterns: new Int8Array(0), rank: 0 });
@@ -381,7 +384,7 @@ export class BinaryHopfield {
   }
 
   private static restore(model: ModelSnapshot, options: { backend?: BackendName }): BinaryHopfield {
-    const opts = checkOptions(options, 'options', ['backend']);
+    const opts = checkOptions(options, 'options', optionKeys<{ backend?: BackendName }>()('backend'));
     const net: NetworkData = { weights: model.weights, weightsT: model.weightsT ?? model.weights, scale: model.scale, thresholds: model.thresholds, n: model.n };
     if (model.rule === 'hebbian' && model.patterns.length > 0) Object.assign(net, patternView(model.patterns, model.n, model.zeroDiagonal));
     return new (BinaryHopfield as RestoringConstructor)(model.n, { backend: opts.backend as BackendName | undefined }, {

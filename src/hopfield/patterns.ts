@@ -1,7 +1,7 @@
 // Helpers for +-1 patterns: conversions, similarity measures, seeded generation and corruption.
 import { checkAllocation } from '../limits';
 import { Rng } from '../rng';
-import { checkFinite, checkInteger, checkOptions, checkSeed, isArrayLikeOfNumbers, describe, toBipolarRows, toBipolarVector } from '../validate';
+import { checkFinite, checkInteger, checkOptions, checkSeed, isArrayLikeOfNumbers, describe, optionKeys, toBipolarRows, toBipolarVector } from '../validate';
 
 /** p patterns of n neurons, row-major. */
 export interface PatternSet {
@@ -133,6 +133,13 @@ export function similarityMatrix(patterns: unknown): { data: Float64Array; rows:
   return { data: out, rows, cols: rows };
 }
 
+/** Options of {@link randomPatterns}. */
+export interface RandomPatternsOptions {
+  seed?: number;
+  /** P(+1) of each entry (default 0.5). */
+  bias?: number;
+}
+
 /**
  * p random +-1 patterns of n neurons; `bias` is P(+1).
  *
@@ -141,10 +148,10 @@ export function similarityMatrix(patterns: unknown): { data: Float64Array; rows:
  * const { data, rows, cols } = randomPatterns(25, 500, { seed: 1 });
  * ```
  */
-export function randomPatterns(p: number, n: number, options: { seed?: number; bias?: number } = {}): PatternSet {
+export function randomPatterns(p: number, n: number, options: RandomPatternsOptions = {}): PatternSet {
   checkInteger(p, 'p', 1);
   checkInteger(n, 'n', 1);
-  const opts = checkOptions(options, 'options', ['seed', 'bias']);
+  const opts = checkOptions(options, 'options', optionKeys<RandomPatternsOptions>()('seed', 'bias'));
   const seed = checkSeed(opts.seed ?? 0, 'options.seed');
   const bias = checkFinite(opts.bias ?? 0.5, 'options.bias');
   if (bias < 0 || bias > 1) throw new RangeError(`options.bias must be in [0, 1], got ${bias}`);

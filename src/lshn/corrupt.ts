@@ -1,7 +1,7 @@
 // Corruptions of images with pixels in [-1, 1] (SPEC.md section 5). Noise is drawn in TypeScript
 // from the seeded Rng, so both backends see exactly the same corrupted inputs.
 import { Rng } from '../rng';
-import { checkFinite, checkInteger, checkOptions, checkSeed, Matrix, Rows } from '../validate';
+import { checkFinite, checkInteger, checkOptions, checkSeed, Matrix, optionKeys, Rows } from '../validate';
 import { toFiniteRows } from './model';
 
 function columns(images: Rows): number | undefined {
@@ -13,13 +13,20 @@ function rowsOf(images: Rows): Matrix<Float64Array> {
   return toFiniteRows(images, 'images', cols ?? 0);
 }
 
+/** Options of {@link halfMask}. */
+export interface HalfMaskOptions {
+  /** Pixel rows per image (default: square images, sqrt(cols)). */
+  height?: number;
+}
+
 /**
  * Sets the bottom half of each image to 0 (mid-grey). Images are `height` rows of pixels (default:
  * square, height = sqrt(cols)); rows floor(height/2) .. height-1 are masked.
  */
-export function halfMask(images: Rows, options: { height?: number } = {}): Matrix<Float64Array> {
+
+export function halfMask(images: Rows, options: HalfMaskOptions = {}): Matrix<Float64Array> {
   const x = rowsOf(images);
-  const opts = checkOptions(options, 'options', ['height']);
+  const opts = checkOptions(options, 'options', optionKeys<HalfMaskOptions>()('height'));
   const side = Math.round(Math.sqrt(x.cols));
   const height = opts.height === undefined ? side : checkInteger(opts.height, 'options.height', 1, x.cols);
   if (opts.height === undefined && side * side !== x.cols) throw new RangeError(`images are not square (${x.cols} pixels); pass options.height`);

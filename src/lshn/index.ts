@@ -4,6 +4,7 @@ export type { DynamicsOptions, DynamicsResult, LatentHopfieldOptions, LatentHopf
 export { hebbianLatent, trainAttractor, trainAttractorAsync } from './train';
 export type { HebbianLatentOptions, TrainAttractorAsyncOptions, TrainAttractorOptions, TrainAttractorResult } from './train';
 export { meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors } from './metrics';
+export type { HalfMaskOptions } from './corrupt';
 import { gaussian, halfMask } from './corrupt';
 /**
  * Image corruptions: `corrupt.halfMask(images)`, `corrupt.gaussian(images, sigma, seed)`.

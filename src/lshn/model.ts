@@ -32,6 +32,8 @@ export interface LatentHopfieldOptions {
   backend?: BackendName;
 }
 
+const LATENT_OPTION_KEYS = optionKeys<LatentHopfieldOptions>()('backend');
+
 /**
  * Options of {@link LatentHopfield.dynamics}.
  */
@@ -137,7 +139,7 @@ export class LatentHopfield {
   constructor(weights: LatentHopfieldWeights, options: LatentHopfieldOptions = {}) {
     if (weights === undefined) throw new TypeError('weights must be an object of tensors and sizes, got undefined');
     checkOptions(weights, 'weights');
-    const opts = checkOptions(options, 'options', ['backend']);
+    const opts = checkOptions(options, 'options', LATENT_OPTION_KEYS);
     const d = checkInteger(weights.inputDim, 'weights.inputDim', 1);
     const h = checkInteger(weights.hiddenDim, 'weights.hiddenDim', 1);
     const n = checkInteger(weights.latentDim, 'weights.latentDim', 1);
@@ -223,7 +225,7 @@ export class LatentHopfield {
   /** The same encoder and decoder with other latent weights (e.g. trained or Hebbian); W_hh must be symmetric. */
   withLatentWeights(latent: { wih?: ArrayLike<number>; whh: ArrayLike<number> }, options: LatentHopfieldOptions = {}): LatentHopfield {
     checkOptions(latent, 'latent');
-    const opts = checkOptions(options, 'options', ['backend']);
+    const opts = checkOptions(options, 'options', LATENT_OPTION_KEYS);
     return new LatentHopfield(
       {
         encoder: this.encoder,

@@ -156,8 +156,11 @@ const MEMORY_KEYS = optionKeys<HopfieldMemoryOptions>()('transform', 'beta', 'ma
 const RETRIEVE_KEYS = optionKeys<RetrieveOptions>()('maxIter', 'tol', 'energies', 'supportThreshold', 'threads');
 const BATCH_KEYS = optionKeys<BatchRetrieveOptions>()('maxIter', 'tol', 'energies', 'supportThreshold', 'threads', 'weights', 'scores', 'gram');
 
-// The parameters each transform takes besides its name.
-const TRANSFORM_SPEC_KEYS: Record<string, readonly string[]> = {
+type TransformSpec = Exclude<MemoryTransform, string>;
+// The spec object a transform name belongs to.
+type SpecNamed<N> = TransformSpec extends infer U ? (U extends { name: infer M } ? (N extends M ? U : never) : never) : never;
+// The keys each transform's spec takes, checked against MemoryTransform.
+const TRANSFORM_SPEC_KEYS: { [N in TransformSpec['name']]: readonly (keyof SpecNamed<N> & string)[] } = {
   softmax: ['name'],
   sparsemax: ['name'],
   entmax15: ['name'],

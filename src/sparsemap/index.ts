@@ -117,6 +117,26 @@ export interface SequenceOptions {
   end?: ArrayLike<number>;
 }
 
+/** Options of FactorGraph.addBudget. */
+export interface BudgetOptions {
+  /** sum = k instead of sum <= k. */
+  exact?: boolean;
+  /** Variables entering negated (1 - v), one flag per variable. */
+  negated?: ArrayLike<boolean | number>;
+}
+
+/** Options of FactorGraph.addKnapsack. */
+export interface KnapsackOptions {
+  /** Variables entering negated (1 - v), one flag per variable. */
+  negated?: ArrayLike<boolean | number>;
+}
+
+/** Options of FactorGraph.addTree. */
+export interface TreeOptions {
+  /** Words of the sentence (the tree has length + 1 nodes, node 0 the root). */
+  length: number;
+}
+
 /** Options of FactorGraph.addSequenceBudget. */
 export interface SequenceBudgetOptions extends SequenceOptions {
   /** State 0 is used at most (or exactly) k times. */
@@ -281,18 +301,18 @@ export class FactorGraph {
   }
 
   /** sum of vars <= k (or = k with exact). */
-  addBudget(vars: ArrayLike<number>, k: number, options: { exact?: boolean; negated?: ArrayLike<boolean | number> } = {}): number {
+  addBudget(vars: ArrayLike<number>, k: number, options: BudgetOptions = {}): number {
     const v = this.checkVars(vars, 'vars', 1);
-    const opts = checkOptions(options, 'options', ['exact', 'negated']);
+    const opts = checkOptions(options, 'options', optionKeys<BudgetOptions>()('exact', 'negated'));
     const kk = checkInteger(k, 'k', 0, v.length);
     const exact = opts.exact === undefined ? false : checkBoolean(opts.exact, 'options.exact');
     return this.add({ kind: FactorKind.Budget, vars: v, negated: this.checkNegated(opts.negated, v.length), ints: [kk, exact ? 1 : 0], reals: [], scores: new Float64Array(0) });
   }
 
   /** sum_i costs[i] vars[i] <= budget, costs > 0. */
-  addKnapsack(vars: ArrayLike<number>, costs: ArrayLike<number>, budget: number, options: { negated?: ArrayLike<boolean | number> } = {}): number {
+  addKnapsack(vars: ArrayLike<number>, costs: ArrayLike<number>, budget: number, options: KnapsackOptions = {}): number {
     const v = this.checkVars(vars, 'vars', 1);
-    const opts = checkOptions(options, 'options', ['negated']);
+    const opts = checkOptions(options, 'options', optionKeys<KnapsackOptions>()('negated'));
     const c = toFiniteFloat64(costs, 'costs', v.length);
     c.forEach((x, i) => {
       if (!(x > 0)) throw new RangeError(`costs[${i}] must be > 0, got ${x}`);
@@ -389,8 +409,8 @@ export class FactorGraph {
    * h -> m, listed for m = 1..length, then h = 0..length skipping h = m (length^2 variables).
    * MAP oracle: Chu-Liu-Edmonds; structure labels are the head of each word.
    */
-  addTree(vars: ArrayLike<number>, options: { length: number }): number {
-    const opts = checkOptions(options, 'options', ['length']);
+  addTree(vars: ArrayLike<number>, options: TreeOptions): number {
+    const opts = checkOptions(options, 'options', optionKeys<TreeOptions>()('length'));
     const length = checkInteger(opts.length, 'options.length', 1, 1 << 12);
     const v = this.checkVars(vars, 'vars', 1);
     if (v.length !== length * length) throw new RangeError(`vars of a Tree factor must have length^2 = ${length * length} arc variables, got ${v.length}`);

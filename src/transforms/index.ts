@@ -228,8 +228,8 @@ function params(kind: TransformKind, readParam: ParamReader, options: Record<str
   return { kind, param: readParam(options, prepared.cols), rows: prepared.rows, cols: prepared.cols, threads };
 }
 
-// paramKeys: the options naming the transform's parameter (alpha, gamma, k).
-function makeTransform<O extends TransformOptions>(kind: TransformKind, paramKeys: readonly string[], readParam: ParamReader): Transform<O> {
+// paramKeys: the options naming the transform's parameter (alpha, gamma, k), checked against O.
+function makeTransform<O extends TransformOptions>(kind: TransformKind, paramKeys: readonly (Exclude<keyof O, keyof TransformOptions> & string)[], readParam: ParamReader): Transform<O> {
   const known = [...TRANSFORM_KEYS, ...paramKeys];
   const setup = (x: unknown, rawOptions: unknown) => {
     const options = checkOptions(rawOptions, 'options', known);
