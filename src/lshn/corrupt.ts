@@ -13,7 +13,7 @@ function rowsOf(images: Rows): Matrix<Float64Array> {
   return toFiniteRows(images, 'images', cols ?? 0);
 }
 
-/** Options of {@link halfMask}. */
+/** Options of `corrupt.halfMask`. */
 export interface HalfMaskOptions {
   /** Pixel rows per image (default: square images, sqrt(cols)). */
   height?: number;
