@@ -28,12 +28,14 @@
       "sources": [
         "native/core/binary_hopfield.cpp",
         "native/core/gemm.cpp",
+        "native/core/isa.cpp",
         "native/core/lshn.cpp",
         "native/core/memory.cpp",
         "native/core/sparsemap.cpp",
         "native/core/sparsemap_active_set.cpp",
         "native/core/sparsemap_closed_form.cpp",
         "native/core/transforms.cpp",
+        "native/core/vexp.cpp",
         "native/addon/addon.cpp",
         "native/addon/binary_hopfield_binding.cpp",
         "native/addon/lshn_binding.cpp",
@@ -43,8 +45,8 @@
       ],
       "conditions": [
         ["target_arch=='x64' and OS!='win'", {
-          "defines": ["SSHN_GEMM_X86_VARIANTS"],
-          "dependencies": ["sshn_gemm_avx2", "sshn_gemm_avx512"]
+          "defines": ["SSHN_X86_VARIANTS"],
+          "dependencies": ["sshn_kernels_avx2", "sshn_kernels_avx512"]
         }]
       ]
     }
@@ -53,20 +55,20 @@
     ["target_arch=='x64' and OS!='win'", {
       "targets": [
         {
-          "target_name": "sshn_gemm_avx2",
+          "target_name": "sshn_kernels_avx2",
           "type": "static_library",
-          "sources": ["native/core/gemm_avx2.cpp"],
+          "sources": ["native/core/kernels_avx2.cpp"],
           "cflags": ["-fPIC"],
-          "cflags_cc": ["-mavx2", "-mfma"],
-          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-mavx2", "-mfma"] }
+          "cflags_cc": ["-mavx2", "-mfma", "-fno-trapping-math"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-mavx2", "-mfma", "-fno-trapping-math"] }
         },
         {
-          "target_name": "sshn_gemm_avx512",
+          "target_name": "sshn_kernels_avx512",
           "type": "static_library",
-          "sources": ["native/core/gemm_avx512.cpp"],
+          "sources": ["native/core/kernels_avx512.cpp"],
           "cflags": ["-fPIC"],
-          "cflags_cc": ["-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mfma"],
-          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mfma"] }
+          "cflags_cc": ["-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mfma", "-fno-trapping-math"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mfma", "-fno-trapping-math"] }
         }
       ]
     }]

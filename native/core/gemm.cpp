@@ -1,25 +1,23 @@
-// Multi-threaded products over fixed-size blocks, each block run by the widest GEMM kernel the CPU
-// supports (x86-64 builds with GCC or Clang carry AVX2+FMA and AVX-512 copies; SSHN_GEMM=baseline|
-// avx2|avx512 forces one). The blocks do not depend on the thread count, so neither do the results;
+// Multi-threaded products over fixed-size blocks, each block run by the GEMM kernel of the selected
+// instruction set (isa.hpp). The blocks do not depend on the thread count, so neither do the results;
 // they do depend on the kernel (FMA rounds differently), within the tolerances the tests state.
 #include "gemm.hpp"
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "aligned.hpp"
 #include "errors.hpp"
+#include "isa.hpp"
 #include "parallel.hpp"
 
-#define SSHN_GEMM_ISA baseline
+#define SSHN_ISA baseline
 #include "gemm_kernels.hpp"
-#undef SSHN_GEMM_ISA
+#undef SSHN_ISA
 
-#ifdef SSHN_GEMM_X86_VARIANTS
+#ifdef SSHN_X86_VARIANTS
 #define SSHN_DECLARE_GEMM_BLOCKS(isa)                                                                                     \
   namespace sshn::gemm::isa {                                                                                            \
   template <typename T>                                                                                                  \
@@ -39,35 +37,10 @@ SSHN_DECLARE_GEMM_BLOCKS(avx512)
 namespace sshn::gemm {
 namespace {
 
-enum class Isa { Baseline, Avx2, Avx512 };
-
-Isa detectIsa() {
-  const char* forced = std::getenv("SSHN_GEMM");
-  Isa best = Isa::Baseline;
-#ifdef SSHN_GEMM_X86_VARIANTS
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = Isa::Avx2;
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vl")) {
-    best = Isa::Avx512;
-  }
-#endif
-  if (forced == nullptr || *forced == '\0') return best;
-  // A forced kernel the CPU (or this build) lacks falls back to the best one available.
-  if (std::strcmp(forced, "baseline") == 0) return Isa::Baseline;
-  if (std::strcmp(forced, "avx2") == 0) return std::min(best, Isa::Avx2);
-  return best;
-}
-
-Isa isa() {
-  static const Isa selected = detectIsa();
-  return selected;
-}
-
 template <typename T>
 void scoresBlock(const T* a, int64_t rows, const T* x, int64_t cols, int64_t d, double scale, T* c, int64_t ldc) {
-  switch (isa()) {
-#ifdef SSHN_GEMM_X86_VARIANTS
+  switch (selectedIsa()) {
+#ifdef SSHN_X86_VARIANTS
     case Isa::Avx512: return avx512::scoresBlock(a, rows, x, cols, d, scale, c, ldc);
     case Isa::Avx2: return avx2::scoresBlock(a, rows, x, cols, d, scale, c, ldc);
 #endif
@@ -77,8 +50,8 @@ void scoresBlock(const T* a, int64_t rows, const T* x, int64_t cols, int64_t d, 
 
 template <typename T>
 void productBlock(const T* p, int64_t rows, int64_t n, int64_t ldp, const T* x, int64_t cols, int64_t ldx, T* c, int64_t ldc) {
-  switch (isa()) {
-#ifdef SSHN_GEMM_X86_VARIANTS
+  switch (selectedIsa()) {
+#ifdef SSHN_X86_VARIANTS
     case Isa::Avx512: return avx512::productBlock(p, rows, n, ldp, x, cols, ldx, c, ldc);
     case Isa::Avx2: return avx2::productBlock(p, rows, n, ldp, x, cols, ldx, c, ldc);
 #endif
@@ -89,8 +62,8 @@ void productBlock(const T* p, int64_t rows, int64_t n, int64_t ldp, const T* x, 
 // Queries per packed panel of the tiled scores kernel, 0 when the kernel in use has none (baseline).
 template <typename T>
 int64_t panelWidth() {
-  switch (isa()) {
-#ifdef SSHN_GEMM_X86_VARIANTS
+  switch (selectedIsa()) {
+#ifdef SSHN_X86_VARIANTS
     case Isa::Avx512: return avx512::panelWidth<T>();
     case Isa::Avx2: return avx2::panelWidth<T>();
 #endif
@@ -100,8 +73,8 @@ int64_t panelWidth() {
 
 template <typename T>
 void scoresTiles(const T* packed, int64_t rows, const T* x, int64_t cols, int64_t d, double scale, T* c, int64_t ldc) {
-  switch (isa()) {
-#ifdef SSHN_GEMM_X86_VARIANTS
+  switch (selectedIsa()) {
+#ifdef SSHN_X86_VARIANTS
     case Isa::Avx512: return avx512::scoresTiles(packed, rows, x, cols, d, scale, c, ldc);
     case Isa::Avx2: return avx2::scoresTiles(packed, rows, x, cols, d, scale, c, ldc);
 #endif
@@ -145,13 +118,7 @@ constexpr int64_t kColumnBlock = 128;    // read-out of few rows: state entries 
 
 }  // namespace
 
-const char* kernelName() {
-  switch (isa()) {
-    case Isa::Avx512: return "avx512";
-    case Isa::Avx2: return "avx2";
-    default: return "baseline";
-  }
-}
+const char* kernelName() { return isaName(selectedIsa()); }
 
 template <typename T>
 void scores(const T* a, int64_t rows, const T* x, int64_t n, int64_t d, double scale, T* c, unsigned threads) {

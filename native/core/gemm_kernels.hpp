@@ -1,21 +1,22 @@
 // One copy of the single-threaded GEMM blocks behind native/core/gemm.cpp, included by one translation
-// unit per instruction set (gemm.cpp itself: the build's baseline; gemm_avx2.cpp, gemm_avx512.cpp:
-// compiled with those flags). SSHN_GEMM_ISA names this copy's namespace. A wider copy also renames
-// Eigen (SSHN_GEMM_EIGEN) so that none of its inline functions, compiled for instructions the CPU may
-// lack, can stand in for the baseline's at link time; such units include nothing else of ours.
+// unit per instruction set (gemm.cpp itself: the build's baseline; kernels_avx2.cpp, kernels_avx512.cpp:
+// compiled with those flags). SSHN_ISA names this copy's namespace. A wider copy also renames
+// Eigen (SSHN_ISA_EIGEN) so that none of its inline functions, compiled for instructions the CPU may
+// lack, can stand in for the baseline's at link time; such units include nothing else of ours but
+// exp_kernels.hpp (which calls no library code).
 #pragma once
 #include <algorithm>
 #include <cstdint>
 
-#ifdef SSHN_GEMM_EIGEN
-#define Eigen SSHN_GEMM_EIGEN
+#ifdef SSHN_ISA_EIGEN
+#define Eigen SSHN_ISA_EIGEN
 #endif
 #include <Eigen/Core>
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
 #endif
 
-namespace sshn::gemm::SSHN_GEMM_ISA {
+namespace sshn::gemm::SSHN_ISA {
 
 template <typename T>
 using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -181,8 +182,8 @@ template int64_t panelWidth<double>();
 #undef SSHN_GEMM_TILED
 #endif
 
-}  // namespace sshn::gemm::SSHN_GEMM_ISA
+}  // namespace sshn::gemm::SSHN_ISA
 
-#ifdef SSHN_GEMM_EIGEN
+#ifdef SSHN_ISA_EIGEN
 #undef Eigen
 #endif

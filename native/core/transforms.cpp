@@ -14,6 +14,7 @@
 #include "errors.hpp"
 #include "parallel.hpp"
 #include "rng.hpp"
+#include "vexp.hpp"
 #include "transforms_classify.hpp"
 
 namespace sshn::transforms {
@@ -972,11 +973,7 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
     case Kind::Softmax: {
       // Keep exp(z) so the output pass does not evaluate it again.
       ws.p.resize(static_cast<size_t>(d));
-      double sum = 0;
-      for (int64_t j = 0; j < d; ++j) {
-        ws.p[j] = std::exp(static_cast<double>(x[j]) - sol.max);
-        sum += ws.p[j];
-      }
+      const double sum = vexp::expShiftedSum(x, d, sol.max, ws.p.data());
       sol.scale = 1 / sum;
       sol.tau = std::log(sum);
       return sol;
