@@ -69,6 +69,6 @@ export type { HopfieldPoolingOptions, PoolingGradients, PoolingOutput } from './
 export { AdamW } from './optim';
 export type { AdamWOptions } from './optim';
 export type {
-  BatchRetrievalResult, BatchRetrieveOptions, HopfieldMemoryOptions, MemoryTransform, RetrievalCertificate, RetrievalResult, RetrievalStatus,
+  BatchRetrievalResult, BatchRetrieveOptions, GramMatrix, GramOptions, HopfieldMemoryOptions, MemoryTransform, RetrievalCertificate, RetrievalResult, RetrievalStatus,
   RetrieveOptions, SparseRows,
 } from './memory/index';

@@ -258,6 +258,8 @@ export interface MemoryOutputs {
   scratch: RealArray | null;
   /** n x n, read: X X^T (memoryGram); a later pass then takes the scores of states with few weights (nnz * 32 <= d) from its rows; null = by the product. */
   gram: RealArray | null;
+  /** n flags, with gram: row j holds X x_j where gramReady[j] !== 0; a pass computes the missing rows it needs and flags them (on demand); null = every row filled. */
+  gramReady?: Uint8Array | null;
 }
 
 /** Entries of MemoryOutputs.scratch: two count x n regions, each 64-byte aligned natively (as native/core/memory.hpp). */

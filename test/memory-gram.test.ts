@@ -128,3 +128,80 @@ for (const backend of backendsUnderTest()) {
     t.throws(() => memory.retrieve(q.data.subarray(0, d), { gram: g } as never), { name: 'TypeError', message: /no option 'gram'/ });
   });
 }
+
+for (const backend of backendsUnderTest()) {
+  t.test(`[${backend}] an on-demand Gram matrix fills the rows the states use, with the full one's results`, async (t) => {
+    const n = 600, d = 64, rows = 120;
+    const x = normals(n * d);
+    const q = { data: normals(rows * d), rows, cols: d };
+    // Rows of the full and the on-demand matrix are the same sums: bitwise in pure TS and on the tiled kernels.
+    const bitwise = backend === 'js' || backendInfo().gemmKernel !== 'baseline';
+    for (const dtype of ['float64', 'float32'] as const) {
+      const tol = dtype === 'float64' ? 1e-9 : 2e-3;
+      const memory = new HopfieldMemory({ data: x, rows: n, cols: d }, { transform: 'sparsemax', beta: 0.5, maxIter: 5, tol: 0, dtype, backend });
+      const full = memory.gram();
+      const lazy = memory.gram({ rows: 'onDemand' });
+      t.same(lazy.ready, new Uint8Array(n), `${dtype}: no row filled at first`);
+      t.ok(lazy.data.every((v) => v === 0), `${dtype}: and none computed`);
+      const a = memory.retrieveBatch(q, { energies: true, weights: 'dense', gram: full });
+      const b = memory.retrieveBatch(q, { energies: true, weights: 'dense', gram: lazy });
+      const compare = (u: ArrayLike<number>, v: ArrayLike<number>, what: string) =>
+        bitwise ? t.same(u, v, `${dtype}: ${what}, bitwise`) : t.ok(maxAbsDiff(u, v) <= tol, `${dtype}: ${what}`);
+      compare(b.states.data, a.states.data, 'states');
+      compare((b.weights as { data: ArrayLike<number> }).data, (a.weights as { data: ArrayLike<number> }).data, 'weights');
+      t.same(b.support, a.support, `${dtype}: supports`);
+      t.same(b.iterations, a.iterations, `${dtype}: iterations`);
+
+      // The rows filled are exactly the patterns in the support of a state that took the Gram path:
+      // the p of updates 1 .. maxIter - 1 with at most d / 32 = 2 nonzeros.
+      const used = new Uint8Array(n);
+      for (let upto = 1; upto < 5; upto++) {
+        const r = memory.retrieveBatch(q, { maxIter: upto, weights: 'dense' });
+        const p = (r.weights as { data: ArrayLike<number> }).data;
+        for (let i = 0; i < rows; i++) {
+          if (r.iterations[i] < upto) continue;  // stopped earlier: no further update
+          const columns: number[] = [];
+          for (let j = 0; j < n; j++) if (p[i * n + j] !== 0) columns.push(j);
+          if (columns.length * 32 <= d) for (const j of columns) used[j] = 1;
+        }
+      }
+      const filled = Array.from(lazy.ready).reduce((s, v) => s + v, 0);
+      t.ok(filled > 0 && filled < n, `${dtype}: ${filled} of ${n} rows filled`);
+      t.same(lazy.ready, used, `${dtype}: the filled rows are those the states used`);
+      let wrong = 0, touched = 0;
+      for (let j = 0; j < n; j++) {
+        for (let c = 0; c < n; c++) {
+          const v = lazy.data[j * n + c];
+          if (lazy.ready[j]) wrong += bitwise ? Number(v !== full.data[j * n + c]) : Number(!(Math.abs(v - full.data[j * n + c]) <= tol));
+          else touched += Number(v !== 0);
+        }
+      }
+      t.equal(wrong, 0, `${dtype}: filled rows are rows of X X^T`);
+      t.equal(touched, 0, `${dtype}: the other rows are untouched`);
+
+      // Filled rows are kept: another beta of the same patterns, async, fills only what it lacks.
+      const before = lazy.data.slice();
+      const other = new HopfieldMemory({ data: x, rows: n, cols: d }, { transform: { name: 'kSubsets', k: 2 }, beta: 0.1, maxIter: 5, tol: 0, dtype, backend });
+      const plain = other.retrieveBatch(q, { weights: 'none' });
+      const shared = await other.retrieveBatchAsync(q, { weights: 'none', gram: lazy });
+      t.ok(maxAbsDiff(shared.states.data, plain.states.data) <= tol, `${dtype}: k-subsets async with the shared on-demand matrix`);
+      let rewritten = 0;
+      for (let j = 0; j < n; j++) if (used[j]) for (let c = 0; c < n; c++) rewritten += Number(lazy.data[j * n + c] !== before[j * n + c]);
+      t.equal(rewritten, 0, `${dtype}: rows filled before are not written again`);
+    }
+  });
+
+  t.test(`[${backend}] bad on-demand Gram matrices and options are refused`, async (t) => {
+    const n = 50, d = 6;
+    const memory = new HopfieldMemory({ data: normals(n * d), rows: n, cols: d }, { transform: 'sparsemax', backend });
+    const q = { data: normals(3 * d), rows: 3, cols: d };
+    const lazy = memory.gram({ rows: 'onDemand' });
+    t.throws(() => memory.retrieveBatch(q, { gram: { ...lazy, ready: new Uint8Array(n - 1) } }), { name: 'TypeError', message: /options.gram.ready must be a Uint8Array of 50 flags/ });
+    t.throws(() => memory.retrieveBatch(q, { gram: { ...lazy, ready: new Int8Array(n) as never } }), { name: 'TypeError', message: /options.gram.ready/ });
+    const flagged = { ...lazy, ready: new Uint8Array(n) };
+    flagged.ready[9] = 1;  // flagged but never computed: its diagonal entry is 0, not |x_9|^2
+    t.throws(() => memory.retrieveBatch(q, { gram: flagged }), { name: 'RangeError', message: /entry \(9, 9\)/ });
+    t.throws(() => memory.gram({ rows: 'some' as never }), { name: 'RangeError', message: /options.rows/ });
+    t.throws(() => memory.gram({ row: 'all' } as never), { name: 'TypeError', message: /no option 'row'/ });
+  });
+}

@@ -57,12 +57,13 @@ struct RetrieveJob {
   double* energies;
   const void* firstScores;
   void* scratch;
-  const void* gram;
+  void* gram;
+  uint8_t* gramReady;
 
   template <typename T>
   void runAs() const {
     const Outputs<T> out{static_cast<T*>(states), static_cast<T*>(weights), support, iterations, status, energies, static_cast<const T*>(firstScores),
-                        static_cast<T*>(scratch), static_cast<const T*>(gram)};
+                        static_cast<T*>(scratch), static_cast<T*>(gram), gramReady};
     retrieve(static_cast<const T*>(patterns), n, d, count, params, out);
   }
   void run() const { single ? runAs<float>() : runAs<double>(); }
@@ -95,7 +96,11 @@ RetrieveJob retrieveArgs(const Napi::CallbackInfo& info, Pins* pins) {
     job.scratch = realArg(job.single, scratch, "out.scratch", static_cast<size_t>(scratchLength(job.count, job.n)));
   }
   const Napi::Value gram = out.Get("gram");
-  if (!gram.IsNull() && !gram.IsUndefined()) job.gram = realArg(job.single, gram, "out.gram", cells(job.n, job.n, "out.gram"));
+  if (!gram.IsNull() && !gram.IsUndefined()) {
+    job.gram = realArg(job.single, gram, "out.gram", cells(job.n, job.n, "out.gram"));
+    const Napi::Value ready = out.Get("gramReady");
+    if (!ready.IsNull() && !ready.IsUndefined()) job.gramReady = typedArrayArg<uint8_t>(ready, "out.gramReady", static_cast<size_t>(job.n)).Data();
+  }
   if (!weights.IsNull()) job.weights = realArg(job.single, weights, "out.weights", cells(job.count, job.n, "out.weights"));
   job.support = typedArrayArg<int32_t>(out.Get("support"), "out.support", count).Data();
   job.iterations = typedArrayArg<int32_t>(out.Get("iterations"), "out.iterations", count).Data();
@@ -105,7 +110,7 @@ RetrieveJob retrieveArgs(const Napi::CallbackInfo& info, Pins* pins) {
   }
   if (pins) {
     pins->add(info[0]);
-    for (const char* key : {"states", "weights", "support", "iterations", "status", "energies", "firstScores", "scratch", "gram"}) pins->add(out.Get(key));
+    for (const char* key : {"states", "weights", "support", "iterations", "status", "energies", "firstScores", "scratch", "gram", "gramReady"}) pins->add(out.Get(key));
   }
   return job;
 }

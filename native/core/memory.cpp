@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <type_traits>
 #include <vector>
 
@@ -177,6 +178,46 @@ void keepWeights(const T* p, const RowNonzeros& nonzeros, int64_t d, StateWeight
   for (int64_t k = 0; k < count; ++k) kept.values[k] = p[nonzeros.columns[k]];
 }
 
+// The rows of an on-demand Gram matrix that the states with few weights need and that are missing,
+// computed as the scores of their patterns in batches of at least four (the tiled kernel's
+// threshold, so that on AVX2 and AVX-512 they are bitwise gemm::gram's rows) and then flagged.
+// One lock for all Gram matrices: concurrent retrievals may share one, and a flag is only read or
+// written under it (a flagged row is never written again, so readers need no lock after this).
+template <typename T>
+void fillGramRows(const std::vector<StateWeights<T>>& weights, const T* x, int64_t n, int64_t d, T* gram, uint8_t* ready,
+                  unsigned threads) {
+  static std::mutex fillLock;
+  const std::lock_guard<std::mutex> hold(fillLock);
+  std::vector<int32_t> missing;
+  for (const StateWeights<T>& w : weights) {
+    if (!w.few) continue;
+    for (int32_t j : w.columns) {
+      if (!ready[j]) missing.push_back(j);
+    }
+  }
+  if (missing.empty()) return;
+  std::sort(missing.begin(), missing.end());
+  missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+  constexpr int64_t kMinBatch = 4, kMaxBatch = 64;
+  const int64_t total = static_cast<int64_t>(missing.size());
+  AlignedVector<T> packed(static_cast<size_t>(std::max(kMinBatch, std::min(kMaxBatch, total)) * d));
+  AlignedVector<T> rows(static_cast<size_t>(packed.size() / d * n));
+  for (int64_t begin = 0; begin < total; begin += kMaxBatch) {
+    const int64_t count = std::min(kMaxBatch, total - begin);
+    const int64_t batch = std::max(kMinBatch, count);  // padded with the last pattern again
+    for (int64_t k = 0; k < batch; ++k) {
+      const T* pattern = x + static_cast<int64_t>(missing[begin + std::min(k, count - 1)]) * d;
+      std::copy(pattern, pattern + d, packed.begin() + k * d);
+    }
+    gemm::scores(packed.data(), batch, x, n, d, 1.0, rows.data(), threads);
+    for (int64_t k = 0; k < count; ++k) {
+      const int32_t j = missing[begin + k];
+      std::copy(rows.begin() + k * n, rows.begin() + (k + 1) * n, gram + static_cast<int64_t>(j) * n);
+      ready[j] = 1;
+    }
+  }
+}
+
 // Scores of the pass's states: rows whose weights are few from the Gram matrix, s_i = beta sum_j
 // p_ij G_j (a one-hot p gives beta G_j, bitwise the product's scores of x_j with the tiled kernel),
 // the others by the product, computed into `spare` (a x n, free until the transform) and moved.
@@ -258,6 +299,7 @@ void retrieve(const T* patterns, int64_t n, int64_t d, int64_t count, const Para
     for (int64_t i = 0; i < a; ++i) std::copy(out.states + active[i] * d, out.states + (active[i] + 1) * d, q.begin() + i * d);
     // Every row is active in the first pass (t == 0), in order: the scores given are read in place.
     const bool given = t == 0 && out.firstScores;
+    if (out.gramReady && t > 0) fillGramRows(stateWeights, patterns, n, d, out.gram, out.gramReady, params.threads);
     if (out.gram && t > 0) scoresOfStates(q.data(), a, stateWeights, out.gram, patterns, n, d, params.beta, s, p, params.threads);
     else if (!given) gemm::scores(q.data(), a, patterns, n, d, params.beta, s, params.threads);
     conjugate.assign(static_cast<size_t>(a), 0);

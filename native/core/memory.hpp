@@ -41,7 +41,12 @@ struct Outputs {
   // n x n: X X^T (gemm::gram); when given, a later pass computes the scores of a state whose
   // weights have few nonzeros, q = sum_j p_j x_j, as beta sum_j p_j G_j, without the product by X;
   // null = every pass by the product
-  const T* gram = nullptr;
+  T* gram = nullptr;
+  // n flags, with gram: row j of gram holds X x_j where gramReady[j] != 0; a pass computes the
+  // rows it needs that are missing (the scores of their patterns, as gemm::gram's rows) and flags
+  // them, so that the rows are filled on demand and only those ever used touch memory. Null = every
+  // row is filled (gram is only read).
+  uint8_t* gramReady = nullptr;
 };
 
 // Entries of Outputs::scratch: two 64-byte aligned regions of count x n (Eigen's small products

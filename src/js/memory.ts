@@ -58,6 +58,18 @@ function keepWeights(p: RealArray, offset: number, n: number, d: number): StateW
   return { columns, values };
 }
 
+/** The missing rows of an on-demand Gram matrix that the states with few weights need: the scores of their patterns, then flagged. */
+function fillGramRows(weights: (StateWeights | null)[], x: RealArray, n: number, d: number, gram: RealArray, ready: Uint8Array): void {
+  for (const w of weights) {
+    if (!w) continue;
+    for (const j of w.columns) {
+      if (ready[j]) continue;
+      memoryScores(x.subarray(j * d, (j + 1) * d), 1, x, n, d, 1, gram.subarray(j * n, (j + 1) * n));
+      ready[j] = 1;
+    }
+  }
+}
+
 /** Scores of the pass's states: from the Gram rows where the weights are few, else by the product. */
 function scoresOfStates(q: RealArray, a: number, weights: (StateWeights | null)[], gram: RealArray, x: RealArray, n: number, d: number, beta: number, s: RealArray): void {
   const Real = q.constructor as Float64ArrayConstructor;
@@ -146,6 +158,7 @@ export function memoryRetrieve(patterns: RealArray, n: number, d: number, count:
     for (let i = 0; i < a; i++) q.set(out.states.subarray(active[i] * d, (active[i] + 1) * d), i * d);
     // Every row is active in the first pass (t === 0), in order.
     const given = t === 0 && out.firstScores;
+    if (out.gram && out.gramReady && t > 0) fillGramRows(stateWeights, patterns, n, d, out.gram, out.gramReady);
     if (out.gram && t > 0) scoresOfStates(q, a, stateWeights, out.gram, patterns, n, d, params.beta, s);
     else if (!given) memoryScores(q, a, patterns, n, d, params.beta, s);
     passFailed.fill(0);

@@ -80,9 +80,30 @@ export interface BatchRetrieveOptions extends RetrieveOptions {
    * as beta sum_j p_j G_j, reading nnz rows of G instead of multiplying by all of X: the same scores
    * up to rounding (bitwise for a one-hot p on AVX2/AVX-512). It holds n^2 entries; it pays for
    * many retrievals with sparse transforms, and one serves every memory of the same patterns, at
-   * any beta. Checked against the patterns on its diagonal and a sample of entries; read, not copied.
+   * any beta. Checked against the patterns on its diagonal and a sample of entries (of the rows
+   * filled, for an on-demand one); read, not copied (an on-demand one is written: its missing rows
+   * that an update needs are computed and flagged).
    */
-  gram?: Matrix<RealArray>;
+  gram?: GramMatrix;
+}
+
+/** X X^T (n x n) as {@link HopfieldMemory.gram} returns it, for options.gram of the batch retrievals. */
+export interface GramMatrix extends Matrix<RealArray> {
+  /**
+   * Only on an on-demand Gram matrix (options.rows 'onDemand'): ready[j] is 1 once row j holds
+   * X x_j. The retrievals it is passed to compute the rows they need that are missing and flag them.
+   */
+  ready?: Uint8Array;
+}
+
+/** Options of {@link HopfieldMemory.gram}. */
+export interface GramOptions {
+  /**
+   * 'all' (default): every row computed now, by symmetry (the upper half of the products). 'onDemand':
+   * none now; a retrieval computes the rows its states need the first time (n^2 entries of address
+   * space, of which only the rows used touch memory; rows of the same values, bitwise on AVX2/AVX-512).
+   */
+  rows?: 'all' | 'onDemand';
 }
 
 /** How a retrieval ended. */
@@ -155,6 +176,7 @@ export interface ParsedTransform {
 const MEMORY_KEYS = optionKeys<HopfieldMemoryOptions>()('transform', 'beta', 'maxIter', 'tol', 'dtype', 'backend', 'threads');
 const RETRIEVE_KEYS = optionKeys<RetrieveOptions>()('maxIter', 'tol', 'energies', 'supportThreshold', 'threads');
 const BATCH_KEYS = optionKeys<BatchRetrieveOptions>()('maxIter', 'tol', 'energies', 'supportThreshold', 'threads', 'weights', 'scores', 'gram');
+const GRAM_KEYS = optionKeys<GramOptions>()('rows');
 
 type TransformSpec = Exclude<MemoryTransform, string>;
 // The spec object a transform name belongs to.
@@ -343,11 +365,18 @@ export class HopfieldMemory {
     return single ? out : { data: out, rows, cols: this.count };
   }
 
-  /** The Gram matrix X X^T (n x n) of the stored patterns, for options.gram of the batch retrievals. */
-  gram(): Matrix<RealArray> {
+  /**
+   * The Gram matrix X X^T (n x n) of the stored patterns, for options.gram of the batch retrievals:
+   * computed now, or (options.rows 'onDemand') row by row as retrievals need them, which pays when
+   * the states of the retrievals use few of the patterns.
+   */
+  gram(options: GramOptions = {}): GramMatrix {
+    const o = checkOptions(options, 'options', GRAM_KEYS);
+    const rows = o.rows === undefined ? 'all' : checkOneOf(o.rows, 'options.rows', ['all', 'onDemand'] as const);
     const n = this.count;
     checkAllocation('Gram matrix', n * n, this.Real.BYTES_PER_ELEMENT);
     const out = new this.Real(n * n);
+    if (rows === 'onDemand') return { data: out, rows: n, cols: n, ready: new Uint8Array(n) };
     this.backend.memoryGram(this.data, n, this.dimension, out, this.threads);
     return { data: out, rows: n, cols: n };
   }
@@ -489,7 +518,7 @@ export class HopfieldMemory {
     const { q, rows } = this.toQueries(query, single ? 'query' : 'queries', single);
     const n = this.count;
     const firstScores = o.scores === undefined ? null : this.checkScores(o.scores, rows);
-    const gram = o.gram === undefined ? null : this.checkGram(o.gram);
+    const { gram, gramReady } = o.gram === undefined ? { gram: null, gramReady: null } : this.checkGram(o.gram);
     const stride = maxIter + 1;
     if (weights === 'dense' || weights === 'sparse') checkAllocation('retrieval weights', (weights === 'dense' ? rows : Math.min(rows, this.chunkRows())) * n, this.Real.BYTES_PER_ELEMENT);
     if (energies) checkAllocation('energy traces', rows * stride, 8);
@@ -514,6 +543,7 @@ export class HopfieldMemory {
       firstScores,
       scratch: null,
       gram,
+      gramReady,
     };
     return { rows, params, out, weights, stride, sparse: weights === 'sparse' ? [] : null };
   }
@@ -532,9 +562,12 @@ export class HopfieldMemory {
     return m.data;
   }
 
-  /** options.gram: n x n in the memory's dtype, equal to X X^T on its diagonal and on a fixed sample of entries. */
-  private checkGram(value: unknown): RealArray {
-    const m = value as { data?: unknown; rows?: unknown; cols?: unknown } | null;
+  /**
+   * options.gram: n x n in the memory's dtype, equal to X X^T on the diagonal and on a fixed sample
+   * of entries of its filled rows (all, or those `ready` flags on an on-demand one).
+   */
+  private checkGram(value: unknown): { gram: RealArray; gramReady: Uint8Array | null } {
+    const m = value as { data?: unknown; rows?: unknown; cols?: unknown; ready?: unknown } | null;
     const n = this.count;
     const d = this.dimension;
     if (m === null || typeof m !== 'object' || !(m.data instanceof this.Real)) {
@@ -542,6 +575,10 @@ export class HopfieldMemory {
     }
     if (m.rows !== n || m.cols !== n || m.data.length !== n * n) {
       throw new RangeError(`options.gram must be ${n} x ${n} (patterns x patterns), got ${m.rows} x ${m.cols} with ${m.data.length} entries`);
+    }
+    const ready = m.ready === undefined ? null : m.ready;
+    if (ready !== null && !(ready instanceof Uint8Array && ready.length === n)) {
+      throw new TypeError(`options.gram.ready must be a Uint8Array of ${n} flags (one per pattern), as memory.gram({ rows: 'onDemand' }) returns, got ${describe(ready)}`);
     }
     const g = m.data;
     // Rounding of a d-term dot product in the working precision, relative to |x_i| |x_j|.
@@ -559,10 +596,12 @@ export class HopfieldMemory {
         throw new RangeError(`options.gram is not X X^T of this memory's patterns: entry (${i}, ${j}) is ${v}, x_${i}.x_${j} = ${dot}`);
       }
     };
-    for (let i = 0; i < n; i++) check(i, i);
+    const filled: number[] = [];
+    for (let i = 0; i < n; i++) if (!ready || ready[i]) filled.push(i);
+    for (const i of filled) check(i, i);
     const rng = new Rng(n);
-    for (let k = 0; k < Math.min(256, n * n); k++) check(rng.below(n), rng.below(n));
-    return g;
+    if (filled.length > 0) for (let k = 0; k < Math.min(256, n * n); k++) check(filled[rng.below(filled.length)], rng.below(n));
+    return { gram: g, gramReady: ready };
   }
 
   private chunkRows(): number {
@@ -607,6 +646,7 @@ export class HopfieldMemory {
           firstScores: o.firstScores ? o.firstScores.subarray(start * n, (start + rows) * n) : null,
           scratch: buffer.subarray(0, memoryScratchLength(rows, n)),
           gram: o.gram,
+          gramReady: o.gramReady,
         },
       };
       if (run.sparse && weights) run.sparse.push(compress(weights, rows, n));
