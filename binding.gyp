@@ -31,6 +31,7 @@
         "native/core/isa.cpp",
         "native/core/lshn.cpp",
         "native/core/memory.cpp",
+        "native/core/pages.cpp",
         "native/core/sparsemap.cpp",
         "native/core/sparsemap_active_set.cpp",
         "native/core/sparsemap_closed_form.cpp",

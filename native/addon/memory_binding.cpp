@@ -3,6 +3,7 @@
 
 #include "../core/gemm.hpp"
 #include "../core/memory.hpp"
+#include "../core/pages.hpp"
 #include "../core/parallel.hpp"
 #include "async.hpp"
 #include "common.hpp"
@@ -94,14 +95,21 @@ RetrieveJob retrieveArgs(const Napi::CallbackInfo& info, Pins* pins) {
   if (!scratch.IsNull() && !scratch.IsUndefined()) {
     cells(job.count, job.n, "out.scratch");  // refuses sizes whose product overflows
     job.scratch = realArg(job.single, scratch, "out.scratch", static_cast<size_t>(scratchLength(job.count, job.n)));
+    adviseHugePages(job.scratch, static_cast<size_t>(scratchLength(job.count, job.n)) * (job.single ? sizeof(float) : sizeof(double)));
   }
   const Napi::Value gram = out.Get("gram");
   if (!gram.IsNull() && !gram.IsUndefined()) {
     job.gram = realArg(job.single, gram, "out.gram", cells(job.n, job.n, "out.gram"));
     const Napi::Value ready = out.Get("gramReady");
-    if (!ready.IsNull() && !ready.IsUndefined()) job.gramReady = typedArrayArg<uint8_t>(ready, "out.gramReady", static_cast<size_t>(job.n)).Data();
+    if (!ready.IsNull() && !ready.IsUndefined()) {
+      job.gramReady = typedArrayArg<uint8_t>(ready, "out.gramReady", static_cast<size_t>(job.n)).Data();
+      adviseHugePages(job.gram, static_cast<size_t>(job.n * job.n) * (job.single ? sizeof(float) : sizeof(double)));
+    }
   }
-  if (!weights.IsNull()) job.weights = realArg(job.single, weights, "out.weights", cells(job.count, job.n, "out.weights"));
+  if (!weights.IsNull()) {
+    job.weights = realArg(job.single, weights, "out.weights", cells(job.count, job.n, "out.weights"));
+    adviseHugePages(job.weights, static_cast<size_t>(job.count * job.n) * (job.single ? sizeof(float) : sizeof(double)));
+  }
   job.support = typedArrayArg<int32_t>(out.Get("support"), "out.support", count).Data();
   job.iterations = typedArrayArg<int32_t>(out.Get("iterations"), "out.iterations", count).Data();
   job.status = typedArrayArg<uint8_t>(out.Get("status"), "out.status", count).Data();
@@ -127,6 +135,7 @@ Napi::Value Scores(const Napi::CallbackInfo& info) {
     const void* queries = realArg(single, info[0], "queries", cells(rows, d, "queries"));
     const void* patterns = realArg(single, info[2], "patterns", cells(n, d, "patterns"));
     void* out = realArg(single, info[6], "out", cells(rows, n, "out"));
+    adviseHugePages(out, static_cast<size_t>(rows * n) * (single ? sizeof(float) : sizeof(double)));
     if (single) {
       gemm::scores(static_cast<const float*>(queries), rows, static_cast<const float*>(patterns), n, d, scale, static_cast<float*>(out), threads);
     } else {
@@ -145,6 +154,7 @@ Napi::Value Gram(const Napi::CallbackInfo& info) {
     const unsigned threads = threadsOf(integerArg(info[4], "threads", 0, 1024));
     const void* patterns = realArg(single, info[0], "patterns", cells(n, d, "patterns"));
     void* out = realArg(single, info[3], "out", cells(n, n, "out"));
+    adviseHugePages(out, static_cast<size_t>(n * n) * (single ? sizeof(float) : sizeof(double)));
     if (single) gemm::gram(static_cast<const float*>(patterns), n, d, static_cast<float*>(out), threads);
     else gemm::gram(static_cast<const double*>(patterns), n, d, static_cast<double*>(out), threads);
     return env.Undefined();
