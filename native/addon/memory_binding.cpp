@@ -75,6 +75,13 @@ void* realArg(bool single, const Napi::Value& value, const char* name, size_t le
   return typedArrayArg<double>(value, name, length).Data();
 }
 
+// A large output the kernels are about to write, advised huge pages first (core/pages.hpp).
+void* realOutputArg(bool single, const Napi::Value& value, const char* name, size_t length) {
+  void* data = realArg(single, value, name, length);
+  adviseHugePages(data, length * (single ? sizeof(float) : sizeof(double)));
+  return data;
+}
+
 RetrieveJob retrieveArgs(const Napi::CallbackInfo& info, Pins* pins) {
   RetrieveJob job{};
   job.single = isSingle(info[0], "patterns");
@@ -94,22 +101,17 @@ RetrieveJob retrieveArgs(const Napi::CallbackInfo& info, Pins* pins) {
   const Napi::Value scratch = out.Get("scratch");
   if (!scratch.IsNull() && !scratch.IsUndefined()) {
     cells(job.count, job.n, "out.scratch");  // refuses sizes whose product overflows
-    job.scratch = realArg(job.single, scratch, "out.scratch", static_cast<size_t>(scratchLength(job.count, job.n)));
-    adviseHugePages(job.scratch, static_cast<size_t>(scratchLength(job.count, job.n)) * (job.single ? sizeof(float) : sizeof(double)));
+    job.scratch = realOutputArg(job.single, scratch, "out.scratch", static_cast<size_t>(scratchLength(job.count, job.n)));
   }
   const Napi::Value gram = out.Get("gram");
   if (!gram.IsNull() && !gram.IsUndefined()) {
-    job.gram = realArg(job.single, gram, "out.gram", cells(job.n, job.n, "out.gram"));
+    // Written only when its rows are filled on demand (gramReady).
     const Napi::Value ready = out.Get("gramReady");
-    if (!ready.IsNull() && !ready.IsUndefined()) {
-      job.gramReady = typedArrayArg<uint8_t>(ready, "out.gramReady", static_cast<size_t>(job.n)).Data();
-      adviseHugePages(job.gram, static_cast<size_t>(job.n * job.n) * (job.single ? sizeof(float) : sizeof(double)));
-    }
+    const bool onDemand = !ready.IsNull() && !ready.IsUndefined();
+    job.gram = (onDemand ? realOutputArg : realArg)(job.single, gram, "out.gram", cells(job.n, job.n, "out.gram"));
+    if (onDemand) job.gramReady = typedArrayArg<uint8_t>(ready, "out.gramReady", static_cast<size_t>(job.n)).Data();
   }
-  if (!weights.IsNull()) {
-    job.weights = realArg(job.single, weights, "out.weights", cells(job.count, job.n, "out.weights"));
-    adviseHugePages(job.weights, static_cast<size_t>(job.count * job.n) * (job.single ? sizeof(float) : sizeof(double)));
-  }
+  if (!weights.IsNull()) job.weights = realOutputArg(job.single, weights, "out.weights", cells(job.count, job.n, "out.weights"));
   job.support = typedArrayArg<int32_t>(out.Get("support"), "out.support", count).Data();
   job.iterations = typedArrayArg<int32_t>(out.Get("iterations"), "out.iterations", count).Data();
   job.status = typedArrayArg<uint8_t>(out.Get("status"), "out.status", count).Data();
@@ -134,8 +136,7 @@ Napi::Value Scores(const Napi::CallbackInfo& info) {
     const unsigned threads = threadsOf(integerArg(info[7], "threads", 0, 1024));
     const void* queries = realArg(single, info[0], "queries", cells(rows, d, "queries"));
     const void* patterns = realArg(single, info[2], "patterns", cells(n, d, "patterns"));
-    void* out = realArg(single, info[6], "out", cells(rows, n, "out"));
-    adviseHugePages(out, static_cast<size_t>(rows * n) * (single ? sizeof(float) : sizeof(double)));
+    void* out = realOutputArg(single, info[6], "out", cells(rows, n, "out"));
     if (single) {
       gemm::scores(static_cast<const float*>(queries), rows, static_cast<const float*>(patterns), n, d, scale, static_cast<float*>(out), threads);
     } else {
@@ -153,8 +154,7 @@ Napi::Value Gram(const Napi::CallbackInfo& info) {
     const int64_t d = integerArg(info[2], "d", 1, kMaxSize);
     const unsigned threads = threadsOf(integerArg(info[4], "threads", 0, 1024));
     const void* patterns = realArg(single, info[0], "patterns", cells(n, d, "patterns"));
-    void* out = realArg(single, info[3], "out", cells(n, n, "out"));
-    adviseHugePages(out, static_cast<size_t>(n * n) * (single ? sizeof(float) : sizeof(double)));
+    void* out = realOutputArg(single, info[3], "out", cells(n, n, "out"));
     if (single) gemm::gram(static_cast<const float*>(patterns), n, d, static_cast<float*>(out), threads);
     else gemm::gram(static_cast<const double*>(patterns), n, d, static_cast<double*>(out), threads);
     return env.Undefined();
