@@ -83,3 +83,36 @@ export function leakGrowth(backend: BackendName, parts: string[], small: number,
 export function describeGrowth(g: LeakGrowth): string {
   return `${g.growth.toFixed(1)} MiB (windows ${g.windows.map((w) => w.toFixed(1)).join(', ')})`;
 }
+
+/** How a child Node.js process ended: its exit code or the signal that killed it, and its output. */
+export interface ChildOutcome {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `code` (CommonJS, `sshn` bound to the compiled package in lib/) in a fresh Node.js process
+ * with --expose-gc, under `shell` (e.g. 'ulimit -v 8000000') when given: for repros that could
+ * take the process down.
+ */
+export function runChild(code: string, options: { env?: Record<string, string>; shell?: string; timeout?: number } = {}): ChildOutcome {
+  const lib = path.join(__dirname, '..', 'lib', 'index.js');
+  const script = `const sshn = require(${JSON.stringify(lib)});\n${code}`;
+  const node = [process.execPath, '--expose-gc', '-e', script];
+  const command = options.shell ? ['bash', '-c', `${options.shell}; exec "$@"`, 'bash', ...node] : node;
+  const r = spawnSync(command[0], command.slice(1), {
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+    timeout: options.timeout ?? 120_000,
+  });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** "exit 0" / "signal SIGSEGV", with the end of stderr, for a test's message. */
+export function describeChild(r: ChildOutcome): string {
+  const how = r.signal ? `signal ${r.signal}` : `exit ${r.status}`;
+  const tail = r.stderr.trim().split('\n').slice(-3).join(' | ');
+  return tail ? `${how} (${tail})` : how;
+}

@@ -41,8 +41,26 @@ class PromiseWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  // Replaces AsyncWorker's, which lets the Napi::Error of a failed handle scope or settle escape
+  // (std::terminate) when the environment is being torn down: a worker that ends while the call
+  // runs. Then no JavaScript can run any more, so the promise is dropped and only the worker ends.
+  void OnWorkComplete(Napi::Env env, napi_status status) override {
+    if (status != napi_cancelled) {
+      try {
+        Napi::HandleScope scope(env);
+        try {
+          settle(env);
+        } catch (...) {
+          deferred_.Reject(Napi::Error::New(env, "sshn: the result of an async call could not be delivered").Value());
+        }
+      } catch (...) {
+      }
+    }
+    Destroy();
+  }
+
+ private:
+  void settle(Napi::Env env) {
     if (error_) {
       const std::string message = describe(error_);
       try {
@@ -59,7 +77,6 @@ class PromiseWorker : public Napi::AsyncWorker {
     deferred_.Resolve(Napi::Number::New(env, result_));
   }
 
- private:
   Napi::Promise::Deferred deferred_;
   std::unique_ptr<Pins> pins_;
   std::function<double()> work_;
