@@ -104,7 +104,7 @@ RecallParams paramsArg(const Napi::Value& value) {
   params.temperature = numberArg(object.Get("temperature"), "params.temperature");
   params.trackEnergy = object.Get("trackEnergy").ToBoolean();
   const int64_t threads = integerArg(object.Get("threads"), "params.threads", 0, 1024);
-  params.threads = threads == 0 ? defaultThreads() : static_cast<unsigned>(threads);
+  params.threads = usableThreads(threads);
   params.patternFields = object.Get("patternFields").ToBoolean();
   params.matrixWhenSettled = object.Get("matrixWhenSettled").ToBoolean();
   return params;

@@ -17,7 +17,6 @@ constexpr int64_t kMaxSize = int64_t{1} << 40;
 
 size_t cells(int64_t a, int64_t b, const char* what) { return checkedProduct(static_cast<size_t>(a), static_cast<size_t>(b), what); }
 
-unsigned threadsOf(int64_t threads) { return threads == 0 ? defaultThreads() : static_cast<unsigned>(threads); }
 
 bool isSingle(const Napi::Value& value, const char* name) {
   if (value.IsTypedArray()) {
@@ -40,7 +39,7 @@ Params paramsArg(const Napi::Value& value) {
   params.tol = numberArg(object.Get("tol"), "params.tol");
   params.supportThreshold = numberArg(object.Get("supportThreshold"), "params.supportThreshold");
   params.maxActiveSetIter = integerArg(object.Get("maxActiveSetIter"), "params.maxActiveSetIter", 1, kMaxSize);
-  params.threads = threadsOf(integerArg(object.Get("threads"), "params.threads", 0, 1024));
+  params.threads = usableThreads(integerArg(object.Get("threads"), "params.threads", 0, 1024));
   return params;
 }
 
@@ -133,7 +132,7 @@ Napi::Value Scores(const Napi::CallbackInfo& info) {
     const int64_t n = integerArg(info[3], "n", 1, kMaxSize);
     const int64_t d = integerArg(info[4], "d", 1, kMaxSize);
     const double scale = numberArg(info[5], "scale");
-    const unsigned threads = threadsOf(integerArg(info[7], "threads", 0, 1024));
+    const unsigned threads = usableThreads(integerArg(info[7], "threads", 0, 1024));
     const void* queries = realArg(single, info[0], "queries", cells(rows, d, "queries"));
     const void* patterns = realArg(single, info[2], "patterns", cells(n, d, "patterns"));
     void* out = realOutputArg(single, info[6], "out", cells(rows, n, "out"));
@@ -152,7 +151,7 @@ Napi::Value Gram(const Napi::CallbackInfo& info) {
     const bool single = isSingle(info[0], "patterns");
     const int64_t n = integerArg(info[1], "n", 1, kMaxSize);
     const int64_t d = integerArg(info[2], "d", 1, kMaxSize);
-    const unsigned threads = threadsOf(integerArg(info[4], "threads", 0, 1024));
+    const unsigned threads = usableThreads(integerArg(info[4], "threads", 0, 1024));
     const void* patterns = realArg(single, info[0], "patterns", cells(n, d, "patterns"));
     void* out = realOutputArg(single, info[3], "out", cells(n, n, "out"));
     if (single) gemm::gram(static_cast<const float*>(patterns), n, d, static_cast<float*>(out), threads);
@@ -165,7 +164,7 @@ Napi::Value Gram(const Napi::CallbackInfo& info) {
 Napi::Value FirstNonFinite(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
     const bool single = isSingle(info[0], "data");
-    const unsigned threads = threadsOf(integerArg(info[1], "threads", 0, 1024));
+    const unsigned threads = usableThreads(integerArg(info[1], "threads", 0, 1024));
     int64_t at;
     if (single) {
       const auto data = typedArrayArg<float>(info[0], "data");

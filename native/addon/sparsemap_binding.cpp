@@ -138,7 +138,7 @@ Napi::Value SolveAsync(const Napi::CallbackInfo& info) {
 
 unsigned threadsArg(const Napi::Value& value) {
   const int64_t threads = integerArg(value, "threads", 0, 1024);
-  return threads == 0 ? defaultThreads() : static_cast<unsigned>(threads);
+  return usableThreads(threads);
 }
 
 struct SolveBatchJob {

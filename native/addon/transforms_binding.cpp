@@ -21,7 +21,7 @@ Params paramsArg(const Napi::Value& value) {
   params.rows = integerArg(object.Get("rows"), "params.rows", 1, int64_t{1} << 40);
   params.cols = integerArg(object.Get("cols"), "params.cols", 1, int64_t{1} << 40);
   const int64_t threads = integerArg(object.Get("threads"), "params.threads", 0, 1024);
-  params.threads = threads == 0 ? defaultThreads() : static_cast<unsigned>(threads);
+  params.threads = usableThreads(threads);
   return params;
 }
 

@@ -71,7 +71,7 @@ void dynamics(const float* wih, const float* whh, int64_t n, const double* input
   const RowMatrix wIn = widen(wih, n, n);
   const RowMatrix wRec = widen(whh, n, n);
   const int64_t trace = params.steps + 1;
-  const unsigned threads = params.threads == 0 ? defaultThreads() : params.threads;
+  const unsigned threads = usableThreads(params.threads);
   parallelFor(count, threads, [&](unsigned, int64_t r) {
     Eigen::Map<const Vector> input(inputs + r * n, n);
     Eigen::Map<Vector> v(states + r * n, n);

@@ -42,7 +42,7 @@ export interface RecallOptions {
   temperature?: number;
   /** Record the energy after each sweep (default true). */
   trackEnergy?: boolean;
-  /** Threads for batches (default: all cores; pure TS uses worker threads for large batches); results do not depend on it. */
+  /** Threads for batches (default: all cores; capped at the cores; pure TS uses worker threads for large batches); results do not depend on it. */
   threads?: number;
   /**
    * How local fields are kept (speed only, results are identical): 'matrix' updates all n fields

@@ -96,9 +96,10 @@ function workers(count: number): { worker: Worker; netId: number }[] {
   return pool.slice(0, count);
 }
 
-/** binaryRecall over params.threads threads (0: every core) when the batch is large enough. */
+/** binaryRecall over params.threads threads (0: every core; never more than the cores) when the batch is large enough. */
 export function threadedBinaryRecall(net: NetworkData, cues: Int8Array, count: number, params: RecallParams, out: RecallOutputs): void {
-  const threads = Math.min(count, params.threads === 0 ? availableParallelism() : params.threads);
+  const cores = availableParallelism();
+  const threads = Math.min(count, cores, params.threads === 0 ? cores : params.threads);
   if (threads < 2 || count * net.n * net.n < MIN_WORK || !existsSync(workerFile)) {
     binaryRecall(net, cues, count, params, out);
     return;

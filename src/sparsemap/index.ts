@@ -625,7 +625,7 @@ export class FactorGraph {
 /** Options of the batch wrappers. */
 export interface BatchOptions {
   backend?: BackendName;
-  /** Threads of the native backend (default: all cores). */
+  /** Threads of the native backend (default: all cores; capped at the cores). */
   threads?: number;
 }
 

@@ -83,7 +83,7 @@ export interface TransformOptions {
   backend?: BackendName;
   /** Return `{ p, support }` (nonzero count: a number for a vector, an Int32Array per row for a matrix). */
   support?: boolean;
-  /** Threads for batches (0 = all cores); results do not depend on it. */
+  /** Threads for batches (0 = all cores; capped at the cores); results do not depend on it. */
   threads?: number;
   /** Write the probabilities here (same element type and length as x) instead of a new array. */
   out?: RealArray;
