@@ -46,7 +46,7 @@ export interface HopfieldMemoryOptions {
   /** Storage and arithmetic precision; default float32 when the patterns are a Float32Array matrix, else float64. */
   dtype?: 'float64' | 'float32';
   backend?: BackendName;
-  /** Threads for the matrix products and batches (0 = all cores); results do not depend on it. */
+  /** Threads for the matrix products and batches (0 = all cores; capped at the cores); results do not depend on it. */
   threads?: number;
 }
 
@@ -375,8 +375,9 @@ export class HopfieldMemory {
     const rows = o.rows === undefined ? 'all' : checkOneOf(o.rows, 'options.rows', ['all', 'onDemand'] as const);
     const n = this.count;
     checkAllocation('Gram matrix', n * n, this.Real.BYTES_PER_ELEMENT);
-    const out = new this.Real(n * n);
-    if (rows === 'onDemand') return { data: out, rows: n, cols: n, ready: new Uint8Array(n) };
+    // On SharedArrayBuffers, which cannot be detached: async retrievals read (and fill) them in place.
+    const out = sharedReal(this.Real, n * n);
+    if (rows === 'onDemand') return { data: out, rows: n, cols: n, ready: new Uint8Array(new SharedArrayBuffer(n)) };
     this.backend.memoryGram(this.data, n, this.dimension, out, this.threads);
     return { data: out, rows: n, cols: n };
   }
@@ -387,14 +388,14 @@ export class HopfieldMemory {
    */
   retrieve(query: ArrayLike<number>, options: RetrieveOptions = {}): RetrievalResult {
     const run = this.prepare(query, options, true, 'dense');
-    this.backend.memoryRetrieve(this.data, this.count, this.dimension, run.rows, run.params, run.out);
+    this.backend.memoryRetrieve(run.patterns, run.n, this.dimension, run.rows, run.params, run.out);
     return this.single(run);
   }
 
   /** retrieve() off the main thread (libuv pool for native); the query is copied first. */
   async retrieveAsync(query: ArrayLike<number>, options: RetrieveOptions = {}): Promise<RetrievalResult> {
     const run = this.prepare(query, options, true, 'dense');
-    await this.backend.memoryRetrieveAsync(this.data, this.count, this.dimension, run.rows, run.params, run.out);
+    await this.backend.memoryRetrieveAsync(run.patterns, run.n, this.dimension, run.rows, run.params, run.out);
     return this.single(run);
   }
 
@@ -402,16 +403,22 @@ export class HopfieldMemory {
   retrieveBatch(queries: Matrix | ArrayLike<number>[], options: BatchRetrieveOptions = {}): BatchRetrievalResult {
     const o = checkOptions(options, 'options', BATCH_KEYS);
     const run = this.prepare(queries, o, false, weightsMode(o.weights));
-    for (const chunk of this.chunks(run, true)) this.backend.memoryRetrieve(this.data, this.count, this.dimension, chunk.rows, run.params, chunk.out);
+    this.runBlocks(run);
     return this.batch(run);
   }
 
-  /** retrieveBatch() off the main thread, a block of queries at a time; the queries are copied first. */
+  /**
+   * retrieveBatch() off the main thread, a block of queries at a time, on the patterns of the
+   * moment of the call (add and remove while it runs do not change its result). The queries and
+   * each block's options.scores are copied; options.gram is read and filled in place when it is
+   * memory.gram()'s (shared memory, which cannot be detached), else copied.
+   */
   async retrieveBatchAsync(queries: Matrix | ArrayLike<number>[], options: BatchRetrieveOptions = {}): Promise<BatchRetrievalResult> {
     const o = checkOptions(options, 'options', BATCH_KEYS);
     const run = this.prepare(queries, o, false, weightsMode(o.weights));
-    const data = this.data;
-    for (const chunk of this.chunks(run, false)) await this.backend.memoryRetrieveAsync(data, this.count, this.dimension, chunk.rows, run.params, chunk.out);
+    const callersGram = privateGram(run.out);
+    for (const chunk of this.chunks(run, false)) await this.backend.memoryRetrieveAsync(run.patterns, run.n, this.dimension, chunk.rows, run.params, chunk.out);
+    if (callersGram) copyFilledRows(run.out, callersGram, run.n);
     return this.batch(run);
   }
 
@@ -423,8 +430,13 @@ export class HopfieldMemory {
   /** E(q) of each row of a batch. */
   energyBatch(queries: Matrix | ArrayLike<number>[]): Float64Array {
     const run = this.prepare(queries, { maxIter: 0, energies: true }, false, 'none');
-    for (const chunk of this.chunks(run, true)) this.backend.memoryRetrieve(this.data, this.count, this.dimension, chunk.rows, run.params, chunk.out);
+    this.runBlocks(run);
     return run.out.energies as Float64Array;
+  }
+
+  /** A prepared run on the calling thread, block by block. */
+  private runBlocks(run: PreparedRun): void {
+    for (const chunk of this.chunks(run, true)) this.backend.memoryRetrieve(run.patterns, run.n, this.dimension, chunk.rows, run.params, chunk.out);
   }
 
   /**
@@ -520,7 +532,7 @@ export class HopfieldMemory {
     const firstScores = o.scores === undefined ? null : this.checkScores(o.scores, rows);
     const { gram, gramReady } = o.gram === undefined ? { gram: null, gramReady: null } : this.checkGram(o.gram);
     const stride = maxIter + 1;
-    if (weights === 'dense' || weights === 'sparse') checkAllocation('retrieval weights', (weights === 'dense' ? rows : Math.min(rows, this.chunkRows())) * n, this.Real.BYTES_PER_ELEMENT);
+    if (weights === 'dense' || weights === 'sparse') checkAllocation('retrieval weights', (weights === 'dense' ? rows : Math.min(rows, this.chunkRows(n))) * n, this.Real.BYTES_PER_ELEMENT);
     if (energies) checkAllocation('energy traces', rows * stride, 8);
     const params: MemoryParams = {
       kind: this.parsed.kind,
@@ -545,7 +557,7 @@ export class HopfieldMemory {
       gram,
       gramReady,
     };
-    return { rows, params, out, weights, stride, sparse: weights === 'sparse' ? [] : null };
+    return { patterns: this.data, n, rows, params, out, weights, stride, sparse: weights === 'sparse' ? [] : null };
   }
 
   /** options.scores: queries x patterns finite scores in the memory's dtype (not copied: they may be large). */
@@ -604,8 +616,8 @@ export class HopfieldMemory {
     return { gram: g, gramReady: ready };
   }
 
-  private chunkRows(): number {
-    return Math.max(1, Math.floor(CHUNK_BYTES / (3 * this.count * this.Real.BYTES_PER_ELEMENT)));
+  private chunkRows(n: number): number {
+    return Math.max(1, Math.floor(CHUNK_BYTES / (3 * n * this.Real.BYTES_PER_ELEMENT)));
   }
 
   /**
@@ -613,15 +625,17 @@ export class HopfieldMemory {
    * The blocks share one working buffer (the kernel's scores and weights, and the dense weights
    * of a block to gather): fresh pages cost their faults (about 0.5 s per GB on the VMs seen here).
    * Synchronous calls (`keep`) keep it for the next call (about CHUNK_BYTES at most); async calls,
-   * which may overlap, have their own.
+   * which may overlap, have their own, and copy each block's given first scores into it, since
+   * the caller could change or detach options.scores while the block runs.
    */
   private *chunks(run: PreparedRun, keep: boolean): Generator<{ rows: number; out: MemoryOutputs }> {
-    const step = this.chunkRows();
-    const n = this.count;
+    const n = run.n;
+    const step = this.chunkRows(n);
     const d = this.dimension;
     const blockRows = Math.min(step, run.rows);
     const scratchLength = memoryScratchLength(blockRows, n);
-    const needed = scratchLength + (run.sparse ? blockRows * n : 0);
+    const copyScores = !keep && run.out.firstScores !== null;
+    const needed = scratchLength + (run.sparse ? blockRows * n : 0) + (copyScores ? blockRows * n : 0);
     let buffer: RealArray;
     if (keep) {
       if (!this.kept || this.kept.length < needed) this.kept = new this.Real(needed);
@@ -630,6 +644,7 @@ export class HopfieldMemory {
       buffer = new this.Real(needed);
     }
     const sparseWeights = run.sparse ? buffer.subarray(scratchLength, scratchLength + blockRows * n) : null;
+    const scoresCopy = copyScores ? buffer.subarray(needed - blockRows * n) : null;
     for (let start = 0; start < run.rows; start += step) {
       const rows = Math.min(step, run.rows - start);
       const o = run.out;
@@ -643,7 +658,7 @@ export class HopfieldMemory {
           iterations: o.iterations.subarray(start, start + rows),
           status: o.status.subarray(start, start + rows),
           energies: o.energies ? o.energies.subarray(start * run.stride, (start + rows) * run.stride) : null,
-          firstScores: o.firstScores ? o.firstScores.subarray(start * n, (start + rows) * n) : null,
+          firstScores: o.firstScores ? blockScores(o.firstScores, run.rows, n, start, rows, scoresCopy) : null,
           scratch: buffer.subarray(0, memoryScratchLength(rows, n)),
           gram: o.gram,
           gramReady: o.gramReady,
@@ -671,8 +686,8 @@ export class HopfieldMemory {
     const { out, rows } = run;
     const status = Array.from(out.status, (s) => STATUS_NAMES[s]);
     let weights: BatchRetrievalResult['weights'] = null;
-    if (run.weights === 'dense') weights = { data: out.weights as RealArray, rows, cols: this.count };
-    else if (run.sparse) weights = concatenate(run.sparse, rows, this.count, this.Real);
+    if (run.weights === 'dense') weights = { data: out.weights as RealArray, rows, cols: run.n };
+    else if (run.sparse) weights = concatenate(run.sparse, rows, run.n, this.Real);
     return {
       states: { data: out.states, rows, cols: this.dimension },
       weights,
@@ -686,6 +701,9 @@ export class HopfieldMemory {
 }
 
 interface PreparedRun {
+  /** The patterns (n x d) when the call was made: add and remove replace the memory's array. */
+  patterns: RealArray;
+  n: number;
   rows: number;
   params: MemoryParams;
   out: MemoryOutputs;
@@ -698,6 +716,50 @@ interface PreparedRun {
 /** A vector (number[] or typed array) rather than rows (arrays of rows or a {data, rows, cols} matrix). */
 function isVector(value: unknown): boolean {
   return isArrayLikeOfNumbers(value) && !(Array.isArray(value) && value.length > 0 && typeof value[0] === 'object');
+}
+
+/** Rows [start, start + rows) of options.scores (total x n): a view, or for async calls a copy in `copy`. */
+function blockScores(scores: RealArray, total: number, n: number, start: number, rows: number, copy: RealArray | null): RealArray {
+  const view = () => scores.subarray(start * n, (start + rows) * n);
+  if (!copy) return view();
+  if (scores.length !== total * n) throw new RangeError('options.scores was detached or resized while the call ran');
+  copy.set(view());
+  return copy.subarray(0, rows * n);
+}
+
+/**
+ * Gives an async call its own copy of options.gram unless it is on shared memory (memory.gram()'s),
+ * which cannot be detached while the call reads it; returns the caller's arrays when the rows the
+ * call fills on demand are to be copied back.
+ */
+function privateGram(out: MemoryOutputs): { data: RealArray; ready: Uint8Array } | null {
+  const { gram, gramReady } = out;
+  if (!gram || (isShared(gram) && (!gramReady || isShared(gramReady)))) return null;
+  checkAllocation('a copy of options.gram', gram.length, gram.BYTES_PER_ELEMENT);
+  out.gram = gram.slice();
+  out.gramReady = gramReady ? gramReady.slice() : null;
+  return gramReady ? { data: gram, ready: gramReady } : null;
+}
+
+/** Rows of a private on-demand Gram copy that the call filled, into the caller's (if still whole). */
+function copyFilledRows(out: MemoryOutputs, callers: { data: RealArray; ready: Uint8Array }, n: number): void {
+  const gram = out.gram as RealArray;
+  const ready = out.gramReady as Uint8Array;
+  if (callers.data.length !== n * n || callers.ready.length !== n) return;
+  for (let i = 0; i < n; i++) {
+    if (!ready[i] || callers.ready[i]) continue;
+    callers.data.set(gram.subarray(i * n, (i + 1) * n), i * n);
+    callers.ready[i] = 1;
+  }
+}
+
+function sharedReal(Real: RealConstructor, length: number): RealArray {
+  const buffer = new SharedArrayBuffer(length * Real.BYTES_PER_ELEMENT);
+  return Real === Float32Array ? new Float32Array(buffer) : new Float64Array(buffer);
+}
+
+function isShared(array: ArrayBufferView): boolean {
+  return typeof SharedArrayBuffer === 'function' && array.buffer instanceof SharedArrayBuffer;
 }
 
 function checkNonNegative(value: unknown, name: string): number {
