@@ -41,7 +41,11 @@ export interface HopfieldMemoryOptions {
   beta?: number;
   /** Updates at most (default 100; 0 only evaluates the query). */
   maxIter?: number;
-  /** Stop once max |q_new - q| <= tol * max(1, max |q|) (default 1e-9, float32 1e-6; 0 = only at an exact fixed point). */
+  /**
+   * Stop once max |q_new - q| <= tol * max(1, max |q|) (default 1e-9, float32 1e-6). Values below
+   * 8 units in the last place (8 eps: 1.8e-15, float32 9.5e-7) count as 8 eps, so 0 means "until
+   * only rounding moves the state": near a fixed point rounding can move its last bits forever.
+   */
   tol?: number;
   /** Storage and arithmetic precision; default float32 when the patterns are a Float32Array matrix, else float64. */
   dtype?: 'float64' | 'float32';
@@ -172,6 +176,9 @@ export interface ParsedTransform {
   k: number;
   spec: MemoryTransform;
 }
+
+/** The smallest tolerance a retrieval uses: 8 eps of the precision (see HopfieldMemoryOptions.tol). */
+const ROUNDING_TOL = { float64: 8 * 2 ** -52, float32: 8 * 2 ** -23 } as const;
 
 const MEMORY_KEYS = optionKeys<HopfieldMemoryOptions>()('transform', 'beta', 'maxIter', 'tol', 'dtype', 'backend', 'threads');
 const RETRIEVE_KEYS = optionKeys<RetrieveOptions>()('maxIter', 'tol', 'energies', 'supportThreshold', 'threads');
@@ -523,7 +530,7 @@ export class HopfieldMemory {
   private prepare(query: unknown, rawOptions: unknown, single: boolean, weights: 'sparse' | 'dense' | 'none'): PreparedRun {
     const o = checkOptions(rawOptions, 'options', single ? RETRIEVE_KEYS : BATCH_KEYS);
     const maxIter = o.maxIter === undefined ? this.maxIter : checkInteger(o.maxIter, 'options.maxIter', 0, 2 ** 30);
-    const tol = o.tol === undefined ? this.tol : checkNonNegative(o.tol, 'options.tol');
+    const tol = Math.max(o.tol === undefined ? this.tol : checkNonNegative(o.tol, 'options.tol'), ROUNDING_TOL[this.dtype]);
     const energies = o.energies === undefined ? single : checkBoolean(o.energies, 'options.energies');
     const supportThreshold = o.supportThreshold === undefined ? 0 : checkNonNegative(o.supportThreshold, 'options.supportThreshold');
     const threads = o.threads === undefined ? this.threads : checkInteger(o.threads, 'options.threads', 0, 1024);
