@@ -1,6 +1,7 @@
 // Native and pure TypeScript backends agree exactly on states and sweeps, and to 1e-12 on
 // energies, on random networks with the same seeds.
 import t from 'tap';
+import { availableParallelism } from 'node:os';
 import { BinaryHopfield, randomPatterns, Rng, RecallModeName, StorageRule } from '../src/index';
 import { recallWorkerCount } from '../src/js/binaryThreads';
 import { backendsUnderTest, maxAbsDiff } from './helpers';
@@ -103,7 +104,8 @@ t.test('pure-TS batches on worker threads give the results of one thread (and of
       t.same(summary(nets.js.recallBatch(cues, { ...options, threads: 2 })), single, `${mode} ${fields}: 2 threads = 1 thread`);
       t.ok(recallWorkerCount() >= 1, 'a worker thread took part');
       t.same(summary(await nets.js.recallBatchAsync(cues, { ...options, threads: 3 })), single, `${mode} ${fields}: async on 3 threads = 1 thread`);
-      t.ok(recallWorkerCount() >= 2, 'two worker threads took part');
+      // Thread counts are capped at the cores: 3 threads are 2 on a 2-core machine.
+      t.ok(recallWorkerCount() >= Math.min(2, availableParallelism() - 1), 'two worker threads (as many as the cores allow) took part');
       if (nets.native) {
         const native = nets.native.recallBatch(cues, options);
         const same = native.every((r, k) => r.state.join('') === single[k].split(' ')[0]);
