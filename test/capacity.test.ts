@@ -1,6 +1,6 @@
 // Capacity and spurious states: the classical results of Hopfield-network theory, and seeded reproducibility.
 import t from 'tap';
-import { BinaryHopfield, capacityCurve, capacityCurveAsync, randomPatterns, spuriousStates, spuriousStatesAsync } from '../src/index';
+import { BinaryHopfield, capacityCurve, capacityCurveAsync, getLimits, randomPatterns, setLimits, spuriousStates, spuriousStatesAsync } from '../src/index';
 import { backendsUnderTest } from './helpers';
 
 for (const backend of backendsUnderTest()) {
@@ -80,3 +80,33 @@ t.test('seeded spuriousStates and capacityCurve are reproducible, the same sync 
     t.same(curves[1], curves[0], 'capacityCurve: native = js');
   }
 });
+
+for (const backend of backendsUnderTest()) {
+  t.test(`[${backend}] absurd trial counts and sizes are refused at once, naming the option`, async (t) => {
+    // trials: 1e8 used to build a list of 1e8 jobs and die of V8 heap exhaustion after about 2 minutes.
+    for (const trials of [1e8, 2 ** 32]) {
+      for (const run of [capacityCurve, capacityCurveAsync]) {
+        const started = Date.now();
+        try {
+          await run({ n: 64, loads: [0.1], trials, backend });
+          t.fail(`trials ${trials} was accepted`);
+        } catch (error) {
+          t.match(error, { name: 'RangeError', message: /^options\.trials must be an integer in \[1, 1000000\]/ }, `${run.name}, trials ${trials}`);
+        }
+        t.ok(Date.now() - started < 1000, `refused in ${Date.now() - started} ms`);
+      }
+    }
+    t.throws(() => capacityCurve({ n: 2 ** 32, loads: [0.1], backend }), { name: 'RangeError', message: /^the weights of options\.n = 4294967296 neurons would need/ });
+    const saved = getLimits();
+    setLimits({ maxBytes: 2 ** 20 });
+    try {
+      // 512^2 weights fit in 1 MiB; the 5120 x 512 patterns of load 10 do not, and are refused before load 0.01 runs.
+      t.throws(() => capacityCurve({ n: 512, loads: [0.01, 10], backend }), {
+        name: 'RangeError',
+        message: 'the 5120 patterns of options.n = 512 neurons at the largest of options.loads would need 2.5 MiB, above the limit of 1.0 MiB (see setLimits)',
+      });
+    } finally {
+      setLimits(saved);
+    }
+  });
+}

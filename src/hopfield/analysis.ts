@@ -1,5 +1,6 @@
 // Network-level analyses: spurious states reached from random starts, and capacity curves.
 import type { BackendName } from '../kernels';
+import { checkAllocation } from '../limits';
 import { Rng } from '../rng';
 import { checkFinite, checkInteger, checkOneOf, checkOptions, optionKeys, checkSeed, isArrayLikeOfNumbers } from '../validate';
 import { BinaryHopfield, RecallModeName, RecallResult, StorageRule } from './binary';
@@ -111,7 +112,7 @@ export interface CapacityOptions {
   /** Loads p/N to measure (required). */
   loads: ArrayLike<number>;
   rule?: StorageRule;
-  /** Independent networks per load (default 1). */
+  /** Independent networks per load (default 1, at most 1e6). */
   trials?: number;
   /** Fraction of bits flipped in each cue (default 0: start from the pattern itself). */
   noise?: number;
@@ -133,6 +134,19 @@ export interface CapacityPoint {
   stable: number;
 }
 
+/**
+ * Most networks per load: the standard error of a mean overlap over this many trials is below 1e-3
+ * already, and a count beyond it is a mistake that would run for days.
+ */
+const MAX_TRIALS = 1_000_000;
+
+interface CapacityJob {
+  /** Index into the loads. */
+  l: number;
+  p: number;
+  seed: number;
+}
+
 function capacityPlan(options: CapacityOptions) {
   const opts = checkOptions(options, 'options', CAPACITY_KEYS);
   const n = checkInteger(opts.n, 'options.n', 1);
@@ -142,19 +156,24 @@ function capacityPlan(options: CapacityOptions) {
     if (load <= 0) throw new RangeError(`options.loads[${i}] must be > 0, got ${load}`);
     return load;
   });
-  const trials = checkInteger(opts.trials ?? 1, 'options.trials', 1);
+  const trials = checkInteger(opts.trials ?? 1, 'options.trials', 1, MAX_TRIALS);
   const noise = checkFinite(opts.noise ?? 0, 'options.noise');
   if (noise < 0 || noise > 1) throw new RangeError(`options.noise must be in [0, 1], got ${noise}`);
   const seed = checkSeed(opts.seed ?? 0, 'options.seed');
   const rule = (opts.rule ?? 'hebbian') as StorageRule;
   const recall = { mode: (opts.mode ?? 'async') as RecallModeName, maxSweeps: checkInteger(opts.maxSweeps ?? 100, 'options.maxSweeps', 1), seed, trackEnergy: false };
-  // One seed per (load, trial), drawn up front so every point is reproducible on its own.
-  const seeds = new Rng(seed);
-  const jobs = loads.flatMap((load) => {
-    const p = Math.max(1, Math.round(load * n));
-    return Array.from({ length: trials }, () => ({ load, p, seed: seeds.nextU32() }));
-  });
-  const build = (job: { p: number; seed: number }) => {
+  const patternsAt = (load: number) => Math.max(1, Math.round(load * n));
+  // Sizes too large for the limits are refused here, not after the smaller loads ran (the networks
+  // check their exact sizes: at least a byte per weight, a byte per pattern entry).
+  const most = loads.reduce((m, load) => Math.max(m, patternsAt(load)), 1);
+  checkAllocation(`the weights of options.n = ${n} neurons`, n * n, 1);
+  checkAllocation(`the ${most} patterns of options.n = ${n} neurons at the largest of options.loads`, most * n, 1);
+  /** One job per (load, trial) in that order, each seeded by the next draw of Rng(seed): drawn as the jobs run, so nothing is kept per trial. */
+  function* jobs(): Generator<CapacityJob> {
+    const seeds = new Rng(seed);
+    for (let l = 0; l < loads.length; l++) for (let trial = 0; trial < trials; trial++) yield { l, p: patternsAt(loads[l]), seed: seeds.nextU32() };
+  }
+  const build = (job: CapacityJob) => {
     const patterns = randomPatterns(job.p, n, { seed: job.seed });
     const flips = Math.round(noise * n);
     const cues = new Int8Array(patterns.data.length);
@@ -164,10 +183,12 @@ function capacityPlan(options: CapacityOptions) {
     const net = new BinaryHopfield(n, { rule, backend: opts.backend as BackendName | undefined });
     return { net, patterns, cues: { data: cues, rows: job.p, cols: n } };
   };
-  return { n, loads, trials, recall, jobs, build };
+  return { loads, recall, jobs, build, patternsAt };
 }
 
-function score(net: BinaryHopfield, patterns: Int8Array, results: RecallResult[]) {
+type Score = { overlapSum: number; exact: number; stable: number; count: number };
+
+function score(net: BinaryHopfield, patterns: Int8Array, results: RecallResult[]): Score {
   const n = net.n;
   let overlapSum = 0;
   let exact = 0;
@@ -183,18 +204,26 @@ function score(net: BinaryHopfield, patterns: Int8Array, results: RecallResult[]
   return { overlapSum, exact, stable, count: results.length };
 }
 
-function aggregate(plan: ReturnType<typeof capacityPlan>, scores: ReturnType<typeof score>[]): CapacityPoint[] {
-  return plan.loads.map((load, l) => {
-    const mine = scores.slice(l * plan.trials, (l + 1) * plan.trials);
-    const total = mine.reduce((a, s) => a + s.count, 0);
-    return {
-      load,
-      patterns: plan.jobs[l * plan.trials].p,
-      meanOverlap: mine.reduce((a, s) => a + s.overlapSum, 0) / total,
-      retrieved: mine.reduce((a, s) => a + s.exact, 0) / total,
-      stable: mine.reduce((a, s) => a + s.stable, 0) / total,
-    };
-  });
+/** Per-load sums of the jobs' scores, added as each job finishes. */
+function tally(plan: ReturnType<typeof capacityPlan>) {
+  const sums: Score[] = plan.loads.map(() => ({ overlapSum: 0, exact: 0, stable: 0, count: 0 }));
+  return {
+    add(job: CapacityJob, s: Score): void {
+      const sum = sums[job.l];
+      sum.overlapSum += s.overlapSum;
+      sum.exact += s.exact;
+      sum.stable += s.stable;
+      sum.count += s.count;
+    },
+    points: (): CapacityPoint[] =>
+      plan.loads.map((load, l) => ({
+        load,
+        patterns: plan.patternsAt(load),
+        meanOverlap: sums[l].overlapSum / sums[l].count,
+        retrieved: sums[l].exact / sums[l].count,
+        stable: sums[l].stable / sums[l].count,
+      })),
+  };
 }
 
 /**
@@ -208,12 +237,13 @@ function aggregate(plan: ReturnType<typeof capacityPlan>, scores: ReturnType<typ
  */
 export function capacityCurve(options: CapacityOptions): CapacityPoint[] {
   const plan = capacityPlan(options);
-  const scores = plan.jobs.map((job) => {
+  const sums = tally(plan);
+  for (const job of plan.jobs()) {
     const { net, patterns, cues } = plan.build(job);
     net.store(patterns);
-    return score(net, patterns.data, net.recallBatch(cues, plan.recall));
-  });
-  return aggregate(plan, scores);
+    sums.add(job, score(net, patterns.data, net.recallBatch(cues, plan.recall)));
+  }
+  return sums.points();
 }
 
 /**
@@ -226,11 +256,11 @@ export function capacityCurve(options: CapacityOptions): CapacityPoint[] {
  */
 export async function capacityCurveAsync(options: CapacityOptions): Promise<CapacityPoint[]> {
   const plan = capacityPlan(options);
-  const scores = [];
-  for (const job of plan.jobs) {
+  const sums = tally(plan);
+  for (const job of plan.jobs()) {
     const { net, patterns, cues } = plan.build(job);
     await net.storeAsync(patterns);
-    scores.push(score(net, patterns.data, await net.recallBatchAsync(cues, plan.recall)));
+    sums.add(job, score(net, patterns.data, await net.recallBatchAsync(cues, plan.recall)));
   }
-  return aggregate(plan, scores);
+  return sums.points();
 }
