@@ -53,3 +53,9 @@ export function checkAllocation(what: string, elements: number, bytesPerElement:
     throw new RangeError(`${what} would need ${formatBytes(bytes)}, above the limit of ${formatBytes(limits.maxBytes)} (see setLimits)`);
   }
 }
+
+/** A zeroed Float64Array of `length` entries, after checkAllocation(what, length, 8). */
+export function checkedFloat64Array(what: string, length: number): Float64Array {
+  checkAllocation(what, length, 8);
+  return new Float64Array(length);
+}

@@ -2,7 +2,7 @@
 // each transform, and training with AdamW on a synthetic multiple-instance task (a bag is positive
 // iff it holds an instance of a hidden class) reaching high held-out accuracy, on each backend.
 import t from 'tap';
-import { AdamW, HopfieldPooling, Rng, softmax } from '../src/index';
+import { AdamW, getLimits, HopfieldPooling, Rng, setLimits, softmax } from '../src/index';
 import type { MemoryTransform } from '../src/index';
 import { backendsUnderTest, maxAbsDiff } from './helpers';
 
@@ -145,5 +145,31 @@ for (const backend of backendsUnderTest()) {
     t.throws(() => pool.backward([[1, 2, 3], [0, 0, 0]], [1, 2, NaN]), { name: 'RangeError', message: /gradOutput\[2\]/ });
     t.throws(() => new AdamW([new Float64Array(2)]).step([new Float64Array(3)]), { name: 'RangeError', message: /grads\[0\] must have length 2/ });
     t.throws(() => new AdamW([new Float64Array(2)], { beta1: 1 }), { name: 'RangeError', message: /beta1/ });
+  });
+
+  t.test(`[${backend}] every buffer is checked against setLimits`, async (t) => {
+    const saved = getLimits();
+    setLimits({ maxBytes: 2 ** 20 });
+    try {
+      // 1024 x 1024 key weights are 8 MiB: they used to be allocated under a 1 MiB limit.
+      t.throws(() => new HopfieldPooling({ inputDim: 1024, backend }), {
+        name: 'RangeError', message: 'the key weights (options.keyDim x options.inputDim) would need 8.0 MiB, above the limit of 1.0 MiB (see setLimits)',
+      });
+      t.throws(() => new HopfieldPooling({ inputDim: 2, keyDim: 4, queries: 40000, backend }), { name: 'RangeError', message: /^the queries \(options.queries x options.keyDim\) would need 1.2 MiB/ });
+      t.throws(() => new HopfieldPooling({ inputDim: 8, valueDim: 20000, backend }), { name: 'RangeError', message: /^the value weights \(options.valueDim x options.inputDim\) would need 1.2 MiB/ });
+      // A bag of 4096 x 4 (128 KiB) whose 4096 x 64 keys need 2 MiB.
+      const pool = new HopfieldPooling({ inputDim: 4, keyDim: 64, backend });
+      const bag = { data: new Float64Array(4096 * 4).fill(0.5), rows: 4096, cols: 4 };
+      t.throws(() => pool.forward(bag), { name: 'RangeError', message: /^the keys \(bag rows x keyDim\) would need 2.0 MiB/ });
+      t.throws(() => pool.backward(bag, [1, 1, 1, 1]), { name: 'RangeError', message: /^the keys \(bag rows x keyDim\) would need 2.0 MiB/ });
+      // 160 queries over a bag of 1024: 1.25 MiB of scores.
+      const many = new HopfieldPooling({ inputDim: 2, queries: 160, backend });
+      t.throws(() => many.forward({ data: new Float64Array(2048), rows: 1024, cols: 2 }), { name: 'RangeError', message: /^the scores \(queries x bag rows\) would need 1.3 MiB/ });
+    } finally {
+      setLimits(saved);
+    }
+    const small = new HopfieldPooling({ inputDim: 4, keyDim: 64, backend }).forward({ data: new Float64Array(4096 * 4).fill(0.5), rows: 4096, cols: 4 });
+    // Equal instances get equal weights whatever the transform's scores: softmax gives 1 / 4096 each.
+    t.ok(small.weights.data.every((w) => Math.abs(w - 1 / 4096) < 1e-15), 'the same bag pools under the default limit');
   });
 }

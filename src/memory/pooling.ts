@@ -6,6 +6,7 @@
 // backward pass for sequential k-subsets).
 import { getBackend } from '../backend';
 import { Backend, BackendName, MemoryKind } from '../kernels';
+import { checkedFloat64Array } from '../limits';
 import { Rng } from '../rng';
 import { scaledBy } from '../scaling';
 import { sequentialKSubsetsBackward, sequentialKSubsetsBatch } from '../sparsemap/index';
@@ -107,10 +108,14 @@ export class HopfieldPooling {
     this.backend = getBackend(o.backend as BackendName | undefined);
     const rng = new Rng(o.seed === undefined ? 0 : checkSeed(o.seed, 'options.seed'));
     // Glorot-style scales keep the initial scores of order one.
-    const init = (length: number, fanIn: number) => Float64Array.from({ length }, () => rng.normal() / Math.sqrt(fanIn));
-    this.queries = init(this.queryCount * this.keyDim, 1);
-    this.keyWeights = init(this.keyDim * this.inputDim, this.inputDim);
-    this.valueWeights = this.valueDim === null ? null : init(this.valueDim * this.inputDim, this.inputDim);
+    const init = (what: string, length: number, fanIn: number) => {
+      const w = checkedFloat64Array(what, length);
+      for (let i = 0; i < length; i++) w[i] = rng.normal() / Math.sqrt(fanIn);
+      return w;
+    };
+    this.queries = init('the queries (options.queries x options.keyDim)', this.queryCount * this.keyDim, 1);
+    this.keyWeights = init('the key weights (options.keyDim x options.inputDim)', this.keyDim * this.inputDim, this.inputDim);
+    this.valueWeights = this.valueDim === null ? null : init('the value weights (options.valueDim x options.inputDim)', this.valueDim * this.inputDim, this.inputDim);
   }
 
   /** Output size per query. */
@@ -159,8 +164,8 @@ export class HopfieldPooling {
     const { m, y, keys, p, pooled } = f;
     const wv = this.valueWeights;
     // h_j = dL/d(Y^T p_j) = Wv^T g_j (or g_j); dL/dWv = g_j (Y^T p_j)^T.
-    const h = new Float64Array(nq * d);
-    const gradWv = wv ? new Float64Array(dv * d) : null;
+    const h = checkedFloat64Array('dL/d(pooled) (queries x inputDim)', nq * d);
+    const gradWv = wv ? checkedFloat64Array('the value weights gradient', dv * d) : null;
     for (let j = 0; j < nq; j++) {
       for (let o = 0; o < dv; o++) {
         const g = gradOutput[j * dv + o];
@@ -175,12 +180,12 @@ export class HopfieldPooling {
       }
     }
     // dL/dp_j = Y h_j, then dL/ds_j = J(s_j) Y h_j.
-    const gradP = new Float64Array(nq * m);
+    const gradP = checkedFloat64Array('dL/dp (queries x bag rows)', nq * m);
     for (let j = 0; j < nq; j++) for (let i = 0; i < m; i++) gradP[j * m + i] = dotAt(y, i * d, h, j * d, d);
     const gradS = this.transformJvp(f.scores, gradP);
     // s_j = beta K q_j: dL/dq_j = beta K^T gs_j; dL/dK = beta sum_j gs_j q_j^T.
-    const gradQ = new Float64Array(nq * dk);
-    const gradK = new Float64Array(m * dk);
+    const gradQ = checkedFloat64Array('the queries gradient', nq * dk);
+    const gradK = checkedFloat64Array('dL/dK (bag rows x keyDim)', m * dk);
     for (let j = 0; j < nq; j++) {
       for (let i = 0; i < m; i++) {
         const g = beta * gradS[j * m + i];
@@ -192,8 +197,8 @@ export class HopfieldPooling {
       }
     }
     // K = Y Wk^T: dL/dWk = gradK^T Y, dL/dY += gradK Wk; and dL/dY += sum_j p_j h_j^T from the read-out.
-    const gradWk = new Float64Array(dk * d);
-    const gradY = new Float64Array(m * d);
+    const gradWk = checkedFloat64Array('the key weights gradient', dk * d);
+    const gradY = checkedFloat64Array('the bag gradient (bag rows x inputDim)', m * d);
     for (let i = 0; i < m; i++) {
       for (let c = 0; c < dk; c++) {
         const g = gradK[i * dk + c];
@@ -217,12 +222,12 @@ export class HopfieldPooling {
     const { rows: m, data: y } = b;
     const { inputDim: d, keyDim: dk, queryCount: nq, beta } = this;
     if (this.parsed.k > m) throw new RangeError(`the bag must hold at least k = ${this.parsed.k} instances, got ${m}`);
-    const keys = new Float64Array(m * dk);
+    const keys = checkedFloat64Array('the keys (bag rows x keyDim)', m * dk);
     for (let i = 0; i < m; i++) for (let c = 0; c < dk; c++) keys[i * dk + c] = dotAt(this.keyWeights, c * d, y, i * d, d);
-    const scores = { data: new Float64Array(nq * m), rows: nq, cols: m };
+    const scores = { data: checkedFloat64Array('the scores (queries x bag rows)', nq * m), rows: nq, cols: m };
     for (let j = 0; j < nq; j++) for (let i = 0; i < m; i++) scores.data[j * m + i] = beta * dotAt(keys, i * dk, this.queries, j * dk, dk);
     const p = this.transformForward(scores);
-    const pooled = new Float64Array(nq * d);
+    const pooled = checkedFloat64Array('the pooled bag (queries x inputDim)', nq * d);
     for (let j = 0; j < nq; j++) {
       for (let i = 0; i < m; i++) {
         const w = p[j * m + i];
@@ -231,7 +236,7 @@ export class HopfieldPooling {
       }
     }
     const dv = this.outputDim;
-    const output = new Float64Array(nq * dv);
+    const output = checkedFloat64Array('the output (queries x outputDim)', nq * dv);
     if (this.valueWeights) {
       for (let j = 0; j < nq; j++) for (let o = 0; o < dv; o++) output[j * dv + o] = dotAt(this.valueWeights, o * d, pooled, j * d, d);
     } else {
