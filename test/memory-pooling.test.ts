@@ -172,4 +172,25 @@ for (const backend of backendsUnderTest()) {
     // Equal instances get equal weights whatever the transform's scores: softmax gives 1 / 4096 each.
     t.ok(small.weights.data.every((w) => Math.abs(w - 1 / 4096) < 1e-15), 'the same bag pools under the default limit');
   });
+
+  t.test(`[${backend}] a bag too large for the layer is refused, naming the bag`, async (t) => {
+    const message = (what: string) => new RegExp(`^bag is too large for this layer: ${what} overflowed \\(\\|bag\\| up to 1e\\+308, \\|queries\\| up to `);
+    // 1e308 (w0 - w1 + w2) overflows some key: the scores are +-Infinity or NaN. The transforms used
+    // to refuse them naming their own argument x, or to take -Infinity as a masked instance.
+    const pool = new HopfieldPooling({ inputDim: 3, seed: 0, backend });
+    const huge = [[1e308, -1e308, 1e308], [1, 2, 3]];
+    t.throws(() => pool.forward(huge), { name: 'RangeError', message: message('the scores beta \\(bag Wk\\^T\\) q') });
+    t.throws(() => pool.backward(huge, [1, 1, 1]), { name: 'RangeError', message: message('the scores beta \\(bag Wk\\^T\\) q') });
+    // k-subsets weights sum to k = 2: two instances of 1e308 pool to 2e308.
+    const k2 = new HopfieldPooling({ inputDim: 3, transform: { name: 'kSubsets', k: 2 }, backend });
+    t.throws(() => k2.forward([[1e308, 1e308, 1e308], [1e308, 1e308, 1e308]]), { name: 'RangeError', message: message('the output') });
+    // Zero key weights make every score 0; dL/dp_0 = y_0 . gradOutput = 3e308 overflows.
+    const tiny = new HopfieldPooling({ inputDim: 3, backend });
+    tiny.keyWeights.fill(0);
+    const bag = [[1e308, 1e308, 1e308], [0, 0, 0]];
+    const { output, weights } = tiny.forward(bag);
+    t.same([...weights.data], [0.5, 0.5], 'equal scores: softmax weighs both instances 1/2');
+    t.same([...output.data], [5e307, 5e307, 5e307]);
+    t.throws(() => tiny.backward(bag, [1, 1, 1]), { name: 'RangeError', message: message('dL/dp = bag h') });
+  });
 }

@@ -8,7 +8,7 @@ import { getBackend } from '../backend';
 import { Backend, BackendName, MemoryKind } from '../kernels';
 import { checkedFloat64Array } from '../limits';
 import { Rng } from '../rng';
-import { scaledBy } from '../scaling';
+import { largestMagnitude, scaledBy } from '../scaling';
 import { sequentialKSubsetsBackward, sequentialKSubsetsBatch } from '../sparsemap/index';
 import { entmax, kSubsets, normmax, softmax, sparsemax } from '../transforms/index';
 import type { RealMatrix } from '../transforms/index';
@@ -182,6 +182,7 @@ export class HopfieldPooling {
     // dL/dp_j = Y h_j, then dL/ds_j = J(s_j) Y h_j.
     const gradP = checkedFloat64Array('dL/dp (queries x bag rows)', nq * m);
     for (let j = 0; j < nq; j++) for (let i = 0; i < m; i++) gradP[j * m + i] = dotAt(y, i * d, h, j * d, d);
+    this.checkOverflow(gradP, 'dL/dp = bag h', y);
     const gradS = this.transformJvp(f.scores, gradP);
     // s_j = beta K q_j: dL/dq_j = beta K^T gs_j; dL/dK = beta sum_j gs_j q_j^T.
     const gradQ = checkedFloat64Array('the queries gradient', nq * dk);
@@ -214,7 +215,18 @@ export class HopfieldPooling {
         for (let e = 0; e < d; e++) gradY[i * d + e] += w * h[j * d + e];
       }
     }
+    for (const g of [gradQ, gradWk, gradY, gradWv ?? gradY]) this.checkOverflow(g, 'the gradients', y);
     return { queries: gradQ, keyWeights: gradWk, valueWeights: gradWv, inputs: gradY };
+  }
+
+  /** A RangeError naming the bag (and the weights it meets) when `values`, computed from it, overflowed. */
+  private checkOverflow(values: Float64Array, what: string, bag: Float64Array): void {
+    for (let i = 0; i < values.length; i++) {
+      if (Number.isFinite(values[i])) continue;
+      const sizes = [['bag', bag], ['queries', this.queries], ['keyWeights', this.keyWeights], ['valueWeights', this.valueWeights ?? []]] as const;
+      const largest = sizes.filter(([, a]) => a.length > 0).map(([name, a]) => `|${name}| up to ${largestMagnitude(a)}`).join(', ');
+      throw new RangeError(`bag is too large for this layer: ${what} overflowed (${largest})`);
+    }
   }
 
   private run(bag: unknown): Forward {
@@ -226,6 +238,8 @@ export class HopfieldPooling {
     for (let i = 0; i < m; i++) for (let c = 0; c < dk; c++) keys[i * dk + c] = dotAt(this.keyWeights, c * d, y, i * d, d);
     const scores = { data: checkedFloat64Array('the scores (queries x bag rows)', nq * m), rows: nq, cols: m };
     for (let j = 0; j < nq; j++) for (let i = 0; i < m; i++) scores.data[j * m + i] = beta * dotAt(keys, i * dk, this.queries, j * dk, dk);
+    // A score of -Infinity would read as a mask, +Infinity or NaN as bad input to the transform.
+    this.checkOverflow(scores.data, 'the scores beta (bag Wk^T) q', y);
     const p = this.transformForward(scores);
     const pooled = checkedFloat64Array('the pooled bag (queries x inputDim)', nq * d);
     for (let j = 0; j < nq; j++) {
@@ -242,6 +256,7 @@ export class HopfieldPooling {
     } else {
       output.set(pooled);
     }
+    this.checkOverflow(output, 'the output', y);
     const support = new Int32Array(nq);
     for (let k = 0; k < p.length; k++) if (p[k] !== 0) support[Math.floor(k / m)]++;
     return { y, m, keys, scores, p, pooled, result: { output: { data: output, rows: nq, cols: dv }, weights: { data: p, rows: nq, cols: m }, support } };
