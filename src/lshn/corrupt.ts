@@ -4,15 +4,6 @@ import { Rng } from '../rng';
 import { checkFinite, checkInteger, checkOptions, checkSeed, Matrix, optionKeys, Rows } from '../validate';
 import { toFiniteRows } from './model';
 
-function columns(images: Rows): number | undefined {
-  return Array.isArray(images) ? undefined : (images as Matrix).cols;
-}
-
-function rowsOf(images: Rows): Matrix<Float64Array> {
-  const cols = columns(images) ?? (images as ArrayLike<number>[])[0]?.length;
-  return toFiniteRows(images, 'images', cols ?? 0);
-}
-
 /** Options of `corrupt.halfMask`. */
 export interface HalfMaskOptions {
   /** Pixel rows per image (default: square images, sqrt(cols)). */
@@ -25,7 +16,7 @@ export interface HalfMaskOptions {
  */
 
 export function halfMask(images: Rows, options: HalfMaskOptions = {}): Matrix<Float64Array> {
-  const x = rowsOf(images);
+  const x = toFiniteRows(images, 'images');
   const opts = checkOptions(options, 'options', optionKeys<HalfMaskOptions>()('height'));
   const side = Math.round(Math.sqrt(x.cols));
   const height = opts.height === undefined ? side : checkInteger(opts.height, 'options.height', 1, x.cols);
@@ -39,7 +30,7 @@ export function halfMask(images: Rows, options: HalfMaskOptions = {}): Matrix<Fl
 
 /** clamp(|(x+1)/2 + n|, 0, 1) * 2 - 1 with n ~ N(0, sigma^2) drawn row by row from Rng(seed). */
 export function gaussian(images: Rows, sigma: number, seed: number): Matrix<Float64Array> {
-  const x = rowsOf(images);
+  const x = toFiniteRows(images, 'images');
   checkFinite(sigma, 'sigma');
   if (sigma < 0) throw new RangeError(`sigma must be >= 0, got ${sigma}`);
   checkSeed(seed, 'seed');

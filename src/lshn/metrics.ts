@@ -1,9 +1,9 @@
 // Retrieval metrics of SPEC.md section 5, on the [0, 1] pixel scale: images in [-1, 1] are halved.
-import { Matrix, Rows } from '../validate';
+import { describe, Matrix, Rows } from '../validate';
 import { toFiniteRows } from './model';
 
 function pair(recalled: Rows, originals: Rows): { a: Matrix<Float64Array>; b: Matrix<Float64Array> } {
-  const b = toFiniteRows(originals, 'originals', Array.isArray(originals) ? (originals[0]?.length ?? 0) : (originals as Matrix).cols);
+  const b = toFiniteRows(originals, 'originals');
   const a = toFiniteRows(recalled, 'recalled', b.cols);
   if (a.rows !== b.rows) throw new RangeError(`recalled has ${a.rows} rows but originals has ${b.rows}`);
   return { a, b };
@@ -40,7 +40,8 @@ export function sumSquaredErrors(recalled: Rows, originals: Rows): Float64Array 
  * ```
  */
 export function retrievalAccuracy(recalled: Rows, originals: Rows, threshold = 50): number {
-  if (typeof threshold !== 'number' || !(threshold >= 0)) throw new RangeError(`threshold must be a number >= 0, got ${threshold}`);
+  if (typeof threshold !== 'number') throw new TypeError(`threshold must be a number, got ${describe(threshold)}`);
+  if (!(threshold >= 0)) throw new RangeError(`threshold must be >= 0, got ${threshold}`);
   const errors = sumSquaredErrors(recalled, originals);
   return errors.filter((e) => e <= threshold).length / errors.length;
 }

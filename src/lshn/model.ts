@@ -105,8 +105,8 @@ function mlpFrom(part: LatentHopfieldWeights['encoder'], name: string, inDim: nu
   };
 }
 
-/** Rows of finite numbers with `cols` columns as one Float64Array. */
-export function toFiniteRows(value: unknown, name: string, cols: number): Matrix<Float64Array> {
+/** Rows of finite numbers as one Float64Array, with `cols` columns when given (else the first row's). */
+export function toFiniteRows(value: unknown, name: string, cols?: number): Matrix<Float64Array> {
   return toFiniteRealRows(value, name, cols);
 }
 

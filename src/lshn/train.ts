@@ -12,8 +12,7 @@ const HEBBIAN_KEYS = optionKeys<HebbianLatentOptions>()('binarize', 'centre', 's
 const TRAIN_KEYS = optionKeys<TrainAttractorOptions>()('dt', 'epochs', 'learningRate', 'weightDecay', 'noise', 'seed', 'cues', 'init', 'backend');
 
 function codeRows(codes: Rows, name = 'codes', width?: number): Matrix<Float64Array> {
-  const cols = width ?? (Array.isArray(codes) ? (codes[0]?.length ?? 0) : (codes as Matrix).cols);
-  const m = toFiniteRows(codes, name, cols);
+  const m = toFiniteRows(codes, name, width);
   for (let i = 0; i < m.data.length; i++) {
     if (m.data[i] < -1 || m.data[i] > 1) throw new RangeError(`${name}[${Math.floor(i / m.cols)}][${i % m.cols}] must lie in [-1, 1], got ${m.data[i]}`);
   }
