@@ -2,8 +2,11 @@
 // argument, not a JavaScript error from inside (Cannot read properties of null, x.map is not a
 // function). Regression tests of the defects the junk-argument walk (junk-arguments.test.ts) found.
 import t from 'tap';
-import { corrupt, hebbianLatent, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, trainAttractor, trainAttractorAsync } from '../src/index';
-import { backendsUnderTest } from './helpers';
+import {
+  barChartSvg, capacityCurveSvg, corrupt, energyTraceSvg, hebbianLatent, lineChartSvg, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, patternGridSvg, supportHistogramSvg, trainAttractor,
+  trainAttractorAsync,
+} from '../src/index';
+import { backendsUnderTest, wellFormedSvg } from './helpers';
 
 const rows = (name: string, got: string) => ({ name: 'TypeError', message: `${name} must be an array of rows or a {data, rows, cols} matrix, got ${got}` });
 
@@ -30,3 +33,22 @@ for (const backend of backendsUnderTest()) {
     await t.rejects(trainAttractorAsync(undefined as never, { backend }), rows('codes', 'undefined'));
   });
 }
+
+t.test('SVG charts name the malformed argument', async (t) => {
+  const call = (f: unknown, ...args: unknown[]) => () => (f as (...a: unknown[]) => unknown)(...args);
+  t.throws(call(energyTraceSvg), { name: 'TypeError', message: 'traces must be a non-empty array, got undefined' });
+  t.throws(call(energyTraceSvg, [{}]), { name: 'TypeError', message: 'traces[0] must be an object { name, energies } with energies an array of numbers, got object' });
+  t.throws(call(energyTraceSvg, [{ name: 'a', energies: [] }]), { name: 'RangeError', message: 'traces[0].energies must not be empty' });
+  t.throws(call(capacityCurveSvg, 5), { name: 'TypeError', message: 'curves must be a non-empty array, got 5' });
+  t.throws(call(capacityCurveSvg, [{ name: 'h', points: [null] }]), { name: 'TypeError', message: /^curves\[0\] must be an object \{ name, points \}/ });
+  t.throws(call(supportHistogramSvg, null), { name: 'TypeError', message: 'counts must be an array or typed array of numbers, got null' });
+  t.throws(call(supportHistogramSvg, [3, 'a']), { name: 'TypeError', message: "counts[1] must be a number, got 'a'" });
+  t.throws(call(supportHistogramSvg, [3, -1]), { name: 'RangeError', message: 'counts[1] must be finite and >= 0, got -1' });
+  t.throws(call(barChartSvg, 5, [1]), { name: 'TypeError', message: 'labels must be an array, got 5' });
+  t.throws(call(lineChartSvg, [null]), { name: 'TypeError', message: /^series\[0\] must be an object \{ name, x, y \}/ });
+  t.throws(call(patternGridSvg, [null]), { name: 'TypeError', message: 'patterns[0] must be an array or typed array of numbers, got null' });
+  // Valid input still draws.
+  t.ok(wellFormedSvg(energyTraceSvg([{ name: 'e', energies: [-1, -2] }])));
+  t.ok(wellFormedSvg(capacityCurveSvg([{ name: 'h', points: [{ load: 0.1, meanOverlap: 1 }, { load: 0.2, meanOverlap: 0.5 }] }])));
+  t.ok(wellFormedSvg(supportHistogramSvg([3, 2, 1])));
+});

@@ -1,6 +1,6 @@
 // Small SVG plotting helpers with no dependencies: pattern grids, line charts (energy traces,
 // capacity curves) and bar charts (support-size histograms). Each returns a standalone SVG string.
-import { checkInteger, checkOptions, optionKeys, isArrayLikeOfNumbers } from '../validate';
+import { checkInteger, checkOptions, describe, isArrayLikeOfNumbers, optionKeys } from '../validate';
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 const FONT = 'font-family="sans-serif" font-size="12"';
@@ -44,11 +44,11 @@ export interface PatternGridOptions {
 export function patternGridSvg(patterns: ArrayLike<number>[], options: PatternGridOptions = {}): string {
   if (!Array.isArray(patterns) || patterns.length === 0) throw new TypeError('patterns must be a non-empty array of vectors');
   const opts = checkOptions(options, 'options', optionKeys<PatternGridOptions>()('width', 'titles', 'cell', 'columns'));
-  const length = (patterns[0] as ArrayLike<number>).length;
   patterns.forEach((p, i) => {
-    if (!isArrayLikeOfNumbers(p)) throw new TypeError(`patterns[${i}] must be an array or typed array of numbers`);
-    if (p.length !== length) throw new RangeError(`patterns[${i}] must have length ${length}, got ${p.length}`);
+    if (!isArrayLikeOfNumbers(p)) throw new TypeError(`patterns[${i}] must be an array or typed array of numbers, got ${describe(p)}`);
+    if (p.length !== patterns[0].length) throw new RangeError(`patterns[${i}] must have length ${patterns[0].length}, got ${p.length}`);
   });
+  const length = patterns[0].length;
   const width = checkInteger(opts.width ?? Math.round(Math.sqrt(length)), 'options.width', 1);
   if (length % width !== 0) throw new RangeError(`options.width (${width}) must divide the pattern length ${length}`);
   const height = length / width;
@@ -128,11 +128,12 @@ function axisRange(values: number[]): [number, number] {
  * ```
  */
 export function lineChartSvg(series: Series[], options: ChartOptions = {}): string {
-  if (!Array.isArray(series) || series.length === 0) throw new TypeError('series must be a non-empty array');
+  if (!Array.isArray(series) || series.length === 0) throw new TypeError(`series must be a non-empty array, got ${describe(series)}`);
   const points = series.map((s, k) => {
-    if (!isArrayLikeOfNumbers(s.x) || !isArrayLikeOfNumbers(s.y) || s.x.length !== s.y.length || s.x.length === 0) {
-      throw new RangeError(`series[${k}] needs x and y of the same non-zero length`);
+    if (s === null || typeof s !== 'object' || !isArrayLikeOfNumbers(s.x) || !isArrayLikeOfNumbers(s.y)) {
+      throw new TypeError(`series[${k}] must be an object { name, x, y } with arrays of numbers x and y, got ${describe(s)}`);
     }
+    if (s.x.length !== s.y.length || s.x.length === 0) throw new RangeError(`series[${k}] needs x and y of the same non-zero length`);
     const pts: [number, number][] = [];
     for (let i = 0; i < s.x.length; i++) if (Number.isFinite(s.x[i]) && Number.isFinite(s.y[i])) pts.push([s.x[i], s.y[i]]);
     return pts;
@@ -170,10 +171,18 @@ export function lineChartSvg(series: Series[], options: ChartOptions = {}): stri
  * ```
  */
 export function barChartSvg(labels: string[], values: ArrayLike<number>, options: ChartOptions = {}): string {
-  if (!Array.isArray(labels) || !isArrayLikeOfNumbers(values) || labels.length !== values.length || labels.length === 0) {
-    throw new RangeError('labels and values must be non-empty and of the same length');
+  return bars(labels, values, options, 'values');
+}
+
+/** barChartSvg, naming the values `valuesName` in its errors. */
+function bars(labels: string[], values: ArrayLike<number>, options: ChartOptions, valuesName: string): string {
+  if (!Array.isArray(labels)) throw new TypeError(`labels must be an array, got ${describe(labels)}`);
+  if (!isArrayLikeOfNumbers(values)) throw new TypeError(`${valuesName} must be an array or typed array of numbers, got ${describe(values)}`);
+  if (labels.length !== values.length || labels.length === 0) throw new RangeError(`labels and ${valuesName} must be non-empty and of the same length`);
+  for (let i = 0; i < values.length; i++) {
+    if (typeof values[i] !== 'number') throw new TypeError(`${valuesName}[${i}] must be a number, got ${describe(values[i])}`);
+    if (!Number.isFinite(values[i]) || values[i] < 0) throw new RangeError(`${valuesName}[${i}] must be finite and >= 0, got ${values[i]}`);
   }
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]) || values[i] < 0) throw new RangeError(`values[${i}] must be finite and >= 0`);
   const { width, height, plot, body } = chartFrame(options);
   const top = Math.max(...Array.from(values)) || 1;
   const slot = plot.w / labels.length;
@@ -196,6 +205,7 @@ export function barChartSvg(labels: string[], values: ArrayLike<number>, options
  * ```
  */
 export function energyTraceSvg(traces: { name: string; energies: ArrayLike<number> }[], options: ChartOptions = {}): string {
+  checkLines(traces, 'traces', 'energies', 'an array of numbers', isArrayLikeOfNumbers);
   return lineChartSvg(
     traces.map((t) => ({ name: t.name, x: Array.from({ length: t.energies.length }, (_, i) => i), y: t.energies })),
     { xLabel: 'sweep', yLabel: 'energy', ...options },
@@ -211,6 +221,7 @@ export function energyTraceSvg(traces: { name: string; energies: ArrayLike<numbe
  * ```
  */
 export function capacityCurveSvg(curves: { name: string; points: { load: number; meanOverlap: number }[] }[], options: ChartOptions = {}): string {
+  checkLines(curves, 'curves', 'points', 'an array of { load, meanOverlap }', (points) => Array.isArray(points) && points.every((p) => p !== null && typeof p === 'object'));
   return lineChartSvg(
     curves.map((c) => ({ name: c.name, x: c.points.map((p) => p.load), y: c.points.map((p) => p.meanOverlap) })),
     { xLabel: 'load p/N', yLabel: 'mean final overlap', ...options },
@@ -226,8 +237,19 @@ export function capacityCurveSvg(curves: { name: string; points: { load: number;
  * ```
  */
 export function supportHistogramSvg(counts: ArrayLike<number>, options: ChartOptions = {}): string {
+  if (!isArrayLikeOfNumbers(counts)) throw new TypeError(`counts must be an array or typed array of numbers, got ${describe(counts)}`);
   const labels = Array.from({ length: counts.length }, (_, k) => (k === counts.length - 1 ? `${k + 1}+` : String(k + 1)));
-  return barChartSvg(labels, counts, { xLabel: 'support size', yLabel: 'queries', ...options });
+  return bars(labels, counts, { xLabel: 'support size', yLabel: 'queries', ...options }, 'counts');
+}
+
+/** A non-empty array of objects { name, [field] } with `field` a non-empty list (`kind`, as isList says), or an error naming the culprit. */
+function checkLines(lines: unknown, name: string, field: string, kind: string, isList: (value: unknown) => boolean): void {
+  if (!Array.isArray(lines) || lines.length === 0) throw new TypeError(`${name} must be a non-empty array, got ${describe(lines)}`);
+  lines.forEach((line, i) => {
+    const list = line !== null && typeof line === 'object' ? (line as Record<string, unknown>)[field] : undefined;
+    if (!isList(list)) throw new TypeError(`${name}[${i}] must be an object { name, ${field} } with ${field} ${kind}, got ${describe(line)}`);
+    if ((list as unknown[]).length === 0) throw new RangeError(`${name}[${i}].${field} must not be empty`);
+  });
 }
 
 /** Options of {@link labelMapSvg}. */
