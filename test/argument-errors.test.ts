@@ -3,7 +3,8 @@
 // function). Regression tests of the defects the junk-argument walk (junk-arguments.test.ts) found.
 import t from 'tap';
 import {
-  barChartSvg, capacityCurveSvg, corrupt, energyTraceSvg, hebbianLatent, lineChartSvg, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, patternGridSvg, supportHistogramSvg, trainAttractor,
+  barChartSvg, BinaryHopfield, capacityCurveSvg, corrupt, energyTraceSvg, hebbianLatent, lineChartSvg, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, patternGridSvg, randomPatterns, spuriousStates,
+  spuriousStatesAsync, supportHistogramSvg, trainAttractor,
   trainAttractorAsync,
 } from '../src/index';
 import { backendsUnderTest, wellFormedSvg } from './helpers';
@@ -52,3 +53,20 @@ t.test('SVG charts name the malformed argument', async (t) => {
   t.ok(wellFormedSvg(capacityCurveSvg([{ name: 'h', points: [{ load: 0.1, meanOverlap: 1 }, { load: 0.2, meanOverlap: 0.5 }] }])));
   t.ok(wellFormedSvg(supportHistogramSvg([3, 2, 1])));
 });
+
+for (const backend of backendsUnderTest()) {
+  t.test(`[${backend}] spuriousStates needs a network; sizes name the argument`, async (t) => {
+    for (const net of [undefined, null, {}, { n: 4 }]) {
+      const message = /^net must be a BinaryHopfield, got /;
+      t.throws(() => spuriousStates(net as never), { name: 'TypeError', message }, `spuriousStates(${JSON.stringify(net)})`);
+      await t.rejects(spuriousStatesAsync(net as never), { name: 'TypeError', message });
+    }
+    const net = new BinaryHopfield(8, { backend }).store(randomPatterns(1, 8, { seed: 1 }));
+    t.throws(() => spuriousStates(net, { starts: 2 ** 32 }), { name: 'RangeError', message: /^options\.starts = 4294967296 random states of 8 neurons would need 32\.0 GiB/ });
+    t.throws(() => randomPatterns(2 ** 32, 4), { name: 'RangeError', message: /^p x n = 4294967296 x 4 patterns would need 16\.0 GiB/ });
+    // From one pattern, the only fixed points are the pattern and its negation: nothing spurious.
+    const report = spuriousStates(net, { starts: 20 });
+    t.equal(report.converged, report.stored + report.reversed);
+    t.equal(report.spurious, 0);
+  });
+}

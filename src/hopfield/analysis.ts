@@ -2,7 +2,7 @@
 import type { BackendName } from '../kernels';
 import { checkAllocation } from '../limits';
 import { Rng } from '../rng';
-import { checkFinite, checkInteger, checkOneOf, checkOptions, optionKeys, checkSeed, isArrayLikeOfNumbers } from '../validate';
+import { checkFinite, checkInteger, checkOneOf, checkOptions, checkSeed, describe, isArrayLikeOfNumbers, optionKeys } from '../validate';
 import { BinaryHopfield, RecallModeName, RecallResult, StorageRule } from './binary';
 import { flipBits, randomPatterns } from './patterns';
 
@@ -70,8 +70,10 @@ export interface SpuriousOptions {
 }
 
 function spuriousInputs(net: BinaryHopfield, options: SpuriousOptions) {
+  if (!(net instanceof BinaryHopfield)) throw new TypeError(`net must be a BinaryHopfield, got ${describe(net)}`);
   const opts = checkOptions(options, 'options', SPURIOUS_KEYS);
   const starts = checkInteger(opts.starts ?? 200, 'options.starts', 1);
+  checkAllocation(`options.starts = ${starts} random states of ${net.n} neurons`, starts * net.n, 1);
   const seed = checkSeed(opts.seed ?? 0, 'options.seed');
   const mode = checkOneOf(opts.mode ?? 'async', 'options.mode', ['async', 'sync'] as const);
   const maxSweeps = checkInteger(opts.maxSweeps ?? 100, 'options.maxSweeps', 1);

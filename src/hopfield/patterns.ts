@@ -155,7 +155,7 @@ export function randomPatterns(p: number, n: number, options: RandomPatternsOpti
   const seed = checkSeed(opts.seed ?? 0, 'options.seed');
   const bias = checkFinite(opts.bias ?? 0.5, 'options.bias');
   if (bias < 0 || bias > 1) throw new RangeError(`options.bias must be in [0, 1], got ${bias}`);
-  checkAllocation('patterns', p * n, 1);
+  checkAllocation(`p x n = ${p} x ${n} patterns`, p * n, 1);
   const rng = new Rng(seed);
   const data = new Int8Array(p * n);
   for (let i = 0; i < data.length; i++) data[i] = rng.nextDouble() < bias ? 1 : -1;
