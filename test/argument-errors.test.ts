@@ -3,11 +3,11 @@
 // function). Regression tests of the defects the junk-argument walk (junk-arguments.test.ts) found.
 import t from 'tap';
 import {
-  barChartSvg, BinaryHopfield, capacityCurveSvg, corrupt, energyTraceSvg, hebbianLatent, lineChartSvg, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, patternGridSvg, randomPatterns, spuriousStates,
+  barChartSvg, BinaryHopfield, capacityCurveSvg, corrupt, energyTraceSvg, hebbianLatent, LatentHopfield, lineChartSvg, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, patternGridSvg, randomPatterns, scalePixels, spuriousStates,
   spuriousStatesAsync, supportHistogramSvg, trainAttractor,
   trainAttractorAsync,
 } from '../src/index';
-import { backendsUnderTest, wellFormedSvg } from './helpers';
+import { backendsUnderTest, maxAbsDiff, randomLatentWeights, wellFormedSvg } from './helpers';
 
 const rows = (name: string, got: string) => ({ name: 'TypeError', message: `${name} must be an array of rows or a {data, rows, cols} matrix, got ${got}` });
 
@@ -68,5 +68,29 @@ for (const backend of backendsUnderTest()) {
     const report = spuriousStates(net, { starts: 20 });
     t.equal(report.converged, report.stored + report.reversed);
     t.equal(report.spurious, 0);
+  });
+}
+
+t.test('scalePixels names its pixels', async (t) => {
+  t.throws(() => scalePixels(null as never, 1), { name: 'TypeError', message: 'pixels must be an array or typed array of numbers, got null' });
+  t.throws(() => scalePixels(undefined as never, 1), { name: 'TypeError', message: 'pixels must be an array or typed array of numbers, got undefined' });
+  const scaled = scalePixels([0, 255, 51, 204], 2);
+  t.same([scaled.rows, scaled.cols], [2, 2]);
+  t.ok(maxAbsDiff(scaled.data, [-1, 1, -0.6, 0.6]) <= 1e-15, `x / 255 * 2 - 1: ${scaled.data}`);
+});
+
+for (const backend of backendsUnderTest()) {
+  t.test(`[${backend}] withLatentWeights names latent, not the constructor's weights`, async (t) => {
+    const model = new LatentHopfield(randomLatentWeights(4, 3, 2, 1), { backend });
+    const call = (...args: unknown[]) => () => (model.withLatentWeights as (...a: unknown[]) => unknown)(...args);
+    t.throws(call(), { name: 'TypeError', message: 'latent must be an object { wih?, whh }, got undefined' });
+    t.throws(call(null), { name: 'TypeError', message: 'latent must be an object, got null' });
+    t.throws(call({}), { name: 'TypeError', message: 'latent.whh must be an array or typed array of numbers, got undefined' });
+    t.throws(call({ whh: [1, 2] }), { name: 'RangeError', message: 'latent.whh must have 4 entries, got 2' });
+    t.throws(call({ whh: [0, 1, 2, 0] }), { name: 'RangeError', message: 'latent.whh must be symmetric (entries [1][0] and [0][1] differ)' });
+    t.throws(call({ wih: [1, 2, 3, NaN], whh: [0, 1, 1, 0] }), { name: 'RangeError', message: /^latent\.wih\[3\] must be finite/ });
+    const swapped = model.withLatentWeights({ wih: [1, 0, 0, 1], whh: [0, 0.5, 0.5, 0], losses: [] } as never);
+    t.same(swapped.latentWeights(), { wih: Float64Array.of(1, 0, 0, 1), whh: Float64Array.of(0, 0.5, 0.5, 0) }, 'a trainAttractor result with its losses is accepted');
+    t.throws(() => new LatentHopfield({ ...randomLatentWeights(4, 3, 2, 1), whh: [0, 1, 2, 0] }), { name: 'RangeError', message: /^weights\.whh must be symmetric/ });
   });
 }

@@ -3,10 +3,10 @@
 // accumulate in float64 and return float64 codes, states and images.
 import { getBackend } from '../backend';
 import type { Backend, BackendName, LshnMlp } from '../kernels';
-import { checkAllocation } from '../limits';
+import { checkAllocation, checkedFloat64Array } from '../limits';
 import { writeModelFile } from '../io/modelFile';
 import { readSafetensors, readSafetensorsFile, requireFloatTensor, SafetensorsError, writeSafetensors } from '../io/safetensors';
-import { checkBoolean, checkInteger, checkOptions, optionKeys, checkPositive, describe, Matrix, Rows, toFiniteRealRows } from '../validate';
+import { checkBoolean, checkInteger, checkOptions, checkPositive, describe, isArrayLikeOfNumbers, Matrix, optionKeys, Rows, toFiniteRealRows } from '../validate';
 
 const DYNAMICS_KEYS = optionKeys<DynamicsOptions>()('dt', 'steps', 'tol', 'trackEnergy');
 
@@ -105,6 +105,18 @@ function mlpFrom(part: LatentHopfieldWeights['encoder'], name: string, inDim: nu
   };
 }
 
+/** W_ih and the symmetric W_hh (n x n) as float32 copies; errors name them `${owner}.wih` and `${owner}.whh`. */
+function latentPair(wih: unknown, whh: unknown, n: number, owner: string): { wih: Float32Array; whh: Float32Array } {
+  const w = floatCopy(wih as ArrayLike<number>, `${owner}.wih`, n * n);
+  const h = floatCopy(whh as ArrayLike<number>, `${owner}.whh`, n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      if (h[i * n + j] !== h[j * n + i]) throw new RangeError(`${owner}.whh must be symmetric (entries [${i}][${j}] and [${j}][${i}] differ)`);
+    }
+  }
+  return { wih: w, whh: h };
+}
+
 /** Rows of finite numbers as one Float64Array, with `cols` columns when given (else the first row's). */
 export function toFiniteRows(value: unknown, name: string, cols?: number): Matrix<Float64Array> {
   return toFiniteRealRows(value, name, cols);
@@ -151,15 +163,7 @@ export class LatentHopfield {
     this.latentDim = n;
     this.encoder = mlpFrom(weights.encoder, 'weights.encoder', d, h, n);
     this.decoder = mlpFrom(weights.decoder, 'weights.decoder', n, h, d);
-    this.wihF32 = floatCopy(weights.wih, 'weights.wih', n * n);
-    this.whhF32 = floatCopy(weights.whh, 'weights.whh', n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < i; j++) {
-        if (this.whhF32[i * n + j] !== this.whhF32[j * n + i]) {
-          throw new RangeError(`weights.whh must be symmetric (entries [${i}][${j}] and [${j}][${i}] differ)`);
-        }
-      }
-    }
+    ({ wih: this.wihF32, whh: this.whhF32 } = latentPair(weights.wih, weights.whh, n, 'weights'));
   }
 
   /**
@@ -224,14 +228,17 @@ export class LatentHopfield {
 
   /** The same encoder and decoder with other latent weights (e.g. trained or Hebbian); W_hh must be symmetric. */
   withLatentWeights(latent: { wih?: ArrayLike<number>; whh: ArrayLike<number> }, options: LatentHopfieldOptions = {}): LatentHopfield {
-    checkOptions(latent, 'latent');
+    if (latent === undefined) throw new TypeError('latent must be an object { wih?, whh }, got undefined');
+    // Other keys are allowed: a trainAttractor result { wih, whh, losses } is passed as it is.
+    const l = checkOptions(latent, 'latent');
     const opts = checkOptions(options, 'options', LATENT_OPTION_KEYS);
+    const { wih, whh } = latentPair(l.wih ?? this.wihF32, l.whh, this.latentDim, 'latent');
     return new LatentHopfield(
       {
         encoder: this.encoder,
         decoder: this.decoder,
-        wih: latent.wih ?? this.wihF32,
-        whh: latent.whh,
+        wih,
+        whh,
         inputDim: this.inputDim,
         hiddenDim: this.hiddenDim,
         latentDim: this.latentDim,
@@ -364,9 +371,10 @@ function checkNonNegative(value: unknown, name: string): number {
  * ```
  */
 export function scalePixels(pixels: ArrayLike<number>, cols: number): Matrix<Float64Array> {
+  if (!isArrayLikeOfNumbers(pixels)) throw new TypeError(`pixels must be an array or typed array of numbers, got ${describe(pixels)}`);
   checkInteger(cols, 'cols', 1);
   if (pixels.length % cols !== 0) throw new RangeError(`pixels length ${pixels.length} is not a multiple of cols ${cols}`);
-  const data = new Float64Array(pixels.length);
+  const data = checkedFloat64Array('the scaled pixels', pixels.length);
   for (let i = 0; i < data.length; i++) {
     const p = pixels[i];
     if (typeof p !== 'number' || !(p >= 0 && p <= 255)) throw new RangeError(`pixels[${i}] must be a number in [0, 255], got ${describe(p)}`);
