@@ -49,12 +49,15 @@ for (const backend of backendsUnderTest()) {
     t.throws(() => memory.retrieveBatch([[1, 0, 0]], { weights: 'csr' as 'sparse' }), { name: 'RangeError', message: /options.weights/ });
     await t.rejects(memory.retrieveAsync([1, 0]), RangeError);
     await t.rejects(memory.retrieveBatchAsync([[1, 0]]), RangeError);
-    t.throws(() => memory.energy([1, 0]), RangeError);
+    t.throws(() => memory.energy([1, 0]), { name: 'RangeError', message: 'query must have length 3, got 2' });
+    t.throws(() => (memory.energy as (...a: unknown[]) => number)(), { name: 'TypeError', message: 'query must be an array or typed array of numbers, got undefined' });
     t.throws(() => memory.add([[1, 0]]), { name: 'RangeError', message: /patterns\[0\] must have length 3/ });
     t.throws(() => memory.add([[1e200, 0, 0]]), { name: 'RangeError', message: /overflow/ });
     t.throws(() => memory.remove(5), { name: 'RangeError', message: /indices\[0\]/ });
     t.throws(() => memory.remove([0, 1]), { name: 'RangeError', message: /at least one pattern/ });
-    t.throws(() => memory.certify(2), { name: 'RangeError', message: /patterns\[0\]/ });
+    // A single index is named as the argument itself, a list's entries by position.
+    t.throws(() => memory.certify(99), { name: 'RangeError', message: 'patterns must be an integer in [0, 1], got 99' });
+    t.throws(() => memory.certify([2]), { name: 'RangeError', message: 'patterns[0] must be an integer in [0, 1], got 2' });
     t.throws(() => memory.certify([0, 1]), { name: 'RangeError', message: /must list 1 pattern/ });
     const k2 = new HopfieldMemory([[1, 0], [0, 1], [1, 1]], { transform: { name: 'kSubsets', k: 2 }, backend });
     t.throws(() => k2.certify([1, 1]), { name: 'RangeError', message: /repeats pattern 1/ });

@@ -431,7 +431,8 @@ export class HopfieldMemory {
 
   /** E(q) = -(1/beta) Omega*(beta X q) + 1/2 ||q||^2 of one query. */
   energy(query: ArrayLike<number>): number {
-    return this.energyBatch([query as ArrayLike<number>])[0];
+    const q = toFiniteReal(query, 'query', this.dimension, this.Real);
+    return this.energyBatch({ data: q, rows: 1, cols: this.dimension })[0];
   }
 
   /** E(q) of each row of a batch. */
@@ -459,7 +460,7 @@ export class HopfieldMemory {
     const chosen = new Uint8Array(this.count);
     const sorted: number[] = [];
     for (let i = 0; i < list.length; i++) {
-      const index = checkInteger(list[i], `patterns[${i}]`, 0, this.count - 1);
+      const index = checkInteger(list[i], typeof patterns === 'number' ? 'patterns' : `patterns[${i}]`, 0, this.count - 1);
       if (chosen[index]) throw new RangeError(`patterns[${i}] repeats pattern ${index}`);
       chosen[index] = 1;
       sorted.push(index);
