@@ -1,11 +1,13 @@
 // Missing or malformed arguments of public functions give a TypeError or RangeError naming the
 // argument, not a JavaScript error from inside (Cannot read properties of null, x.map is not a
 // function). Regression tests of the defects the junk-argument walk (junk-arguments.test.ts) found.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import t from 'tap';
 import {
-  barChartSvg, BinaryHopfield, capacityCurveSvg, corrupt, energyTraceSvg, hebbianLatent, LatentHopfield, lineChartSvg, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, patternGridSvg, randomPatterns, scalePixels, spuriousStates,
+  barChartSvg, BinaryHopfield, capacityCurveSvg, corrupt, energyTraceSvg, hebbianLatent, LatentHopfield, lineChartSvg, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, patternGridSvg, randomPatterns, readSafetensors, readSafetensorsFile, SafetensorsError, scalePixels, spuriousStates,
   spuriousStatesAsync, supportHistogramSvg, trainAttractor,
-  trainAttractorAsync,
+  trainAttractorAsync, writeSafetensors,
 } from '../src/index';
 import { backendsUnderTest, maxAbsDiff, randomLatentWeights, wellFormedSvg } from './helpers';
 
@@ -94,3 +96,21 @@ for (const backend of backendsUnderTest()) {
     t.throws(() => new LatentHopfield({ ...randomLatentWeights(4, 3, 2, 1), whh: [0, 1, 2, 0] }), { name: 'RangeError', message: /^weights\.whh must be symmetric/ });
   });
 }
+
+t.test('safetensors: a huge shape and a foreign file are refused in our words', async (t) => {
+  // Node's Buffer.alloc refused this with 'The value of "size" is out of range'.
+  const huge = { w: { dtype: 'F64' as const, shape: [2 ** 31], data: { length: 2 ** 31 } as ArrayLike<number> } };
+  t.throws(() => writeSafetensors(huge), { name: 'RangeError', message: /^tensors\['w'\] \(F64 \[2147483648\]\) would need 16\.0 GiB, above the limit/ });
+  t.throws(() => writeSafetensors({ w: { dtype: 'F64', shape: [2], data: 5 as never } }), { name: 'TypeError', message: "tensors['w'].data must be an array or typed array, got number" });
+  t.throws(() => (readSafetensors as (...a: unknown[]) => unknown)(), { name: 'TypeError', message: 'bytes must be a Buffer or Uint8Array, got undefined' });
+  // A text file's first 8 bytes read as a header length of about 5.8e18; the message now names the file.
+  const dir = t.testdir({ 'notes.txt': 'Ordinary text, not a safetensors file.' });
+  const file = path.join(dir, 'notes.txt');
+  const foreign = { name: 'SafetensorsError', message: new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: safetensors header length \\d+ is outside \\[2, 100000000\\]: not a safetensors file`) };
+  t.throws(() => readSafetensorsFile(file), foreign);
+  t.throws(() => LatentHopfield.fromSafetensors(file), foreign);
+  t.ok(new SafetensorsError('x') instanceof Error);
+  const good = path.join(dir, 'w.safetensors');
+  fs.writeFileSync(good, writeSafetensors({ w: { dtype: 'F64', shape: [2], data: [0.5, -3] } }));
+  t.same([...(readSafetensorsFile(good).tensors.get('w')?.data as Float64Array)], [0.5, -3], 'a real file still reads');
+});

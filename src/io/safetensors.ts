@@ -3,6 +3,7 @@
 // data section, then the data. Everything is checked before any tensor is materialised, so a
 // truncated or hostile file gives a SafetensorsError instead of a huge allocation or garbage values.
 import * as fs from 'node:fs';
+import { checkAllocation } from '../limits';
 
 /**
  * A safetensors file that cannot be read: truncated, malformed header, inconsistent offsets.
@@ -59,12 +60,12 @@ const MAX_HEADER_BYTES = 100_000_000;
  * ```
  */
 export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('safetensors input must be a Buffer or Uint8Array');
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes must be a Buffer or Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   if (bytes.length < 8) throw new SafetensorsError(`safetensors file is truncated: ${bytes.length} bytes, fewer than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength < 2n || headerLength > BigInt(MAX_HEADER_BYTES)) {
-    throw new SafetensorsError(`safetensors header length ${headerLength} is outside [2, ${MAX_HEADER_BYTES}]`);
+    throw new SafetensorsError(`safetensors header length ${headerLength} is outside [2, ${MAX_HEADER_BYTES}]: not a safetensors file, or a damaged one`);
   }
   const headerEnd = 8 + Number(headerLength);
   if (headerEnd > bytes.length) {
@@ -127,7 +128,14 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
  */
 export function readSafetensorsFile(path: string): SafetensorsFile {
   if (typeof path !== 'string') throw new TypeError(`path must be a string, got ${typeof path}`);
-  return readSafetensors(fs.readFileSync(path));
+  const bytes = fs.readFileSync(path);
+  try {
+    return readSafetensors(bytes);
+  } catch (error) {
+    // Name the file, which readSafetensors does not know.
+    if (error instanceof SafetensorsError) throw new SafetensorsError(`${path}: ${error.message}`);
+    throw error;
+  }
 }
 
 function decodeHeader(bytes: Uint8Array): string {
@@ -345,7 +353,12 @@ export function writeSafetensors(tensors: Record<string, TensorInput>, metadata:
       throw new RangeError(`tensors['${name}'].shape must be an array of non-negative integers`);
     }
     const elements = shape.reduce((a, b) => a * b, 1);
-    if (!data || data.length !== elements) throw new RangeError(`tensors['${name}'] has ${data?.length} values, its shape needs ${elements}`);
+    if (data === null || typeof data !== 'object' || typeof data.length !== 'number') {
+      throw new TypeError(`tensors['${name}'].data must be an array or typed array, got ${data === null ? 'null' : typeof data}`);
+    }
+    if (data.length !== elements) throw new RangeError(`tensors['${name}'] has ${data.length} values, its shape needs ${elements}`);
+    // Before Buffer.alloc, whose own refusal ('size out of range') names nothing of the caller's.
+    checkAllocation(`tensors['${name}'] (${dtype} [${shape.join(', ')}])`, elements, DTYPE_BYTES[dtype]);
     const bytes = Buffer.alloc(elements * DTYPE_BYTES[dtype]);
     for (let i = 0; i < elements; i++) {
       const v = checkElement(dtype, data[i], `tensors['${name}'].data[${i}]`);
