@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import {
-  barChartSvg, BinaryHopfield, capacityCurveSvg, corrupt, energyTraceSvg, hebbianLatent, LatentHopfield, lineChartSvg, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, patternGridSvg, randomPatterns, readSafetensors, readSafetensorsFile, SafetensorsError, scalePixels, spuriousStates,
+  barChartSvg, BinaryHopfield, capacityCurveSvg, IdxError, corrupt, energyTraceSvg, hebbianLatent, LatentHopfield, lineChartSvg, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, patternGridSvg, randomPatterns, readIdx, readIdxFile, readSafetensors, readSafetensorsFile, SafetensorsError, scalePixels, spuriousStates,
   spuriousStatesAsync, supportHistogramSvg, trainAttractor,
   trainAttractorAsync, writeSafetensors,
 } from '../src/index';
@@ -113,4 +113,12 @@ t.test('safetensors: a huge shape and a foreign file are refused in our words', 
   const good = path.join(dir, 'w.safetensors');
   fs.writeFileSync(good, writeSafetensors({ w: { dtype: 'F64', shape: [2], data: [0.5, -3] } }));
   t.same([...(readSafetensorsFile(good).tensors.get('w')?.data as Float64Array)], [0.5, -3], 'a real file still reads');
+});
+
+t.test('IDX: the file read is named in its errors', async (t) => {
+  t.throws(() => (readIdx as (...a: unknown[]) => unknown)(), { name: 'TypeError', message: 'bytes must be a Buffer or Uint8Array, got undefined' });
+  const dir = t.testdir({ 'notes.txt': 'Ordinary text.', 'two.idx': Buffer.from([0, 0, 8, 1, 0, 0, 0, 2, 7, 9]) });
+  t.throws(() => readIdxFile(path.join(dir, 'notes.txt')), { name: 'IdxError', message: `${path.join(dir, 'notes.txt')}: IDX magic number must start with two zero bytes` });
+  t.ok(new IdxError('x') instanceof Error);
+  t.same(readIdxFile(path.join(dir, 'two.idx')), { shape: [2], data: Uint8Array.of(7, 9) }, 'a real file still reads');
 });

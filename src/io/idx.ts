@@ -101,7 +101,7 @@ function itemCount(dims: number[], limit: number | undefined): number {
  * ```
  */
 export function readIdx(bytes: Uint8Array, limit?: number): IdxArray {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('IDX input must be a Buffer or Uint8Array');
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes must be a Buffer or Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   const header = parseHeader(bytes, bytes.length);
   const items = itemCount(header.dims, limit);
   const itemBytes = (bytes.length - header.headerBytes) / Math.max(header.dims[0], 1);
@@ -132,10 +132,14 @@ export function readIdxFile(path: string, limit?: number): IdxArray {
     let done = 0;
     while (done < raw.length) {
       const got = fs.readSync(fd, raw, done, raw.length - done, header.headerBytes + done);
-      if (got === 0) throw new IdxError(`IDX file ${path} ended early`);
+      if (got === 0) throw new IdxError('IDX file ended early');
       done += got;
     }
     return { shape: [items, ...header.dims.slice(1)], data: decode(header.type, raw) };
+  } catch (error) {
+    // Name the file, which the header checks do not know.
+    if (error instanceof IdxError) throw new IdxError(`${path}: ${error.message}`);
+    throw error;
   } finally {
     fs.closeSync(fd);
   }
