@@ -8,6 +8,7 @@ import * as jsSparseMap from './js/sparsemap/solver';
 import * as jsLshn from './js/lshn';
 import * as jsMemory from './js/memory';
 import * as jsTransforms from './js/transforms';
+import { describe } from './validate';
 
 /** Runs a synchronous kernel after the current turn of the event loop, as a promise. */
 function deferred<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
@@ -154,19 +155,20 @@ export function getBackend(name?: BackendName): Backend {
     if (!native) throw new Error(`sshn: the native addon could not be loaded: ${firstLine(nativeLoadError)}`);
     return native;
   }
-  throw new RangeError(`backend must be 'js' or 'native', got ${String(name)}`);
+  throw new (typeof name === 'string' ? RangeError : TypeError)(`backend must be 'js' or 'native', got ${describe(name)}`);
 }
 
 /**
- * Makes `name` the default backend for objects created from now on.
+ * Makes `backend` the default backend for objects created from now on.
  *
  * @example
  * ```ts
  * setBackend('js'); // new networks use the pure TypeScript twin
  * ```
  */
-export function setBackend(name: BackendName): void {
-  active = getBackend(name);
+export function setBackend(backend: BackendName): void {
+  if (backend === undefined) throw new TypeError("backend must be 'js' or 'native', got undefined");
+  active = getBackend(backend);
   activeState.name = active.name;
 }
 

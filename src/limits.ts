@@ -1,5 +1,7 @@
 // Up-front size limits: a request that would need more memory than allowed is refused with a
 // RangeError naming the size, instead of failing inside an allocation.
+// validate.ts imports checkAllocation from here; the cycle is safe as both only call each other later.
+import { checkInteger, checkOptions } from './validate';
 
 const limits = {
   /** Largest single buffer the library will allocate, in bytes. */
@@ -27,12 +29,9 @@ export function getLimits(): { maxBytes: number } {
  * ```
  */
 export function setLimits(update: { maxBytes?: number }): void {
-  if (update.maxBytes !== undefined) {
-    if (typeof update.maxBytes !== 'number' || !Number.isInteger(update.maxBytes) || update.maxBytes < 1) {
-      throw new RangeError(`maxBytes must be a positive integer, got ${String(update.maxBytes)}`);
-    }
-    limits.maxBytes = update.maxBytes;
-  }
+  if (update === undefined) throw new TypeError('update must be an object { maxBytes }, got undefined');
+  const u = checkOptions(update, 'update', ['maxBytes']);
+  if (u.maxBytes !== undefined) limits.maxBytes = checkInteger(u.maxBytes, 'update.maxBytes', 1);
 }
 
 function formatBytes(bytes: number): string {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import {
-  barChartSvg, BinaryHopfield, capacityCurveSvg, IdxError, corrupt, energyTraceSvg, hebbianLatent, LatentHopfield, lineChartSvg, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, patternGridSvg, randomPatterns, readIdx, readIdxFile, readSafetensors, readSafetensorsFile, SafetensorsError, scalePixels, spuriousStates,
+  backend as activeBackend, barChartSvg, BinaryHopfield, capacityCurveSvg, getLimits, IdxError, corrupt, energyTraceSvg, hebbianLatent, LatentHopfield, lineChartSvg, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, patternGridSvg, randomPatterns, readIdx, readIdxFile, readSafetensors, readSafetensorsFile, SafetensorsError, scalePixels, setBackend, setLimits, spuriousStates,
   spuriousStatesAsync, supportHistogramSvg, trainAttractor,
   trainAttractorAsync, writeSafetensors,
 } from '../src/index';
@@ -121,4 +121,21 @@ t.test('IDX: the file read is named in its errors', async (t) => {
   t.throws(() => readIdxFile(path.join(dir, 'notes.txt')), { name: 'IdxError', message: `${path.join(dir, 'notes.txt')}: IDX magic number must start with two zero bytes` });
   t.ok(new IdxError('x') instanceof Error);
   t.same(readIdxFile(path.join(dir, 'two.idx')), { shape: [2], data: Uint8Array.of(7, 9) }, 'a real file still reads');
+});
+
+t.test('setLimits and setBackend check their argument', async (t) => {
+  const saved = getLimits();
+  const call = (f: unknown, ...args: unknown[]) => () => (f as (...a: unknown[]) => unknown)(...args);
+  t.throws(call(setLimits), { name: 'TypeError', message: 'update must be an object { maxBytes }, got undefined' });
+  t.throws(call(setLimits, null), { name: 'TypeError', message: 'update must be an object, got null' });
+  t.throws(call(setLimits, { maxBytes: '1' }), { name: 'TypeError', message: "update.maxBytes must be a number, got '1'" });
+  t.throws(call(setLimits, { maxBytes: 0 }), { name: 'RangeError', message: /^update\.maxBytes must be an integer in \[1, / });
+  // A misspelt key used to be ignored, leaving the limit as it was without a word.
+  t.throws(call(setLimits, { maxbytes: 10 }), { name: 'TypeError', message: /^update has no option 'maxbytes' \(did you mean 'maxBytes'\?/ });
+  t.same(getLimits(), saved, 'the refused calls changed nothing');
+  const before = activeBackend;
+  t.throws(call(setBackend), { name: 'TypeError', message: "backend must be 'js' or 'native', got undefined" });
+  t.throws(call(setBackend, null), { name: 'TypeError', message: "backend must be 'js' or 'native', got null" });
+  t.throws(call(setBackend, 'gpu'), { name: 'RangeError', message: "backend must be 'js' or 'native', got 'gpu'" });
+  t.equal(activeBackend, before, 'the backend is unchanged');
 });
