@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import {
-  backend as activeBackend, barChartSvg, BinaryHopfield, capacityCurveSvg, getLimits, IdxError, corrupt, energyTraceSvg, hebbianLatent, LatentHopfield, lineChartSvg, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, patternGridSvg, randomPatterns, readIdx, readIdxFile, readSafetensors, readSafetensorsFile, SafetensorsError, scalePixels, setBackend, setLimits, spuriousStates,
+  backend as activeBackend, barChartSvg, BinaryHopfield, capacityCurveSvg, FactorGraph, getLimits, IdxError, corrupt, energyTraceSvg, hebbianLatent, LatentHopfield, lineChartSvg, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, patternGridSvg, randomPatterns, readIdx, readIdxFile, readSafetensors, readSafetensorsFile, SafetensorsError, scalePixels, setBackend, setLimits, spuriousStates,
   spuriousStatesAsync, supportHistogramSvg, trainAttractor,
   trainAttractorAsync, writeSafetensors,
 } from '../src/index';
@@ -139,3 +139,27 @@ t.test('setLimits and setBackend check their argument', async (t) => {
   t.throws(call(setBackend, 'gpu'), { name: 'RangeError', message: "backend must be 'js' or 'native', got 'gpu'" });
   t.equal(activeBackend, before, 'the backend is unchanged');
 });
+
+t.test('FactorGraph.addPair names i and j', async (t) => {
+  const g = new FactorGraph(3);
+  t.throws(() => (g.addPair as (...a: unknown[]) => unknown)(), { name: 'TypeError', message: 'i must be a number, got undefined' });
+  t.throws(() => g.addPair(0, 5, 1), { name: 'RangeError', message: 'j must be an integer in [0, 2], got 5' });
+  t.throws(() => g.addPair(1, 1, 1), { name: 'RangeError', message: /^the pair \[i, j\] contains variable 1 twice/ });
+  t.throws(() => g.addPair(0, 1, NaN), { name: 'RangeError', message: 'score must be finite, got NaN' });
+  t.equal(g.nFactors, 0, 'nothing was added');
+  t.equal(g.addPair(0, 2, 0.5), 0);
+  t.equal(g.nFactors, 1);
+});
+
+for (const backend of backendsUnderTest()) {
+  t.test(`[${backend}] BinaryHopfield.isStable names state, not recall's cue`, async (t) => {
+    const net = new BinaryHopfield(4, { backend }).store([[1, -1, 1, -1]]);
+    t.throws(() => (net.isStable as (...a: unknown[]) => unknown)(), { name: 'TypeError', message: 'state must be an array or typed array of +-1 values, got undefined' });
+    t.throws(() => net.isStable([1, -1]), { name: 'RangeError', message: 'state must have length 4, got 2' });
+    t.throws(() => net.isStable([1, -1, 0, 1]), { name: 'RangeError', message: 'state[2] must be +1 or -1, got 0' });
+    // A stored pattern (alone) and its negation are fixed points; a state one flip away is not.
+    t.equal(net.isStable([1, -1, 1, -1]), true);
+    t.equal(net.isStable(Int8Array.of(-1, 1, -1, 1)), true);
+    t.equal(net.isStable([1, 1, 1, -1]), false);
+  });
+}

@@ -275,7 +275,9 @@ export class BinaryHopfield {
 
   /** Whether `state` is a fixed point of the (deterministic) update. */
   isStable(state: ArrayLike<number>): boolean {
-    return this.recall(state, { mode: 'sync', maxSweeps: 1, trackEnergy: false }).converged;
+    // Checked here so that an error names state, not recall's cue.
+    const s = toBipolarVector(state, 'state', this.n, true);
+    return this.recall(s, { mode: 'sync', maxSweeps: 1, trackEnergy: false }).converged;
   }
 
   /** Runs the dynamics from `cue` until no neuron changes, a cycle, or maxSweeps. */

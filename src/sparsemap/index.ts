@@ -324,7 +324,10 @@ export class FactorGraph {
 
   /** A pairwise factor: score * u_i u_j through the co-activation marginal (its additional). */
   addPair(i: number, j: number, score: number): number {
-    const v = this.checkVars([i, j], 'pair variables', 2);
+    // Each index checked by its own name, then the pair by checkVars (distinct variables).
+    checkInteger(i, 'i', 0, this.nVariables - 1);
+    checkInteger(j, 'j', 0, this.nVariables - 1);
+    const v = this.checkVars([i, j], 'the pair [i, j]', 2);
     const s = checkFinite(score, 'score');
     return this.add({ kind: FactorKind.Pair, vars: v, negated: [false, false], ints: [], reals: [], scores: Float64Array.of(s) });
   }
