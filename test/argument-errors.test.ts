@@ -35,6 +35,17 @@ for (const backend of backendsUnderTest()) {
     t.throws(() => trainAttractor(null as never, { backend }), rows('codes', 'null'));
     await t.rejects(trainAttractorAsync(undefined as never, { backend }), rows('codes', 'undefined'));
   });
+
+  t.test(`[${backend}] trainAttractor refuses a dt whose gradients AdamW cannot square`, async (t) => {
+    // The gradient is a mean of dt (clip - s) v terms, at most 2 dt: dt = 1e308 overflowed inside
+    // AdamW, whose error named its own grads[0][0].
+    const message = /^options\.dt must be at most 6\.70390396497\d*e\+153 \(the gradient, up to 2 dt, is squared\), got 1e\+308$/;
+    t.throws(() => trainAttractor([[0.5, -0.5]], { dt: 1e308, backend }), { name: 'RangeError', message });
+    await t.rejects(trainAttractorAsync([[0.5, -0.5]], { dt: 1e308, backend }), { name: 'RangeError', message });
+    const { losses } = trainAttractor([[0.5, -0.5]], { dt: 6.7e153, epochs: 3, backend });
+    // Each of the N = 2 entries has |clip - s| <= 2: the loss (a mean of ||.||^2 / 2) is at most 2 N = 4.
+    t.ok(losses.every((l) => Number.isFinite(l) && l >= 0 && l <= 4), `the largest allowed dt trains: losses ${losses}`);
+  });
 }
 
 t.test('SVG charts name the malformed argument', async (t) => {

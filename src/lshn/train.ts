@@ -104,6 +104,8 @@ function prepareTraining(codes: Rows, options: TrainAttractorOptions) {
   const c = codeRows(codes);
   const opts = checkOptions(options, 'options', TRAIN_KEYS);
   const dt = opts.dt === undefined ? 0.1 : checkPositive(opts.dt, 'options.dt');
+  // Each gradient entry is a mean of dt (clip - s) v terms, at most 2 dt; AdamW squares it.
+  if (!Number.isFinite((2 * dt) ** 2)) throw new RangeError(`options.dt must be at most ${Math.sqrt(Number.MAX_VALUE) / 2} (the gradient, up to 2 dt, is squared), got ${dt}`);
   const epochs = opts.epochs === undefined ? 300 : checkInteger(opts.epochs, 'options.epochs', 0, 1e7);
   const lr = opts.learningRate === undefined ? 0.01 : checkPositive(opts.learningRate, 'options.learningRate');
   const decay = opts.weightDecay === undefined ? 1e-4 : checkFinite(opts.weightDecay, 'options.weightDecay');
