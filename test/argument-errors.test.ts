@@ -5,9 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import {
-  backend as activeBackend, barChartSvg, BinaryHopfield, capacityCurveSvg, FactorGraph, getLimits, IdxError, corrupt, energyTraceSvg, hebbianLatent, LatentHopfield, lineChartSvg, meanAbsoluteError, meanSquaredError, retrievalAccuracy, sumSquaredErrors, patternGridSvg, randomPatterns, readIdx, readIdxFile, readSafetensors, readSafetensorsFile, SafetensorsError, scalePixels, setBackend, setLimits, spuriousStates,
-  spuriousStatesAsync, supportHistogramSvg, trainAttractor,
-  trainAttractorAsync, writeSafetensors,
+  backend as activeBackend, barChartSvg, BinaryHopfield, capacityCurveSvg, corrupt, energyTraceSvg, FactorGraph, getLimits, hebbianLatent, IdxError,
+  labelMapSvg, LatentHopfield, lineChartSvg, meanAbsoluteError, meanSquaredError, patternGridSvg, randomPatterns, readIdx, readIdxFile, readSafetensors,
+  readSafetensorsFile, retrievalAccuracy, SafetensorsError, scalePixels, setBackend, setLimits, spuriousStates, spuriousStatesAsync, sumSquaredErrors,
+  supportHistogramSvg, trainAttractor, trainAttractorAsync, writeSafetensors,
 } from '../src/index';
 import { backendsUnderTest, maxAbsDiff, randomLatentWeights, wellFormedSvg } from './helpers';
 
@@ -174,3 +175,15 @@ for (const backend of backendsUnderTest()) {
     t.equal(net.isStable([1, 1, 1, -1]), false);
   });
 }
+
+t.test('labelMapSvg checks extent, points and names', async (t) => {
+  const map = (options: object) => () => labelMapSvg([0, 1, 1, 0], 2, options as never);
+  t.throws(map({ extent: 5 }), { name: 'TypeError', message: 'options.extent must be [xMin, xMax, yMin, yMax], got 5' });
+  t.throws(map({ extent: [0, 1, 0] }), { name: 'RangeError', message: /^options\.extent must be \[xMin, xMax, yMin, yMax\], finite/ });
+  t.throws(map({ extent: [0, Infinity, 0, 1] }), { name: 'RangeError', message: /^options\.extent must be/ });
+  t.throws(map({ points: 5 }), { name: 'TypeError', message: 'options.points must be an array of [x, y] points, got 5' });
+  t.throws(map({ points: [null] }), { name: 'TypeError', message: 'options.points[0] must be an [x, y] pair of numbers, got null' });
+  t.throws(map({ points: [[1, NaN]] }), { name: 'RangeError', message: 'options.points[0] must be an [x, y] pair of finite numbers' });
+  t.throws(map({ names: {} }), { name: 'TypeError', message: 'options.names must be an array of strings, got object' });
+  t.ok(wellFormedSvg(labelMapSvg([0, 1, 1, 0], 2, { extent: [0, 2, 0, 2], points: [[1, 1]], names: ['a', 'b'] })));
+});

@@ -282,11 +282,23 @@ export function labelMapSvg(labels: ArrayLike<number>, columns: number, options:
   if (labels.length % columns !== 0) throw new RangeError(`labels length ${labels.length} is not a multiple of columns ${columns}`);
   const opts = checkOptions(options, 'options', optionKeys<LabelMapOptions>()('extent', 'points', 'title', 'size', 'names', 'otherName'));
   const rows = labels.length / columns;
-  const [x0, x1, y0, y1] = (opts.extent as number[] | undefined) ?? [0, columns, 0, rows];
-  if (!(x1 > x0 && y1 > y0)) throw new RangeError('options.extent must be [xMin, xMax, yMin, yMax] with xMax > xMin and yMax > yMin');
+  const extent = opts.extent ?? [0, columns, 0, rows];
+  if (!isArrayLikeOfNumbers(extent)) throw new TypeError(`options.extent must be [xMin, xMax, yMin, yMax], got ${describe(extent)}`);
+  const [x0, x1, y0, y1] = Array.from(extent);
+  if (extent.length !== 4 || !(x1 > x0 && y1 > y0) || !Array.from(extent).every(Number.isFinite)) {
+    throw new RangeError('options.extent must be [xMin, xMax, yMin, yMax], finite, with xMax > xMin and yMax > yMin');
+  }
+  const points = opts.points ?? [];
+  if (!Array.isArray(points)) throw new TypeError(`options.points must be an array of [x, y] points, got ${describe(points)}`);
+  points.forEach((p, i) => {
+    if (!isArrayLikeOfNumbers(p)) throw new TypeError(`options.points[${i}] must be an [x, y] pair of numbers, got ${describe(p)}`);
+    if (p.length !== 2 || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) throw new RangeError(`options.points[${i}] must be an [x, y] pair of finite numbers`);
+  });
+  const names = opts.names ?? [];
+  if (!Array.isArray(names)) throw new TypeError(`options.names must be an array of strings, got ${describe(names)}`);
   const size = checkInteger(opts.size ?? 400, 'options.size', 50);
   const top = opts.title === undefined ? 10 : 34;
-  const legend: Array<[string, number]> = ((opts.names as string[] | undefined) ?? []).map((name, i) => [name, i]);
+  const legend: Array<[string, number]> = names.map((name, i) => [String(name), i]);
   if (opts.otherName !== undefined) legend.push([String(opts.otherName), -1]);
   const legendWidth = legend.length > 0 ? 190 : 10;
   const cw = size / columns;
@@ -304,7 +316,7 @@ export function labelMapSvg(labels: ArrayLike<number>, columns: number, options:
       c = end;
     }
   }
-  for (const p of (opts.points as ArrayLike<number>[] | undefined) ?? []) {
+  for (const p of points as ArrayLike<number>[]) {
     const px = 10 + ((p[0] - x0) / (x1 - x0)) * size;
     const py = top + ((y1 - p[1]) / (y1 - y0)) * size;
     body.push(`<circle cx="${px.toFixed(2)}" cy="${py.toFixed(2)}" r="5" fill="black" stroke="white" stroke-width="2"/>`);
