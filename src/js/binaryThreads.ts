@@ -15,8 +15,21 @@ export enum Control { Claimed, Finished, WorkersDone }
 
 /** Below this many multiply-adds (items x n^2) a batch runs on the calling thread: a worker's hand-off costs more. */
 const MIN_WORK = 1 << 24;
-/** A batch whose items stop finishing for this long is finished on the calling thread (a worker died). */
+/** A batch whose items stop finishing for this long is finished on the calling thread (a worker is stuck). */
 const STALL_MS = 30_000;
+
+/** A helper's state in its job's `helpers` array. */
+export enum Helper { Waiting, Working, Done, Exited }
+
+/** How a worker fails when a test injects it: an exception, process.exit, an endless loop, or not at all. */
+export type WorkerFault = 'throw' | 'exit' | 'hang' | 'none';
+
+/**
+ * For tests only: with `fault` set, the next threaded batch waits for a worker to claim the first
+ * item, which then fails that way ('none': it does not fail) and the fault is cleared; `stallMs` is
+ * how long a batch waits for a worker that stops finishing items.
+ */
+export const recallTestHooks: { fault: WorkerFault | null; stallMs: number } = { fault: null, stallMs: STALL_MS };
 
 export interface RecallJob {
   netId: number;
@@ -29,6 +42,10 @@ export interface RecallJob {
   control: Int32Array;
   /** 1 once an item's result is written. */
   done: Uint8Array;
+  /** Each helper's Helper state; `helper` is the receiving worker's index in it. */
+  helpers: Int32Array;
+  helper: number;
+  fault?: WorkerFault;
 }
 
 /** Hands out the job's next item (count or more once none is left). */
@@ -40,6 +57,13 @@ export function claimItem(job: RecallJob): number {
 export function finishItem(job: RecallJob, item: number): void {
   Atomics.store(job.done, item, 1);
   Atomics.add(job.control, Control.Finished, 1);
+  Atomics.notify(job.control, Control.Finished);
+}
+
+/** A worker is done with its job (state Done or Exited): it counts and wakes the calling thread. */
+export function reportHelper(job: RecallJob, state: Helper.Done | Helper.Exited): void {
+  Atomics.store(job.helpers, job.helper, state);
+  Atomics.add(job.control, Control.WorkersDone, 1);
   Atomics.notify(job.control, Control.Finished);
 }
 
@@ -71,18 +95,35 @@ function sharedNet(net: NetworkData): { id: number; net: NetworkData } {
   return entry;
 }
 
-const pool: { worker: Worker; netId: number }[] = [];
+type Slot = { worker: Worker; netId: number };
+const pool: Slot[] = [];
 
 /** Worker threads alive in the pool (for tests). */
 export function recallWorkerCount(): number {
   return pool.length;
 }
 
+let running = 0;
+
+/** Worker threads started and not yet exited, in the pool or not (for tests: a retired worker must stop). */
+export function recallWorkersRunning(): number {
+  return running;
+}
+
 const workerFile = path.join(__dirname, `binaryRecallWorker${path.extname(__filename)}`);
 
-function workers(count: number): { worker: Worker; netId: number }[] {
+/** Out of the pool; stopped if still running (stuck in a job it will not finish). */
+function retire(slot: Slot): void {
+  const at = pool.indexOf(slot);
+  if (at >= 0) pool.splice(at, 1);
+  slot.worker.terminate().catch(() => {});
+}
+
+function workers(count: number): Slot[] {
   while (pool.length < count) {
     const worker = new Worker(workerFile);
+    running++;
+    worker.once('exit', () => running--);
     worker.unref();
     const slot = { worker, netId: 0 };
     const drop = () => {
@@ -119,37 +160,50 @@ export function threadedBinaryRecall(net: NetworkData, cues: Int8Array, count: n
       cycleLength: shared(out.cycleLength), energies: shared(out.energies),
     },
     control: new Int32Array(new SharedArrayBuffer(3 * 4)), done: new Uint8Array(new SharedArrayBuffer(count)),
+    helpers: new Int32Array(new SharedArrayBuffer(4 * (threads - 1))), helper: 0, fault: recallTestHooks.fault ?? undefined,
   };
+  recallTestHooks.fault = null;
   const helpers = workers(threads - 1);
-  for (const slot of helpers) {
-    slot.worker.postMessage(slot.netId === id ? job : { ...job, net: netShared });
+  helpers.forEach((slot, helper) => {
+    slot.worker.postMessage(slot.netId === id ? { ...job, helper } : { ...job, helper, net: netShared });
     slot.netId = id;
-  }
+  });
   const { control, done } = job;
+  // Tests only: with a fault injected, a worker claims (and leaves) an item before this thread starts.
+  for (const start = Date.now(); job.fault && Atomics.load(control, Control.Claimed) === 0 && Date.now() - start < 10_000;) Atomics.wait(control, Control.Claimed, 0, 5);
   binaryRecallItems(net, job.cues, count, params, job.out, () => claimItem(job), (item) => finishItem(job, item));
   let seen = -1;
   let since = Date.now();
+  let stalled = false;
   for (;;) {
     const now = Atomics.load(control, Control.Finished);
     if (now === count || Atomics.load(control, Control.WorkersDone) === helpers.length) break;
     if (now !== seen) {
       seen = now;
       since = Date.now();
-    } else if (Date.now() - since > STALL_MS) {
+    } else if (Date.now() - since > recallTestHooks.stallMs) {
+      stalled = true; // a worker stuck in an item, or still busy with an earlier job it will not finish
       break;
     }
     Atomics.wait(control, Control.Finished, now, 100);
   }
-  // Items a worker claimed but did not finish (it failed or died): here, with the same results.
-  const left: number[] = [];
-  for (let item = 0; item < count; item++) if (Atomics.load(done, item) === 0) left.push(item);
-  if (left.length > 0) {
-    let next = 0;
-    binaryRecallItems(net, job.cues, count, params, job.out, () => (next < left.length ? left[next++] : count));
-  }
+  // Workers that exited go; stuck ones are stopped: a pool worker that never takes jobs again would
+  // keep every job posted to it (and its shared buffers) queued.
+  helpers.forEach((slot, k) => {
+    const state = Atomics.load(job.helpers, k);
+    if (state === Helper.Exited || (stalled && state !== Helper.Done)) retire(slot);
+  });
   out.states.set(job.out.states);
   out.sweeps.set(job.out.sweeps);
   out.status.set(job.out.status);
   out.cycleLength.set(job.out.cycleLength);
   out.energies.set(job.out.energies);
+  // Items a worker claimed but did not finish (it failed, died or is stuck): here, into the caller's
+  // own buffers, which a stuck worker cannot write, with the same results.
+  const left: number[] = [];
+  for (let item = 0; item < count; item++) if (Atomics.load(done, item) === 0) left.push(item);
+  if (left.length > 0) {
+    let next = 0;
+    binaryRecallItems(net, job.cues, count, params, out, () => (next < left.length ? left[next++] : count));
+  }
 }
