@@ -8,6 +8,13 @@ export type BackendName = 'js' | 'native';
 /** Integer Hebbian counts or real weights, row-major n x n. */
 export type WeightArray = Int8Array | Int16Array | Int32Array | Float64Array;
 
+/**
+ * Largest |W_ij scale| and |U_i| a binary network takes (as FactorGraph bounds its scores): with
+ * n < 2^31 neurons every field and energy is then below n^2 1e150 ~ 5e168 in magnitude, far from
+ * overflow, so recall and energy stay finite in both backends.
+ */
+export const MAX_WEIGHT = 1e150;
+
 export interface NetworkData {
   weights: WeightArray;
   /** The transpose; the same object when the weights are symmetric. */

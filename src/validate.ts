@@ -134,6 +134,19 @@ export function toFiniteReal(value: unknown, name: string, length: number | unde
   return out;
 }
 
+/** Index of the first entry above `bound` in magnitude (NaN included), or -1. */
+export function firstBeyond(values: ArrayLike<number>, bound: number): number {
+  for (let i = 0; i < values.length; i++) if (!(Math.abs(values[i]) <= bound)) return i;
+  return -1;
+}
+
+/** `values` unchanged, or a RangeError naming the first entry above `bound` in magnitude; `why` says what larger values break. */
+export function checkMagnitudes<T extends ArrayLike<number>>(values: T, name: string, bound: number, why: string): T {
+  const i = firstBeyond(values, bound);
+  if (i >= 0) throw new RangeError(`${name}[${i}] must be at most ${bound} in magnitude (${why}), got ${values[i]}`);
+  return values;
+}
+
 /**
  * A +-1 vector as Int8Array, with an optional required length. Copied, except that with `inPlace`
  * an Int8Array input is only checked and returned itself: for synchronous reads, which finish

@@ -13,6 +13,8 @@ enum class Status : uint8_t { Converged = 0, Cycle = 1, MaxSweeps = 2 };
 // counts (scale = 1/n) or as real values (scale = 1). weightsT is the transpose, used for the
 // incremental field update; it aliases weights when the matrix is symmetric. Hebbian networks may
 // also give their patterns neuron-major (n x p), with counts = X^T X - diagonalOffset I.
+// Callers keep |W_ij scale| and |U_i| <= 1e150 (the API refuses more, MAX_WEIGHT in src/kernels.ts):
+// then no field or energy exceeds n^2 1e150, far from overflow, so none is Infinity or NaN.
 template <typename W>
 struct NetworkView {
   const W* weights;

@@ -1,4 +1,5 @@
 // C++ unit tests of the binary Hopfield core, independent of Node.
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -103,6 +104,45 @@ TEST_CASE("synchronous 2-cycle is reported") {
   recallBatch(net, cue, 1, params, RecallOutputs{state, &sweeps, &status, &cycle, nullptr});
   CHECK(status == static_cast<uint8_t>(Status::Cycle));
   CHECK(cycle == 2);
+}
+
+// The API refuses |W_ij|, |U_i| above 1e150 (MAX_WEIGHT in src/kernels.ts); at the bound every sum
+// stays far from overflow, so energies match a long double reference (exact here: at most 16 terms
+// of +-1e150) and recall never sees Infinity or NaN.
+TEST_CASE("weights and thresholds at the API's bound of 1e150 give right energies and finite recall") {
+  const double bound = 1e150;
+  const int64_t n = 4;
+  double w[16];
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j) w[i * n + j] = i == j ? 0.0 : ((i + j) % 3 == 0 ? -bound : bound);
+  const double u[4] = {bound, -bound, bound, 0.0};
+  NetworkView<double> net{w, w, 1.0, u, n};
+  const auto reference = [&](const int8_t* s) {
+    long double e = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t j = 0; j < n; ++j) e -= 0.5L * w[i * n + j] * s[i] * s[j];
+      e += static_cast<long double>(u[i]) * s[i];
+    }
+    return static_cast<double>(e);
+  };
+  const double tolerance = 1e-14 * bound;
+  RecallParams params;
+  params.maxSweeps = 10;
+  for (int code = 0; code < 16; ++code) {
+    int8_t cue[4];
+    for (int64_t i = 0; i < n; ++i) cue[i] = (code >> i) & 1 ? 1 : -1;
+    CHECK(std::fabs(energy(net, cue) - reference(cue)) <= tolerance);
+    for (const Mode mode : {Mode::Async, Mode::Sync}) {
+      params.mode = mode;
+      int8_t state[4];
+      int32_t sweeps = 0, cycle = 0;
+      uint8_t status = 0;
+      double energies[11];
+      recallBatch(net, cue, 1, params, RecallOutputs{state, &sweeps, &status, &cycle, energies});
+      for (int32_t t = 0; t <= sweeps; ++t) CHECK(std::isfinite(energies[t]));
+      CHECK(std::fabs(energies[sweeps] - reference(state)) <= tolerance);
+    }
+  }
 }
 
 TEST_CASE("bad parameters throw instead of crashing") {

@@ -1,10 +1,10 @@
 // Classical binary Hopfield networks (SPEC.md section 1): storage rules, recall dynamics, energy.
 import { getBackend } from '../backend';
-import { Backend, BackendName, NetworkData, RecallMode, RecallOutputs, RecallParams, RecallStatus, StorageRuleCode, WeightArray } from '../kernels';
+import { Backend, BackendName, MAX_WEIGHT, NetworkData, RecallMode, RecallOutputs, RecallParams, RecallStatus, StorageRuleCode, WeightArray } from '../kernels';
 import { checkAllocation } from '../limits';
 import { decodeModel, encodeModel, ModelSnapshot, readModelFile, writeModelFile } from '../io/modelFile';
 import {
-  checkBoolean, checkInteger, checkOneOf, checkOptions, optionKeys, checkPositive, checkSeed, toBipolarRows, toBipolarVector, toFiniteFloat64, toRows,
+  checkBoolean, checkInteger, checkMagnitudes, checkOneOf, checkOptions, optionKeys, checkPositive, checkSeed, toBipolarRows, toBipolarVector, toFiniteFloat64, toRows,
 } from '../validate';
 
 const NETWORK_KEYS = optionKeys<BinaryHopfieldOptions>()('rule', 'zeroDiagonal', 'thresholds', 'backend');
@@ -15,13 +15,18 @@ export type StorageRule = 'hebbian' | 'storkey' | 'pseudoinverse';
 /** Update schedule of recall: one neuron at a time in a seeded random order, all at once, or Glauber dynamics. */
 export type RecallModeName = 'async' | 'sync' | 'stochastic';
 
+/** Real weights or thresholds, finite and within MAX_WEIGHT, or a RangeError naming the entry. */
+function toBoundedFloat64(value: unknown, name: string, length: number): Float64Array {
+  return checkMagnitudes(toFiniteFloat64(value, name, length), name, MAX_WEIGHT, 'larger values overflow the energy');
+}
+
 /** Options of {@link BinaryHopfield}. */
 export interface BinaryHopfieldOptions {
   /** Storage rule; default 'hebbian' (W = (1/N) sum x x^T). */
   rule?: StorageRule;
   /** Zero the diagonal of W (default true; Storkey weights always have a zero diagonal). */
   zeroDiagonal?: boolean;
-  /** Thresholds U (length n); h_i = sum_j W_ij S_j - U_i. */
+  /** Thresholds U (length n, each at most 1e150 in magnitude); h_i = sum_j W_ij S_j - U_i. */
   thresholds?: ArrayLike<number>;
   /** Backend for this network; default the active one. */
   backend?: BackendName;
@@ -142,21 +147,21 @@ export class BinaryHopfield {
     this.rule = checkOneOf(opts.rule ?? 'hebbian', 'options.rule', ['hebbian', 'storkey', 'pseudoinverse'] as const);
     this.zeroDiagonal = this.rule === 'storkey' ? true : checkBoolean(opts.zeroDiagonal ?? true, 'options.zeroDiagonal');
     checkAllocation(`weights of ${n} neurons`, n * n, this.rule === 'hebbian' ? 1 : 8);
-    const thresholds = opts.thresholds === undefined ? null : toFiniteFloat64(opts.thresholds, 'options.thresholds', n);
+    const thresholds = opts.thresholds === undefined ? null : toBoundedFloat64(opts.thresholds, 'options.thresholds', n);
     const weights = this.rule === 'hebbian' ? new Int8Array(n * n) : new Float64Array(n * n);
     this.net = { weights, weightsT: weights, scale: this.rule === 'hebbian' ? 1 / n : 1, thresholds, n };
   }
 
-  /** A network with explicit real weights (n x n, row-major or number[][]); it cannot store patterns. */
+  /** A network with explicit real weights (n x n, row-major or number[][], each at most 1e150 in magnitude); it cannot store patterns. */
   static fromWeights(weights: unknown, options: FromWeightsOptions = {}): BinaryHopfield {
     const m = toRows(weights, 'weights');
     if (m.rows !== m.cols) throw new RangeError(`weights must be square, got ${m.rows} x ${m.cols}`);
     const n = m.rows;
     checkAllocation(`weights of ${n} neurons`, n * n, 8);
     const w = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) w.set(toFiniteFloat64(m.row(i), `weights[${i}]`, n), i * n);
+    for (let i = 0; i < n; i++) w.set(toBoundedFloat64(m.row(i), `weights[${i}]`, n), i * n);
     const opts = checkOptions(options, 'options', optionKeys<FromWeightsOptions>()('thresholds', 'backend'));
-    const thresholds = opts.thresholds === undefined ? null : toFiniteFloat64(opts.thresholds, 'options.thresholds', n);
+    const thresholds = opts.thresholds === undefined ? null : toBoundedFloat64(opts.thresholds, 'options.thresholds', n);
     const net = { weights: w, weightsT: isSymmetric(w, n) ? w : transpose(w, n), scale: 1, thresholds, n };
     return new (BinaryHopfield as RestoringConstructor)(n, { backend: opts.backend as BackendName | undefined }, { rule: 'custom', zeroDiagonal: false, net, patterns: new Int8Array(0), rank: 0 });
   }
