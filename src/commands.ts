@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { binaryBenchmark, markdownTable, memoryBenchmark } from './bench';
+import { writeFileAtomic } from './io/files';
 import { backendInfo, BinaryHopfield, capacityCurve, CapacityPoint, flipBits, HopfieldMemory, MemoryTransform, overlap, StorageRule } from './index';
 import { capacityCurveSvg, energyTraceSvg, lineChartSvg, patternGridSvg } from './plot/svg';
 
@@ -217,7 +218,7 @@ function demo(outDir: string): void {
   structuredDemo(letters, pictures);
   capacityDemo(pictures);
   fs.mkdirSync(outDir, { recursive: true });
-  for (const [name, svg] of Object.entries(pictures)) fs.writeFileSync(path.join(outDir, name), svg);
+  for (const [name, svg] of Object.entries(pictures)) writeFileAtomic(path.join(outDir, name), svg);
   console.log(`\nPictures: ${Object.keys(pictures).map((f) => path.join(outDir, f)).join(', ')}`);
 }
 

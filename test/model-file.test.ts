@@ -1,10 +1,12 @@
 // Save/load: round trips are exact; truncated, corrupted or foreign files are clear errors;
-// saving is atomic (complete temporary file + rename; a failed rename changes nothing).
+// saving is atomic (complete temporary file + rename; a failed rename changes nothing), also when
+// threads save to one path at once.
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { BinaryHopfield, ModelFileError, randomPatterns, Rng } from '../src/index';
-import { writeModelFile } from '../src/io/modelFile';
+import { writeFileAtomic } from '../src/io/files';
 import { backendsUnderTest } from './helpers';
 
 for (const backend of backendsUnderTest()) {
@@ -111,12 +113,12 @@ t.test('a failed rename leaves the old file byte for byte and no temporary file'
     seenTemporary = fs.readFileSync(from);
     throw Object.assign(new Error('injected rename failure'), { code: 'EXDEV' });
   };
-  t.throws(() => writeModelFile(file, replacement, { rename: failingRename }), /injected rename failure/);
+  t.throws(() => writeFileAtomic(file, replacement, { rename: failingRename }), /injected rename failure/);
   t.same(seenTemporary, replacement, 'the temporary file was complete and synced before the rename');
   t.ok(fs.readFileSync(file).equals(before), 'old file unchanged');
   t.same(fs.readdirSync(dir), ['model.sshn'], 'temporary file removed');
   // Without the seam the same call replaces the file.
-  writeModelFile(file, replacement);
+  writeFileAtomic(file, replacement);
   t.ok(fs.readFileSync(file).equals(replacement));
   t.same(fs.readdirSync(dir), ['model.sshn']);
 });
@@ -127,9 +129,36 @@ t.test('a write split into many short writes is complete', async (t) => {
   const bytes = new BinaryHopfield(101).store(randomPatterns(40, 101, { seed: 3 })).toBuffer();
   // 997 does not divide the size, so the last chunk is short; a single write would leave 997 bytes.
   t.not(bytes.length % 997, 0);
-  writeModelFile(file, bytes, { chunkBytes: 997 });
+  writeFileAtomic(file, bytes, { chunkBytes: 997 });
   t.ok(fs.readFileSync(file).equals(bytes), `all ${bytes.length} bytes written`);
   t.equal(BinaryHopfield.load(file).patternCount, 40);
-  writeModelFile(file, new Uint8Array(0), { chunkBytes: 997 });
+  writeFileAtomic(file, new Uint8Array(0), { chunkBytes: 997 });
   t.equal(fs.statSync(file).size, 0, 'an empty buffer gives an empty file');
+});
+
+t.test('threads saving to one path at once never fail and never leave a torn file', async (t) => {
+  const dir = t.testdir();
+  const file = path.join(dir, 'shared.sshn');
+  const parties = 4;
+  const rounds = 40;
+  // Models of different sizes, so a mix of two is never a candidate.
+  const candidates = Array.from({ length: parties }, (_, k) => new BinaryHopfield(40 + 8 * k).store(randomPatterns(3, 40 + 8 * k, { seed: k })).toBuffer());
+  const barrier = new SharedArrayBuffer(8);
+  const results = await Promise.all(
+    candidates.map(
+      (_, index) =>
+        new Promise<{ errors: string[]; torn: number }>((resolve, reject) => {
+          const worker = new Worker(path.join(__dirname, `concurrent-save-worker${path.extname(__filename)}`), {
+            workerData: { file, index, candidates, rounds, parties, barrier },
+          });
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        }),
+    ),
+  );
+  const errors = results.flatMap((r) => r.errors);
+  t.same(errors.slice(0, 3), [], `${errors.length} of ${parties * rounds} saves failed`);
+  t.equal(results.reduce((a, r) => a + r.torn, 0), 0, 'every read found one complete model');
+  t.ok(candidates.some((c) => fs.readFileSync(file).equals(c)));
+  t.same(fs.readdirSync(dir), ['shared.sshn'], 'no temporary file left');
 });

@@ -2,7 +2,8 @@
 import { getBackend } from '../backend';
 import { Backend, BackendName, MAX_WEIGHT, NetworkData, RecallMode, RecallOutputs, RecallParams, RecallStatus, StorageRuleCode, WeightArray } from '../kernels';
 import { checkAllocation } from '../limits';
-import { decodeModel, encodeModel, ModelSnapshot, readModelFile, writeModelFile } from '../io/modelFile';
+import { writeFileAtomic } from '../io/files';
+import { decodeModel, encodeModel, ModelSnapshot, readModelFile } from '../io/modelFile';
 import {
   checkBoolean, checkInteger, checkMagnitudes, checkOneOf, checkOptions, optionKeys, checkPositive, checkSeed, toBipolarRows, toBipolarVector, toFiniteFloat64, toRows,
 } from '../validate';
@@ -347,7 +348,7 @@ export class BinaryHopfield {
 
   /** Writes the model atomically (temporary file, fsync, rename). */
   save(path: string): void {
-    writeModelFile(path, this.toBuffer());
+    writeFileAtomic(path, this.toBuffer());
   }
 
   /**

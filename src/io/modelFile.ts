@@ -1,10 +1,8 @@
 // The binary model file of BinaryHopfield: a fixed 64-byte little-endian header with its own CRC-32,
 // then the payload (patterns, thresholds, weights, optional transpose) with another CRC-32.
-// Writes go to a temporary file that is written in full, fsynced and renamed (then the directory is
-// fsynced where the platform allows), so a crash never leaves half a model.
+// Files are written atomically by writeFileAtomic (./files).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as nodePath from 'node:path';
 import type { WeightArray } from '../kernels';
 
 const MAGIC = 'SSHNBHOP';
@@ -131,62 +129,6 @@ export function decodeModel(buffer: Uint8Array, source = 'buffer'): ModelSnapsho
   const weights = copyAs(WeightType as unknown as { new (n: number): WeightArray; BYTES_PER_ELEMENT: number }, take(cells * WeightType.BYTES_PER_ELEMENT), cells);
   const weightsT = flags & 4 ? copyAs(WeightType as unknown as { new (n: number): WeightArray; BYTES_PER_ELEMENT: number }, take(cells * WeightType.BYTES_PER_ELEMENT), cells) : null;
   return { n, rule, zeroDiagonal: (flags & 1) !== 0, patterns, rank, scale, thresholds, weights, weightsT };
-}
-
-/** Test seams of {@link writeModelFile}: the most bytes one write call may take, and the rename. @internal */
-export interface WriteSeams {
-  chunkBytes?: number;
-  rename?: (from: string, to: string) => void;
-}
-
-/** Errors of fsync on a directory that mean the platform cannot do it (e.g. Windows), not that it failed. */
-const NO_DIRECTORY_SYNC = new Set(['EISDIR', 'EPERM', 'EINVAL', 'ENOTSUP', 'EBADF', 'EACCES']);
-
-/** Makes the rename itself durable; skipped where directories cannot be opened or synced. */
-function syncDirectory(dir: string): void {
-  let fd: number;
-  try {
-    fd = fs.openSync(dir, 'r');
-  } catch {
-    return;
-  }
-  try {
-    fs.fsyncSync(fd);
-  } catch (error) {
-    if (!NO_DIRECTORY_SYNC.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-export function writeModelFile(path: string, bytes: Uint8Array, seams: WriteSeams = {}): void {
-  if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string');
-  const target = nodePath.resolve(path);
-  const temporary = `${target}.tmp-${process.pid}-${Date.now()}`;
-  const chunk = seams.chunkBytes ?? 1 << 30;
-  const fd = fs.openSync(temporary, 'w', 0o644);
-  try {
-    // writeSync may write fewer bytes than asked (large buffers, signals): loop until all are written.
-    let offset = 0;
-    while (offset < bytes.length) {
-      const written = fs.writeSync(fd, bytes, offset, Math.min(chunk, bytes.length - offset));
-      if (!(written > 0)) throw new Error(`writing ${temporary} made no progress at byte ${offset} of ${bytes.length}`);
-      offset += written;
-    }
-    fs.fsyncSync(fd);
-  } catch (error) {
-    fs.closeSync(fd);
-    fs.rmSync(temporary, { force: true });
-    throw error;
-  }
-  fs.closeSync(fd);
-  try {
-    (seams.rename ?? fs.renameSync)(temporary, target);
-  } catch (error) {
-    fs.rmSync(temporary, { force: true });
-    throw error;
-  }
-  syncDirectory(nodePath.dirname(target));
 }
 
 export function readModelFile(path: string): Buffer {

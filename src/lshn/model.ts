@@ -4,7 +4,7 @@
 import { getBackend } from '../backend';
 import type { Backend, BackendName, LshnMlp } from '../kernels';
 import { checkAllocation, checkedFloat64Array } from '../limits';
-import { writeModelFile } from '../io/modelFile';
+import { writeFileAtomic } from '../io/files';
 import { readSafetensors, readSafetensorsFile, requireFloatTensor, SafetensorsError, writeSafetensors } from '../io/safetensors';
 import { checkBoolean, checkInteger, checkOptions, checkPositive, describe, isArrayLikeOfNumbers, Matrix, optionKeys, Rows, toFiniteRealRows } from '../validate';
 
@@ -218,7 +218,7 @@ export class LatentHopfield {
 
   /** Writes toSafetensors() atomically (temporary file, fsync, rename). */
   save(path: string, metadata: Record<string, string> = {}): void {
-    writeModelFile(path, this.toSafetensors(metadata));
+    writeFileAtomic(path, this.toSafetensors(metadata));
   }
 
   /** The latent weights as float64 copies (row-major N x N). */
