@@ -1,5 +1,7 @@
-// File access shared by every reader and writer of the library (model files, safetensors, CLI outputs).
-// Writes are atomic: the bytes go to a temporary file of a name unique to the call (process, thread
+// File access shared by every reader and writer of the library (model files, safetensors, IDX, CLI
+// outputs). Reads take regular files only, checked on the opened descriptor (no race with a rename),
+// and no more bytes than getLimits().maxBytes: /dev/zero or a FIFO is an error, not an endless read
+// or a wait. Writes are atomic: the bytes go to a temporary file of a name unique to the call (process, thread
 // and random bytes, created exclusively), which is written in full, fsynced and renamed over the
 // target (then the directory is fsynced where the platform allows), so a crash or a concurrent
 // writer never leaves half a file.
@@ -7,6 +9,66 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { checkAllocation } from '../limits';
+
+/** A reader's own error class (ModelFileError, SafetensorsError, IdxError). */
+export type ReaderError = new (message: string) => Error;
+
+/** Opened without blocking, so that a FIFO with no writer is refused instead of waited on (no effect on regular files). */
+const OPEN_FOR_READING = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
+function kindOf(stats: fs.Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Opens a regular file for reading and gives its descriptor and size, or throws: `Failure` naming
+ * the file when it is not a regular file. The caller closes the descriptor.
+ */
+export function openRegularFile(path: string, Failure: ReaderError): { fd: number; size: number } {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`path must be a non-empty string, got ${typeof path === 'string' ? "''" : typeof path}`);
+  const fd = fs.openSync(path, OPEN_FOR_READING);
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile()) throw new Failure(`cannot read ${path}: it is ${kindOf(stats)}, not a regular file`);
+    return { fd, size: stats.size };
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
+}
+
+/** Fills `buffer` from `fd` at `position`; `Failure` naming the file if it ends first. */
+export function readFully(fd: number, buffer: Uint8Array, position: number, path: string, Failure: ReaderError): void {
+  let done = 0;
+  while (done < buffer.length) {
+    const got = fs.readSync(fd, buffer, done, buffer.length - done, position + done);
+    if (got === 0) throw new Failure(`cannot read ${path}: it ended at byte ${position + done}, before the ${position + buffer.length} its size promised (changed while read?)`);
+    done += got;
+  }
+}
+
+/**
+ * The whole of a regular file: `Failure` naming the file when it is not one or changes size while
+ * read, a RangeError naming it when it is larger than getLimits().maxBytes.
+ */
+export function readRegularFile(path: string, Failure: ReaderError): Buffer {
+  const { fd, size } = openRegularFile(path, Failure);
+  try {
+    checkAllocation(`reading ${path}`, size, 1);
+    const bytes = Buffer.allocUnsafe(size);
+    readFully(fd, bytes, 0, path, Failure);
+    if (fs.readSync(fd, Buffer.alloc(1), 0, 1, size) !== 0) throw new Failure(`cannot read ${path}: it grew while read`);
+    return bytes;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /** Test seams of {@link writeFileAtomic}: the most bytes one write call may take, and the rename. @internal */
 export interface WriteSeams {

@@ -1,9 +1,9 @@
 // The binary model file of BinaryHopfield: a fixed 64-byte little-endian header with its own CRC-32,
 // then the payload (patterns, thresholds, weights, optional transpose) with another CRC-32.
 // Files are written atomically by writeFileAtomic (./files).
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { WeightArray } from '../kernels';
+import { readRegularFile } from './files';
 
 const MAGIC = 'SSHNBHOP';
 const VERSION = 1;
@@ -132,6 +132,5 @@ export function decodeModel(buffer: Uint8Array, source = 'buffer'): ModelSnapsho
 }
 
 export function readModelFile(path: string): Buffer {
-  if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string');
-  return fs.readFileSync(path);
+  return readRegularFile(path, ModelFileError);
 }

@@ -2,8 +2,8 @@
 // header length, a JSON header naming each tensor's dtype, shape and [begin, end) byte range in the
 // data section, then the data. Everything is checked before any tensor is materialised, so a
 // truncated or hostile file gives a SafetensorsError instead of a huge allocation or garbage values.
-import * as fs from 'node:fs';
 import { checkAllocation } from '../limits';
+import { readRegularFile } from './files';
 
 /**
  * A safetensors file that cannot be read: truncated, malformed header, inconsistent offsets.
@@ -128,7 +128,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
  */
 export function readSafetensorsFile(path: string): SafetensorsFile {
   if (typeof path !== 'string') throw new TypeError(`path must be a string, got ${typeof path}`);
-  const bytes = fs.readFileSync(path);
+  const bytes = readRegularFile(path, SafetensorsError);
   try {
     return readSafetensors(bytes);
   } catch (error) {
