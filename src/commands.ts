@@ -252,7 +252,7 @@ function parseOptions(command: string, argv: string[]): Map<string, string | tru
   const options = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i];
-    if (!(name in accepted)) throw new UsageError(`unknown ${name.startsWith('-') ? 'option' : 'argument'} '${name}' for '${command}'`);
+    if (!Object.hasOwn(accepted, name)) throw new UsageError(`unknown ${name.startsWith('-') ? 'option' : 'argument'} '${name}' for '${command}'`);
     if (options.has(name)) throw new UsageError(`option ${name} given twice`);
     if (!accepted[name]) {
       options.set(name, true);
@@ -295,7 +295,8 @@ function bench(options: Map<string, string | true>): void {
 export function run(argv: string[]): void {
   const command = argv[0] ?? 'help';
   if (command === '--help' || command === '-h') return run(['help', ...argv.slice(1)]);
-  if (!(command in COMMANDS)) throw new UsageError(`unknown command '${command}'`);
+  // Own keys only: 'constructor' or 'toString' must not reach Object.prototype.
+  if (!Object.hasOwn(COMMANDS, command)) throw new UsageError(`unknown command '${command}'`);
   const options = parseOptions(command, argv.slice(1));
   if (command === 'demo') demo(String(options.get('--out') ?? 'sshn-demo'));
   else if (command === 'bench') bench(options);

@@ -157,3 +157,24 @@ t.test('writeSafetensors round-trips through the reader, aligned, with clear err
   t.throws(() => writeSafetensors({ __metadata__: { dtype: 'F32', shape: [1], data: [1] } }), /not allowed/);
   t.throws(() => writeSafetensors({}, { a: 1 as never }), /string/);
 });
+
+t.test('every tensor name and metadata key round-trips, __proto__ and Object.prototype names included', async (t) => {
+  const special = ['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__', 'prototype'];
+  // Built with JSON.parse so that __proto__ is an own key, as a user's file would have it.
+  const entries = special.map((name, k) => `${JSON.stringify(name)}: { "dtype": "I32", "shape": [1], "data": [${k}] }`);
+  const tensors = JSON.parse(`{ ${entries.join(', ')} }`);
+  const metadata = JSON.parse(`{ ${special.map((name) => `${JSON.stringify(name)}: "${name}!"`).join(', ')} }`);
+  t.same(Object.keys(tensors), special, 'the input has every name as an own key');
+  const back = readSafetensors(writeSafetensors(tensors, metadata));
+  t.same([...back.tensors.keys()].sort(), [...special].sort());
+  special.forEach((name, k) => t.same(Array.from(back.tensors.get(name)!.data as Int32Array), [k], `tensor ${name}`));
+  t.same(Object.keys(back.metadata).sort(), [...special].sort(), 'no metadata key is lost');
+  for (const name of special) t.equal(Object.getOwnPropertyDescriptor(back.metadata, name)?.value, `${name}!`, `metadata ${name}`);
+  t.equal(Object.getPrototypeOf(back.metadata), null, 'metadata keys cannot reach Object.prototype');
+
+  // A file from elsewhere with a __proto__ metadata key and tensor: nothing is dropped.
+  const foreign = build(JSON.parse('{"__metadata__": {"__proto__": "kept"}, "__proto__": {"dtype": "U8", "shape": [2], "data_offsets": [0, 2]}}'), Uint8Array.of(4, 5));
+  const read = readSafetensors(foreign);
+  t.same(Object.entries(read.metadata), [['__proto__', 'kept']]);
+  t.same(Array.from(read.tensors.get('__proto__')!.data as Uint8Array), [4, 5]);
+});

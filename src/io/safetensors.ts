@@ -45,7 +45,13 @@ export interface Tensor {
  */
 export interface SafetensorsFile {
   tensors: Map<string, Tensor>;
+  /** String metadata, on an object without prototype so that every key (`__proto__` too) is an own entry. */
   metadata: Record<string, string>;
+}
+
+/** An object without prototype: any name, `__proto__` and `constructor` included, is an own key, never a setter or an inherited value. */
+function nameMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }
 
 /** The reference implementation's limit; a real header is a few kB. */
@@ -75,7 +81,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   const entries = parseHeader(headerText);
   const dataLength = bytes.length - headerEnd;
 
-  const metadata: Record<string, string> = {};
+  const metadata = nameMap<string>();
   const layout: { name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, value] of entries) {
     if (name === '__metadata__') {
@@ -338,7 +344,8 @@ export function writeSafetensors(tensors: Record<string, TensorInput>, metadata:
     if (typeof value !== 'string') throw new TypeError(`metadata.${key} must be a string`);
   }
   const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = Object.keys(metadata).length ? { __metadata__: { ...metadata } } : {};
+  const header = nameMap<unknown>();
+  if (Object.keys(metadata).length) header.__metadata__ = Object.assign(nameMap<string>(), metadata);
   const chunks: Buffer[] = [];
   let offset = 0;
   for (const name of names) {
