@@ -1,9 +1,11 @@
 // The binary model file of BinaryHopfield: a fixed 64-byte little-endian header with its own CRC-32,
 // then the payload (patterns, thresholds, weights, optional transpose) with another CRC-32.
-// Files are written atomically by writeFileAtomic (./files).
+// Files are written atomically by writeFileAtomic (./files). After the checksums, the contents must
+// make one consistent network (./modelInvariants), else a RangeError names the file and the field.
 import * as os from 'node:os';
 import type { WeightArray } from '../kernels';
 import { readRegularFile } from './files';
+import { checkModelInvariants } from './modelInvariants';
 
 const MAGIC = 'SSHNBHOP';
 const VERSION = 1;
@@ -128,7 +130,11 @@ export function decodeModel(buffer: Uint8Array, source = 'buffer'): ModelSnapsho
   const thresholds = flags & 2 ? copyAs(Float64Array, take(n * 8), n) : null;
   const weights = copyAs(WeightType as unknown as { new (n: number): WeightArray; BYTES_PER_ELEMENT: number }, take(cells * WeightType.BYTES_PER_ELEMENT), cells);
   const weightsT = flags & 4 ? copyAs(WeightType as unknown as { new (n: number): WeightArray; BYTES_PER_ELEMENT: number }, take(cells * WeightType.BYTES_PER_ELEMENT), cells) : null;
-  return { n, rule, zeroDiagonal: (flags & 1) !== 0, patterns, rank, scale, thresholds, weights, weightsT };
+  const model: ModelSnapshot = { n, rule, zeroDiagonal: (flags & 1) !== 0, patterns, rank, scale, thresholds, weights, weightsT };
+  checkModelInvariants(model, (field, why) => {
+    throw new RangeError(`cannot read model from ${source}: ${field} ${why}`);
+  });
+  return model;
 }
 
 export function readModelFile(path: string): Buffer {
