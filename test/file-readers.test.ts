@@ -95,3 +95,17 @@ t.test('a regular file whose size changes while read is an error, not a partial 
   t.throws(() => BinaryHopfield.load(42 as never), { name: 'TypeError', message: /path must be a non-empty string/ });
   t.throws(() => readIdxFile('' as never), TypeError);
 });
+
+t.test('errors of parsing a file name the file too', async (t) => {
+  const dir = t.testdir();
+  const idx = path.join(dir, 'short.idx');
+  fs.writeFileSync(idx, Buffer.from([0, 0, 0x08, 1, 0, 0, 0, 9, 1, 2]));
+  t.throws(() => readIdxFile(idx), { name: 'IdxError', message: `cannot read ${idx}: IDX file size 10 does not match its header: [9] uint8 needs 17 bytes` });
+  const tensors = path.join(dir, 'short.safetensors');
+  fs.writeFileSync(tensors, Buffer.from([2, 0, 0, 0, 0, 0, 0, 0, 0x7b]));
+  t.throws(() => readSafetensorsFile(tensors), { name: 'SafetensorsError', message: `cannot read ${tensors}: safetensors file is truncated: header needs 2 bytes, only 1 present` });
+  t.throws(() => LatentHopfield.fromSafetensors(tensors), { name: 'SafetensorsError', message: `cannot read ${tensors}: safetensors file is truncated` });
+  const model = path.join(dir, 'short.sshn');
+  fs.writeFileSync(model, Buffer.from('SSHNBHOP'));
+  t.throws(() => BinaryHopfield.load(model), { name: 'ModelFileError', message: `cannot read model from ${model}: truncated (8 bytes, the header alone is 64)` });
+});

@@ -43,6 +43,17 @@ export function openRegularFile(path: string, Failure: ReaderError): { fd: numbe
   }
 }
 
+/** fn(), with the reader's errors of parsing prefixed by the file's name (as those of opening and reading are). */
+export function namingFile<T>(path: string, Failure: ReaderError, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    const prefix = `cannot read ${path}: `;
+    if (error instanceof Failure && !error.message.startsWith(prefix)) throw new Failure(prefix + error.message);
+    throw error;
+  }
+}
+
 /** Fills `buffer` from `fd` at `position`; `Failure` naming the file if it ends first. */
 export function readFully(fd: number, buffer: Uint8Array, position: number, path: string, Failure: ReaderError): void {
   let done = 0;

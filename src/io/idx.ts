@@ -4,7 +4,7 @@
 // 47 MB training set need not be loaded to use 100 images.
 import * as fs from 'node:fs';
 import { checkAllocation } from '../limits';
-import { openRegularFile, readFully } from './files';
+import { namingFile, openRegularFile, readFully } from './files';
 
 /**
  * An IDX file that cannot be read: bad magic, unknown type, truncated.
@@ -122,21 +122,19 @@ export function readIdx(bytes: Uint8Array, limit?: number): IdxArray {
 export function readIdxFile(path: string, limit?: number): IdxArray {
   const { fd, size: fileBytes } = openRegularFile(path, IdxError);
   try {
-    const head = Buffer.alloc(Math.min(fileBytes, 4 + 4 * 255));
-    readFully(fd, head, 0, path, IdxError);
-    const rank = head.length >= 4 ? head[3] : 0;
-    const header = parseHeader(head.subarray(0, Math.min(head.length, 4 + 4 * rank)), fileBytes);
-    const items = itemCount(header.dims, limit);
-    const itemBytes = header.dims[0] === 0 ? 0 : (fileBytes - header.headerBytes) / header.dims[0];
-    // Only what is read counts against the limit: the first items of a huge file are fine.
-    checkAllocation(`reading ${items} items of ${path}`, items * itemBytes, 1);
-    const raw = Buffer.alloc(items * itemBytes);
-    readFully(fd, raw, header.headerBytes, path, IdxError);
-    return { shape: [items, ...header.dims.slice(1)], data: decode(header.type, raw) };
-  } catch (error) {
-    // Name the file, which the header checks do not know.
-    if (error instanceof IdxError) throw new IdxError(`${path}: ${error.message}`);
-    throw error;
+    return namingFile(path, IdxError, () => {
+      const head = Buffer.alloc(Math.min(fileBytes, 4 + 4 * 255));
+      readFully(fd, head, 0, path, IdxError);
+      const rank = head.length >= 4 ? head[3] : 0;
+      const header = parseHeader(head.subarray(0, Math.min(head.length, 4 + 4 * rank)), fileBytes);
+      const items = itemCount(header.dims, limit);
+      const itemBytes = header.dims[0] === 0 ? 0 : (fileBytes - header.headerBytes) / header.dims[0];
+      // Only what is read counts against the limit: the first items of a huge file are fine.
+      checkAllocation(`reading ${items} items of ${path}`, items * itemBytes, 1);
+      const raw = Buffer.alloc(items * itemBytes);
+      readFully(fd, raw, header.headerBytes, path, IdxError);
+      return { shape: [items, ...header.dims.slice(1)], data: decode(header.type, raw) };
+    });
   } finally {
     fs.closeSync(fd);
   }

@@ -3,7 +3,7 @@
 // data section, then the data. Everything is checked before any tensor is materialised, so a
 // truncated or hostile file gives a SafetensorsError instead of a huge allocation or garbage values.
 import { checkAllocation } from '../limits';
-import { readRegularFile } from './files';
+import { namingFile, readRegularFile } from './files';
 
 /**
  * A safetensors file that cannot be read: truncated, malformed header, inconsistent offsets.
@@ -134,14 +134,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
  */
 export function readSafetensorsFile(path: string): SafetensorsFile {
   if (typeof path !== 'string') throw new TypeError(`path must be a string, got ${typeof path}`);
-  const bytes = readRegularFile(path, SafetensorsError);
-  try {
-    return readSafetensors(bytes);
-  } catch (error) {
-    // Name the file, which readSafetensors does not know.
-    if (error instanceof SafetensorsError) throw new SafetensorsError(`${path}: ${error.message}`);
-    throw error;
-  }
+  return namingFile(path, SafetensorsError, () => readSafetensors(readRegularFile(path, SafetensorsError)));
 }
 
 function decodeHeader(bytes: Uint8Array): string {
