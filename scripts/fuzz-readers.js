@@ -1,10 +1,14 @@
 // A seeded mutation fuzzer for the file readers, which are TypeScript (libFuzzer cannot reach them;
 // Jazzer.js's prebuilt engine needs a newer glibc than Debian 12 has). It mutates valid seed files
-// (bit flips, truncations, splices, length-field and header edits, checksums repaired so damage gets
-// past them) and feeds them to readSafetensors (+ LatentHopfield.fromSafetensors), BinaryHopfield.fromBuffer
-// (+ a recall in both backends) and readIdx. Every failure must be the reader's documented error
-// class, a TypeError or a RangeError; any other exception, a slow call, an inconsistent result or a
-// backend disagreement is a finding, saved under build-fuzz/ and reported (exit status 1).
+// (bit flips, truncations, splices, oversize length fields, header edits, tensor and metadata names
+// of Object.prototype, model contents edited with their checksums repaired so the damage reaches the
+// consistency checks) and feeds them to readSafetensors (+ a round trip through writeSafetensors and
+// LatentHopfield.fromSafetensors), BinaryHopfield.fromBuffer (+ recalls in both backends, with both
+// kinds of Hebbian fields) and readIdx. The file readers also get hostile paths: a directory,
+// /dev/zero, a FIFO, a procfs file and files above the size limit. Every failure must be the
+// reader's documented error class, a TypeError or a RangeError; any other exception, a slow call,
+// an inconsistent result or a backend disagreement is a finding, saved under build-fuzz/ and
+// reported (exit status 1).
 //
 // Usage: node scripts/fuzz-readers.js [--iterations N] [--seed S] [--merge]
 //   N mutated inputs per reader (default FUZZ_ITERATIONS or 20000); the corpus in test/fuzz-corpus/<reader>
@@ -12,7 +16,9 @@
 //   message with its numbers blanked, or success) was new, at most 24 per reader.
 'use strict';
 const crypto = require('node:crypto');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const sshn = require(path.join(__dirname, '..', 'lib'));
 const { crc32 } = require(path.join(__dirname, '..', 'lib', 'io', 'modelFile'));
@@ -21,7 +27,7 @@ const root = path.join(__dirname, '..');
 const CORPUS = path.join(root, 'test', 'fuzz-corpus');
 const FINDINGS = path.join(root, 'build-fuzz', 'reader-findings');
 const SLOW_MS = 2000;
-const MAX_CORPUS = 24;
+const MAX_CORPUS = 32;
 
 const INTERESTING_32 = [0, 1, 2, 7, 8, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff];
 
@@ -69,12 +75,14 @@ function mutateBytes(bytes, rng, others) {
       return Uint8Array.from([...b.subarray(0, at()), ...other.subarray(below(rng, Math.max(1, other.length)))]);
     }
     default: // an 8-byte little-endian field (safetensors header length, model payload length)
-      if (b.length >= 8) new DataView(b.buffer).setBigUint64(8 * below(rng, Math.floor(b.length / 8)), BigInt(pick(rng, [0, 1, 2, 8, 2 ** 32, 2 ** 53, b.length, b.length - 7])), true);
+      if (b.length >= 8) new DataView(b.buffer).setBigUint64(8 * below(rng, Math.floor(b.length / 8)), BigInt(pick(rng, [0, 1, 2, 8, 2 ** 32, 2 ** 53, b.length, b.length - 7, 100_000_000, 100_000_001, Number.MAX_SAFE_INTEGER])), true);
       return b;
   }
 }
 
 // --- safetensors: edit the JSON header, then rewrite its length ---
+
+const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf'];
 
 function editHeader(bytes, rng) {
   if (bytes.length < 8) return bytes;
@@ -90,8 +98,8 @@ function editHeader(bytes, rng) {
   const names = Object.keys(header).filter((k) => k !== '__metadata__');
   const chosen = names.length ? header[pick(rng, names)] : null;
   const entry = chosen !== null && typeof chosen === 'object' && !Array.isArray(chosen) ? chosen : null;
-  const odd = () => pick(rng, [-1, 0, 1, 1.5, 2 ** 31, 2 ** 53, 1e300, '3', null, [], {}]);
-  switch (below(rng, 8)) {
+  const odd = () => pick(rng, [-1, 0, 1, 1.5, 2 ** 31, 2 ** 32 - 1, 2 ** 53, Number.MAX_SAFE_INTEGER, 1e300, '3', null, [], {}]);
+  switch (below(rng, 10)) {
     case 0:
       if (entry) entry.dtype = pick(rng, ['F64', 'F32', 'F16', 'BF16', 'I64', 'I32', 'I16', 'I8', 'U8', 'BOOL', 'U64', 'f32', '', 7]);
       break;
@@ -115,6 +123,17 @@ function editHeader(bytes, rng) {
       break;
     case 6:
       header[`extra${below(rng, 3)}`] = entry ? { ...entry } : odd();
+      break;
+    case 8: {
+      // A tensor renamed to a name of Object.prototype (built without prototype: a plain object would lose __proto__).
+      if (names.length === 0) break;
+      const victim = pick(rng, names);
+      const renamed = Object.create(null);
+      for (const [k, v] of Object.entries(header)) renamed[k === victim ? pick(rng, PROTOTYPE_NAMES) : k] = v;
+      return withHeader(bytes, length, JSON.stringify(renamed));
+    }
+    case 9:
+      header.__metadata__ = JSON.parse(`{${JSON.stringify(pick(rng, PROTOTYPE_NAMES))}: "x", "b": "y"}`);
       break;
     default: {
       // A repeated name: JSON.parse would keep only the last one.
@@ -154,14 +173,60 @@ function editModelHeader(bytes, rng) {
   const b = Uint8Array.from(bytes);
   const view = new DataView(b.buffer);
   switch (below(rng, 6)) {
-    case 0: view.setUint32(12, pick(rng, [0, 1, view.getUint32(12, true) + 1, 0xffff, 0xffffffff]), true); break; // n
-    case 1: view.setUint32(16, pick(rng, [0, 1, view.getUint32(16, true) + 1, 0xffffffff]), true); break; // patterns
+    case 0: view.setUint32(12, pick(rng, [0, 1, view.getUint32(12, true) + 1, 0xffff, 0x10000, 0xffffffff]), true); break; // n
+    case 1: view.setUint32(16, pick(rng, [0, 1, view.getUint32(16, true) + 1, 2 ** 31, 0xffffffff]), true); break; // patterns
     case 2: b[20 + below(rng, 3)] = below(rng, 9); break; // rule, weight type, flags
-    case 3: view.setFloat64(24, pick(rng, [0, -1, NaN, Infinity, 1e-300, 1e300]), true); break; // scale
+    case 3: view.setFloat64(24, pick(rng, [0, -1, NaN, Infinity, 1e-300, 1e300, 1.7e308, 1, 1 / view.getUint32(12, true)]), true); break; // scale
     case 4: view.setUint32(32, pick(rng, [0, 1, 0xffffffff]), true); break; // rank
     default: view.setFloat64(36, pick(rng, [0, -1, NaN, 2 ** 53, view.getFloat64(36, true) + 1]), true); // payload length
   }
   return b;
+}
+
+/**
+ * Damage to the payload that keeps the sizes (so, with the checksums repaired, only the consistency
+ * checks can catch it): a pattern entry, a weight pair, a diagonal entry or a threshold; or a header
+ * field the contents must agree with (rule, scale, rank, zeroed diagonal).
+ */
+function editModelContent(bytes, rng) {
+  if (bytes.length < MODEL_HEADER) return bytes;
+  const b = Uint8Array.from(bytes);
+  const view = new DataView(b.buffer);
+  const n = view.getUint32(12, true);
+  const p = view.getUint32(16, true);
+  const type = b[21];
+  const flags = b[22];
+  const width = [1, 2, 4, 8][type];
+  const patternsEnd = MODEL_HEADER + p * n;
+  const weightsAt = patternsEnd + (flags & 2 ? 8 * n : 0);
+  if (width === undefined || n === 0 || weightsAt + n * n * width > b.length) return b;
+  const entry = (i, j) => weightsAt + (i * n + j) * width;
+  const setWeight = (at, v) => (width === 8 ? view.setFloat64(at, v, true) : width === 4 ? view.setInt32(at, v, true) : width === 2 ? view.setInt16(at, v, true) : view.setInt8(at, v));
+  const getWeight = (at) => (width === 8 ? view.getFloat64(at, true) : width === 4 ? view.getInt32(at, true) : width === 2 ? view.getInt16(at, true) : view.getInt8(at));
+  const i = below(rng, n);
+  const j = below(rng, n);
+  switch (below(rng, 8)) {
+    case 0:
+      if (p > 0) b[MODEL_HEADER + below(rng, p * n)] ^= 0xfe; // +1 <-> -1
+      break;
+    case 1: { // a pair (i, j), (j, i) by the same amount: integer counts keep their parity
+      const v = width === 8 ? pick(rng, [NaN, Infinity, 1e300, 1.7e308, 0.5, -0.25]) : getWeight(entry(i, j)) + pick(rng, [-2, 2, 4]);
+      setWeight(entry(i, j), v);
+      setWeight(entry(j, i), v);
+      break;
+    }
+    case 2:
+      setWeight(entry(i, i), width === 8 ? pick(rng, [0.5, -1, NaN]) : pick(rng, [0, 1, p]));
+      break;
+    case 3:
+      if (flags & 2) view.setFloat64(patternsEnd + 8 * i, pick(rng, [NaN, -Infinity, 1e200, 1e150, -1e150]), true);
+      break;
+    case 4: b[20] = below(rng, 4); break; // rule
+    case 5: view.setFloat64(24, pick(rng, [1.7e308, 1 / n, 1, 2, 1e-300]), true); break; // scale
+    case 6: view.setUint32(32, pick(rng, [0, 1, p, p + 1, n + 1]), true); break; // rank
+    default: b[22] ^= 1; // zeroed diagonal
+  }
+  return repairModelChecksums(b);
 }
 
 // --- IDX: edit the type, rank and dimensions ---
@@ -219,6 +284,31 @@ function sameInBackends(fn) {
 
 const product = (shape) => shape.reduce((a, b) => a * b, 1);
 
+const WRITABLE = new Set(['F64', 'F32', 'I64', 'I32', 'U8']);
+
+/**
+ * A file that loaded has every name of its header (read here with JSON.parse, which keeps each key
+ * own) and is written again and read back with all of them; a failure is a finding.
+ */
+function namesKept(bytes, file) {
+  const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + length)).toString('utf8'));
+  const same = (a, b) => JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+  const check = (what, tensors, metadata) => {
+    if (!same(tensors, Object.keys(header).filter((k) => k !== '__metadata__'))) throw new Error(`${what}: tensor names ${JSON.stringify([...tensors])} of header keys ${JSON.stringify(Object.keys(header))}`);
+    if (!same(Object.keys(metadata), Object.keys(header.__metadata__ ?? {}))) throw new Error(`${what}: metadata keys ${JSON.stringify(Object.keys(metadata))} of ${JSON.stringify(Object.keys(header.__metadata__ ?? {}))}`);
+  };
+  check('read', file.tensors.keys(), file.metadata);
+  if (file.tensors.has('') || ![...file.tensors.values()].every((t) => WRITABLE.has(t.dtype))) return;
+  let again;
+  try {
+    again = sshn.readSafetensors(sshn.writeSafetensors(Object.fromEntries(file.tensors), file.metadata));
+  } catch (error) {
+    throw new Error(`a file that loaded did not round-trip through writeSafetensors: ${error.message}`);
+  }
+  check('written and read again', again.tensors.keys(), again.metadata);
+}
+
 const readers = {
   safetensors: {
     errors: [sshn.SafetensorsError],
@@ -227,12 +317,14 @@ const readers = {
       sshn.writeSafetensors({ s: { dtype: 'F64', shape: [], data: [Math.PI] }, i: { dtype: 'I32', shape: [1, 1, 2], data: [-1, 7] } }),
       smallLatentModel().toSafetensors({ model: 'fuzz seed' }),
     ],
+    readFile: (file) => sshn.readSafetensorsFile(file),
     mutate: (bytes, rng, others) => (rng.nextDouble() < 0.4 ? editHeader(bytes, rng) : mutateBytes(bytes, rng, others)),
     run: (bytes) => {
       const file = sshn.readSafetensors(bytes);
       for (const [name, t] of file.tensors) {
         if (t.data.length !== product(t.shape)) throw new Error(`tensor '${name}' has ${t.data.length} values for shape [${t.shape}]`);
       }
+      namesKept(bytes, file);
       if (file.tensors.has('encoder.0.weight')) sameInBackends((backend) => Array.from(sshn.LatentHopfield.fromSafetensors(bytes, { backend }).encode([[0.5, -0.5, 0, 1]]).data));
       return 'ok';
     },
@@ -249,14 +341,25 @@ const readers = {
         new sshn.BinaryHopfield(4).store(sshn.randomPatterns(130, 4, { seed: 3 })).toBuffer(), // int16 counts
       ];
     },
+    readFile: (file) => sshn.BinaryHopfield.load(file),
     mutate: (bytes, rng, others) => {
-      const damaged = rng.nextDouble() < 0.4 ? editModelHeader(bytes, rng) : mutateBytes(bytes, rng, others);
+      const r = rng.nextDouble();
+      if (r < 0.3) return editModelContent(bytes, rng);
+      const damaged = r < 0.6 ? editModelHeader(bytes, rng) : mutateBytes(bytes, rng, others);
       return rng.nextDouble() < 0.7 ? repairModelChecksums(damaged) : damaged;
     },
     run: (bytes) => {
       const net = sshn.BinaryHopfield.fromBuffer(bytes);
       const cue = Array.from({ length: net.n }, (_, i) => (i % 3 === 0 ? -1 : 1));
-      if (net.n <= 4096) sameInBackends((backend) => Array.from(sshn.BinaryHopfield.fromBuffer(bytes, { backend }).recall(cue, { mode: 'sync', maxSweeps: 20 }).state));
+      if (net.n > 4096) return 'ok';
+      sameInBackends((backend) => Array.from(sshn.BinaryHopfield.fromBuffer(bytes, { backend }).recall(cue, { mode: 'sync', maxSweeps: 20 }).state));
+      // What loads is one network: finite energies, and both kinds of Hebbian fields recall alike.
+      const r = net.recall(cue, { mode: 'sync', maxSweeps: 20 });
+      if (!r.energies.every(Number.isFinite)) throw new Error(`a loaded model gives energies ${Array.from(r.energies)}`);
+      if (net.rule === 'hebbian' && net.patternCount > 0) {
+        const byMatrix = net.recall(cue, { mode: 'sync', maxSweeps: 20, fields: 'matrix' }).state.join();
+        if (net.recall(cue, { mode: 'sync', maxSweeps: 20, fields: 'patterns' }).state.join() !== byMatrix) throw new Error("'matrix' and 'patterns' fields of a loaded model recall different states");
+      }
       return 'ok';
     },
   },
@@ -271,6 +374,7 @@ const readers = {
       idxFile(0x0e, [1], [0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18]),
       idxFile(0x08, [0, 5], []),
     ],
+    readFile: (file) => sshn.readIdxFile(file),
     mutate: (bytes, rng, others) => (rng.nextDouble() < 0.4 ? editIdxHeader(bytes, rng) : mutateBytes(bytes, rng, others)),
     run: (bytes, rng) => {
       const limit = rng && rng.nextDouble() < 0.3 ? below(rng, 4) : undefined;
@@ -297,6 +401,47 @@ function runOne(reader, bytes, rng) {
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (!finding && ms > SLOW_MS) finding = `slow: ${ms.toFixed(0)} ms`;
   return { signature, finding };
+}
+
+/**
+ * The file readers on paths that are not regular files (they must refuse at once: a FIFO used to
+ * block and /dev/zero to be read without end), a procfs file (size 0, yet content), and a seed
+ * file above a lowered size limit (a RangeError) and within the usual one (loads).
+ */
+function hostileFiles() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sshn-fuzz-files-'));
+  const findings = [];
+  let cases = 0;
+  try {
+    const fifo = path.join(dir, 'fifo');
+    const special = [dir, '/dev/zero', '/proc/self/status'].filter((p) => fs.existsSync(p));
+    if (spawnSync('mkfifo', [fifo]).status === 0) special.push(fifo);
+    for (const [name, reader] of Object.entries(readers)) {
+      const seed = path.join(dir, `${name}.seed`);
+      fs.writeFileSync(seed, reader.seeds()[0]);
+      const attempts = [...special.map((file) => ({ file, limit: null, loads: false })), { file: seed, limit: 4, loads: false }, { file: seed, limit: null, loads: true }];
+      for (const { file, limit, loads } of attempts) {
+        cases++;
+        const saved = sshn.getLimits().maxBytes;
+        if (limit) sshn.setLimits({ maxBytes: limit });
+        const started = Date.now();
+        let outcome = 'loaded';
+        try {
+          reader.readFile(file);
+        } catch (error) {
+          const documented = error instanceof TypeError || error instanceof RangeError || reader.errors.some((C) => error instanceof C);
+          outcome = documented && error.message.includes(file) ? 'refused' : `${error && error.name}: ${error && error.message}`;
+        } finally {
+          sshn.setLimits({ maxBytes: saved });
+        }
+        const ms = Date.now() - started;
+        if (outcome !== (loads ? 'loaded' : 'refused') || ms > SLOW_MS) findings.push(`${name} on ${file}${limit ? ` (limit ${limit} bytes)` : ''}: ${outcome} in ${ms} ms`);
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { cases, findings };
 }
 
 function readCorpus(name) {
@@ -326,7 +471,8 @@ function fuzz(name, iterations, seed, merge) {
   };
   pool.slice().forEach(consider); // replay
   for (let i = 0; i < iterations; i++) {
-    let bytes = pick(rng, pool);
+    // Half from the valid seeds: most of the pool is broken, and checks of what loads need inputs that load.
+    let bytes = rng.nextDouble() < 0.5 ? pick(rng, seeds) : pick(rng, pool);
     for (let m = 1 + below(rng, 3); m > 0; m--) bytes = reader.mutate(bytes, rng, pool);
     consider(bytes);
   }
@@ -369,8 +515,11 @@ function main() {
       }
     }
   }
-  process.exitCode = failed ? 1 : 0;
+  const files = hostileFiles();
+  console.log(`files: ${files.cases} hostile cases, ${files.findings.length} findings`);
+  for (const finding of files.findings) console.log(`  ${finding}`);
+  process.exitCode = failed || files.findings.length ? 1 : 0;
 }
 
-module.exports = { readers, runOne };
+module.exports = { readers, runOne, hostileFiles };
 if (require.main === module) main();

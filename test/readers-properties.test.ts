@@ -2,7 +2,10 @@
 // and IDX round-trip exactly for random contents; bad writer arguments are clear TypeErrors or
 // RangeErrors; damaged files (the mutations of scripts/fuzz-readers.js, driven by fast-check seeds)
 // give only the reader's documented error class, a TypeError or a RangeError, and whatever still
-// loads agrees across backends. A short run of the fuzzer replays its corpus in test/fuzz-corpus.
+// loads is consistent (model files whose contents were edited and checksums repaired recall alike
+// with both kinds of fields, with finite energies; safetensors keep every name, __proto__ too) and
+// agrees across backends. A short run of the fuzzer replays its corpus in test/fuzz-corpus and
+// tries the file readers on hostile paths.
 import t from 'tap';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
@@ -174,4 +177,6 @@ t.test('the reader fuzzer runs clean on its corpus for a short budget', async (t
   const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'scripts', 'fuzz-readers.js'), '--iterations', '3000', '--seed', '2'], { encoding: 'utf8' });
   t.equal(r.status, 0, r.stdout + r.stderr);
   t.match(r.stdout, /safetensors: \d+ inputs \(\d+ from the corpus\)/);
+  t.match(r.stdout, /model: \d+ inputs \(\d+ from the corpus\), \d+ distinct outcomes, 0 findings/);
+  t.match(r.stdout, /files: \d+ hostile cases, 0 findings/, 'directories, /dev/zero, FIFOs, procfs and oversize files are refused at once');
 });
