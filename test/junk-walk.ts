@@ -282,7 +282,7 @@ function verdict(error: unknown, names: string[], keys: string[], args: unknown[
   if (e.syscall && typeof e.path === 'string' && args.includes(e.path)) return null;
   // A file the caller named that is not of the format read: the format's own error, naming the file.
   const own = error instanceof sshn.SafetensorsError || error instanceof sshn.IdxError || error instanceof sshn.ModelFileError;
-  if (own && args.some((a) => typeof a === 'string' && error.message.startsWith(`${a}: `))) return null;
+  if (own && args.some((a) => typeof a === 'string' && error.message.includes(`${a}: `))) return null;
   if (!(error instanceof TypeError || error instanceof RangeError)) return `${error.name}: ${error.message}`;
   if (INTERNAL.test(error.message)) return `internal message: ${error.name}: ${error.message}`;
   const named = names.some((n) => new RegExp(`(^|[^\\w.])${n}($|[^\\w])`).test(error.message)) || keys.some((k) => new RegExp(`(^|[^\\w])${k}($|[^\\w])`).test(error.message));
