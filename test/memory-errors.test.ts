@@ -53,9 +53,10 @@ for (const backend of backendsUnderTest()) {
     t.throws(() => (memory.energy as (...a: unknown[]) => number)(), { name: 'TypeError', message: 'query must be an array or typed array of numbers, got undefined' });
     t.throws(() => memory.add([[1, 0]]), { name: 'RangeError', message: /patterns\[0\] must have length 3/ });
     t.throws(() => memory.add([[1e200, 0, 0]]), { name: 'RangeError', message: /overflow/ });
-    t.throws(() => memory.remove(5), { name: 'RangeError', message: /indices\[0\]/ });
-    t.throws(() => memory.remove([0, 1]), { name: 'RangeError', message: /at least one pattern/ });
     // A single index is named as the argument itself, a list's entries by position.
+    t.throws(() => memory.remove(5), { name: 'RangeError', message: 'indices must be an integer in [0, 1], got 5' });
+    t.throws(() => memory.remove([0, 7]), { name: 'RangeError', message: 'indices[1] must be an integer in [0, 1], got 7' });
+    t.throws(() => memory.remove([0, 1]), { name: 'RangeError', message: /at least one pattern/ });
     t.throws(() => memory.certify(99), { name: 'RangeError', message: 'patterns must be an integer in [0, 1], got 99' });
     t.throws(() => memory.certify([2]), { name: 'RangeError', message: 'patterns[0] must be an integer in [0, 1], got 2' });
     t.throws(() => memory.certify([0, 1]), { name: 'RangeError', message: /must list 1 pattern/ });

@@ -342,10 +342,8 @@ export class HopfieldMemory {
 
   /** Removes the patterns at the given indices (the others keep their order). */
   remove(indices: number | ArrayLike<number>): void {
-    const list = typeof indices === 'number' ? [indices] : indices;
-    if (!isArrayLikeOfNumbers(list)) throw new TypeError(`indices must be an index or an array of indices, got ${describe(indices)}`);
     const drop = new Uint8Array(this.count);
-    for (let i = 0; i < list.length; i++) drop[checkInteger(list[i], `indices[${i}]`, 0, this.count - 1)] = 1;
+    for (const index of checkIndices(indices, 'indices', this.count)) drop[index] = 1;
     const kept = this.count - drop.reduce((a, b) => a + b, 0);
     this.checkPatternCount(kept);
     const next = new this.Real(kept * this.dimension);
@@ -454,13 +452,12 @@ export class HopfieldMemory {
   certify(patterns: number | ArrayLike<number>): RetrievalCertificate {
     const { k, margin, kind } = this.parsed;
     if (kind === MemoryKind.SequentialKSubsets) throw new RangeError('certify: sequential k-subsets have no known margin');
-    const list = typeof patterns === 'number' ? [patterns] : patterns;
-    if (!isArrayLikeOfNumbers(list)) throw new TypeError(`patterns must be an index or an array of indices, got ${describe(patterns)}`);
+    const list = checkIndices(patterns, 'patterns', this.count);
     if (list.length !== k) throw new RangeError(`patterns must list ${k} pattern${k === 1 ? '' : 's'} for this transform, got ${list.length}`);
     const chosen = new Uint8Array(this.count);
     const sorted: number[] = [];
     for (let i = 0; i < list.length; i++) {
-      const index = checkInteger(list[i], typeof patterns === 'number' ? 'patterns' : `patterns[${i}]`, 0, this.count - 1);
+      const index = list[i];
       if (chosen[index]) throw new RangeError(`patterns[${i}] repeats pattern ${index}`);
       chosen[index] = 1;
       sorted.push(index);
@@ -768,6 +765,14 @@ function sharedReal(Real: RealConstructor, length: number): RealArray {
 
 function isShared(array: ArrayBufferView): boolean {
   return typeof SharedArrayBuffer === 'function' && array.buffer instanceof SharedArrayBuffer;
+}
+
+/** An index (named `name`) or an array of them (`name[i]`), each in [0, count). */
+function checkIndices(value: unknown, name: string, count: number): number[] {
+  const single = typeof value === 'number';
+  const list = single ? [value] : value;
+  if (!isArrayLikeOfNumbers(list)) throw new TypeError(`${name} must be an index or an array of indices, got ${describe(value)}`);
+  return Array.from(list, (v, i) => checkInteger(v, single ? name : `${name}[${i}]`, 0, count - 1));
 }
 
 function checkNonNegative(value: unknown, name: string): number {
