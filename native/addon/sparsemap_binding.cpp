@@ -1,8 +1,10 @@
 // N-API bindings for native/core/sparsemap. The TypeScript layer (src/sparsemap) validates and
-// allocates everything; here the flat graph arrays are checked against their own offsets before use.
+// allocates everything; here the flat graph arrays are copied, then checked against their own
+// offsets before use.
 #include <cmath>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "../core/parallel.hpp"
 #include "../core/sparsemap.hpp"
@@ -16,44 +18,62 @@ namespace sm = sshn::sparsemap;
 
 constexpr int64_t kMaxIndex = (int64_t{1} << 31) - 1;
 
-const int32_t* offsetsArg(const Napi::Object& graph, const char* key, const char* name, int64_t nFactors, Pins* pins) {
-  Napi::Value value = graph.Get(key);
-  const int32_t* data = typedArrayArg<int32_t>(value, name, static_cast<size_t>(nFactors + 1)).Data();
-  if (data[0] != 0) throw sshn::RangeError(std::string(name) + " must start at 0");
-  for (int64_t f = 0; f < nFactors; ++f)
-    if (data[f + 1] < data[f]) throw sshn::RangeError(std::string(name) + " must not decrease");
-  if (pins) pins->add(value);
-  return data;
-}
+// The graph's arrays, copied out of JavaScript and validated as copies: the solver (on the pool
+// thread for async calls) then reads memory no JavaScript can change after the checks.
+struct OwnedGraph {
+  std::vector<int32_t> kinds, varStart, vars, intStart, ints, realStart, addStart, supportStart, labelStart;
+  std::vector<uint8_t> negated;
+  std::vector<double> reals;
+  sm::GraphView view;
+};
 
 template <typename T>
-const T* arrayArg(const Napi::Object& graph, const char* key, const char* name, size_t length, Pins* pins) {
-  Napi::Value value = graph.Get(key);
-  const T* data = typedArrayArg<T>(value, name, length).Data();
-  if (pins) pins->add(value);
-  return data;
+std::vector<T> copiedArg(const Napi::Object& graph, const char* key, const char* name, size_t length) {
+  const T* data = typedArrayArg<T>(graph.Get(key), name, length).Data();
+  return std::vector<T>(data, data + length);
 }
 
-sm::GraphView graphArg(const Napi::Value& value, Pins* pins) {
+std::vector<int32_t> offsetsArg(const Napi::Object& graph, const char* key, const char* name, int64_t nFactors) {
+  std::vector<int32_t> offsets = copiedArg<int32_t>(graph, key, name, static_cast<size_t>(nFactors + 1));
+  if (offsets[0] != 0) throw sshn::RangeError(std::string(name) + " must start at 0");
+  for (int64_t f = 0; f < nFactors; ++f)
+    if (offsets[f + 1] < offsets[f]) throw sshn::RangeError(std::string(name) + " must not decrease");
+  return offsets;
+}
+
+std::shared_ptr<const OwnedGraph> graphArg(const Napi::Value& value) {
   if (!value.IsObject()) throw sshn::TypeError("graph must be an object");
   auto g = value.As<Napi::Object>();
-  sm::GraphView view;
+  auto owned = std::make_shared<OwnedGraph>();
+  sm::GraphView& view = owned->view;
   view.nVariables = integerArg(g.Get("nVariables"), "graph.nVariables", 1, kMaxIndex);
   view.nFactors = integerArg(g.Get("nFactors"), "graph.nFactors", 0, kMaxIndex - 1);
   const int64_t nF = view.nFactors;
-  view.kinds = arrayArg<int32_t>(g, "kinds", "graph.kinds", static_cast<size_t>(nF), pins);
-  view.varStart = offsetsArg(g, "varStart", "graph.varStart", nF, pins);
-  view.intStart = offsetsArg(g, "intStart", "graph.intStart", nF, pins);
-  view.realStart = offsetsArg(g, "realStart", "graph.realStart", nF, pins);
-  view.addStart = offsetsArg(g, "addStart", "graph.addStart", nF, pins);
-  view.supportStart = offsetsArg(g, "supportStart", "graph.supportStart", nF, pins);
-  view.labelStart = offsetsArg(g, "labelStart", "graph.labelStart", nF, pins);
-  view.vars = arrayArg<int32_t>(g, "vars", "graph.vars", static_cast<size_t>(view.varStart[nF]), pins);
-  view.negated = arrayArg<uint8_t>(g, "negated", "graph.negated", static_cast<size_t>(view.varStart[nF]), pins);
-  view.ints = arrayArg<int32_t>(g, "ints", "graph.ints", static_cast<size_t>(view.intStart[nF]), pins);
-  view.reals = arrayArg<double>(g, "reals", "graph.reals", static_cast<size_t>(view.realStart[nF]), pins);
+  owned->kinds = copiedArg<int32_t>(g, "kinds", "graph.kinds", static_cast<size_t>(nF));
+  owned->varStart = offsetsArg(g, "varStart", "graph.varStart", nF);
+  owned->intStart = offsetsArg(g, "intStart", "graph.intStart", nF);
+  owned->realStart = offsetsArg(g, "realStart", "graph.realStart", nF);
+  owned->addStart = offsetsArg(g, "addStart", "graph.addStart", nF);
+  owned->supportStart = offsetsArg(g, "supportStart", "graph.supportStart", nF);
+  owned->labelStart = offsetsArg(g, "labelStart", "graph.labelStart", nF);
+  const auto nCopies = static_cast<size_t>(owned->varStart[nF]);
+  owned->vars = copiedArg<int32_t>(g, "vars", "graph.vars", nCopies);
+  owned->negated = copiedArg<uint8_t>(g, "negated", "graph.negated", nCopies);
+  owned->ints = copiedArg<int32_t>(g, "ints", "graph.ints", static_cast<size_t>(owned->intStart[nF]));
+  owned->reals = copiedArg<double>(g, "reals", "graph.reals", static_cast<size_t>(owned->realStart[nF]));
+  view.kinds = owned->kinds.data();
+  view.varStart = owned->varStart.data();
+  view.vars = owned->vars.data();
+  view.negated = owned->negated.data();
+  view.intStart = owned->intStart.data();
+  view.ints = owned->ints.data();
+  view.realStart = owned->realStart.data();
+  view.reals = owned->reals.data();
+  view.addStart = owned->addStart.data();
+  view.supportStart = owned->supportStart.data();
+  view.labelStart = owned->labelStart.data();
   sm::validateGraph(view);
-  return view;
+  return owned;
 }
 
 sm::Params paramsArg(const Napi::Value& value) {
@@ -85,18 +105,18 @@ double* mutableDoublesArg(const Napi::Value& value, const char* name, size_t len
 }
 
 struct SolveJob {
-  sm::GraphView graph;
+  std::shared_ptr<const OwnedGraph> owned;
   const double* unary;
   const double* additional;
   sm::Params params;
   sm::Outputs out;
-  void run() const { sm::solve(graph, unary, additional, params, out); }
+  void run() const { sm::solve(owned->view, unary, additional, params, out); }
 };
 
 SolveJob solveJobArgs(const Napi::CallbackInfo& info, Pins* pins) {
   SolveJob job{};
-  job.graph = graphArg(info[0], pins);
-  const auto& g = job.graph;
+  job.owned = graphArg(info[0]);
+  const sm::GraphView& g = job.owned->view;
   const size_t n = static_cast<size_t>(g.nVariables);
   const size_t nAdd = static_cast<size_t>(g.addStart[g.nFactors]);
   job.unary = doublesArg(info[1], "unary", n, pins);
@@ -142,7 +162,7 @@ unsigned threadsArg(const Napi::Value& value) {
 }
 
 struct SolveBatchJob {
-  sm::GraphView graph;
+  std::shared_ptr<const OwnedGraph> owned;
   const double* unary;
   int64_t rows;
   const double* additional;
@@ -151,13 +171,13 @@ struct SolveBatchJob {
   double* additionals;
   double* info;
   unsigned threads;
-  void run() const { sm::solveBatch(graph, unary, rows, additional, params, u, additionals, info, threads); }
+  void run() const { sm::solveBatch(owned->view, unary, rows, additional, params, u, additionals, info, threads); }
 };
 
 SolveBatchJob solveBatchJobArgs(const Napi::CallbackInfo& info, Pins* pins) {
   SolveBatchJob job{};
-  job.graph = graphArg(info[0], pins);
-  const auto& g = job.graph;
+  job.owned = graphArg(info[0]);
+  const sm::GraphView& g = job.owned->view;
   job.rows = integerArg(info[2], "rows", 0, int64_t{1} << 40);
   const size_t rows = static_cast<size_t>(job.rows);
   const size_t nAdd = static_cast<size_t>(g.addStart[g.nFactors]);
@@ -191,7 +211,8 @@ Napi::Value SolveBatchAsync(const Napi::CallbackInfo& info) {
 
 Napi::Value Backward(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Napi::Env env) -> Napi::Value {
-    const sm::GraphView g = graphArg(info[0], nullptr);
+    const std::shared_ptr<const OwnedGraph> owned = graphArg(info[0]);
+    const sm::GraphView& g = owned->view;
     const size_t n = static_cast<size_t>(g.nVariables);
     const size_t nAdd = static_cast<size_t>(g.addStart[g.nFactors]);
     const size_t nCopies = static_cast<size_t>(g.varStart[g.nFactors]);

@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "errors.hpp"
@@ -320,17 +321,23 @@ void writeSupports(const GraphView& graph, const Model& model, const Outputs& ou
   }
 }
 
-void fail(const std::string& message) { throw RangeError("graph: " + message); }
+// A RangeError naming the field at fault: "graph.<field>: factor f <what>".
+[[noreturn]] void fail(const char* field, int64_t f, const std::string& what) {
+  throw RangeError(std::string("graph.") + field + ": factor " + std::to_string(f) + " " + what);
+}
 
 }  // namespace
 
+// Mirrored, message for message, by validateGraph in src/js/sparsemap/graph.ts.
 void validateGraph(const GraphView& g) {
-  if (g.nVariables < 1) fail("nVariables must be >= 1");
-  if (g.nFactors < 0) fail("nFactors must be >= 0");
-  for (const int32_t* start : {g.varStart, g.intStart, g.realStart, g.addStart, g.supportStart, g.labelStart}) {
-    if (start[0] != 0) fail("offsets must start at 0");
+  if (g.nVariables < 1) throw RangeError("graph.nVariables must be >= 1");
+  if (g.nFactors < 0) throw RangeError("graph.nFactors must be >= 0");
+  const std::pair<const char*, const int32_t*> offsets[] = {{"varStart", g.varStart}, {"intStart", g.intStart}, {"realStart", g.realStart},
+                                                             {"addStart", g.addStart}, {"supportStart", g.supportStart}, {"labelStart", g.labelStart}};
+  for (const auto& [field, start] : offsets) {
+    if (start[0] != 0) throw RangeError(std::string("graph.") + field + " must start at 0");
     for (int64_t f = 0; f < g.nFactors; ++f)
-      if (start[f + 1] < start[f]) fail("offsets must not decrease");
+      if (start[f + 1] < start[f]) throw RangeError(std::string("graph.") + field + " must not decrease");
   }
   std::vector<int64_t> seen(static_cast<size_t>(g.nVariables), -1);
   for (int64_t f = 0; f < g.nFactors; ++f) {
@@ -338,12 +345,11 @@ void validateGraph(const GraphView& g) {
     const int64_t nInts = g.intStart[f + 1] - g.intStart[f];
     const int64_t nReals = g.realStart[f + 1] - g.realStart[f];
     const int64_t nAdd = g.addStart[f + 1] - g.addStart[f];
-    const std::string name = "factor " + std::to_string(f);
-    if (n < 1) fail(name + " has no variables");
+    if (n < 1) fail("varStart", f, "has no variables");
     for (int64_t j = g.varStart[f]; j < g.varStart[f + 1]; ++j) {
       const int32_t v = g.vars[j];
-      if (v < 0 || v >= g.nVariables) fail(name + " has variable index " + std::to_string(v) + " out of range");
-      if (seen[v] == f) fail(name + " has variable " + std::to_string(v) + " twice");
+      if (!(v >= 0 && v < g.nVariables)) fail("vars", f, "has variable index " + std::to_string(v) + " out of range [0, " + std::to_string(g.nVariables - 1) + "]");
+      if (seen[v] == f) fail("vars", f, "has variable " + std::to_string(v) + " twice");
       seen[v] = f;
     }
     const int32_t* ints = g.ints + g.intStart[f];
@@ -353,57 +359,69 @@ void validateGraph(const GraphView& g) {
       case FactorKind::Xor:
       case FactorKind::AtMostOne:
       case FactorKind::Or:
-        if (nAdd != 0) fail(name + " has additional scores");
+        if (nAdd != 0) fail("addStart", f, "(XOR, AtMostOne, OR) takes no additional scores");
         break;
       case FactorKind::Budget:
-        if (nInts != 2 || ints[0] < 0 || ints[0] > n || nAdd != 0) fail(name + " (Budget) needs k in [0, n] and an exact flag");
+        if (nInts != 2) fail("intStart", f, "(Budget) needs 2 integers, k and the exact flag");
+        if (!(ints[0] >= 0 && ints[0] <= n)) fail("ints", f, "(Budget) needs k in [0, " + std::to_string(n) + "], got " + std::to_string(ints[0]));
+        if (nAdd != 0) fail("addStart", f, "(Budget) takes no additional scores");
         break;
       case FactorKind::Knapsack: {
-        if (nReals != n + 1 || nAdd != 0) fail(name + " (Knapsack) needs n costs and a budget");
+        if (nReals != n + 1) fail("realStart", f, "(Knapsack) needs n costs and a budget");
         const double* reals = g.reals + g.realStart[f];
         for (int64_t i = 0; i < n; ++i)
-          if (!(reals[i] > 0) || !std::isfinite(reals[i])) fail(name + " (Knapsack) costs must be finite and > 0");
-        if (!(reals[n] >= 0) || !std::isfinite(reals[n])) fail(name + " (Knapsack) budget must be finite and >= 0");
+          if (!(reals[i] > 0 && std::isfinite(reals[i]))) fail("reals", f, "(Knapsack) costs must be finite and > 0");
+        if (!(reals[n] >= 0 && std::isfinite(reals[n]))) fail("reals", f, "(Knapsack) budget must be finite and >= 0");
+        if (nAdd != 0) fail("addStart", f, "(Knapsack) takes no additional scores");
         break;
       }
       case FactorKind::Pair:
-        if (n != 2 || nAdd != 1) fail(name + " (Pair) needs 2 variables and 1 additional score");
+        if (n != 2) fail("varStart", f, "(Pair) needs 2 variables");
+        if (nAdd != 1) fail("addStart", f, "(Pair) needs 1 additional score");
         break;
       case FactorKind::OrOut:
-        if (n < 2 || nAdd != 0 || labels != capacity * n) fail(name + " (OrOut) needs >= 2 variables and n labels per structure");
+        if (n < 2) fail("varStart", f, "(OrOut) needs >= 2 variables");
+        if (nAdd != 0) fail("addStart", f, "(OrOut) takes no additional scores");
+        if (labels != capacity * n) fail("labelStart", f, "(OrOut) needs n labels per structure");
         break;
       case FactorKind::Sequence:
       case FactorKind::SequenceBudget: {
         const bool budgeted = static_cast<FactorKind>(g.kinds[f]) == FactorKind::SequenceBudget;
-        if (nInts != (budgeted ? 4 : 2)) fail(name + " (Sequence) has the wrong number of integer parameters");
+        if (nInts != (budgeted ? 4 : 2)) fail("intStart", f, budgeted ? "(SequenceBudget) needs 4 integers, L, S, k and the exact flag" : "(Sequence) needs 2 integers, L and S");
         const int64_t L = ints[0], S = ints[1];
-        if (L < 1 || S < 1 || L * S != n) fail(name + " (Sequence) needs L * S variables");
-        if (nAdd != sequenceAdditionalLength(L, S)) fail(name + " (Sequence) needs 2S + (L-1)S^2 additional scores");
-        if (labels != capacity * L) fail(name + " (Sequence) needs L labels per structure");
+        if (!(L >= 1 && S >= 1 && L * S == n)) fail("ints", f, "(Sequence) needs L * S variables");
+        if (nAdd != sequenceAdditionalLength(L, S)) fail("addStart", f, "(Sequence) needs 2S + (L-1)S^2 additional scores");
+        if (labels != capacity * L) fail("labelStart", f, "(Sequence) needs L labels per structure");
         if (budgeted) {
-          if (ints[2] < 0 || ints[2] > L) fail(name + " (SequenceBudget) needs k in [0, L]");
-          if (S == 1 && ints[2] != L) fail(name + " (SequenceBudget) with one state needs k = L");
+          if (!(ints[2] >= 0 && ints[2] <= L)) fail("ints", f, "(SequenceBudget) needs k in [0, L]");
+          if (S == 1 && ints[2] != L) fail("ints", f, "(SequenceBudget) with one state needs k = L");
         }
         break;
       }
-      case FactorKind::Tree:
-        if (nInts != 1 || ints[0] < 1 || ints[0] * ints[0] != n || nAdd != 0 || labels != capacity * ints[0])
-          fail(name + " (Tree) needs length^2 arc variables");
+      case FactorKind::Tree: {
+        if (nInts != 1) fail("intStart", f, "(Tree) needs 1 integer, the length");
+        const int64_t length = ints[0];
+        if (!(length >= 1 && length * length == n)) fail("ints", f, "(Tree) needs length^2 arc variables");
+        if (nAdd != 0) fail("addStart", f, "(Tree) takes no additional scores");
+        if (labels != capacity * length) fail("labelStart", f, "(Tree) needs length labels per structure");
         break;
+      }
       case FactorKind::Dense: {
-        if (nInts < 1 || ints[0] < 1 || nInts != 1 + ints[0]) fail(name + " (Dense) needs the number of groups and their sizes");
+        if (!(nInts >= 1 && ints[0] >= 1 && nInts == 1 + int64_t{ints[0]})) fail("intStart", f, "(Dense) needs the number of groups and their sizes");
         int64_t total = 0, configurations = 1;
         for (int64_t i = 1; i <= ints[0]; ++i) {
-          if (ints[i] < 1) fail(name + " (Dense) group sizes must be >= 1");
+          if (ints[i] < 1) fail("ints", f, "(Dense) group sizes must be >= 1");
           total += ints[i];
           configurations *= ints[i];
-          if (configurations > (int64_t{1} << 30)) fail(name + " (Dense) has too many configurations");
+          if (configurations > (int64_t{1} << 30)) fail("ints", f, "(Dense) has too many configurations");
         }
-        if (total != n || nAdd != configurations || labels != capacity * ints[0]) fail(name + " (Dense) sizes do not match its variables and scores");
+        if (total != n) fail("ints", f, "(Dense) group sizes must add up to its variables");
+        if (nAdd != configurations) fail("addStart", f, "(Dense) needs one additional score per configuration");
+        if (labels != capacity * ints[0]) fail("labelStart", f, "(Dense) needs one label per group and structure");
         break;
       }
       default:
-        fail(name + " has unknown kind " + std::to_string(g.kinds[f]));
+        fail("kinds", f, "has unknown kind " + std::to_string(g.kinds[f]));
     }
   }
 }

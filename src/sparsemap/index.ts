@@ -423,8 +423,21 @@ export class FactorGraph {
     });
   }
 
-  /** The flat form both backends consume. */
+  /** The flat form both backends consume, as a copy: changing it does not change the graph. */
   toData(): FactorGraphData {
+    const d = this.graphData();
+    return {
+      ...d, kinds: d.kinds.slice(), varStart: d.varStart.slice(), vars: d.vars.slice(), negated: d.negated.slice(), intStart: d.intStart.slice(),
+      ints: d.ints.slice(), realStart: d.realStart.slice(), reals: d.reals.slice(), addStart: d.addStart.slice(),
+      supportStart: d.supportStart.slice(), labelStart: d.labelStart.slice(),
+    };
+  }
+
+  /**
+   * The flat form, built once per set of factors and never handed out: async solves hold it while
+   * they run, and adding a factor makes a new one instead of changing it.
+   */
+  private graphData(): FactorGraphData {
     if (this.data) return this.data;
     const nF = this.factors.length;
     const starts = (len: (f: FactorSpec) => number): Int32Array => {
@@ -457,7 +470,7 @@ export class FactorGraph {
 
   /** The additional scores given when the factors were added, flat. */
   additionalScores(): Float64Array {
-    const data = this.toData();
+    const data = this.graphData();
     const out = new Float64Array(data.addStart[data.nFactors]);
     this.factors.forEach((f, i) => out.set(f.scores, data.addStart[i]));
     return out;
@@ -471,7 +484,7 @@ export class FactorGraph {
   }
 
   private flatAdditionals(value: unknown, name: string): Float64Array {
-    const data = this.toData();
+    const data = this.graphData();
     const total = data.addStart[data.nFactors];
     if (Array.isArray(value) && value.length === this.factors.length && value.some((x) => isArrayLikeOfNumbers(x))) {
       const out = new Float64Array(total);
@@ -489,7 +502,7 @@ export class FactorGraph {
     const opts = checkOptions(options, 'options', SOLVE_KEYS) as SolveOptions;
     const backend = getBackend(opts.backend);
     const params = { ...paramsFrom(opts), objective };
-    const data = this.toData();
+    const data = this.graphData();
     const unary = checkScores(toFiniteFloat64(unaryScores, 'unaryScores', this.nVariables), 'unaryScores');
     const additional = this.additionalsFrom(opts);
     checkAllocation('support labels', data.labelStart[data.nFactors], 4);
@@ -551,7 +564,7 @@ export class FactorGraph {
     const opts = checkOptions(options, 'options', [...SOLVE_KEYS, 'threads']) as SolveOptions & { threads?: number };
     const backend = getBackend(opts.backend);
     const params = paramsFrom(opts);
-    const data = this.toData();
+    const data = this.graphData();
     const unary = scoreMatrix(unaryScores, 'unaryScores');
     if (unary.cols !== this.nVariables) throw new RangeError(`unaryScores must have nVariables = ${this.nVariables} columns, got ${unary.cols}`);
     checkScores(unary.data, 'unaryScores (flattened)');

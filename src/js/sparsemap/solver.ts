@@ -9,6 +9,7 @@ import { ActiveSetQP, DenseOracle, Oracle, SelectionOracle, SequenceOracle, SUPP
 import {
   cappedProjection, cappedProjectionJvp, orOutDecompose, OrOutFace, orOutJvp, orOutProjection, pairJvp, pairSolve, SumMode,
 } from './closedForm';
+import { validateGraph } from './graph';
 
 /** A factor's local problem max a.x + b.v - 1/2 ||x||^2 in its own (negation-applied) coordinates. */
 interface LocalFactor {
@@ -344,6 +345,11 @@ function clip01(v: number): number {
 }
 
 export function sparsemapSolve(graph: FactorGraphData, unary: Float64Array, additional: Float64Array, params: SparseMapParams, out: SparseMapOutputs): void {
+  validateGraph(graph);
+  solveValidated(graph, unary, additional, params, out);
+}
+
+function solveValidated(graph: FactorGraphData, unary: Float64Array, additional: Float64Array, params: SparseMapParams, out: SparseMapOutputs): void {
   const model = new Model(graph);
   const { u, additionals, info, localInputs } = out;
   const lpMap = params.objective === 1;
@@ -383,6 +389,7 @@ export function sparsemapSolveBatch(
   graph: FactorGraphData, unary: Float64Array, rows: number, additional: Float64Array, params: SparseMapParams,
   u: Float64Array, additionals: Float64Array, info: Float64Array,
 ): void {
+  validateGraph(graph);
   const n = graph.nVariables;
   const nAdd = graph.addStart[graph.nFactors];
   const scratch: SparseMapOutputs = {
@@ -399,7 +406,7 @@ export function sparsemapSolveBatch(
       additionals: additionals.subarray(r * nAdd, (r + 1) * nAdd),
       info: info.subarray(r * INFO_LENGTH, (r + 1) * INFO_LENGTH),
     };
-    sparsemapSolve(graph, unary.subarray(r * n, (r + 1) * n), additional, params, out);
+    solveValidated(graph, unary.subarray(r * n, (r + 1) * n), additional, params, out);
   }
 }
 
@@ -422,6 +429,7 @@ export function sparsemapBackward(
   graph: FactorGraphData, unary: Float64Array, additional: Float64Array, localInputs: Float64Array, localScale: number,
   supports: SparseMapSupports, gradU: Float64Array, gradAdditional: Float64Array, params: SparseMapParams, out: SparseMapGradOutputs,
 ): void {
+  validateGraph(graph);
   const model = new Model(graph);
   const q = new Float64Array(model.nCopies);
   const v = new Float64Array(model.nAdd);
