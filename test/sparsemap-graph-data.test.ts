@@ -190,3 +190,33 @@ t.test('arrays scribbled over while an async solve runs: no crash, and the answe
     t.match(r.stdout, /ok/);
   }
 });
+
+t.test('a result keeps the graph it was solved on: factors added later change neither it nor the gradients its backward pass takes', async (t) => {
+  const eta = [0.9, 0.2, 0.4, -0.1];
+  const gradU = [0.3, -1, 0.2, 0.7];
+  for (const backend of backends) {
+    const original = () => {
+      const g = new FactorGraph(4);
+      g.addBudget([0, 1, 2, 3], 2, { exact: true });
+      g.addPair(0, 1, 0.5);
+      return g;
+    };
+    const g = original();
+    const r = g.solve(eta, { backend });
+    const before = plain(r);
+    const expected = plain(r.backward(gradU, [[], [0.3]]));
+    g.addPair(2, 3, 0.1);
+    g.addOrOut([0, 2, 3]);
+    t.same(plain(r.backward(gradU, [[], [0.3]])), expected, `[${backend}] the per-factor gradient shape of the solved graph is still taken`);
+    t.same(plain(r.backward(gradU, [0.3])), expected, `[${backend}] and its flat shape`);
+    t.throws(() => r.backward(gradU, [[], [0.3], [0.1], []]), { name: 'RangeError', message: /gradAdditionals must have length 1/ }, `[${backend}] the grown graph's shape is refused`);
+    t.same(plain(r), before, `[${backend}] the result is unchanged`);
+    // An async solve reports on the graph as it was when called.
+    const h = original();
+    const pending = h.solveAsync(eta, { backend });
+    h.addOrOut([0, 2, 3]);
+    const late = await pending;
+    t.equal(late.distributions.length, 2, `[${backend}] async result: one distribution entry per factor of the solved graph`);
+    t.same(plain(late), plain(original().solve(eta, { backend })), `[${backend}] async result equals the solve of the graph as called`);
+  }
+});

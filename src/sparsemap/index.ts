@@ -2,15 +2,13 @@
 // AD3-style ADMM whose local steps are the factors' own SparseMAP problems (closed forms, or an
 // active-set QP over structures from a MAP oracle), with gradients through the solution.
 import { getBackend } from '../backend';
-import {
-  Backend, BackendName, FactorGraphData, FactorKind, INFO_DUAL, INFO_ITERATIONS, INFO_LENGTH, INFO_LOCAL_SCALE, INFO_PRIMAL,
-  INFO_STATUS, SparseMapOutputs, SparseMapParams, SparseMapStatus,
-} from '../kernels';
+import { BackendName, FactorGraphData, FactorKind, INFO_ITERATIONS, INFO_LENGTH, INFO_STATUS, SparseMapOutputs, SparseMapParams, SparseMapStatus } from '../kernels';
 import { checkAllocation } from '../limits';
 import { downScale, largestMagnitude, scaledBy } from '../scaling';
 import {
   checkBoolean, checkFinite, checkInteger, checkOptions, optionKeys, checkPositive, describe, isArrayLikeOfNumbers, Matrix, toFiniteFloat64, toRows,
 } from '../validate';
+import { flatAdditionals, report, solveResult, STATUS_NAMES } from './results';
 
 const SOLVE_KEYS = optionKeys<SolveOptions>()('maxIter', 'tol', 'rho', 'adaptRho', 'maxActiveSetIter', 'additionalScores', 'backend');
 const SEQUENCE_KEYS = optionKeys<SequenceOptions>()('states', 'transitions', 'start', 'end');
@@ -19,7 +17,6 @@ const SEQUENTIAL_KEYS = optionKeys<SequentialKSubsetsOptions>()('backend', 'thre
 
 /** How a solve ended: converged, stopped by the ADMM cap, or converged with an active-set QP stopped by its cap. */
 export type SparseMapStatusName = 'converged' | 'max-iterations' | 'active-set-max-iterations';
-const STATUS_NAMES: SparseMapStatusName[] = ['converged', 'max-iterations', 'active-set-max-iterations'];
 
 /** Options of FactorGraph.solve / solveAsync. */
 export interface SolveOptions {
@@ -480,21 +477,7 @@ export class FactorGraph {
   private additionalsFrom(opts: SolveOptions): Float64Array {
     return opts.additionalScores === undefined
       ? checkScores(this.additionalScores(), 'additional scores of the factors')
-      : checkScores(this.flatAdditionals(opts.additionalScores, 'options.additionalScores'), 'options.additionalScores (flattened)');
-  }
-
-  private flatAdditionals(value: unknown, name: string): Float64Array {
-    const data = this.graphData();
-    const total = data.addStart[data.nFactors];
-    if (Array.isArray(value) && value.length === this.factors.length && value.some((x) => isArrayLikeOfNumbers(x))) {
-      const out = new Float64Array(total);
-      value.forEach((x, f) => {
-        const len = data.addStart[f + 1] - data.addStart[f];
-        out.set(toFiniteFloat64(x, `${name}[${f}]`, len), data.addStart[f]);
-      });
-      return out;
-    }
-    return toFiniteFloat64(value, name, total);
+      : checkScores(flatAdditionals(this.graphData(), opts.additionalScores, 'options.additionalScores'), 'options.additionalScores (flattened)');
   }
 
   private prepare(unaryScores: unknown, options: SolveOptions | undefined, objective = 0) {
@@ -522,7 +505,7 @@ export class FactorGraph {
   solve(unaryScores: ArrayLike<number>, options?: SolveOptions): SolveResult {
     const p = this.prepare(unaryScores, options);
     p.backend.sparsemapSolve(p.data, p.unary, p.additional, p.params, p.out);
-    return this.result(p.backend, p.params, p.data, p.unary, p.additional, p.out);
+    return solveResult(p.backend, p.params, p.data, p.unary, p.additional, p.out);
   }
 
   /**
@@ -532,14 +515,14 @@ export class FactorGraph {
   mapSolve(unaryScores: ArrayLike<number>, options?: SolveOptions): MapSolveResult {
     const p = this.prepare(unaryScores, options, 1);
     p.backend.sparsemapSolve(p.data, p.unary, p.additional, p.params, p.out);
-    return this.report(p.data, p.unary, p.additional, p.out, 0);
+    return report(p.data, p.unary, p.additional, p.out, 0);
   }
 
   /** solve on the libuv thread pool (native) or after the current turn (js). */
   async solveAsync(unaryScores: ArrayLike<number>, options?: SolveOptions): Promise<SolveResult> {
     const p = this.prepare(unaryScores, options);
     await p.backend.sparsemapSolveAsync(p.data, p.unary, p.additional, p.params, p.out);
-    return this.result(p.backend, p.params, p.data, p.unary, p.additional, p.out);
+    return solveResult(p.backend, p.params, p.data, p.unary, p.additional, p.out);
   }
 
   /**
@@ -585,55 +568,6 @@ export class FactorGraph {
       additionals: { data: p.additionals, rows, cols: p.data.addStart[p.data.nFactors] },
       status, converged: status.every((s) => s === 'converged'),
       iterations: Int32Array.from({ length: rows }, (_, r) => p.info[r * INFO_LENGTH + INFO_ITERATIONS]),
-    };
-  }
-
-  private splitAdditionals(data: FactorGraphData, flat: Float64Array): Float64Array[] {
-    return this.factors.map((_, f) => flat.subarray(data.addStart[f], data.addStart[f + 1]));
-  }
-
-  /** Everything but the backward pass; `quadratic` is the weight of -1/2 ||u||^2 in the value. */
-  private report(data: FactorGraphData, unary: Float64Array, additional: Float64Array, out: SparseMapOutputs, quadratic: number): MapSolveResult {
-    const { u, additionals, info } = out;
-    let value = 0;
-    for (let i = 0; i < u.length; i++) value += unary[i] * u[i] - quadratic * 0.5 * u[i] * u[i];
-    for (let j = 0; j < additionals.length; j++) value += additional[j] * additionals[j];
-    const distributions = this.factors.map((f, i): StructureDistribution | null => {
-      if (f.supportCapacity === 0) return null;
-      const supportSize = out.supportCount[i];
-      const count = Math.min(supportSize, f.supportCapacity);
-      const list: WeightedStructure[] = [];
-      for (let s = 0; s < count; s++) {
-        const labelOff = data.labelStart[i] + s * f.labelLength;
-        list.push({ weight: out.supportWeights[data.supportStart[i] + s], label: out.supportLabels.subarray(labelOff, labelOff + f.labelLength) });
-      }
-      return Object.assign(list, { truncated: supportSize > count, supportSize });
-    });
-    const status = STATUS_NAMES[info[INFO_STATUS]];
-    return {
-      u, additionals: this.splitAdditionals(data, additionals), value, status, converged: status === 'converged',
-      iterations: info[INFO_ITERATIONS], primalResidual: info[INFO_PRIMAL], dualResidual: info[INFO_DUAL], distributions,
-    };
-  }
-
-  private result(backend: Backend, params: SparseMapParams, data: FactorGraphData, unary: Float64Array, additional: Float64Array, out: SparseMapOutputs): SolveResult {
-    const localInputs = out.localInputs;
-    const localScale = out.info[INFO_LOCAL_SCALE];
-    // A copy: the distributions hand out views of the labels, which callers may change.
-    const supports = { supportCount: out.supportCount.slice(), supportWeights: out.supportWeights.slice(), supportLabels: out.supportLabels.slice() };
-    return {
-      ...this.report(data, unary, additional, out, 1),
-      backward: (gradU, gradAdditionals) => {
-        const gu = toFiniteFloat64(gradU, 'gradU', this.nVariables);
-        const gv = gradAdditionals === undefined ? new Float64Array(data.addStart[data.nFactors]) : this.flatAdditionals(gradAdditionals, 'gradAdditionals');
-        const gradOut = { gradUnary: new Float64Array(this.nVariables), gradAdditional: new Float64Array(gv.length), info: new Float64Array(INFO_LENGTH) };
-        const s = downScale(gu, gv);
-        backend.sparsemapBackward(data, unary, additional, localInputs, localScale, supports, scaledBy(gu, -s), scaledBy(gv, -s), params, gradOut);
-        return {
-          unary: scaledBy(gradOut.gradUnary, s), additionals: this.splitAdditionals(data, scaledBy(gradOut.gradAdditional, s)),
-          status: STATUS_NAMES[gradOut.info[INFO_STATUS]], iterations: gradOut.info[INFO_ITERATIONS],
-        };
-      },
     };
   }
 }
