@@ -125,6 +125,12 @@ export enum SparseMapStatus {
   ActiveSetMaxIterations = 2,
 }
 
+/**
+ * Largest ratio between two costs of a Knapsack factor (kMaxCostRatio in native/core/sparsemap.hpp):
+ * the solver scales costs so that the largest is near 1, and a score over the smallest must stay finite.
+ */
+export const MAX_COST_RATIO = 1e100;
+
 /** info layout of solve outputs. */
 export const INFO_STATUS = 0;
 export const INFO_ITERATIONS = 1;

@@ -24,6 +24,7 @@ t.test('graph construction errors', async (t) => {
   t.throws(() => g.addKnapsack([0, 1], [1, 0], 1), { name: 'RangeError', message: /costs\[1\] must be > 0/ });
   t.throws(() => g.addKnapsack([0, 1], [1], 1), { name: 'RangeError', message: /costs must have length 2/ });
   t.throws(() => g.addKnapsack([0, 1], [1, 1], NaN), RangeError);
+  t.throws(() => g.addKnapsack([0, 1], [1e-101, 1], 1), { name: 'RangeError', message: /costs must be within a factor 1e100 of each other/ });
   t.throws(() => g.addPair(1, 1, 0.5), { name: 'RangeError', message: /twice/ });
   t.throws(() => g.addPair(0, 1, NaN), { name: 'RangeError', message: /score must be finite/ });
   t.throws(() => g.addSequence([0, 1, 2], { states: 2 }), { name: 'RangeError', message: /L \* states/ });

@@ -34,24 +34,27 @@ class LocalFactor {
 
 class CappedFactor : public LocalFactor {
  public:
-  CappedFactor(int64_t n, double k, SumMode mode, const double* costs) : n_(n), k_(k), mode_(mode), costs_(costs), x_(n) {}
+  // costs: empty for unit costs, else as normalisedCosts gives them.
+  CappedFactor(int64_t n, double k, SumMode mode, std::vector<double> costs = {})
+      : n_(n), k_(k), mode_(mode), costs_(std::move(costs)), costsOrNull_(costs_.empty() ? nullptr : costs_.data()), x_(n) {}
 
   bool solve(const double* a, const double*, double* x, double*, int64_t) override {
-    const double tau = cappedProjection(a, n_, costs_, k_, mode_, x_.data());
+    const double tau = cappedProjection(a, n_, costsOrNull_, k_, mode_, x_.data());
     active_ = mode_ == SumMode::Exact || !std::isnan(tau);
     std::copy(x_.begin(), x_.end(), x);
     return true;
   }
 
   void jvp(const double* da, const double*, double* dx, double*) override {
-    cappedProjectionJvp(x_.data(), n_, costs_, active_, da, dx);
+    cappedProjectionJvp(x_.data(), n_, costsOrNull_, active_, da, dx);
   }
 
  private:
   int64_t n_;
   double k_;
   SumMode mode_;
-  const double* costs_;
+  std::vector<double> costs_;
+  const double* costsOrNull_;
   std::vector<double> x_;
   bool active_ = false;
 };
@@ -136,13 +139,13 @@ std::unique_ptr<LocalFactor> makeFactor(const GraphView& graph, int64_t f) {
   const int64_t n = graph.varStart[f + 1] - graph.varStart[f];
   const int32_t* ints = graph.ints + graph.intStart[f];
   switch (static_cast<FactorKind>(graph.kinds[f])) {
-    case FactorKind::Xor: return std::make_unique<CappedFactor>(n, 1, SumMode::Exact, nullptr);
-    case FactorKind::AtMostOne: return std::make_unique<CappedFactor>(n, 1, SumMode::AtMost, nullptr);
-    case FactorKind::Or: return std::make_unique<CappedFactor>(n, 1, SumMode::AtLeast, nullptr);
-    case FactorKind::Budget: return std::make_unique<CappedFactor>(n, ints[0], ints[1] ? SumMode::Exact : SumMode::AtMost, nullptr);
+    case FactorKind::Xor: return std::make_unique<CappedFactor>(n, 1, SumMode::Exact);
+    case FactorKind::AtMostOne: return std::make_unique<CappedFactor>(n, 1, SumMode::AtMost);
+    case FactorKind::Or: return std::make_unique<CappedFactor>(n, 1, SumMode::AtLeast);
+    case FactorKind::Budget: return std::make_unique<CappedFactor>(n, ints[0], ints[1] ? SumMode::Exact : SumMode::AtMost);
     case FactorKind::Knapsack: {
-      const double* reals = graph.reals + graph.realStart[f];
-      return std::make_unique<CappedFactor>(n, reals[n], SumMode::AtMost, reals);
+      NormalisedCosts scaled = normalisedCosts(graph.reals + graph.realStart[f], n, graph.reals[graph.realStart[f] + n]);
+      return std::make_unique<CappedFactor>(n, scaled.budget, SumMode::AtMost, std::move(scaled.costs));
     }
     case FactorKind::Pair: return std::make_unique<PairFactor>();
     case FactorKind::OrOut: return std::make_unique<OrOutFactor>(n, graph.negated + graph.varStart[f]);
@@ -369,8 +372,13 @@ void validateGraph(const GraphView& g) {
       case FactorKind::Knapsack: {
         if (nReals != n + 1) fail("realStart", f, "(Knapsack) needs n costs and a budget");
         const double* reals = g.reals + g.realStart[f];
-        for (int64_t i = 0; i < n; ++i)
+        double smallest = std::numeric_limits<double>::infinity(), largest = 0;
+        for (int64_t i = 0; i < n; ++i) {
           if (!(reals[i] > 0 && std::isfinite(reals[i]))) fail("reals", f, "(Knapsack) costs must be finite and > 0");
+          smallest = std::min(smallest, reals[i]);
+          largest = std::max(largest, reals[i]);
+        }
+        if (largest > kMaxCostRatio * smallest) fail("reals", f, "(Knapsack) costs must be within a factor 1e100 of each other");
         if (!(reals[n] >= 0 && std::isfinite(reals[n]))) fail("reals", f, "(Knapsack) budget must be finite and >= 0");
         if (nAdd != 0) fail("addStart", f, "(Knapsack) takes no additional scores");
         break;
@@ -508,6 +516,17 @@ void backward(const GraphView& graph, const double* unary, const double* additio
   writeInfo(out.info, result);
 }
 
+namespace {
+// The selection QP's unary scores: halved (see SelectionOracle) and shifted so that the largest is
+// 0, which changes no selection of exactly k positions but makes ties at the top exact however
+// large the scores (halves first: the difference of two scores may overflow).
+void selectionScores(const double* scores, int64_t cols, double* a) {
+  double largest = scores[0];
+  for (int64_t t = 1; t < cols; ++t) largest = std::max(largest, scores[t]);
+  for (int64_t t = 0; t < cols; ++t) a[t] = 0.5 * scores[t] - 0.5 * largest;
+}
+}  // namespace
+
 void kSubsetsBatch(const double* scores, int64_t rows, int64_t cols, int64_t k, double* out, unsigned threads) {
   if (k < 0 || k > cols) throw RangeError("k must be in [0, cols]");
   parallelFor(rows, threads, [&](unsigned, int64_t r) {
@@ -519,12 +538,12 @@ void sequentialKSubsetsBatch(const double* scores, int64_t rows, int64_t cols, i
                              double* out, uint8_t* status, unsigned threads, double* conjugate) {
   if (cols < 1) throw RangeError("cols must be >= 1");
   if (k < 0 || k > cols) throw RangeError("k must be in [0, cols]");
-  // The 2-state SequenceBudget in its selected-state form (see SelectionOracle): scores / 2, bonus / 2.
+  // The 2-state SequenceBudget in its selected-state form (see SelectionOracle): scores / 2 (shifted), bonus / 2.
   const int64_t nAdd = cols - 1;
   const std::vector<double> b(static_cast<size_t>(nAdd), 0.5 * bonus);
   parallelFor(rows, threads, [&](unsigned, int64_t r) {
     std::vector<double> a(static_cast<size_t>(cols)), v(static_cast<size_t>(nAdd));
-    for (int64_t t = 0; t < cols; ++t) a[t] = 0.5 * scores[r * cols + t];
+    selectionScores(scores + r * cols, cols, a.data());
     ActiveSetQP qp(std::make_unique<SelectionOracle>(cols, k));
     double* x = out + r * cols;
     const bool converged = qp.solve(a.data(), b.data(), maxActiveSetIter, x, v.data());
@@ -556,7 +575,7 @@ void sequentialKSubsetsBackwardBatch(const double* scores, int64_t rows, int64_t
   const std::vector<double> b(static_cast<size_t>(nAdd), 0.5 * bonus), zeros(static_cast<size_t>(nAdd), 0.0);
   parallelFor(rows, threads, [&](unsigned, int64_t r) {
     std::vector<double> a(static_cast<size_t>(cols)), x(static_cast<size_t>(cols)), v(static_cast<size_t>(nAdd));
-    for (int64_t t = 0; t < cols; ++t) a[t] = 0.5 * scores[r * cols + t];
+    selectionScores(scores + r * cols, cols, a.data());
     ActiveSetQP qp(std::make_unique<SelectionOracle>(cols, k));
     const bool converged = qp.solve(a.data(), b.data(), maxActiveSetIter, x.data(), v.data());
     qp.prepareJvp();

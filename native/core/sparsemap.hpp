@@ -51,6 +51,10 @@ struct Outputs {
 // Largest score magnitude solve accepts (MAX_SCORE in src/sparsemap/index.ts): beyond it the solver overflows.
 constexpr double kMaxScore = 1e150;
 
+// Largest ratio between two costs of a Knapsack factor (MAX_COST_RATIO in src/kernels.ts): the solver
+// scales costs so that the largest is near 1, and a score over the smallest must stay finite.
+constexpr double kMaxCostRatio = 1e100;
+
 // The distributions over structures a solve reported (Outputs' support fields), for backward.
 struct Supports {
   const int32_t* count;

@@ -16,42 +16,35 @@ inline bool isFree(double v) { return v > kFaceTol && v < 1 - kFaceTol; }
 
 }  // namespace
 
-// Weighted = false: unit costs, without the per-entry divisions (the same arithmetic: v / 1 = v).
+namespace {
+
+// Largest |b_i| + |t c_i| behind an entry's value b_i - t c_i for which one pass counts as exact.
+constexpr double kSettledMagnitude = 4096;
+// Passes at the most; each shrinks the magnitudes near the root by a factor of 2^20 or more.
+constexpr int kMaxPivotPasses = 64;
+constexpr double kSplitter = 134217729;  // 2^27 + 1
+
+// a b - fl(a b), exactly (Dekker's product with Veltkamp's split; needs -ffp-contract=off).
+double productError(double a, double b, double product) {
+  const double as = kSplitter * a, ah = as - (as - a), al = a - ah;
+  const double bs = kSplitter * b, bh = bs - (bs - b), bl = b - bh;
+  return ah * bh - product + ah * bl + al * bh + al * bl;
+}
+
+// The root t of sum_i c_i clip(b_i - t c_i) = k in the bracket [lo, hi] (see sumRoot in
+// closedForm.ts). Weighted = false: unit costs, without the per-entry divisions (v / 1 = v).
 template <bool Weighted>
-double cappedProjectionImpl(const double* a, int64_t n, const double* costs, double k, SumMode mode, double* x) {
+double sumRoot(const double* b, int64_t n, const double* costs, double k, double lo, double hi) {
   const auto cost = [&](int64_t i) { return Weighted ? costs[i] : 1.0; };
-  double clippedSum = 0;
-  for (int64_t i = 0; i < n; ++i) clippedSum += cost(i) * clip01(a[i]);
-  if ((mode == SumMode::AtMost && clippedSum <= k) || (mode == SumMode::AtLeast && clippedSum >= k)) {
-    for (int64_t i = 0; i < n; ++i) x[i] = clip01(a[i]);
-    return std::numeric_limits<double>::quiet_NaN();
-  }
   const double inf = std::numeric_limits<double>::infinity();
-  double lo = inf, hi = -inf, total = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const double c = cost(i);
-    lo = std::min(lo, Weighted ? (a[i] - 1) / c : a[i] - 1);
-    hi = std::max(hi, Weighted ? a[i] / c : a[i]);
-    total += c;
-  }
-  // The polytope is a single vertex: bisection would only approach it.
-  if (mode != SumMode::AtLeast && k <= 0) {
-    std::fill(x, x + n, 0.0);
-    return hi;
-  }
-  if (mode != SumMode::AtMost && k >= total) {
-    std::fill(x, x + n, 1.0);
-    return lo;
-  }
   double tau = 0;
   if (!(tau > lo && tau < hi)) tau = 0.5 * lo + 0.5 * hi;
-  // Enough bisections to cross the whole double range; the root step ends ordinary cases in a few.
   for (int iter = 0; iter < 2200; ++iter) {
     double sumUpper = 0, sumFreeCA = 0, sumFreeCC = 0;
     double pieceLo = -inf, pieceHi = inf;
     for (int64_t i = 0; i < n; ++i) {
       const double c = cost(i);
-      const double v = a[i];
+      const double v = b[i];
       const double toZero = Weighted ? v / c : v;
       const double toOne = Weighted ? (v - 1) / c : v - 1;
       if (tau >= toZero) {
@@ -82,12 +75,127 @@ double cappedProjectionImpl(const double* a, int64_t n, const double* costs, dou
     }
     if (!(hi - lo > 0)) break;
   }
-  for (int64_t i = 0; i < n; ++i) x[i] = clip01(a[i] - tau * cost(i));
   return tau;
+}
+
+// x = clip(b - t c) (b may be x); whether every value is exact enough (see clipSettled in closedForm.ts).
+template <bool Weighted>
+bool clipSettled(const double* b, int64_t n, const double* costs, double t, bool small, double* x) {
+  const auto cost = [&](int64_t i) { return Weighted ? costs[i] : 1.0; };
+  if (small) {
+    for (int64_t i = 0; i < n; ++i) x[i] = clip01(b[i] - t * cost(i));
+    return true;
+  }
+  bool settled = true;
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = b[i] - t * cost(i);
+    const double magnitude = std::fabs(b[i]) + std::fabs(t * cost(i));
+    if (!(magnitude <= kSettledMagnitude || magnitude <= 0x1p40 * (v < 0 ? -v : v - 1))) settled = false;
+    x[i] = clip01(v);
+  }
+  return settled;
+}
+
+// The entry whose breakpoint b_i / c_i is nearest t: the next pivot.
+template <bool Weighted>
+int64_t nearestBreakpoint(const double* b, int64_t n, const double* costs, double t) {
+  int64_t pivot = 0;
+  double nearest = std::numeric_limits<double>::infinity();
+  for (int64_t i = 0; i < n; ++i) {
+    const double distance = Weighted ? std::fabs(b[i] - t * costs[i]) / costs[i] : std::fabs(b[i] - t);
+    if (distance < nearest) {
+      nearest = distance;
+      pivot = i;
+    }
+  }
+  return pivot;
+}
+
+// x_i = a_i - c_i z_p with z_p = a_p / c_p, returned; weighted shifts keep the products exactly.
+template <bool Weighted>
+double shiftToBreakpoint(const double* a, int64_t n, const double* costs, int64_t p, double* x) {
+  const double ap = a[p];
+  if (!Weighted) {
+    for (int64_t i = 0; i < n; ++i) x[i] = a[i] - ap;
+    return ap;
+  }
+  const double cp = costs[p];
+  for (int64_t i = 0; i < n; ++i) x[i] = differenceOfProducts(a[i], cp, costs[i], ap) / cp;
+  return ap / cp;
+}
+
+}  // namespace
+
+template <bool Weighted>
+double cappedProjectionImpl(const double* a, int64_t n, const double* costs, double k, SumMode mode, double* x) {
+  const auto cost = [&](int64_t i) { return Weighted ? costs[i] : 1.0; };
+  double clippedSum = 0;
+  for (int64_t i = 0; i < n; ++i) clippedSum += cost(i) * clip01(a[i]);
+  if ((mode == SumMode::AtMost && clippedSum <= k) || (mode == SumMode::AtLeast && clippedSum >= k)) {
+    for (int64_t i = 0; i < n; ++i) x[i] = clip01(a[i]);
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  double total = Weighted ? 0 : static_cast<double>(n), largestCost = 1;
+  if (Weighted) {
+    largestCost = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      total += costs[i];
+      largestCost = std::max(largestCost, costs[i]);
+    }
+  }
+  // The polytope is a single vertex: the search would only approach it.
+  const double inf = std::numeric_limits<double>::infinity();
+  const int vertex = mode != SumMode::AtLeast && k <= 0 ? 0 : mode != SumMode::AtMost && k >= total ? 1 : -1;
+  if (vertex >= 0) {
+    double tau = vertex == 0 ? -inf : inf;
+    for (int64_t i = 0; i < n; ++i) {
+      x[i] = vertex;
+      tau = vertex == 0 ? std::max(tau, a[i] / cost(i)) : std::min(tau, (a[i] - 1) / cost(i));
+    }
+    return tau;
+  }
+  // First in the scores' own coordinates, then shifted to the breakpoint nearest the root while an
+  // entry near it rests on terms too large for its rounding to be negligible (see closedForm.ts).
+  const double* b = a;
+  double base = 0;
+  int64_t pivot = -1;
+  for (int pass = 0;; ++pass) {
+    double lo = inf, hi = -inf;
+    for (int64_t i = 0; i < n; ++i) {
+      if (!std::isfinite(b[i])) continue;
+      lo = std::min(lo, Weighted ? (b[i] - 1) / costs[i] : b[i] - 1);
+      hi = std::max(hi, Weighted ? b[i] / costs[i] : b[i]);
+    }
+    const double t = lo <= hi ? sumRoot<Weighted>(b, n, costs, k, lo, hi) : 0;
+    const bool small = largestCost * (std::max(std::fabs(lo), std::fabs(hi)) + std::fabs(t)) <= kSettledMagnitude;
+    if (clipSettled<Weighted>(b, n, costs, t, small, x) || pass == kMaxPivotPasses) return base + t;
+    if (pass > 0) shiftToBreakpoint<Weighted>(a, n, costs, pivot, x);  // b again: the clip overwrote it
+    pivot = nearestBreakpoint<Weighted>(b, n, costs, t);
+    base = shiftToBreakpoint<Weighted>(a, n, costs, pivot, x);
+    b = x;
+  }
+}
+
+double differenceOfProducts(double a, double b, double c, double d) {
+  const double p = a * b, q = c * d;
+  return p - q + (productError(a, b, p) - productError(c, d, q));
 }
 
 double cappedProjection(const double* a, int64_t n, const double* costs, double k, SumMode mode, double* x) {
   return costs == nullptr ? cappedProjectionImpl<false>(a, n, costs, k, mode, x) : cappedProjectionImpl<true>(a, n, costs, k, mode, x);
+}
+
+NormalisedCosts normalisedCosts(const double* costs, int64_t n, double budget) {
+  double largest = 0;
+  for (int64_t i = 0; i < n; ++i) largest = std::max(largest, costs[i]);
+  // 2^-e with 2^e <= largest < 2^(e+1), e clamped to [-1000, 1000]; the correction makes e exact
+  // whatever log2's last bit, as in closedForm.ts.
+  int e = std::max(-1000, std::min(1000, static_cast<int>(std::floor(std::log2(largest)))));
+  if (e < 1000 && std::ldexp(largest, -e) >= 2) ++e;
+  else if (e > -1000 && std::ldexp(largest, -e) < 1) --e;
+  NormalisedCosts out{std::vector<double>(static_cast<size_t>(n)), std::ldexp(budget, -e)};
+  for (int64_t i = 0; i < n; ++i) out.costs[i] = std::ldexp(costs[i], -e);
+  return out;
 }
 
 void cappedProjectionJvp(const double* x, int64_t n, const double* costs, bool active, const double* da, double* dx) {

@@ -2,6 +2,7 @@
 // Mirrors src/js/sparsemap/closedForm.ts line for line.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 namespace sshn::sparsemap {
 
@@ -11,9 +12,21 @@ enum class SumMode { AtMost = 0, Exact = 1, AtLeast = 2 };
 constexpr double kFaceTol = 1e-12;
 
 // Euclidean projection of a[0..n) onto {x in [0,1]^n, c.x (<=, =, >=) k} (c = ones when costs is
-// null), written to x. Returns the multiplier tau (x = clip(a - tau c, 0, 1)), or NaN when the sum
-// constraint is not active.
+// null), written to x (not overlapping a). Returns the multiplier tau (x = clip(a - tau c, 0, 1)),
+// or NaN when the sum constraint is not active. Exact to about 2^-40 at any magnitude of a (the
+// root is sought in coordinates shifted to a breakpoint near it); costs as normalisedCosts gives them.
 double cappedProjection(const double* a, int64_t n, const double* costs, double k, SumMode mode, double* x);
+
+// a b - c d to a few ulps of the result, however much the products cancel.
+double differenceOfProducts(double a, double b, double c, double d);
+
+// Knapsack costs and budget scaled by one power of two so that the largest cost is in [1, 2): the
+// same polytope, with products of scores and costs far from overflow.
+struct NormalisedCosts {
+  std::vector<double> costs;
+  double budget;
+};
+NormalisedCosts normalisedCosts(const double* costs, int64_t n, double budget);
 
 // Jacobian-vector product of cappedProjection at the face of its solution x.
 void cappedProjectionJvp(const double* x, int64_t n, const double* costs, bool active, const double* da, double* dx);

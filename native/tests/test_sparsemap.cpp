@@ -51,6 +51,29 @@ TEST_CASE("capped projection satisfies its KKT conditions") {
   }
 }
 
+TEST_CASE("capped projection is exact at large scales: tied scores split evenly, knapsack budgets hold") {
+  // A root near 1e16 - 1/2 is no double: the search shifted to the breakpoint of 1e16 finds it.
+  for (const double s : {1e15, 1e16, 1e100, 1e150, -1e150}) {
+    double x[3];
+    const double two[] = {s, s};
+    cappedProjection(two, 2, nullptr, 1, SumMode::Exact, x);
+    CHECK_NEAR(x[0], 0.5, 1e-15);
+    CHECK_NEAR(x[1], 0.5, 1e-15);
+    const double three[] = {s, s, s};
+    cappedProjection(three, 3, nullptr, 1, SumMode::AtMost, x);
+    for (const double xi : x) CHECK_NEAR(xi, s > 0 ? 1.0 / 3 : 0, 1e-15);
+    // Costs 1 and 2, scores s and 2 s (one breakpoint): x = (t, 2 t) with t + 4 t = 1.
+    const double costs[] = {1, 2}, scores[] = {s, 2 * s};
+    const NormalisedCosts scaled = normalisedCosts(costs, 2, 1);
+    CHECK(scaled.costs[1] == 1 && scaled.costs[0] == 0.5 && scaled.budget == 0.5);
+    cappedProjection(scores, 2, scaled.costs.data(), scaled.budget, SumMode::AtMost, x);
+    CHECK_NEAR(x[0], s > 0 ? 0.2 : 0, 1e-15);
+    CHECK_NEAR(x[1], s > 0 ? 0.4 : 0, 1e-15);
+  }
+  // The products cancel to -4; computed plainly they round to 0.
+  CHECK(differenceOfProducts(1e16 + 2, 1e16 - 2, 1e16, 1e16) == -4);
+}
+
 // OROUT scores (inputs, then the output) of one of six kinds: generic, a few shared levels (ties
 // with each other and with 0 and 1), inputs all below 0 or all above 1, the output far above or below.
 static std::vector<double> orOutScores(sshn::Rng& rng, int64_t n, int kind) {

@@ -2,7 +2,9 @@
 // AD3-style ADMM whose local steps are the factors' own SparseMAP problems (closed forms, or an
 // active-set QP over structures from a MAP oracle), with gradients through the solution.
 import { getBackend } from '../backend';
-import { BackendName, FactorGraphData, FactorKind, INFO_ITERATIONS, INFO_LENGTH, INFO_STATUS, SparseMapOutputs, SparseMapParams, SparseMapStatus } from '../kernels';
+import {
+  BackendName, FactorGraphData, FactorKind, INFO_ITERATIONS, INFO_LENGTH, INFO_STATUS, MAX_COST_RATIO, SparseMapOutputs, SparseMapParams, SparseMapStatus,
+} from '../kernels';
 import { checkAllocation } from '../limits';
 import { downScale, largestMagnitude, scaledBy } from '../scaling';
 import {
@@ -306,7 +308,7 @@ export class FactorGraph {
     return this.add({ kind: FactorKind.Budget, vars: v, negated: this.checkNegated(opts.negated, v.length), ints: [kk, exact ? 1 : 0], reals: [], scores: new Float64Array(0) });
   }
 
-  /** sum_i costs[i] vars[i] <= budget, costs > 0. */
+  /** sum_i costs[i] vars[i] <= budget, costs > 0 and within a factor 1e100 of each other. */
   addKnapsack(vars: ArrayLike<number>, costs: ArrayLike<number>, budget: number, options: KnapsackOptions = {}): number {
     const v = this.checkVars(vars, 'vars', 1);
     const opts = checkOptions(options, 'options', optionKeys<KnapsackOptions>()('negated'));
@@ -314,6 +316,9 @@ export class FactorGraph {
     c.forEach((x, i) => {
       if (!(x > 0)) throw new RangeError(`costs[${i}] must be > 0, got ${x}`);
     });
+    const largest = c.reduce((m, x) => Math.max(m, x), 0);
+    const smallest = c.reduce((m, x) => Math.min(m, x), Infinity);
+    if (largest > MAX_COST_RATIO * smallest) throw new RangeError(`costs must be within a factor 1e100 of each other (only their ratios matter), got ${smallest} and ${largest}`);
     const b = checkFinite(budget, 'budget');
     if (b < 0) throw new RangeError(`budget must be >= 0, got ${b}`);
     return this.add({ kind: FactorKind.Knapsack, vars: v, negated: this.checkNegated(opts.negated, v.length), ints: [], reals: [...c, b], scores: new Float64Array(0) });
@@ -593,7 +598,7 @@ function scoreMatrix(scores: unknown, name: string): { data: Float64Array; rows:
 
 /**
  * Marginals of k-subsets (SparseMAP of one exact-k Budget factor): the projection of scores on
- * {u in [0,1]^n, sum u = k}.
+ * {u in [0,1]^n, sum u = k}, exact to about 1e-12 for any finite scores (ties at 1e16 split evenly).
  *
  * @example
  * ```ts
@@ -656,7 +661,9 @@ export interface SequentialKSubsetsOptions extends BatchOptions {
 
 /**
  * Marginals of sequential k-subsets: a 2-state SequenceBudget (state 0 = selected, exactly k
- * selected, `bonus` on each selected -> selected step). Throws if the QP does not converge.
+ * selected, `bonus` on each selected -> selected step). Throws if the QP does not converge. Its
+ * active-set QP stops when no selection gains more than 1e-12 of the scores' size (relative to the
+ * largest score, which is subtracted first: adding a constant to every score changes nothing).
  *
  * @example
  * ```ts

@@ -11,49 +11,90 @@ export enum SumMode {
 export const FACE_TOL = 1e-12;
 
 /**
+ * Largest magnitude |b_i| + |t c_i| of the terms of an entry's value b_i - t c_i for which one pass
+ * of the root search counts as exact: rounding errors are near 2^-52 of it, here 2^-40 at most.
+ */
+const SETTLED_MAGNITUDE = 2 ** 12;
+/** Passes at the most; each shrinks the magnitudes near the root by a factor of 2^20 or more. */
+const MAX_PIVOT_PASSES = 64;
+
+function costOf(costs: Float64Array | null, cOff: number, i: number): number {
+  return costs === null ? 1 : costs[cOff + i];
+}
+
+/**
  * Euclidean projection of a[aOff..aOff+n) onto {x in [0,1]^n, c.x (<=, =, >=) k} (c = ones when
- * costs is null), written to x[xOff..). Returns the multiplier tau of the sum constraint
- * (x = clip(a - tau c, 0, 1)), or NaN when the constraint is not active (x = clip(a, 0, 1)).
- * The root of the piecewise-linear sum is found by Newton steps on its linear pieces, safeguarded
- * by bisection, and is exact once a step lands inside the piece it was computed from.
+ * costs is null), written to x[xOff..) (which must not overlap a). Returns the multiplier tau of the
+ * sum constraint (x = clip(a - tau c, 0, 1)), or NaN when the constraint is not active (x = clip(a, 0, 1)).
+ *
+ * x is exact to about 2^-40 at any magnitude of a: the root t is sought in coordinates b_i = a_i -
+ * c_i z_p shifted to a pivot's breakpoint z_p = a_p / c_p (tau = z_p + t), first with no shift, then,
+ * while an entry near the root rests on terms too large for its rounding to be negligible, shifted
+ * to the breakpoint nearest the root found. Near that pivot the shifted entries are small, and exact
+ * where the scores tie (1e16 and 1e16 give 1/2 each, not the 0 a root near 1e16 - 1/2, which is not
+ * a double, left). Costs should be scaled so that the largest is near 1 (see normalisedCosts).
  */
 export function cappedProjection(
   a: Float64Array, aOff: number, n: number, costs: Float64Array | null, cOff: number, k: number, mode: SumMode,
   x: Float64Array, xOff: number,
 ): number {
   let clippedSum = 0;
-  for (let i = 0; i < n; i++) {
-    const v = a[aOff + i];
-    const xi = v <= 0 ? 0 : v >= 1 ? 1 : v;
-    clippedSum += (costs === null ? 1 : costs[cOff + i]) * xi;
-  }
+  for (let i = 0; i < n; i++) clippedSum += costOf(costs, cOff, i) * clip01(a[aOff + i]);
   if ((mode === SumMode.AtMost && clippedSum <= k) || (mode === SumMode.AtLeast && clippedSum >= k)) {
-    for (let i = 0; i < n; i++) {
-      const v = a[aOff + i];
-      x[xOff + i] = v <= 0 ? 0 : v >= 1 ? 1 : v;
-    }
+    for (let i = 0; i < n; i++) x[xOff + i] = clip01(a[aOff + i]);
     return NaN;
   }
-  // Bracket: at lo every entry is at 1, at hi every entry is at 0.
-  let lo = Infinity;
-  let hi = -Infinity;
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const c = costs === null ? 1 : costs[cOff + i];
-    const v = a[aOff + i];
-    lo = Math.min(lo, (v - 1) / c);
-    hi = Math.max(hi, v / c);
-    total += c;
+  let total = costs === null ? n : 0;
+  let largestCost = costs === null ? 1 : 0;
+  for (let i = 0; costs !== null && i < n; i++) {
+    total += costs[cOff + i];
+    largestCost = Math.max(largestCost, costs[cOff + i]);
   }
-  // The polytope is a single vertex: bisection would only approach it.
-  if (mode !== SumMode.AtLeast && k <= 0) {
-    for (let i = 0; i < n; i++) x[xOff + i] = 0;
-    return hi;
+  // The polytope is a single vertex: the search would only approach it. tau: where every entry reaches it.
+  const vertex = mode !== SumMode.AtLeast && k <= 0 ? 0 : mode !== SumMode.AtMost && k >= total ? 1 : -1;
+  if (vertex >= 0) {
+    let tau = vertex === 0 ? -Infinity : Infinity;
+    for (let i = 0; i < n; i++) {
+      const c = costOf(costs, cOff, i);
+      x[xOff + i] = vertex;
+      tau = vertex === 0 ? Math.max(tau, a[aOff + i] / c) : Math.min(tau, (a[aOff + i] - 1) / c);
+    }
+    return tau;
   }
-  if (mode !== SumMode.AtMost && k >= total) {
-    for (let i = 0; i < n; i++) x[xOff + i] = 1;
-    return lo;
+  let b = a;
+  let bOff = aOff;
+  let base = 0;
+  let pivot = -1;
+  for (let pass = 0; ; pass++) {
+    // Bracket: at lo every finite entry is at 1, at hi every one is at 0 (entries shifted to
+    // infinity, from scores near 1e308, are at a bound for every finite t).
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = b[bOff + i];
+      if (!Number.isFinite(v)) continue;
+      const c = costOf(costs, cOff, i);
+      lo = Math.min(lo, (v - 1) / c);
+      hi = Math.max(hi, v / c);
+    }
+    const t = lo <= hi ? sumRoot(b, bOff, n, costs, cOff, k, lo, hi) : 0;
+    // b_i / c_i lies in [lo, hi]: when every |b_i| + |t c_i| is small by that bound, so are the errors.
+    const small = largestCost * (Math.max(Math.abs(lo), Math.abs(hi)) + Math.abs(t)) <= SETTLED_MAGNITUDE;
+    if (clipSettled(b, bOff, n, costs, cOff, t, small, x, xOff) || pass === MAX_PIVOT_PASSES) return base + t;
+    if (pass > 0) shiftToBreakpoint(a, aOff, n, costs, cOff, pivot, x, xOff); // b again: the clip overwrote it
+    pivot = nearestBreakpoint(b, bOff, n, costs, cOff, t);
+    base = shiftToBreakpoint(a, aOff, n, costs, cOff, pivot, x, xOff);
+    b = x;
+    bOff = xOff;
   }
+}
+
+/**
+ * The root t of sum_i c_i clip(b_i - t c_i, 0, 1) = k in the bracket [lo, hi], for k strictly
+ * between the sums of the two vertices: Newton steps on the linear pieces of the sum, safeguarded by
+ * bisection, exact once a step lands inside the piece it was computed from.
+ */
+function sumRoot(b: Float64Array, bOff: number, n: number, costs: Float64Array | null, cOff: number, k: number, lo: number, hi: number): number {
   let tau = 0;
   if (!(tau > lo && tau < hi)) tau = 0.5 * lo + 0.5 * hi;
   // Enough bisections to cross the whole double range; the root step ends ordinary cases in a few.
@@ -64,8 +105,8 @@ export function cappedProjection(
     let pieceLo = -Infinity;
     let pieceHi = Infinity;
     for (let i = 0; i < n; i++) {
-      const c = costs === null ? 1 : costs[cOff + i];
-      const v = a[aOff + i];
+      const c = costOf(costs, cOff, i);
+      const v = b[bOff + i];
       const toZero = v / c; // x_i = 0 for tau >= toZero
       const toOne = (v - 1) / c; // x_i = 1 for tau <= toOne
       if (tau >= toZero) {
@@ -96,12 +137,99 @@ export function cappedProjection(
     }
     if (!(hi - lo > 0)) break;
   }
-  for (let i = 0; i < n; i++) {
-    const c = costs === null ? 1 : costs[cOff + i];
-    const v = a[aOff + i] - tau * c;
-    x[xOff + i] = v <= 0 ? 0 : v >= 1 ? 1 : v;
-  }
   return tau;
+}
+
+/**
+ * x = clip(b - t c) (b may be x itself: each b_i is read before x_i is written). Returns whether
+ * every value v_i is exact enough: always when `small`, else when the magnitude |b_i| + |t c_i| of
+ * its terms is at most SETTLED_MAGNITUDE or 2^40 times below its distance to [0, 1] (then it is
+ * clipped alike whatever the rounding).
+ */
+function clipSettled(b: Float64Array, bOff: number, n: number, costs: Float64Array | null, cOff: number, t: number, small: boolean, x: Float64Array, xOff: number): boolean {
+  if (small) {
+    for (let i = 0; i < n; i++) x[xOff + i] = clip01(b[bOff + i] - t * costOf(costs, cOff, i));
+    return true;
+  }
+  let settled = true;
+  for (let i = 0; i < n; i++) {
+    const c = costOf(costs, cOff, i);
+    const v = b[bOff + i] - t * c;
+    const magnitude = Math.abs(b[bOff + i]) + Math.abs(t * c);
+    if (!(magnitude <= SETTLED_MAGNITUDE || magnitude <= 2 ** 40 * (v < 0 ? -v : v - 1))) settled = false;
+    x[xOff + i] = clip01(v);
+  }
+  return settled;
+}
+
+/** The entry whose breakpoint b_i / c_i is nearest t: the next pivot. */
+function nearestBreakpoint(b: Float64Array, bOff: number, n: number, costs: Float64Array | null, cOff: number, t: number): number {
+  let pivot = 0;
+  let nearest = Infinity;
+  for (let i = 0; i < n; i++) {
+    const c = costOf(costs, cOff, i);
+    const distance = Math.abs(b[bOff + i] - t * c) / c;
+    if (distance < nearest) {
+      nearest = distance;
+      pivot = i;
+    }
+  }
+  return pivot;
+}
+
+/**
+ * x_i = a_i - c_i z_p with z_p = a_p / c_p, returned: a_i - a_p for unit costs (exact near a_p), else
+ * (a_i c_p - c_i a_p) / c_p with the products kept exactly, so that the cancellation near the pivot
+ * leaves the low bits, not rounding noise.
+ */
+function shiftToBreakpoint(a: Float64Array, aOff: number, n: number, costs: Float64Array | null, cOff: number, p: number, x: Float64Array, xOff: number): number {
+  const ap = a[aOff + p];
+  if (costs === null) {
+    for (let i = 0; i < n; i++) x[xOff + i] = a[aOff + i] - ap;
+    return ap;
+  }
+  const cp = costs[cOff + p];
+  for (let i = 0; i < n; i++) x[xOff + i] = differenceOfProducts(a[aOff + i], cp, costs[cOff + i], ap) / cp;
+  return ap / cp;
+}
+
+const SPLITTER = 2 ** 27 + 1;
+
+/** a b - fl(a b), exactly (Dekker's product with Veltkamp's split; |a|, |b| below 1e300). */
+function productError(a: number, b: number, product: number): number {
+  const as = SPLITTER * a;
+  const ah = as - (as - a);
+  const al = a - ah;
+  const bs = SPLITTER * b;
+  const bh = bs - (bs - b);
+  const bl = b - bh;
+  return ah * bh - product + ah * bl + al * bh + al * bl;
+}
+
+/** a b - c d to a few ulps of the result, however much the products cancel. */
+function differenceOfProducts(a: number, b: number, c: number, d: number): number {
+  const p = a * b;
+  const q = c * d;
+  return p - q + (productError(a, b, p) - productError(c, d, q));
+}
+
+/**
+ * Knapsack costs and budget scaled by one power of two so that the largest cost is in [1, 2): the
+ * same polytope, with products of scores and costs far from overflow. Costs within MAX_COST_RATIO
+ * of each other (as graphs are validated) keep every breakpoint a_i / c_i finite.
+ */
+export function normalisedCosts(costs: Float64Array, cOff: number, n: number, budget: number): { costs: Float64Array; budget: number } {
+  let largest = 0;
+  for (let i = 0; i < n; i++) largest = Math.max(largest, costs[cOff + i]);
+  // 2^-e with 2^e <= largest < 2^(e+1), e clamped to [-1000, 1000]; the correction makes e exact
+  // whatever log2's last bit (and the same in both backends).
+  let e = Math.max(-1000, Math.min(1000, Math.floor(Math.log2(largest))));
+  if (e < 1000 && largest * 2 ** -e >= 2) e++;
+  else if (e > -1000 && largest * 2 ** -e < 1) e--;
+  const scale = 2 ** -e;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = costs[cOff + i] * scale;
+  return { costs: out, budget: budget * scale };
 }
 
 /**

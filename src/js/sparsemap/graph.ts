@@ -2,7 +2,7 @@
 // (native/addon/sparsemap_binding.cpp graphArg, then validateGraph in native/core/sparsemap.cpp),
 // with the same error classes and messages: a malformed graph is refused by either backend alike,
 // never read out of bounds or solved into NaN.
-import { FactorGraphData, FactorKind } from '../../kernels';
+import { FactorGraphData, FactorKind, MAX_COST_RATIO } from '../../kernels';
 import { sequenceAdditionalLength } from './activeSet';
 
 const MAX_INDEX = 2 ** 31 - 1;
@@ -80,7 +80,15 @@ function validateFactors(g: FactorGraphData, nVariables: number, nF: number): vo
       case FactorKind.Knapsack: {
         if (nReals !== n + 1) fail('realStart', f, '(Knapsack) needs n costs and a budget');
         const ro = g.realStart[f];
-        for (let i = 0; i < n; i++) if (!(g.reals[ro + i] > 0 && Number.isFinite(g.reals[ro + i]))) fail('reals', f, '(Knapsack) costs must be finite and > 0');
+        let smallest = Infinity;
+        let largest = 0;
+        for (let i = 0; i < n; i++) {
+          const c = g.reals[ro + i];
+          if (!(c > 0 && Number.isFinite(c))) fail('reals', f, '(Knapsack) costs must be finite and > 0');
+          smallest = Math.min(smallest, c);
+          largest = Math.max(largest, c);
+        }
+        if (largest > MAX_COST_RATIO * smallest) fail('reals', f, '(Knapsack) costs must be within a factor 1e100 of each other');
         if (!(g.reals[ro + n] >= 0 && Number.isFinite(g.reals[ro + n]))) fail('reals', f, '(Knapsack) budget must be finite and >= 0');
         if (nAdd !== 0) fail('addStart', f, '(Knapsack) takes no additional scores');
         break;

@@ -7,7 +7,7 @@ import {
 } from '../../kernels';
 import { ActiveSetQP, DenseOracle, Oracle, SelectionOracle, SequenceOracle, SUPPORT_TOL, TreeOracle } from './activeSet';
 import {
-  cappedProjection, cappedProjectionJvp, orOutDecompose, OrOutFace, orOutJvp, orOutProjection, pairJvp, pairSolve, SumMode,
+  cappedProjection, cappedProjectionJvp, normalisedCosts, orOutDecompose, OrOutFace, orOutJvp, orOutProjection, pairJvp, pairSolve, SumMode,
 } from './closedForm';
 import { validateGraph } from './graph';
 
@@ -172,7 +172,8 @@ function makeFactor(graph: FactorGraphData, f: number): LocalFactor {
     case FactorKind.Budget: return new CappedFactor(n, ints[io], ints[io + 1] ? SumMode.Exact : SumMode.AtMost, null, 0);
     case FactorKind.Knapsack: {
       const ro = graph.realStart[f];
-      return new CappedFactor(n, graph.reals[ro + n], SumMode.AtMost, graph.reals, ro);
+      const scaled = normalisedCosts(graph.reals, ro, n, graph.reals[ro + n]);
+      return new CappedFactor(n, scaled.budget, SumMode.AtMost, scaled.costs, 0);
     }
     case FactorKind.Pair: return new PairFactor();
     case FactorKind.OrOut: return new OrOutFactor(n, graph.negated, graph.varStart[f]);
@@ -464,17 +465,28 @@ export function kSubsetsBatch(scores: Float64Array, rows: number, cols: number, 
   for (let r = 0; r < rows; r++) cappedProjection(scores, r * cols, cols, null, 0, k, SumMode.Exact, out, r * cols);
 }
 
+/**
+ * The selection QP's unary scores: halved (see SelectionOracle) and shifted so that the largest is
+ * 0, which changes no selection of exactly k positions but makes ties at the top exact however
+ * large the scores (halves first: the difference of two scores may overflow).
+ */
+function selectionScores(scores: Float64Array, off: number, cols: number, a: Float64Array): void {
+  let largest = scores[off];
+  for (let t = 1; t < cols; t++) largest = Math.max(largest, scores[off + t]);
+  for (let t = 0; t < cols; t++) a[t] = 0.5 * scores[off + t] - 0.5 * largest;
+}
+
 export function sequentialKSubsetsBatch(
   scores: Float64Array, rows: number, cols: number, k: number, bonus: number, maxActiveSetIter: number, out: Float64Array, status: Uint8Array,
   _threads = 0, conjugate: Float64Array | null = null,
 ): void {
-  // The 2-state SequenceBudget in its selected-state form (see SelectionOracle): scores / 2, bonus / 2.
+  // The 2-state SequenceBudget in its selected-state form (see SelectionOracle): scores / 2 (shifted), bonus / 2.
   const oracle = new SelectionOracle(cols, k);
   const a = new Float64Array(cols);
   const b = new Float64Array(oracle.nAdd).fill(0.5 * bonus);
   const v = new Float64Array(oracle.nAdd);
   for (let r = 0; r < rows; r++) {
-    for (let t = 0; t < cols; t++) a[t] = 0.5 * scores[r * cols + t];
+    selectionScores(scores, r * cols, cols, a);
     const qp = new ActiveSetQP(oracle);
     const converged = qp.solve(a, 0, b, 0, maxActiveSetIter, out, r * cols, v, 0);
     status[r] = converged ? SparseMapStatus.Converged : SparseMapStatus.ActiveSetMaxIterations;
@@ -507,7 +519,7 @@ export function sequentialKSubsetsBackwardBatch(
   const x = new Float64Array(cols);
   const v = new Float64Array(oracle.nAdd);
   for (let r = 0; r < rows; r++) {
-    for (let t = 0; t < cols; t++) a[t] = 0.5 * scores[r * cols + t];
+    selectionScores(scores, r * cols, cols, a);
     const qp = new ActiveSetQP(oracle);
     const converged = qp.solve(a, 0, b, 0, maxActiveSetIter, x, 0, v, 0);
     qp.prepareJvp();
