@@ -108,7 +108,7 @@ function opOf(n: number): fc.Arbitrary<Op> {
 }
 
 /** Names an error from each builder may mention. */
-const BUILDER_NAMES = ['vars', 'negated', 'k', 'costs', 'budget', 'score', 'pair variables', 'options', 'groups', 'scores', 'transitions', 'start', 'end', 'states', 'length', 'Dense'];
+const BUILDER_NAMES = ['vars', 'negated', 'k', 'costs', 'budget', 'score', 'pair [i, j]', 'i must be', 'j must be', 'options', 'groups', 'scores', 'transitions', 'start', 'end', 'states', 'length', 'Dense'];
 
 const graphCase = fc.integer({ min: 1, max: 9 }).chain((n) =>
   fc.record({
