@@ -44,7 +44,7 @@ struct Workspace {
 // p_i = scale * phi(z_i - max) where phi depends on the kind and the threshold tau
 // (forEachProbability).
 struct Solution {
-  double max;  // the shift: the row max (for k-subsets, moved near a threshold far below it)
+  double max;  // the shift: the row max (k-subsets: x_(k) when tau lies far below the max)
   double tau;
   double scale;
   int64_t finite;
@@ -408,7 +408,7 @@ void narrowFromSample(std::vector<double>& w, size_t& end, double k, Bracket& b)
   }
 }
 
-// k-subsets threshold over the candidates (the entries undetermined on b, in index order): random
+// k-subsets threshold over the candidates (the entries not counted in start, in index order): random
 // breakpoints narrowing the bracket lo <= tau < hi, entries whose term is fixed or linear on it
 // leaving the search. Expected linear, like quickselect.
 double kSubsetsThreshold(Workspace& ws, int64_t k, const Bracket& start) {
@@ -673,13 +673,40 @@ void gatherCandidates(const T* x, int64_t d, double max, double a, double floor,
 
 constexpr int64_t kSmallK = 16;
 
-// The k-th largest of the shifted finite scores x - max (k <= kSmallK, at least k finite entries).
+// The (i+1)-th largest of w[0, end) (w is permuted): quickselect on partition3, expected linear.
+double selectLargest(std::vector<double>& w, size_t end, size_t i) {
+  Rng rng(kPivotSeed);
+  size_t begin = 0;
+  for (;;) {
+    const double pivot = w[begin + rng.below(static_cast<uint32_t>(end - begin))];
+    size_t gtEnd, eqEnd;
+    partition3(w, begin, end, pivot, gtEnd, eqEnd);
+    if (i < gtEnd) {
+      end = gtEnd;
+    } else if (i < eqEnd) {
+      return pivot;
+    } else {
+      begin = eqEnd;
+    }
+  }
+}
+
+// The k-th largest finite score itself, not shifted (at least k finite entries): one scan keeping
+// the top k for k <= kSmallK, else a selection on a copy.
 template <typename T>
-double kthLargest(const T* x, int64_t d, double max, int64_t k) {
+double kthLargest(const T* x, int64_t d, int64_t k, Workspace& ws) {
+  if (k > kSmallK) {
+    std::vector<double>& w = ws.scratch;
+    w.clear();
+    for (int64_t j = 0; j < d; ++j) {
+      if (static_cast<double>(x[j]) > -kInf) w.push_back(static_cast<double>(x[j]));
+    }
+    return selectLargest(w, w.size(), static_cast<size_t>(k - 1));
+  }
   double top[kSmallK];
   for (int64_t i = 0; i < k; ++i) top[i] = -kInf;
   for (int64_t j = 0; j < d; ++j) {
-    const double z = static_cast<double>(x[j]) - max;
+    const double z = static_cast<double>(x[j]);
     if (z <= top[k - 1]) continue;
     int64_t i = k - 1;
     while (i > 0 && top[i - 1] < z) {
@@ -692,8 +719,7 @@ double kthLargest(const T* x, int64_t d, double max, int64_t k) {
 }
 
 // The bracket (lo, hi] around tau when every candidate is undetermined: F(lo) = count >= k for lo at
-// or below min - 1, F(hi) = 0 < k for hi at or above every candidate (0 unless kSubsetsRow moved
-// the shift below the max).
+// or below min - 1, F(hi) = 0 < k for hi at or above every candidate.
 Bracket wholeBracket(const std::vector<double>& candidates) {
   double lo = 0, hi = 0;
   for (double z : candidates) {
@@ -705,7 +731,7 @@ Bracket wholeBracket(const std::vector<double>& candidates) {
   return Bracket{lo, hi, 0, 0, 0};
 }
 
-// A k-subsets threshold further than this from the shift moves the shift onto it (kSubsetsRow).
+// A k-subsets threshold further than this from the shift is not trusted: kSubsetsRow shifts by x_(k).
 constexpr double kRecentre = 8192;
 
 // Long rows (d >= 8 * kSampleSize): a bracket from a strided sample (no randomness) and one pass over
@@ -893,24 +919,14 @@ bool scanAndGather(const T* x, int64_t d, int64_t row, double a, double q, Works
   return true;
 }
 
-// The middle of the finite scores: a shift from which no x - shift overflows.
-template <typename T>
-double midRange(const T* x, int64_t d) {
-  double lo = kInf, hi = -kInf;
-  for (int64_t j = 0; j < d; ++j) {
-    const double v = static_cast<double>(x[j]);
-    if (v == -kInf) continue;
-    lo = v < lo ? v : lo;
-    hi = v > hi ? v : hi;
-  }
-  return 0.5 * hi + 0.5 * lo;
-}
-
-// The k-subsets threshold of one row. Unlike the other maps its threshold can lie far below the
-// row max, where x - max no longer resolves the entries near it (or overflows to -Infinity): then
-// the shift moves onto the k-th largest score or the threshold found (after an overflow, first to
-// the middle of the range) and the row is solved again. Each move gains about 50 bits, so a few
-// passes reach a threshold within kRecentre of the shift; ordinary rows take one pass.
+// The k-subsets threshold of one row. tau lies in [x_(k) - 1, x_(k)), x_(k) the k-th largest
+// score (the top k terms are 1 at x_(k) - 1; fewer than k entries exceed x_(k)). With the shift on
+// x_(k) itself the bracket (-1, 0) holds tau at any magnitudes: an entry that can be fractional has
+// |x - shift| < 1, exact (Sterbenz) or off by 2^-53 at most, and every other one is certainly 0 or
+// 1 (rounding is monotone and +-1 are doubles; an x - shift beyond the range is +-Infinity, still
+// on its side). k <= kSmallK find x_(k) in one scan; larger k first try the row max as the shift
+// (no selection), which resolves the row when tau lands within kRecentre of it (x - max off by
+// 2^-40 at most there), and select x_(k) only when it does not.
 // Out of line: inlined into solveRow (GCC 12), it cost the long-row path's loops there a register,
 // about 0.4% of the instructions of a d = 1e6 k-subsets row.
 #if defined(_MSC_VER)
@@ -920,43 +936,28 @@ double midRange(const T* x, int64_t d) {
 #endif
 
 template <typename T>
-SSHN_NOINLINE void kSubsetsRow(int64_t k, const T* x, int64_t d, int64_t row, Solution& sol, Workspace& ws) {
-  const double top = sol.max;
-  // Moves the shift by delta, unless the largest score would then overflow (x - shift = +Infinity).
-  const auto move = [&](double delta) {
-    if (top - (sol.max + delta) == kInf) {
-      throw RangeError(rowName(row) + ": k-subsets scores spanning more than the floating-point range (about 1.8e308) are not supported");
+SSHN_NOINLINE void kSubsetsRow(int64_t k, const T* x, int64_t d, Solution& sol, Workspace& ws) {
+  if (k > kSmallK) {
+    gatherCandidates(x, d, sol.max, 1.0, -kInf, ws);
+    // Fewer than k candidates: some x - max overflowed to -Infinity, tau is far below the max.
+    if (static_cast<int64_t>(ws.candidates.size()) >= k) {
+      sol.tau = kSubsetsThreshold(ws, k, wholeBracket(ws.candidates));
+      if (std::fabs(sol.tau) <= kRecentre) return;
     }
-    sol.max += delta;
-  };
-  bool overflowed = false;
-  for (int pass = 0;; ++pass) {
-    const bool last = pass == 40;
-    if (k <= kSmallK) {
-      const double kth = kthLargest(x, d, sol.max, k);
-      if (kth == -kInf && !overflowed && !last) {
-        overflowed = true;
-        sol.max = midRange(x, d);
-        continue;
-      }
-      if (kth < -kRecentre && !last) {
-        move(kth);
-        continue;
-      }
-      // tau >= z_(k) - 1: skip every entry at or below that bound.
-      gatherCandidates(x, d, sol.max, 1.0, kth - 1, ws);
-    } else {
-      gatherCandidates(x, d, sol.max, 1.0, -kInf, ws);
-      if (static_cast<int64_t>(ws.candidates.size()) < k && !overflowed && !last) {
-        overflowed = true;
-        sol.max = midRange(x, d);
-        continue;
-      }
-    }
-    sol.tau = kSubsetsThreshold(ws, k, wholeBracket(ws.candidates));
-    if (!(std::abs(sol.tau) > kRecentre) || last) return;
-    move(sol.tau);
   }
+  const double top = sol.max;
+  sol.max = kthLargest(x, d, k, ws);
+  Bracket b{-1, 0, 0, 0, 0};
+  if (d < 8 * static_cast<int64_t>(kSampleSize) && top - sol.max < kInf) {
+    gatherCandidates(x, d, sol.max, 1.0, -1.0, ws);  // too few to be sampled: those above x_(k) + 1 too
+  } else {
+    // Those above x_(k) + 1 counted as ones here: none reaches kSubsetsThreshold's sample, nor its
+    // sums as an x - shift of +Infinity.
+    ws.candidates.clear();
+    detail::classify(x, d, sol.max, SampledBracket{-1, 0, false, false}, b,
+                     [&](const double* block, size_t count) { ws.candidates.insert(ws.candidates.end(), block, block + count); });
+  }
+  sol.tau = kSubsetsThreshold(ws, k, b);
 }
 
 template <typename T>
@@ -984,7 +985,7 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
       return sol;
     case Kind::KSubsets:
       checkK(s.k, sol.finite, row);
-      kSubsetsRow(s.k, x, d, row, sol, ws);
+      kSubsetsRow(s.k, x, d, sol, ws);
       return sol;
     default: {
       if (s.log1pForm) {
@@ -1078,14 +1079,17 @@ void forward(const Params& params, const T* x, T* out, int32_t* support, double*
     T* pr = out + row * d;
     const Solution sol = solveRow(s, xr, d, row, ws);
     int32_t nonzero = 0;
-    double dot = 0, reg = 0;  // <z, p> and the regulariser's sum term
+    double dot = 0, reg = 0;  // <x - shift, p> and the regulariser's sum term
     const double exponent = params.kind == Kind::Entmax ? params.param : params.kind == Kind::Normmax ? params.param : 2;
+    // k-subsets: <x, p> itself, as its shift (x_(k)) may lie far below the max, where shift k +
+    // <x - shift, p> cancels or overflows; it overflows only when the selected scores do.
+    const double shift = s.kind == Kind::KSubsets ? 0.0 : sol.max;
     if (conjugate) {
       forEachProbability(s, sol, xr, d, ws, [&](int64_t j, double p) {
         pr[j] = static_cast<T>(p);
         nonzero += pr[j] != 0;
         if (p > 0) {
-          dot += (static_cast<double>(xr[j]) - sol.max) * p;
+          dot += (static_cast<double>(xr[j]) - shift) * p;
           // Entmax keeps sum p (p^(alpha-1) - 1) = sum p^alpha - 1 without the cancellation near alpha = 1.
           reg += s.kind == Kind::Softmax ? 0.0
                  : params.kind == Kind::Entmax ? p * std::expm1((exponent - 1) * std::log(p))
@@ -1112,19 +1116,17 @@ void forward(const Params& params, const T* x, T* out, int32_t* support, double*
           break;
         }
         case Kind::Normmax: value = sol.max + dot - std::pow(reg, 1 / params.param) + 1; break;
-        default: {
-          value = sol.max * static_cast<double>(s.k) + dot - 0.5 * reg;
-          // A shift kSubsetsRow moved far below the max can overflow max k or dot although <x, p> does
-          // not: then <x, p> directly, and a RangeError only if that overflows too.
+        default:
+          value = dot - 0.5 * reg;
           if (std::isfinite(value)) break;
-          double direct = 0;
-          forEachProbability(s, sol, xr, d, ws, [&](int64_t j, double p) { direct += p > 0 ? static_cast<double>(xr[j]) * p : 0.0; });
-          value = direct - 0.5 * reg;
+          // A partial sum can overflow when <x, p> does not: summed again scaled by 2^-64 (fewer than
+          // 2^63 terms below 2^960 each), a RangeError only if the result overflows too.
+          dot = 0;
+          forEachProbability(s, sol, xr, d, ws, [&](int64_t j, double p) { dot += p > 0 ? static_cast<double>(xr[j]) * 0x1p-64 * p : 0.0; });
+          value = (dot - 0x1p-64 * 0.5 * reg) * 0x1p64;
           if (!std::isfinite(value)) {
             throw RangeError(rowName(row) + ": the k-subsets conjugate overflows (the selected scores sum beyond about 1.8e308)");
           }
-          break;
-        }
       }
       conjugate[row] = value;
     }

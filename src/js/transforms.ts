@@ -21,7 +21,7 @@ interface Workspace {
 }
 
 interface Solution {
-  /** The shift of the scores, z = x - max: the row max (for k-subsets, re-centred near the threshold when that is far below it). */
+  /** The shift of the scores, z = x - max: the row max (k-subsets: x_(k) when tau lies far below the max). */
   max: number;
   tau: number;
   scale: number;
@@ -203,6 +203,27 @@ function copyCandidates(ws: Workspace): Float64Array {
   return ws.scratch;
 }
 
+/** Three-way partition of w[begin, end) around pivot: > pivot in [begin, lt), == in [lt, gt), < in [gt, end). */
+function partition3(w: Float64Array, begin: number, end: number, pivot: number): { lt: number; gt: number } {
+  let lt = begin;
+  let i = begin;
+  let gt = end;
+  while (i < gt) {
+    const v = w[i];
+    if (v > pivot) {
+      w[i] = w[lt];
+      w[lt] = v;
+      lt++;
+      i++;
+    } else if (v < pivot) {
+      gt--;
+      w[i] = w[gt];
+      w[gt] = v;
+    } else i++;
+  }
+  return { lt, gt };
+}
+
 /** Simplex projection threshold of w[0, end) (a superset of the support): randomized pivot search. */
 function pivotThreshold(w: Float64Array, end: number): number {
   const rng = new Rng(PIVOT_SEED);
@@ -211,23 +232,7 @@ function pivotThreshold(w: Float64Array, end: number): number {
   let countIn = 0;
   while (begin < end) {
     const pivot = w[begin + rng.below(end - begin)];
-    // Three-way partition: > pivot, == pivot, < pivot.
-    let lt = begin;
-    let i = begin;
-    let gt = end;
-    while (i < gt) {
-      const v = w[i];
-      if (v > pivot) {
-        w[i] = w[lt];
-        w[lt] = v;
-        lt++;
-        i++;
-      } else if (v < pivot) {
-        gt--;
-        w[i] = w[gt];
-        w[gt] = v;
-      } else i++;
-    }
+    const { lt, gt } = partition3(w, begin, end, pivot);
     let sumGt = 0;
     for (let j = begin; j < lt; j++) sumGt += w[j];
     const countGt = lt - begin;
@@ -417,7 +422,7 @@ function narrowFromSample(w: Float64Array, end: number, k: number, b: Bracket): 
   return end;
 }
 
-/** k-subsets threshold over the candidates (undetermined on `start`): random breakpoints in a shrinking bracket. */
+/** k-subsets threshold over the candidates (the entries not counted in `start`): random breakpoints in a shrinking bracket. */
 function kSubsetsThreshold(ws: Workspace, k: number, start: Bracket): number {
   const w = copyCandidates(ws);
   const b: Bracket = { ...start };
@@ -637,11 +642,30 @@ function gatherCandidates(x: RealArray, offset: number, d: number, max: number, 
 
 const SMALL_K = 16;
 
-/** The k-th largest of the shifted finite scores x - max (k <= SMALL_K, at least k finite entries). */
-function kthLargest(x: RealArray, offset: number, d: number, max: number, k: number): number {
+/** The (i+1)-th largest of w[0, end) (w is permuted): quickselect on partition3 (as the native twin). */
+function selectLargest(w: Float64Array, end: number, i: number): number {
+  const rng = new Rng(PIVOT_SEED);
+  let begin = 0;
+  for (;;) {
+    const pivot = w[begin + rng.below(end - begin)];
+    const { lt, gt } = partition3(w, begin, end, pivot);
+    if (i < lt) end = lt;
+    else if (i < gt) return pivot;
+    else begin = gt;
+  }
+}
+
+/** The k-th largest finite score itself, not shifted (at least k finite): one scan for k <= SMALL_K, else a selection on a copy. */
+function kthLargest(x: RealArray, offset: number, d: number, k: number, ws: Workspace): number {
+  if (k > SMALL_K) {
+    const w = ws.scratch;
+    let n = 0;
+    for (let j = 0; j < d; j++) if (x[offset + j] > -Infinity) w[n++] = x[offset + j];
+    return selectLargest(w, n, k - 1);
+  }
   const top = new Float64Array(k).fill(-Infinity);
   for (let j = 0; j < d; j++) {
-    const z = x[offset + j] - max;
+    const z = x[offset + j];
     if (z <= top[k - 1]) continue;
     let i = k - 1;
     while (i > 0 && top[i - 1] < z) {
@@ -653,10 +677,7 @@ function kthLargest(x: RealArray, offset: number, d: number, max: number, k: num
   return top[k - 1];
 }
 
-/**
- * The bracket (lo, hi] when every candidate is undetermined: lo at or below min - 1 (F = count >= k), hi at or above
- * every candidate (F = 0; hi is 0 unless kSubsetsRow moved the shift below the max), as the native twin.
- */
+/** The bracket (lo, hi] when every candidate is undetermined: lo at or below min - 1 (F = count >= k), hi at or above every candidate (F = 0), as the native twin. */
 function wholeBracket(ws: Workspace): Bracket {
   let lo = 0;
   let hi = 0;
@@ -674,7 +695,7 @@ function checkK(k: number, finite: number, row: number): void {
   if (k > finite) throw new RangeError(`k = ${k} exceeds the ${finite} unmasked entries of x row ${row}`);
 }
 
-/** A k-subsets threshold further than this below the shift moves the shift onto it (see kSubsetsRow). */
+/** A k-subsets threshold further than this from the shift is not trusted: kSubsetsRow shifts by x_(k). */
 const RECENTRE = 8192;
 
 /**
@@ -840,63 +861,35 @@ function scanAndGather(x: RealArray, offset: number, d: number, row: number, a: 
   return { sol, floor: { value: -1, counted: false } };
 }
 
-/** The middle of the finite scores of a row: a shift from which no x - shift overflows. */
-function midRange(x: RealArray, offset: number, d: number): number {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let j = 0; j < d; j++) {
-    const v = x[offset + j];
-    if (v === -Infinity) continue;
-    min = v < min ? v : min;
-    max = v > max ? v : max;
-  }
-  return 0.5 * max + 0.5 * min;
-}
-
 /**
- * The k-subsets threshold of one row. Unlike the other maps its threshold can lie far below the
- * row max, where x - max no longer resolves the entries near it (or overflows to -Infinity): then
- * the shift moves onto the k-th largest score or the threshold found (after an overflow, first to
- * the middle of the range) and the row is solved again. Each move gains about 50 bits, so a few
- * passes reach a threshold within RECENTRE of the shift; ordinary rows take one pass.
+ * The k-subsets threshold of one row. tau lies in [x_(k) - 1, x_(k)), x_(k) the k-th largest score, so with the
+ * shift on x_(k) itself the bracket (-1, 0) holds tau at any magnitudes: an entry that can be fractional has
+ * |x - shift| < 1, exact (Sterbenz) or off by 2^-53 at most, every other one is certainly 0 or 1 (an x - shift beyond
+ * the range is +-Infinity, still on its side). k > SMALL_K first try the row max as the shift (no selection), which
+ * resolves the row when tau lands within RECENTRE of it. As the native twin.
  */
-function kSubsetsRow(k: number, x: RealArray, offset: number, d: number, row: number, sol: Solution, ws: Workspace): void {
-  const top = sol.max;
-  // Moves the shift by delta, unless the largest score would then overflow (x - shift = +Infinity).
-  const move = (delta: number): void => {
-    if (top - (sol.max + delta) === Infinity) {
-      throw new RangeError(`x row ${row}: k-subsets scores spanning more than the floating-point range (about 1.8e308) are not supported`);
+function kSubsetsRow(k: number, x: RealArray, offset: number, d: number, sol: Solution, ws: Workspace): void {
+  if (k > SMALL_K) {
+    gatherCandidates(x, offset, d, sol.max, 1, -Infinity, ws);
+    // Fewer than k candidates: some x - max overflowed to -Infinity, tau is far below the max.
+    if (ws.count >= k) {
+      sol.tau = kSubsetsThreshold(ws, k, wholeBracket(ws));
+      if (Math.abs(sol.tau) <= RECENTRE) return;
     }
-    sol.max += delta;
-  };
-  let overflowed = false;
-  for (let pass = 0; ; pass++) {
-    const last = pass === 40;
-    if (k <= SMALL_K) {
-      const kth = kthLargest(x, offset, d, sol.max, k);
-      if (kth === -Infinity && !overflowed && !last) {
-        overflowed = true;
-        sol.max = midRange(x, offset, d);
-        continue;
-      }
-      if (kth < -RECENTRE && !last) {
-        move(kth);
-        continue;
-      }
-      // tau >= z_(k) - 1: skip every entry at or below that bound.
-      gatherCandidates(x, offset, d, sol.max, 1, kth - 1, ws);
-    } else {
-      gatherCandidates(x, offset, d, sol.max, 1, -Infinity, ws);
-      if (ws.count < k && !overflowed && !last) {
-        overflowed = true;
-        sol.max = midRange(x, offset, d);
-        continue;
-      }
-    }
-    sol.tau = kSubsetsThreshold(ws, k, wholeBracket(ws));
-    if (!(Math.abs(sol.tau) > RECENTRE) || last) return;
-    move(sol.tau);
   }
+  const shift = kthLargest(x, offset, d, k, ws);
+  const b: Bracket = { lo: -1, hi: 0, ones: 0, midSum: 0, midCount: 0 };
+  if (d < 8 * SAMPLE_SIZE && sol.max - shift < Infinity) gatherCandidates(x, offset, d, shift, 1, -1, ws); // too few to be sampled: those above x_(k) + 1 too
+  else {
+    // Those above x_(k) + 1 counted as ones here: none reaches kSubsetsThreshold's sample, nor its sums as an x - shift of +Infinity.
+    let count = 0;
+    classifyOnBracket(d, (j) => x[offset + j] - shift, { lo: -1, hi: 0, branchy: true }, b, (z) => {
+      ws.candidates[count++] = z;
+    });
+    ws.count = count;
+  }
+  sol.max = shift;
+  sol.tau = kSubsetsThreshold(ws, k, b);
 }
 
 function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number, ws: Workspace): Solution {
@@ -922,7 +915,7 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
       return sol;
     case TransformKind.KSubsets:
       checkK(s.k, sol.finite, row);
-      kSubsetsRow(s.k, x, offset, d, row, sol, ws);
+      kSubsetsRow(s.k, x, offset, d, sol, ws);
       return sol;
     default: {
       if (s.log1pForm) {
@@ -979,6 +972,9 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
     let nonzero = 0;
     let dot = 0;
     let reg = 0;
+    // k-subsets: <x, p> itself, as its shift (x_(k)) may lie far below the max, where shift k + <x - shift, p> cancels or
+    // overflows; it overflows only when the selected scores do (as the native twin).
+    const shift = s.kind === TransformKind.KSubsets ? 0 : sol.max;
     const phi = probabilityOf(s, sol, ws);
     for (let j = 0; j < d; j++) {
       const v = x[offset + j];
@@ -986,7 +982,7 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
       out[offset + j] = p;
       if (out[offset + j] !== 0) nonzero++;
       if (conjugate && p > 0) {
-        dot += (v - sol.max) * p;
+        dot += (v - shift) * p;
         // Entmax keeps sum p (p^(alpha-1) - 1) = sum p^alpha - 1 without the cancellation near alpha = 1.
         reg += s.kind === TransformKind.Softmax ? 0 : params.kind === TransformKind.Entmax ? p * Math.expm1((exponent - 1) * Math.log(p)) : power(p, exponent);
       }
@@ -1010,17 +1006,17 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
           value = sol.max + dot - Math.pow(reg, 1 / params.param) + 1;
           break;
         default: {
-          value = sol.max * s.k + dot - 0.5 * reg;
-          // A shift kSubsetsRow moved far below the max can overflow max k or dot although <x, p> does not: then <x, p>
-          // directly, and a RangeError only if that overflows too (as the native twin).
+          value = dot - 0.5 * reg;
           if (Number.isFinite(value)) break;
-          let direct = 0;
+          // A partial sum can overflow when <x, p> does not: summed again scaled by 2^-64, a RangeError only if the result
+          // overflows too (as the native twin).
+          let scaled = 0;
           const again = probabilityOf(s, sol, ws);
           for (let j = 0; j < d; j++) {
             const q = again(x[offset + j] - sol.max);
-            direct += q > 0 ? x[offset + j] * q : 0;
+            scaled += q > 0 ? x[offset + j] * 2 ** -64 * q : 0;
           }
-          value = direct - 0.5 * reg;
+          value = (scaled - 2 ** -64 * 0.5 * reg) * 2 ** 64;
           if (!Number.isFinite(value)) throw new RangeError(`x row ${row}: the k-subsets conjugate overflows (the selected scores sum beyond about 1.8e308)`);
         }
       }

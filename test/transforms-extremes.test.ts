@@ -1,0 +1,127 @@
+// Sparse transformations at extremes, against exact arithmetic: k-subsets rows whose threshold lies far
+// below the max or among scores spaced by more than 1 (magnitudes 1e-300 to 1.6e308, float64 and
+// float32), their conjugate, and k-subsets memories, whose energy must not increase at any scale.
+import t from 'tap';
+import { HopfieldMemory, kSubsets, Rng } from '../src/index';
+import { backendsUnderTest } from './helpers';
+import { exactKSubsets } from './k-subsets-exact';
+
+const backends = backendsUnderTest();
+
+/** Largest |p - exact p|, and the conjugate's error relative to sum |x_i| p_i + k (the scale of its rounding). */
+function kSubsetsGaps(x: number[] | Float32Array, k: number, backend: string): { p: number; conjugate: number } {
+  const exact = exactKSubsets(x, k);
+  const p = kSubsets(x, { k, backend });
+  let gap = 0;
+  let scale = k;
+  for (let i = 0; i < x.length; i++) {
+    gap = Math.max(gap, Math.abs(p[i] - exact.p[i]));
+    scale += Math.abs(x[i]) * exact.p[i];
+  }
+  // Beyond the range the conjugate must be refused (a gap of 0), and only there.
+  let conjugate: number;
+  try {
+    conjugate = Math.abs(kSubsets.conjugate(x, { k, backend }) - exact.conjugate) / scale;
+  } catch (error) {
+    if (Number.isFinite(exact.conjugate) || !(error instanceof RangeError) || !/conjugate overflows/.test(error.message)) throw error;
+    conjugate = 0;
+  }
+  return { p: gap, conjugate };
+}
+
+/** A score of magnitude 10^[lo, hi) and random sign. */
+function magnitude(rng: Rng, lo: number, hi: number): number {
+  return (rng.nextDouble() < 0.5 ? -1 : 1) * 10 ** (lo + (hi - lo) * rng.nextDouble());
+}
+
+t.test('k-subsets of rows spanning large ranges of magnitudes: the reported cases, exactly', async (t) => {
+  for (const backend of backends) {
+    t.same(Array.from(kSubsets([1e40, 1e20, 0], { k: 2, backend })), [1, 1, 0], `${backend}: the top two of 1e40, 1e20, 0`);
+    t.same(Array.from(kSubsets([1e300, 1e290], { k: 2, backend })), [1, 1], `${backend}: k = d selects everything`);
+    // Omega* = 1e300 + 1e290 - ||p||^2 / 2, which rounds to 1.0000000001e300.
+    t.equal(kSubsets.conjugate([1e300, 1e290], { k: 2, backend }), 1.0000000001e300, `${backend}: its conjugate`);
+    t.equal(kSubsets.conjugate([3e20, 1e20, 0], { k: 2, backend }), 4e20, `${backend}: conjugate of the top two`);
+  }
+});
+
+t.test('k-subsets against exact rational arithmetic at magnitudes 1e-300 to 1.6e308, float64 and float32', async (t) => {
+  const rng = new Rng(19);
+  for (const backend of backends) {
+    const worst = { p: 0, conjugate: 0, p32: 0 };
+    let rows = 0;
+    for (let trial = 0; trial < 500; trial++) {
+      // Short rows (the one-scan k <= 16 path) and rows of 20-40 (the k > 16 path with its selection).
+      const d = trial % 5 === 4 ? 20 + rng.below(21) : 1 + rng.below(8);
+      const style = trial % 4;
+      const top = rng.nextDouble() * 600 - 300; // log10 of the row's scale
+      const x = Array.from({ length: d }, () => {
+        // One scale; every entry its own magnitude; near the largest doubles (differences and sums overflow); or a
+        // cluster c + [0, 3) of any c (fractional parts at small c, spacing above 1 beyond 2^53).
+        if (style === 0) return magnitude(rng, top, top + 1);
+        if (style === 1) return magnitude(rng, -300, 300);
+        if (style === 2) return magnitude(rng, 307, 308.2);
+        return 10 ** top * (rng.nextDouble() < 0.5 ? -1 : 1) + 3 * rng.nextDouble();
+      });
+      if (rng.nextDouble() < 0.2 && d > 1) x[rng.below(d)] = x[rng.below(d)]; // a tie
+      for (const k of new Set([d, Math.max(1, d - 1), 1 + rng.below(d)])) {
+        const g = kSubsetsGaps(x, k, backend);
+        worst.p = Math.max(worst.p, g.p);
+        worst.conjugate = Math.max(worst.conjugate, g.conjugate);
+        rows++;
+        if (x.every((v) => Math.abs(v) < 3e38)) worst.p32 = Math.max(worst.p32, kSubsetsGaps(Float32Array.from(x), k, backend).p);
+      }
+    }
+    t.ok(worst.p <= 1e-12, `${backend}: ${rows} rows, largest |p - exact| ${worst.p}`);
+    t.ok(worst.conjugate <= 1e-14, `${backend}: conjugate within ${worst.conjugate} of exact, relative to sum |x| p + k`);
+    t.ok(worst.p32 <= 6e-8, `${backend}: float32 rows (|x| < 3e38) within ${worst.p32} of exact (rounding of p to float32)`);
+  }
+});
+
+t.test('k-subsets on long rows of tied huge scores: the group holding the k-th largest shares what the groups above leave', async (t) => {
+  // Scores take five values at least 1 apart; with n_g entries in group g and a entries in the groups above the
+  // k-th largest score's group, p is 1 above, (k - a) / n_g in it, 0 below.
+  const rng = new Rng(23);
+  const d = 9000;
+  for (let trial = 0; trial < 8; trial++) {
+    const values = trial % 2 ? [1e40, 1e20, 1, 0, -1e20] : [1e300, 3e150, -7e100, -1e200, -1.7e308];
+    const group = Array.from({ length: d }, () => rng.below(values.length));
+    const x = group.map((g) => values[g]);
+    const count = values.map((_, g) => group.filter((h) => h === g).length);
+    const k = trial < 2 ? d : 1 + rng.below(d);
+    let above = 0;
+    let g = 0;
+    while (above + count[g] < k) above += count[g++];
+    const expected = group.map((h) => (h < g ? 1 : h === g ? (k - above) / count[g] : 0));
+    for (const backend of backends) {
+      const p = kSubsets(x, { k, backend });
+      const gap = Math.max(...Array.from(p, (v, j) => Math.abs(v - expected[j])));
+      t.ok(gap <= 1e-15, `${backend} k = ${k}: largest deviation ${gap}`);
+    }
+  }
+});
+
+t.test('k-subsets memories: the energy never increases, at pattern scales up to 1e140 (float64) and 1e16 (float32)', async (t) => {
+  const rng = new Rng(29);
+  for (const backend of backends) {
+    for (const [dtype, scales] of [['float64', [1, 1e10, 1e25, 1e50, 1e100, 1e140]], ['float32', [1, 1e8, 1e16]]] as const) {
+      for (const scale of scales) {
+        let increases = 0;
+        let runs = 0;
+        for (let trial = 0; trial < 40; trial++) {
+          const n = 2 + rng.below(5);
+          const dim = 1 + rng.below(4);
+          const patterns = Array.from({ length: n }, () => Array.from({ length: dim }, () => rng.normal() * scale));
+          const k = 1 + rng.below(n);
+          const memory = new HopfieldMemory(patterns, { transform: { name: 'kSubsets', k }, dtype, backend });
+          const energies = memory.retrieve(Array.from({ length: dim }, () => rng.normal() * scale), { maxIter: 5 }).energies;
+          const tol = dtype === 'float32' ? 1e-5 : 1e-9;
+          for (let i = 1; i < energies.length; i++) {
+            if (!(energies[i] <= energies[i - 1] + tol * Math.max(1, Math.abs(energies[i]), Math.abs(energies[i - 1])))) increases++;
+          }
+          runs++;
+        }
+        t.equal(increases, 0, `${backend} ${dtype} scale ${scale}: ${runs} retrievals, no energy increase`);
+      }
+    }
+  }
+});
