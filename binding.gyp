@@ -27,6 +27,7 @@
       "target_name": "sshn",
       "sources": [
         "native/core/binary_hopfield.cpp",
+        "native/core/entmax_large_alpha.cpp",
         "native/core/gemm.cpp",
         "native/core/isa.cpp",
         "native/core/lshn.cpp",

@@ -17,10 +17,17 @@ export function downScale(...arrays: ArrayLike<number>[]): number {
   return largest > 2 ** 60 ? Math.ceil(Math.log2(largest)) : 0;
 }
 
-/** x 2^e, exactly (in two halves: 2^1024 itself overflows); x itself when e = 0. */
+/** v 2^e for an integer e, as C's ldexp: in factors of at most 2^1000 (2^1024 itself overflows), exact unless the result is subnormal. */
+export function timesPowerOfTwo(v: number, e: number): number {
+  let r = v;
+  let rest = e;
+  for (; rest > 1000; rest -= 1000) r *= 2 ** 1000;
+  for (; rest < -1000; rest += 1000) r *= 2 ** -1000;
+  return r * 2 ** rest;
+}
+
+/** x 2^e, exactly (see timesPowerOfTwo); x itself when e = 0. */
 export function scaledBy<T extends RealArray>(x: T, e: number): T {
   if (e === 0) return x;
-  const half = 2 ** Math.trunc(e / 2);
-  const rest = 2 ** (e - Math.trunc(e / 2));
-  return (x as Float64Array).map((v) => v * half * rest) as T;
+  return (x as Float64Array).map((v) => timesPowerOfTwo(v, e)) as T;
 }

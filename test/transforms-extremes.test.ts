@@ -1,8 +1,9 @@
-// Sparse transformations at extremes, against exact arithmetic: k-subsets rows whose threshold lies far
-// below the max or among scores spaced by more than 1 (magnitudes 1e-300 to 1.6e308, float64 and
-// float32), their conjugate, and k-subsets memories, whose energy must not increase at any scale.
+// Sparse transformations at extremes, against exact arithmetic and closed forms: k-subsets rows whose
+// threshold lies far below the max or among scores spaced by more than 1 (magnitudes 1e-300 to
+// 1.6e308, float64 and float32), their conjugate, and k-subsets memories, whose energy must not
+// increase at any scale; entmax at large alpha (J v and d p / d alpha with weights beyond the range).
 import t from 'tap';
-import { HopfieldMemory, kSubsets, Rng } from '../src/index';
+import { entmax, HopfieldMemory, kSubsets, Rng } from '../src/index';
 import { backendsUnderTest } from './helpers';
 import { exactKSubsets } from './k-subsets-exact';
 
@@ -122,6 +123,44 @@ t.test('k-subsets memories: the energy never increases, at pattern scales up to 
         }
         t.equal(increases, 0, `${backend} ${dtype} scale ${scale}: ${runs} retrievals, no energy increase`);
       }
+    }
+  }
+});
+
+t.test('entmax Jacobian and alpha derivative at large alpha: weights p^(2 - alpha) beyond the range, results not', async (t) => {
+  // On m exactly tied top scores p = 1/m there for every alpha, so d p / d alpha = 0, and J v = m^(alpha - 2) (v - mean
+  // of v over the ties) there, 0 elsewhere.
+  for (const backend of backends) {
+    for (const [x, m] of [[[0, 0, 0], 3], [[5, 5, 4, 5, 5], 4]] as const) {
+      for (const alpha of [700, 1000, 5000]) {
+        const label = `${backend} alpha = ${alpha}, ${m} ties`;
+        const g = entmax.alphaGradient(Array.from(x), { alpha, backend });
+        t.ok(g.every((v) => Math.abs(v) <= 1e-15), `${label}: d p / d alpha = 0 (${Array.from(g)})`);
+        t.same(Array.from(entmax.jvp(Array.from(x), x.map(() => 1), { alpha, backend })), x.map(() => 0), `${label}: J 1 = 0`);
+        // v = 1e-250 e_1: J v = m^(alpha - 2) 1e-250 (e_1 - 1/m) on the ties, finite while (alpha - 2) log10 m < 558.
+        const v = x.map((_, i) => (i === 1 ? 1e-250 : 0));
+        const log10Scale = (alpha - 2) * Math.log10(m) - 250;
+        if (log10Scale < 308) {
+          const j = entmax.jvp(Array.from(x), v, { alpha, backend });
+          const expected = x.map((xi, i) => (xi < x[0] ? 0 : 10 ** log10Scale * ((i === 1 ? 1 : 0) - 1 / m)));
+          const gap = Math.max(...Array.from(j, (ji, i) => Math.abs(ji - expected[i]) / Math.max(Math.abs(expected[i]), 1e-300)));
+          t.ok(gap <= 1e-11, `${label}: J (1e-250 e_1) within ${gap} of m^(alpha-2) 1e-250 (e_1 - 1/m)`);
+        } else {
+          t.throws(() => entmax.jvp(Array.from(x), v, { alpha, backend }), { name: 'RangeError', message: /^J v overflows the float64 range at x row 0/ }, `${label}: J v of 1e${log10Scale.toFixed(0)} overflows`);
+        }
+        t.throws(() => entmax.jvp(Float32Array.from(x), Float32Array.from(x.map((_, i) => (i === 1 ? 1 : 0))), { alpha, backend }), { name: 'RangeError', message: /^J v overflows the float32 range at x row 0/ }, `${label}: float32 J e_1 overflows`);
+      }
+    }
+    // The reported row: finite, J 1 = 0, d p / d alpha sums to 0 (sum p = 1 at every alpha) and is the central difference in alpha.
+    for (const alpha of [700, 1000, 5000]) {
+      const x = [1e-300, 2e-300, 0];
+      const g = entmax.alphaGradient(x, { alpha, backend });
+      const h = alpha * 1e-6;
+      const plus = entmax(x, { alpha: alpha + h, backend });
+      const minus = entmax(x, { alpha: alpha - h, backend });
+      const gap = Math.max(...Array.from(g, (gi, i) => Math.abs(gi - (plus[i] - minus[i]) / (2 * h))));
+      t.ok(gap <= 1e-9 && Math.abs(g[0] + g[1] + g[2]) <= 1e-15, `${backend} alpha = ${alpha}, [1e-300, 2e-300, 0]: d p / d alpha = ${Array.from(g)}, within ${gap} of the central difference`);
+      t.same(Array.from(entmax.jvp(x, [1, 1, 1], { alpha, backend })), [0, 0, 0], `${backend} alpha = ${alpha}, [1e-300, 2e-300, 0]: J 1 = 0`);
     }
   }
 });

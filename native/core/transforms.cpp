@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "entmax_large_alpha.hpp"
 #include "errors.hpp"
 #include "parallel.hpp"
 #include "rng.hpp"
@@ -1067,6 +1068,14 @@ Solution probabilities(const Shape& s, const T* x, int64_t d, int64_t row, Works
   return sol;
 }
 
+// The entmax weights g = p^(2-alpha) on the support (0 off it) into w, for alpha > 2 relative to
+// the largest (they leave the double range there, see entmax_large_alpha.hpp).
+void entmaxWeights(const std::vector<double>& p, double alpha, std::vector<double>& w) {
+  w.resize(p.size());
+  if (alpha > 2) return detail::relativeWeights(p.data(), p.size(), alpha, w.data());
+  for (size_t j = 0; j < p.size(); ++j) w[j] = p[j] > 0 ? std::pow(p[j], 2 - alpha) : 0.0;
+}
+
 }  // namespace
 
 template <typename T>
@@ -1152,38 +1161,45 @@ void jvp(const Params& params, const T* x, const T* v, T* out) {
       for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(p[j] * (static_cast<double>(vr[j]) - pv) + 0.0);
       return;
     }
+    std::vector<double>& w = ws.scratch;
     if (s.kind == Kind::Normmax) {
       // u = [z - tau]_+^r, p = u / U; J v = (h (v - <p,v>) - p sum(h (v - <p,v>))) / U, h = r u^(2-gamma).
       double pv = 0, total = 0;
       for (int64_t j = 0; j < d; ++j) pv += p[j] * static_cast<double>(vr[j]);
-      ws.scratch.resize(static_cast<size_t>(d));
+      w.resize(static_cast<size_t>(d));
       for (int64_t j = 0; j < d; ++j) {
         const double xv = static_cast<double>(xr[j]);
         const double t = xv == -kInf ? 0.0 : xv - sol.max - sol.tau;
         const double h = t > 0 ? s.r * power(t, s.r - 1) : 0.0;
-        ws.scratch[j] = h * (static_cast<double>(vr[j]) - pv);
-        total += ws.scratch[j];
+        w[j] = h * (static_cast<double>(vr[j]) - pv);
+        total += w[j];
       }
       const double u = 1 / sol.scale;
-      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>((ws.scratch[j] - p[j] * total) / u + 0.0);
+      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>((w[j] - p[j] * total) / u + 0.0);
       return;
     }
+    if (s.kind == Kind::Entmax && params.param > 2) {  // weights beyond the double range
+      std::vector<double>& out = ws.candidates;  // free once p is known
+      w.assign(vr, vr + d);
+      out.resize(static_cast<size_t>(d));
+      detail::largeAlphaJvp(p.data(), static_cast<size_t>(d), params.param, w.data(), out.data());
+      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(out[j] + 0.0);
+      return;
+    }
+    if (s.kind == Kind::Entmax) {
+      entmaxWeights(p, params.param, w);
+    } else {
+      w.resize(static_cast<size_t>(d));
+      for (int64_t j = 0; j < d; ++j) w[j] = s.kind == Kind::KSubsets ? (p[j] > 0 && p[j] < 1 ? 1.0 : 0.0) : (p[j] > 0 ? 1.0 : 0.0);
+    }
     double wv = 0, wsum = 0;
-    ws.scratch.resize(static_cast<size_t>(d));
     for (int64_t j = 0; j < d; ++j) {
-      double weight = 0;
-      if (s.kind == Kind::KSubsets) {
-        weight = p[j] > 0 && p[j] < 1 ? 1.0 : 0.0;
-      } else if (p[j] > 0) {
-        weight = s.kind == Kind::Sparsemax ? 1.0 : std::pow(p[j], 2 - params.param);
-      }
-      ws.scratch[j] = weight;
-      wv += weight * static_cast<double>(vr[j]);
-      wsum += weight;
+      wv += w[j] * static_cast<double>(vr[j]);
+      wsum += w[j];
     }
     const double mean = wsum > 0 ? wv / wsum : 0.0;
     // + 0.0 turns the -0 of a zero weight times a negative difference into +0.
-    for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(ws.scratch[j] * (static_cast<double>(vr[j]) - mean) + 0.0);
+    for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(w[j] * (static_cast<double>(vr[j]) - mean) + 0.0);
   });
 }
 
@@ -1243,17 +1259,20 @@ void alphaGradient(const Params& params, const T* x, T* out) {
       nearSoftmaxAlphaGradient(p, alpha - 1, gr);
       return;
     }
-    // d p / d alpha = r^2 (p - g/G) - r (p log p - (g/G) sum p log p), g = p^(2-alpha) on the support.
+    // d p / d alpha = r^2 (p - g/G) - r (p log p - (g/G) sum p log p), g = p^(2-alpha) on the support
+    // (g/G needs no common factor of g).
+    std::vector<double>& w = ws.scratch;
+    entmaxWeights(p, alpha, w);
     double gsum = 0, plogp = 0;
     for (int64_t j = 0; j < d; ++j) {
       if (p[j] > 0) {
-        gsum += std::pow(p[j], 2 - alpha);
+        gsum += w[j];
         plogp += p[j] * std::log(p[j]);
       }
     }
     for (int64_t j = 0; j < d; ++j) {
       if (p[j] > 0) {
-        const double g = std::pow(p[j], 2 - alpha) / gsum;
+        const double g = w[j] / gsum;
         gr[j] = static_cast<T>(r * r * (p[j] - g) - r * (p[j] * std::log(p[j]) - g * plogp));
       } else {
         gr[j] = 0;

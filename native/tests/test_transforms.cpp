@@ -416,6 +416,17 @@ TEST_CASE("k-subsets classification kernels agree bit for bit and with the defin
 #endif
 }
 
+TEST_CASE("entmax at large alpha: J v where the weights p^(2 - alpha) are beyond the range") {
+  // Three ties at alpha = 700: J v = 3^698 (v - mean v), 1e333 per unit of v: finite for v = 1e-100 e_1.
+  const double x[3] = {0, 0, 0}, v[3] = {0, 1e-100, 0};
+  double jv[3];
+  jvp(params(Kind::Entmax, 700, 1, 3), x, v, jv);
+  const double scale = std::pow(10.0, 698 * std::log10(3.0) - 100);
+  CHECK_NEAR(jv[0] / scale, -1.0 / 3, 1e-11);
+  CHECK_NEAR(jv[1] / scale, 2.0 / 3, 1e-11);
+  CHECK_NEAR(jv[2] / scale, -1.0 / 3, 1e-11);
+}
+
 TEST_CASE("errors are RangeErrors, never aborts") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();

@@ -2,6 +2,7 @@
 // pivot sequence, same summation order), every row computed in double and rounded once on output.
 import { Rng } from '../rng';
 import { RealArray, TransformKind, TransformParams } from '../kernels';
+import { largeAlphaJvp, relativeWeights } from './entmaxLargeAlpha';
 
 // Seed of the pivot choices; the same for every row so rows stay independent of the batch.
 const PIVOT_SEED = 20160401;
@@ -1025,6 +1026,12 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
   }
 }
 
+/** The entmax weights g = p^(2-alpha) on the support (0 off it) into w, for alpha > 2 relative to the largest (as the native twin). */
+function entmaxWeights(p: Float64Array, alpha: number, w: Float64Array): void {
+  if (alpha > 2) relativeWeights(p, alpha, w);
+  else for (let j = 0; j < p.length; j++) w[j] = p[j] > 0 ? Math.pow(p[j], 2 - alpha) : 0;
+}
+
 export function transformJvp(params: TransformParams, x: RealArray, v: RealArray, out: RealArray): void {
   checkParams(params);
   const s = shapeOf(params);
@@ -1056,15 +1063,17 @@ export function transformJvp(params: TransformParams, x: RealArray, v: RealArray
       for (let j = 0; j < d; j++) out[offset + j] = (weights[j] - p[j] * total) / u + 0;
       continue;
     }
+    if (s.kind === TransformKind.Entmax && params.param > 2) {
+      largeAlphaJvp(p, params.param, v, out, offset); // weights beyond the double range
+      continue;
+    }
+    if (s.kind === TransformKind.Entmax) entmaxWeights(p, params.param, weights);
+    else for (let j = 0; j < d; j++) weights[j] = s.kind === TransformKind.KSubsets ? (p[j] > 0 && p[j] < 1 ? 1 : 0) : p[j] > 0 ? 1 : 0;
     let wv = 0;
     let wsum = 0;
     for (let j = 0; j < d; j++) {
-      let weight = 0;
-      if (s.kind === TransformKind.KSubsets) weight = p[j] > 0 && p[j] < 1 ? 1 : 0;
-      else if (p[j] > 0) weight = s.kind === TransformKind.Sparsemax ? 1 : Math.pow(p[j], 2 - params.param);
-      weights[j] = weight;
-      wv += weight * v[offset + j];
-      wsum += weight;
+      wv += weights[j] * v[offset + j];
+      wsum += weights[j];
     }
     const mean = wsum > 0 ? wv / wsum : 0;
     // + 0 turns the -0 of a zero weight times a negative difference into +0.
@@ -1123,6 +1132,7 @@ export function transformAlphaGradient(params: TransformParams, x: RealArray, ou
   const r = 1 / (alpha - 1);
   const ws = workspaceFor(d);
   const p = new Float64Array(d);
+  const weights = new Float64Array(d);
   for (let row = 0; row < params.rows; row++) {
     const offset = row * d;
     probabilities(s, x, offset, d, row, ws, p);
@@ -1130,17 +1140,19 @@ export function transformAlphaGradient(params: TransformParams, x: RealArray, ou
       nearSoftmaxAlphaGradient(p, alpha - 1, out, offset);
       continue;
     }
+    // g / G needs no common factor of g (see entmaxWeights).
+    entmaxWeights(p, alpha, weights);
     let gsum = 0;
     let plogp = 0;
     for (let j = 0; j < d; j++) {
       if (p[j] > 0) {
-        gsum += Math.pow(p[j], 2 - alpha);
+        gsum += weights[j];
         plogp += p[j] * Math.log(p[j]);
       }
     }
     for (let j = 0; j < d; j++) {
       if (p[j] > 0) {
-        const g = Math.pow(p[j], 2 - alpha) / gsum;
+        const g = weights[j] / gsum;
         out[offset + j] = r * r * (p[j] - g) - r * (p[j] * Math.log(p[j]) - g * plogp);
       } else out[offset + j] = 0;
     }

@@ -266,13 +266,17 @@ function makeTransform<O extends TransformOptions>(kind: TransformKind, paramKey
       if (!Number.isFinite(vReal[i])) throw new RangeError(`v[${i}] must be finite, got ${vReal[i]}`);
     }
     // J v is linear in v: a huge v is scaled down for the kernel and the result back up, so that only
-    // a J v beyond the range of its precision overflows (a RangeError), not the kernel's sums.
+    // a J v beyond the range of its precision overflows (a RangeError), not the kernel's sums. The
+    // Jacobian itself can exceed the range (entmax weights p^(2 - alpha) for large alpha).
     const e = downScale(vReal);
     const out = allocate(prepared.x, prepared.x.length);
     backend.transformJvp(p, prepared.x, scaledBy(vReal, -e), out);
     const result = scaledBy(out, e);
-    for (let i = 0; e !== 0 && i < result.length; i++) {
-      if (!Number.isFinite(result[i])) throw new RangeError(`v is too large: J v overflows (|v| up to ${largestMagnitude(vReal)})`);
+    for (let i = 0; i < result.length; i++) {
+      if (Number.isFinite(result[i])) continue;
+      const range = result instanceof Float32Array ? 'float32' : 'float64';
+      if (e !== 0) throw new RangeError(`v is too large: J v overflows (|v| up to ${largestMagnitude(vReal)})`);
+      throw new RangeError(`J v overflows the ${range} range at x row ${Math.floor(i / prepared.cols)}: the Jacobian there is too large for v (|v| up to ${largestMagnitude(vReal)})`);
     }
     return shaped(prepared, result);
   };
