@@ -1,7 +1,8 @@
 // Sparse transformations at extremes, against exact arithmetic and closed forms: k-subsets rows whose
 // threshold lies far below the max or among scores spaced by more than 1 (magnitudes 1e-300 to
 // 1.6e308, float64 and float32), their conjugate, and k-subsets memories, whose energy must not
-// increase at any scale; entmax at large alpha (J v and d p / d alpha with weights beyond the range).
+// increase at any scale; entmax at large alpha (J v and d p / d alpha with weights beyond the range,
+// entries just inside the support).
 import t from 'tap';
 import { entmax, HopfieldMemory, kSubsets, Rng } from '../src/index';
 import { backendsUnderTest } from './helpers';
@@ -162,5 +163,43 @@ t.test('entmax Jacobian and alpha derivative at large alpha: weights p^(2 - alph
       t.ok(gap <= 1e-9 && Math.abs(g[0] + g[1] + g[2]) <= 1e-15, `${backend} alpha = ${alpha}, [1e-300, 2e-300, 0]: d p / d alpha = ${Array.from(g)}, within ${gap} of the central difference`);
       t.same(Array.from(entmax.jvp(x, [1, 1, 1], { alpha, backend })), [0, 0, 0], `${backend} alpha = ${alpha}, [1e-300, 2e-300, 0]: J 1 = 0`);
     }
+  }
+});
+
+/**
+ * entmax on [0, -delta (m times)]: top p and the tied p = w solve (1 - m w)^a - w^a = a delta (a = alpha - 1, both in
+ * the support while a delta < 1), by bisection on w in (0, 1/(m + 1)], where the left side falls from 1 - a delta to
+ * -a delta or below.
+ */
+function entmaxPair(alpha: number, delta: number, m: number): number {
+  const a = alpha - 1;
+  const f = (w: number) => Math.exp(a * Math.log1p(-m * w)) - Math.exp(a * Math.log(w)) - a * delta;
+  let lo = 0;
+  let hi = 1 / (m + 1);
+  for (let i = 0; i < 200; i++) {
+    const mid = 0.5 * (lo + hi);
+    if (f(mid) > 0) lo = mid;
+    else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+t.test('entmax at large alpha: an entry just inside the support gets its closed-form p, not one skewed by the rounding of tau', async (t) => {
+  for (const backend of backends) {
+    let worst = 0;
+    for (const alpha of [3, 10, 100, 512.4, 1000]) {
+      for (const lead of [0.5, 0.01, 1e-10, 2 ** -20]) {
+        for (const m of [1, 3]) {
+          const a = alpha - 1;
+          const x = [0, ...Array.from({ length: m }, () => -lead / a)];
+          const w = entmaxPair(alpha, lead / a, m);
+          const p = entmax(x, { alpha, backend });
+          const gap = Math.max(Math.abs(p[0] - (1 - m * w)), ...Array.from(p.subarray(1), (pi) => Math.abs(pi - w)));
+          worst = Math.max(worst, gap);
+          if (gap > 1e-12) t.fail(`${backend} alpha = ${alpha}, lead ${lead} / (alpha - 1), ${m} tied below: p = ${Array.from(p)}, expected ${1 - m * w} and ${w}`);
+        }
+      }
+    }
+    t.ok(worst <= 1e-12, `${backend}: largest deviation from the closed form ${worst}`);
   }
 });

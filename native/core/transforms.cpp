@@ -49,6 +49,7 @@ struct Solution {
   double tau;
   double scale;
   int64_t finite;
+  bool refined = false;  // entmax, alpha > 2, solved from its boundary (entmax_large_alpha.hpp): p in ws.p
 };
 
 // Integer powers exactly, others with pow (the TypeScript twin uses the same split).
@@ -142,6 +143,10 @@ void forEachProbability(const Shape& s, const Solution& sol, const T* x, int64_t
     default:
       if (s.log1pForm) {  // tau holds c (see log1pThreshold)
         for (int64_t j = 0; j < d; ++j) body(j, log1pTerm(a, tau, static_cast<double>(x[j]) - max) * scale);
+        break;
+      }
+      if (sol.refined) {  // solved from its boundary: ws.p holds p
+        for (int64_t j = 0; j < d; ++j) body(j, ws.p[j]);
         break;
       }
       if (ws.hasStored) {
@@ -608,7 +613,7 @@ double powerThreshold(Workspace& ws, double q, int64_t n, double floor, bool cou
     // (t^(q-2) bounded) Halley's correction for G's curvature, G'' = (q-1) F^(1/q-2) (F curve -
     // slope^2) >= 0, while it is below a half.
     const double root = std::pow(total, 1 / q);  // G + 1
-    double delta = (root - 1) * total / (root * slope);
+    double delta = (1 - 1 / root) * total / slope;  // not (root - 1) / root: root overflows for small q
     if (q >= 2) {
       const double c = (root - 1) * (q - 1) * (total * curve - slope * slope) / (2 * root * slope * slope);
       if (std::fabs(c) < 0.5) delta /= 1 - c;
@@ -1002,6 +1007,14 @@ Solution solveRow(const Shape& s, const T* x, int64_t d, int64_t row, Workspace&
       if (!gathered) floor = gatherPowerCandidates(x, d, sol.max, s.a, s.q, ws);
       const bool store = !exactPower(s.r);  // the output would need pow: reuse the last pass's
       sol.tau = powerThreshold(ws, s.q, static_cast<int64_t>(ws.candidates.size()), floor.value, floor.counted, store);
+      const double* y = ws.candidates.data();
+      if (s.kind == Kind::Entmax && s.q < 1 && detail::boundaryUnresolved(y, ws.candidates.size(), sol.tau, s.q)) {
+        const detail::Boundary boundary = detail::solveBoundary(y, ws.candidates.size(), sol.tau, s.q);
+        ws.p.resize(static_cast<size_t>(d));
+        for (int64_t j = 0; j < d; ++j) ws.p[j] = detail::boundaryProbability(s.a * (static_cast<double>(x[j]) - sol.max), boundary, s.q);
+        sol.refined = true;
+        return sol;  // scale 1: sum p = 1 by construction
+      }
       double sum = 0;
       if (ws.hasStored) {
         // p = t^r / sum: r = q (entmax) or r = q - 1 (normmax), the last pass's sums.

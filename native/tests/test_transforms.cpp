@@ -427,6 +427,33 @@ TEST_CASE("entmax at large alpha: J v where the weights p^(2 - alpha) are beyond
   CHECK_NEAR(jv[2] / scale, -1.0 / 3, 1e-11);
 }
 
+// entmax on [0, -delta (m times)]: the tied p = w solves (1 - m w)^a - w^a = a delta (a = alpha - 1),
+// by bisection on w in (0, 1/(m + 1)].
+static double entmaxTied(double alpha, double delta, int m) {
+  const double a = alpha - 1;
+  double lo = 0, hi = 1.0 / (m + 1);
+  for (int i = 0; i < 200; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (std::exp(a * std::log1p(-m * mid)) - std::exp(a * std::log(mid)) - a * delta > 0 ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+TEST_CASE("entmax at large alpha: entries just inside the support get their closed-form p") {
+  for (double alpha : {3.0, 100.0, 512.4, 1000.0}) {
+    for (double lead : {0.5, 1e-10}) {
+      for (int m : {1, 3}) {
+        std::vector<double> x(static_cast<size_t>(m) + 1, -lead / (alpha - 1)), p(x.size());
+        x[0] = 0;
+        forward(params(Kind::Entmax, alpha, 1, m + 1), x.data(), p.data(), nullptr, nullptr);
+        const double w = entmaxTied(alpha, lead / (alpha - 1), m);
+        CHECK_NEAR(p[0], 1 - m * w, 1e-12);
+        for (int i = 1; i <= m; ++i) CHECK_NEAR(p[i], w, 1e-12);
+      }
+    }
+  }
+}
+
 TEST_CASE("errors are RangeErrors, never aborts") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();

@@ -2,7 +2,7 @@
 // pivot sequence, same summation order), every row computed in double and rounded once on output.
 import { Rng } from '../rng';
 import { RealArray, TransformKind, TransformParams } from '../kernels';
-import { largeAlphaJvp, relativeWeights } from './entmaxLargeAlpha';
+import { Boundary, boundaryProbability, boundaryUnresolved, largeAlphaJvp, relativeWeights, solveBoundary } from './entmaxLargeAlpha';
 
 // Seed of the pivot choices; the same for every row so rows stay independent of the batch.
 const PIVOT_SEED = 20160401;
@@ -27,6 +27,8 @@ interface Solution {
   tau: number;
   scale: number;
   finite: number;
+  /** Entmax, alpha > 2: p from this (entmaxLargeAlpha.ts), not tau. */
+  boundary?: Boundary;
 }
 
 interface Shape {
@@ -108,6 +110,8 @@ function probabilityOf(s: Shape, sol: Solution, ws: Workspace): (z: number) => n
       };
     default: {
       if (s.log1pForm) return (z) => log1pTerm(a, tau, z) * scale; // tau holds c (see log1pThreshold)
+      const boundary = sol.boundary;
+      if (boundary) return (z) => boundaryProbability(a * z, boundary, s.q);
       if (ws.hasStored) {
         const u = ws.stored;
         const floor = ws.storedFloor;
@@ -590,7 +594,7 @@ function powerThreshold(ws: Workspace, q: number, n: number, floor: number, coun
     else hi = tau;
     // Newton on G = F^(1/q) - 1, with Halley's correction for q >= 2, as in the native twin.
     const root = Math.pow(total, 1 / q);
-    let move = ((root - 1) * total) / (root * slope);
+    let move = ((1 - 1 / root) * total) / slope; // not (root - 1) / root: root overflows for small q
     if (q >= 2) {
       const c = ((root - 1) * (q - 1) * (total * curve - slope * slope)) / (2 * root * slope * slope);
       if (Math.abs(c) < 0.5) move /= 1 - c;
@@ -930,6 +934,11 @@ function solveRow(s: Shape, x: RealArray, offset: number, d: number, row: number
       }
       const floor = gathered ? gathered.floor : gatherPowerCandidates(x, offset, d, sol.max, s.a, s.q, ws);
       sol.tau = powerThreshold(ws, s.q, ws.count, floor.value, floor.counted, !exactPower(s.r));
+      if (s.kind === TransformKind.Entmax && s.q < 1 && boundaryUnresolved(ws.candidates, ws.count, sol.tau, s.q)) {
+        sol.boundary = solveBoundary(ws.candidates, ws.count, sol.tau, s.q);
+        ws.hasStored = false;
+        return sol; // scale 1: sum p = 1 by construction
+      }
       let sum = 0;
       if (ws.hasStored) sum = s.r === s.q ? ws.storedTotal : ws.storedSlope;
       else {
