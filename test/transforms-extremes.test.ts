@@ -2,9 +2,9 @@
 // threshold lies far below the max or among scores spaced by more than 1 (magnitudes 1e-300 to
 // 1.6e308, float64 and float32), their conjugate, and k-subsets memories, whose energy must not
 // increase at any scale; entmax at large alpha (J v and d p / d alpha with weights beyond the range,
-// entries just inside the support).
+// entries just inside the support); J v of nearly one-hot outputs.
 import t from 'tap';
-import { entmax, HopfieldMemory, kSubsets, Rng } from '../src/index';
+import { entmax, HopfieldMemory, kSubsets, Rng, softmax } from '../src/index';
 import { backendsUnderTest } from './helpers';
 import { exactKSubsets } from './k-subsets-exact';
 
@@ -201,5 +201,24 @@ t.test('entmax at large alpha: an entry just inside the support gets its closed-
       }
     }
     t.ok(worst <= 1e-12, `${backend}: largest deviation from the closed form ${worst}`);
+  }
+});
+
+t.test('J v of a nearly one-hot output: the small entries are not lost to the rounding of the mean', async (t) => {
+  for (const backend of backends) {
+    // softmax: J e_1 = p_1 p_2 (e_1 - e_2) on two entries; p_2 = e^-40 / (1 + e^-40), below the rounding of p_1 = 1.
+    const p2 = Math.exp(-40) / (1 + Math.exp(-40));
+    const expected = (1 - p2) * p2;
+    const j = softmax.jvp([0, -40], [1, 0], { backend });
+    t.ok(Math.abs(j[0] - expected) <= 1e-14 * expected && Math.abs(j[1] + expected) <= 1e-14 * expected, `${backend} softmax: J e_1 = ${Array.from(j)}, expected +-${expected}`);
+    // entmax: J e_1 = (g_1 g_2 / G)(e_1 - e_2), g = p^(2 - alpha), on two entries near the margin 1 / (alpha - 1).
+    for (const alpha of [1.2, 1.5, 1.8]) {
+      const x = [0, -(1 - 1e-7) / (alpha - 1)];
+      const p = entmax(x, { alpha, backend });
+      const g = Array.from(p, (pi) => Math.pow(pi, 2 - alpha));
+      const e = (g[0] * g[1]) / (g[0] + g[1]);
+      const je = entmax.jvp(x, [1, 0], { alpha, backend });
+      t.ok(Math.abs(je[0] - e) <= 1e-12 * e && Math.abs(je[1] + e) <= 1e-12 * e, `${backend} entmax ${alpha}: J e_1 = ${Array.from(je)}, expected +-${e}`);
+    }
   }
 });

@@ -1089,6 +1089,22 @@ void entmaxWeights(const std::vector<double>& p, double alpha, std::vector<doubl
   for (size_t j = 0; j < p.size(); ++j) w[j] = p[j] > 0 ? std::pow(p[j], 2 - alpha) : 0.0;
 }
 
+// The w-weighted mean of v less v_r (ref), r the largest weight: sum w (v - v_r) / sum w (0 if every
+// weight is 0). J v takes v - mean as (v - v_r) - this, which does not cancel when one weight
+// dominates: near one-hot, v_r - mean is O(the other weights), below the rounding of mean itself.
+template <typename T>
+double centredMean(const std::vector<double>& w, const T* v, double& ref) {
+  size_t r = 0;
+  for (size_t j = 1; j < w.size(); ++j) r = w[j] > w[r] ? j : r;
+  ref = static_cast<double>(v[r]);
+  double sum = 0, total = 0;
+  for (size_t j = 0; j < w.size(); ++j) {
+    sum += w[j] * (static_cast<double>(v[j]) - ref);
+    total += w[j];
+  }
+  return total > 0 ? sum / total : 0.0;
+}
+
 }  // namespace
 
 template <typename T>
@@ -1168,23 +1184,24 @@ void jvp(const Params& params, const T* x, const T* v, T* out) {
     const std::vector<double>& p = ws.p;
     // Every case is J v = w * v - w <w, v> / sum(w) with a kind-specific weight w >= 0
     // (w = 0 off the support), except softmax and normmax (derivation in src/transforms/index.ts).
+    // v - mean is taken as (v - v_r) - centredMean, v_r at the largest weight (see centredMean).
+    double ref;
     if (s.kind == Kind::Softmax) {
-      double pv = 0;
-      for (int64_t j = 0; j < d; ++j) pv += p[j] * static_cast<double>(vr[j]);
-      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(p[j] * (static_cast<double>(vr[j]) - pv) + 0.0);
+      const double mean = centredMean(p, vr, ref);
+      for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(p[j] * ((static_cast<double>(vr[j]) - ref) - mean) + 0.0);
       return;
     }
     std::vector<double>& w = ws.scratch;
     if (s.kind == Kind::Normmax) {
       // u = [z - tau]_+^r, p = u / U; J v = (h (v - <p,v>) - p sum(h (v - <p,v>))) / U, h = r u^(2-gamma).
-      double pv = 0, total = 0;
-      for (int64_t j = 0; j < d; ++j) pv += p[j] * static_cast<double>(vr[j]);
+      const double mean = centredMean(p, vr, ref);
+      double total = 0;
       w.resize(static_cast<size_t>(d));
       for (int64_t j = 0; j < d; ++j) {
         const double xv = static_cast<double>(xr[j]);
         const double t = xv == -kInf ? 0.0 : xv - sol.max - sol.tau;
         const double h = t > 0 ? s.r * power(t, s.r - 1) : 0.0;
-        w[j] = h * (static_cast<double>(vr[j]) - pv);
+        w[j] = h * ((static_cast<double>(vr[j]) - ref) - mean);
         total += w[j];
       }
       const double u = 1 / sol.scale;
@@ -1205,14 +1222,9 @@ void jvp(const Params& params, const T* x, const T* v, T* out) {
       w.resize(static_cast<size_t>(d));
       for (int64_t j = 0; j < d; ++j) w[j] = s.kind == Kind::KSubsets ? (p[j] > 0 && p[j] < 1 ? 1.0 : 0.0) : (p[j] > 0 ? 1.0 : 0.0);
     }
-    double wv = 0, wsum = 0;
-    for (int64_t j = 0; j < d; ++j) {
-      wv += w[j] * static_cast<double>(vr[j]);
-      wsum += w[j];
-    }
-    const double mean = wsum > 0 ? wv / wsum : 0.0;
+    const double mean = centredMean(w, vr, ref);
     // + 0.0 turns the -0 of a zero weight times a negative difference into +0.
-    for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(w[j] * (static_cast<double>(vr[j]) - mean) + 0.0);
+    for (int64_t j = 0; j < d; ++j) jr[j] = static_cast<T>(w[j] * ((static_cast<double>(vr[j]) - ref) - mean) + 0.0);
   });
 }
 

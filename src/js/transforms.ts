@@ -1041,6 +1041,24 @@ function entmaxWeights(p: Float64Array, alpha: number, w: Float64Array): void {
   else for (let j = 0; j < p.length; j++) w[j] = p[j] > 0 ? Math.pow(p[j], 2 - alpha) : 0;
 }
 
+/**
+ * The w-weighted mean of v (from offset) less v_r (ref), r the largest weight: sum w (v - v_r) / sum w (0 if every
+ * weight is 0). J v takes v - mean as (v - v_r) - this, which does not cancel when one weight dominates: near one-hot,
+ * v_r - mean is O(the other weights), below the rounding of mean itself (as the native twin).
+ */
+function centredMean(w: Float64Array, v: RealArray, offset: number): { ref: number; mean: number } {
+  let r = 0;
+  for (let j = 1; j < w.length; j++) r = w[j] > w[r] ? j : r;
+  const ref = v[offset + r];
+  let sum = 0;
+  let total = 0;
+  for (let j = 0; j < w.length; j++) {
+    sum += w[j] * (v[offset + j] - ref);
+    total += w[j];
+  }
+  return { ref, mean: total > 0 ? sum / total : 0 };
+}
+
 export function transformJvp(params: TransformParams, x: RealArray, v: RealArray, out: RealArray): void {
   checkParams(params);
   const s = shapeOf(params);
@@ -1051,21 +1069,20 @@ export function transformJvp(params: TransformParams, x: RealArray, v: RealArray
   for (let row = 0; row < params.rows; row++) {
     const offset = row * d;
     const sol = probabilities(s, x, offset, d, row, ws, p);
+    // v - mean is taken as (v - v_r) - centredMean, v_r at the largest weight (see centredMean).
     if (s.kind === TransformKind.Softmax) {
-      let pv = 0;
-      for (let j = 0; j < d; j++) pv += p[j] * v[offset + j];
-      for (let j = 0; j < d; j++) out[offset + j] = p[j] * (v[offset + j] - pv) + 0;
+      const { ref, mean } = centredMean(p, v, offset);
+      for (let j = 0; j < d; j++) out[offset + j] = p[j] * (v[offset + j] - ref - mean) + 0;
       continue;
     }
     if (s.kind === TransformKind.Normmax) {
-      let pv = 0;
+      const { ref, mean } = centredMean(p, v, offset);
       let total = 0;
-      for (let j = 0; j < d; j++) pv += p[j] * v[offset + j];
       for (let j = 0; j < d; j++) {
         const xv = x[offset + j];
         const t = xv === -Infinity ? 0 : xv - sol.max - sol.tau;
         const h = t > 0 ? s.r * power(t, s.r - 1) : 0;
-        weights[j] = h * (v[offset + j] - pv);
+        weights[j] = h * (v[offset + j] - ref - mean);
         total += weights[j];
       }
       const u = 1 / sol.scale;
@@ -1078,15 +1095,9 @@ export function transformJvp(params: TransformParams, x: RealArray, v: RealArray
     }
     if (s.kind === TransformKind.Entmax) entmaxWeights(p, params.param, weights);
     else for (let j = 0; j < d; j++) weights[j] = s.kind === TransformKind.KSubsets ? (p[j] > 0 && p[j] < 1 ? 1 : 0) : p[j] > 0 ? 1 : 0;
-    let wv = 0;
-    let wsum = 0;
-    for (let j = 0; j < d; j++) {
-      wv += weights[j] * v[offset + j];
-      wsum += weights[j];
-    }
-    const mean = wsum > 0 ? wv / wsum : 0;
+    const { ref, mean } = centredMean(weights, v, offset);
     // + 0 turns the -0 of a zero weight times a negative difference into +0.
-    for (let j = 0; j < d; j++) out[offset + j] = weights[j] * (v[offset + j] - mean) + 0;
+    for (let j = 0; j < d; j++) out[offset + j] = weights[j] * (v[offset + j] - ref - mean) + 0;
   }
 }
 

@@ -35,15 +35,16 @@
 // tau within its rounding of a score is solved again from the support's smallest score, in
 // logarithms); k-subsets = seeded random breakpoints narrowing a bracket (expected linear) on the
 // scores shifted by their k-th largest, in (-1, 0) at any magnitude (found in one scan for k <= 16;
-// larger k try the row max first and select the k-th largest only when tau lands far below it).
-// Long rows (d >= 8192) first take a support floor suggested by a strided sample and verified after
-// the gathering pass, which is also the row's max scan (the floor is taken relative to the sample's
-// max); for k-subsets the sample gives a bracket from both sides, and one pass (which also
-// validates the row, shifting by the sample's max) keeps only the entries undetermined on it.
-// Exponents that need pow, on long candidate lists: a start estimated from per-cell counts (pow per
-// cell, not per entry), later passes take t^(q-1) from the previous one's by a binomial series, and
-// the output reuses the last pass's terms. Rows of a batch run on all cores natively (results do
-// not depend on it).
+// larger k try the row max first and select the k-th largest only when tau lands far below it). J v
+// takes v relative to its entry of largest weight, so that a nearly one-hot output keeps its small
+// entries. Long rows (d >= 8192) first take a support floor suggested by a strided sample and
+// verified after the gathering pass, which is also the row's max scan (the floor is taken relative
+// to the sample's max); for k-subsets the sample gives a bracket from both sides, and one pass
+// (which also validates the row, shifting by the sample's max) keeps only the entries undetermined
+// on it. Exponents that need pow, on long candidate lists: a start estimated from per-cell counts
+// (pow per cell, not per entry), later passes take t^(q-1) from the previous one's by a binomial
+// series, and the output reuses the last pass's terms. Rows of a batch run on all cores natively
+// (results do not depend on it).
 import { getBackend } from '../backend';
 import { BackendName, RealArray, TransformKind, TransformParams } from '../kernels';
 import { checkAllocation } from '../limits';
