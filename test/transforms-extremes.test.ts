@@ -2,9 +2,10 @@
 // threshold lies far below the max or among scores spaced by more than 1 (magnitudes 1e-300 to
 // 1.6e308, float64 and float32), their conjugate, and k-subsets memories, whose energy must not
 // increase at any scale; entmax at large alpha (J v and d p / d alpha with weights beyond the range,
-// entries just inside the support); J v of nearly one-hot outputs.
+// entries just inside the support); J v of nearly one-hot outputs; conjugates of one-hot outputs at
+// tiny magnitudes.
 import t from 'tap';
-import { entmax, HopfieldMemory, kSubsets, Rng, softmax } from '../src/index';
+import { entmax, entmax15, HopfieldMemory, kSubsets, normmax, Rng, softmax, sparsemax } from '../src/index';
 import { backendsUnderTest } from './helpers';
 import { exactKSubsets } from './k-subsets-exact';
 
@@ -219,6 +220,15 @@ t.test('J v of a nearly one-hot output: the small entries are not lost to the ro
       const e = (g[0] * g[1]) / (g[0] + g[1]);
       const je = entmax.jvp(x, [1, 0], { alpha, backend });
       t.ok(Math.abs(je[0] - e) <= 1e-12 * e && Math.abs(je[1] + e) <= 1e-12 * e, `${backend} entmax ${alpha}: J e_1 = ${Array.from(je)}, expected +-${e}`);
+    }
+  }
+});
+
+t.test('conjugates: exactly the max for a one-hot output at any magnitude', async (t) => {
+  for (const backend of backends) {
+    // Omega(e_i) = 0 for every kind but softmax (conventions in src/transforms/index.ts): Omega* = max.
+    for (const [name, f] of [['sparsemax', (x: number[]) => sparsemax.conjugate(x, { backend })], ['entmax 1.5', (x: number[]) => entmax15.conjugate(x, { backend })], ['entmax 3', (x: number[]) => entmax.conjugate(x, { alpha: 3, backend })], ['normmax 2', (x: number[]) => normmax.conjugate(x, { gamma: 2, backend })]] as const) {
+      for (const top of [1e-300, -3e-200, 1e-20, 7]) t.equal(f([top, top - 5]), top, `${backend} ${name}: Omega*([${top}, ${top} - 5]) = ${top}`);
     }
   }
 });

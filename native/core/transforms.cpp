@@ -1143,17 +1143,18 @@ void forward(const Params& params, const T* x, T* out, int32_t* support, double*
     }
     if (support) support[row] = nonzero;
     if (conjugate) {
+      // The max is added last: a one-hot p (dot = 0, Omega(p) = 0) gives it exactly at any magnitude.
       double value;
       switch (params.kind) {
         case Kind::Softmax: value = sol.max + sol.tau; break;
-        case Kind::Sparsemax: value = sol.max + dot - 0.5 * reg + 0.5; break;
+        case Kind::Sparsemax: value = sol.max + (dot - 0.5 * reg + 0.5); break;
         case Kind::Entmax: {
           const double alpha = params.param;
           value = s.kind == Kind::Softmax ? sol.max + sol.tau
-                                          : sol.max + dot - reg / (alpha * (alpha - 1));
+                                          : sol.max + (dot - reg / (alpha * (alpha - 1)));
           break;
         }
-        case Kind::Normmax: value = sol.max + dot - std::pow(reg, 1 / params.param) + 1; break;
+        case Kind::Normmax: value = sol.max + (dot - std::pow(reg, 1 / params.param) + 1); break;
         default:
           value = dot - 0.5 * reg;
           if (std::isfinite(value)) break;

@@ -999,21 +999,22 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
     }
     if (support) support[row] = nonzero;
     if (conjugate) {
+      // The max is added last: a one-hot p (dot = 0, Omega(p) = 0) gives it exactly at any magnitude (as the native twin).
       let value: number;
       switch (params.kind) {
         case TransformKind.Softmax:
           value = sol.max + sol.tau;
           break;
         case TransformKind.Sparsemax:
-          value = sol.max + dot - 0.5 * reg + 0.5;
+          value = sol.max + (dot - 0.5 * reg + 0.5);
           break;
         case TransformKind.Entmax: {
           const alpha = params.param;
-          value = s.kind === TransformKind.Softmax ? sol.max + sol.tau : sol.max + dot - reg / (alpha * (alpha - 1));
+          value = s.kind === TransformKind.Softmax ? sol.max + sol.tau : sol.max + (dot - reg / (alpha * (alpha - 1)));
           break;
         }
         case TransformKind.Normmax:
-          value = sol.max + dot - Math.pow(reg, 1 / params.param) + 1;
+          value = sol.max + (dot - Math.pow(reg, 1 / params.param) + 1);
           break;
         default: {
           value = dot - 0.5 * reg;
