@@ -3,7 +3,7 @@
 // 1.6e308, float64 and float32), their conjugate, and k-subsets memories, whose energy must not
 // increase at any scale; entmax at large alpha (J v and d p / d alpha with weights beyond the range,
 // entries just inside the support); J v of nearly one-hot outputs; conjugates of one-hot outputs at
-// tiny magnitudes.
+// tiny magnitudes and of normmax at large gamma.
 import t from 'tap';
 import { entmax, entmax15, HopfieldMemory, kSubsets, normmax, Rng, softmax, sparsemax } from '../src/index';
 import { backendsUnderTest } from './helpers';
@@ -229,6 +229,17 @@ t.test('conjugates: exactly the max for a one-hot output at any magnitude', asyn
     // Omega(e_i) = 0 for every kind but softmax (conventions in src/transforms/index.ts): Omega* = max.
     for (const [name, f] of [['sparsemax', (x: number[]) => sparsemax.conjugate(x, { backend })], ['entmax 1.5', (x: number[]) => entmax15.conjugate(x, { backend })], ['entmax 3', (x: number[]) => entmax.conjugate(x, { alpha: 3, backend })], ['normmax 2', (x: number[]) => normmax.conjugate(x, { gamma: 2, backend })]] as const) {
       for (const top of [1e-300, -3e-200, 1e-20, 7]) t.equal(f([top, top - 5]), top, `${backend} ${name}: Omega*([${top}, ${top} - 5]) = ${top}`);
+    }
+  }
+});
+
+t.test('normmax conjugate at large gamma, where sum p^gamma underflows', async (t) => {
+  for (const backend of backends) {
+    // Uniform on m ties: Omega* = max + 1 - ||p||_gamma = max + 1 - m^(1/gamma - 1).
+    for (const gamma of [416, 1001]) {
+      const value = normmax.conjugate([3, 3, 3, 3, 3, 3, 3], { gamma, backend });
+      const expected = 3 + 1 - Math.pow(7, 1 / gamma - 1);
+      t.ok(Math.abs(value - expected) <= 1e-15 * 4, `${backend} normmax gamma = ${gamma}, 7 ties: Omega* = ${value}, expected ${expected}`);
     }
   }
 });

@@ -1013,9 +1013,23 @@ export function transformForward(params: TransformParams, x: RealArray, out: Rea
           value = s.kind === TransformKind.Softmax ? sol.max + sol.tau : sol.max + (dot - reg / (alpha * (alpha - 1)));
           break;
         }
-        case TransformKind.Normmax:
-          value = sol.max + (dot - Math.pow(reg, 1 / params.param) + 1);
+        case TransformKind.Normmax: {
+          // sum p^gamma underflows for large gamma ((1/7)^1001 = 0): then summed again as (p / top)^gamma, top = p at the
+          // max, and ||p||_gamma = top (that sum)^(1/gamma) (as the native twin).
+          let norm = Math.pow(reg, 1 / params.param);
+          if (reg < 2 ** -960) {
+            const top = power(-sol.tau, s.r) * sol.scale;
+            const again = probabilityOf(s, sol, ws);
+            reg = 0;
+            for (let j = 0; j < d; j++) {
+              const q = again(x[offset + j] - sol.max);
+              reg += q > 0 ? power(q / top, params.param) : 0;
+            }
+            norm = top * Math.pow(reg, 1 / params.param);
+          }
+          value = sol.max + (dot - norm + 1);
           break;
+        }
         default: {
           value = dot - 0.5 * reg;
           if (Number.isFinite(value)) break;
