@@ -5,6 +5,12 @@
 // Precision: Float32Array inputs give Float32Array outputs; number[] and Float64Array give
 // Float64Array. Both backends compute each row in double and round once on output.
 //
+// Scores: any finite value of the input's precision (float64 below 2^1024, about 1.8e308; float32
+// below 2^128, about 3.4e38), -Infinity as a mask. Rows are solved relative to their max (k-subsets:
+// their k-th largest score), so adding c to a row leaves p and J v as they are and moves the
+// conjugate by c (k c for k-subsets), at any magnitude. Only a conjugate or J v beyond the range of
+// its precision is refused (RangeError).
+//
 // Conjugates (the regularised max Omega*(theta) = max_p <theta,p> - Omega(p), per row), with
 // Omega chosen so that Omega*(theta) = max(theta) exactly when the output is one-hot, except k-subsets:
 //   softmax    Omega(p) = sum p log p                          -> Omega* = logsumexp(theta)
