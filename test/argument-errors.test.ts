@@ -118,7 +118,7 @@ t.test('safetensors: a huge shape and a foreign file are refused in our words', 
   // A text file's first 8 bytes read as a header length of about 5.8e18; the message now names the file.
   const dir = t.testdir({ 'notes.txt': 'Ordinary text, not a safetensors file.' });
   const file = path.join(dir, 'notes.txt');
-  const foreign = { name: 'SafetensorsError', message: new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: safetensors header length \\d+ is outside \\[2, 100000000\\]: not a safetensors file`) };
+  const foreign = { name: 'SafetensorsError', message: new RegExp(`^cannot read ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: safetensors header length \\d+ is outside \\[2, 100000000\\]: not a safetensors file`) };
   t.throws(() => readSafetensorsFile(file), foreign);
   t.throws(() => LatentHopfield.fromSafetensors(file), foreign);
   t.ok(new SafetensorsError('x') instanceof Error);
