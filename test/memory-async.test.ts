@@ -28,9 +28,9 @@ for (const backend of backendsUnderTest()) {
     }
   });
 
-  t.test(`${backend}: memory.gram() is on shared memory, which cannot be detached`, async (t) => {
+  t.test(`${backend}: memory.gram() and memory.scores() are on shared memory, which cannot be detached`, async (t) => {
     const memory = new HopfieldMemory([[1, 0], [0, 1], [1, 1]], { backend });
-    for (const g of [memory.gram(), memory.gram({ rows: 'onDemand' })]) {
+    for (const g of [memory.gram(), memory.gram({ rows: 'onDemand' }), memory.scores([[1, 2]]), { data: memory.scores([1, 2]) }]) {
       const arrays: ArrayBufferView[] = g.ready ? [g.data, g.ready] : [g.data];
       for (const a of arrays) {
         t.ok(a.buffer instanceof SharedArrayBuffer, 'backed by a SharedArrayBuffer');
@@ -68,7 +68,8 @@ const normals = (k) => Float64Array.from({ length: k }, () => rng.normal());
 const [n, d, rows] = ${which === 'scores' ? '[20000, 8, 1500]' : '[3000, 320, 200]'};
 const memory = new sshn.HopfieldMemory({ data: normals(n * d), rows: n, cols: d }, { transform: 'sparsemax', beta: 6 });
 const queries = { data: normals(rows * d), rows, cols: d };
-const scores = memory.scores(queries);
+const ours = memory.scores(queries);
+const scores = { ...ours, data: Float64Array.from(ours.data) };
 const mine = { data: new Float64Array(n * n), rows: n, cols: n, ${which === 'onDemand' ? 'ready: new Uint8Array(n)' : ''} };
 if (${which === 'gram'}) mine.data.set(memory.gram().data);
 const options = ${which === 'scores' ? '{ scores }' : '{ gram: mine }'};

@@ -365,7 +365,8 @@ export class HopfieldMemory {
     const single = isVector(query);
     const { q, rows } = this.toQueries(query, single ? 'query' : 'queries', single);
     checkAllocation('scores', rows * this.count, this.Real.BYTES_PER_ELEMENT);
-    const out = new this.Real(rows * this.count);
+    // Shared memory, which cannot be detached: async retrievals given these scores read them in place.
+    const out = sharedReal(this.Real, rows * this.count);
     this.backend.memoryScores(q, rows, this.data, this.count, this.dimension, this.beta, out, this.threads);
     return single ? out : { data: out, rows, cols: this.count };
   }
@@ -414,9 +415,10 @@ export class HopfieldMemory {
 
   /**
    * retrieveBatch() off the main thread, a block of queries at a time, on the patterns of the
-   * moment of the call (add and remove while it runs do not change its result). The queries and
-   * each block's options.scores are copied; options.gram is read and filled in place when it is
-   * memory.gram()'s (shared memory, which cannot be detached), else copied.
+   * moment of the call (add and remove while it runs do not change its result). The queries are
+   * copied; options.scores and options.gram are read (an on-demand Gram matrix also filled) in
+   * place when they come from memory.scores() and memory.gram() (shared memory, which cannot be
+   * detached), else copied (the scores a block at a time).
    */
   async retrieveBatchAsync(queries: Matrix | ArrayLike<number>[], options: BatchRetrieveOptions = {}): Promise<BatchRetrievalResult> {
     const o = checkOptions(options, 'options', BATCH_KEYS);
@@ -630,8 +632,8 @@ export class HopfieldMemory {
    * The blocks share one working buffer (the kernel's scores and weights, and the dense weights
    * of a block to gather): fresh pages cost their faults (about 0.5 s per GB on the VMs seen here).
    * Synchronous calls (`keep`) keep it for the next call (about CHUNK_BYTES at most); async calls,
-   * which may overlap, have their own, and copy each block's given first scores into it, since
-   * the caller could change or detach options.scores while the block runs.
+   * which may overlap, have their own, and copy each block's given first scores into it unless
+   * they are on shared memory (memory.scores()'s), since the caller could detach them meanwhile.
    */
   private *chunks(run: PreparedRun, keep: boolean): Generator<{ rows: number; out: MemoryOutputs }> {
     const n = run.n;
@@ -639,7 +641,7 @@ export class HopfieldMemory {
     const d = this.dimension;
     const blockRows = Math.min(step, run.rows);
     const scratchLength = memoryScratchLength(blockRows, n);
-    const copyScores = !keep && run.out.firstScores !== null;
+    const copyScores = !keep && run.out.firstScores !== null && !isShared(run.out.firstScores);
     const needed = scratchLength + (run.sparse ? blockRows * n : 0) + (copyScores ? blockRows * n : 0);
     let buffer: RealArray;
     if (keep) {
