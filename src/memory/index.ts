@@ -16,6 +16,8 @@ import { getBackend } from '../backend';
 import { Backend, BackendName, MemoryKind, MemoryOutputs, MemoryParams, memoryScratchLength, RealArray } from '../kernels';
 import { checkAllocation } from '../limits';
 import { Rng } from '../rng';
+import { blockScores, copyFilledRows, isShared, privateGram, sharedReal } from './sharing';
+import { compress, concatenate } from './sparseRows';
 import {
   checkBoolean, checkFinite, checkInteger, checkOneOf, checkOptions, checkPositive, describe, isArrayLikeOfNumbers, Matrix, optionKeys, RealConstructor, toFiniteReal, toFiniteRealRows,
 } from '../validate';
@@ -725,50 +727,6 @@ function isVector(value: unknown): boolean {
   return isArrayLikeOfNumbers(value) && !(Array.isArray(value) && value.length > 0 && typeof value[0] === 'object');
 }
 
-/** Rows [start, start + rows) of options.scores (total x n): a view, or for async calls a copy in `copy`. */
-function blockScores(scores: RealArray, total: number, n: number, start: number, rows: number, copy: RealArray | null): RealArray {
-  const view = () => scores.subarray(start * n, (start + rows) * n);
-  if (!copy) return view();
-  if (scores.length !== total * n) throw new RangeError('options.scores was detached or resized while the call ran');
-  copy.set(view());
-  return copy.subarray(0, rows * n);
-}
-
-/**
- * Gives an async call its own copy of options.gram unless it is on shared memory (memory.gram()'s),
- * which cannot be detached while the call reads it; returns the caller's arrays when the rows the
- * call fills on demand are to be copied back.
- */
-function privateGram(out: MemoryOutputs): { data: RealArray; ready: Uint8Array } | null {
-  const { gram, gramReady } = out;
-  if (!gram || (isShared(gram) && (!gramReady || isShared(gramReady)))) return null;
-  checkAllocation('a copy of options.gram', gram.length, gram.BYTES_PER_ELEMENT);
-  out.gram = gram.slice();
-  out.gramReady = gramReady ? gramReady.slice() : null;
-  return gramReady ? { data: gram, ready: gramReady } : null;
-}
-
-/** Rows of a private on-demand Gram copy that the call filled, into the caller's (if still whole). */
-function copyFilledRows(out: MemoryOutputs, callers: { data: RealArray; ready: Uint8Array }, n: number): void {
-  const gram = out.gram as RealArray;
-  const ready = out.gramReady as Uint8Array;
-  if (callers.data.length !== n * n || callers.ready.length !== n) return;
-  for (let i = 0; i < n; i++) {
-    if (!ready[i] || callers.ready[i]) continue;
-    callers.data.set(gram.subarray(i * n, (i + 1) * n), i * n);
-    callers.ready[i] = 1;
-  }
-}
-
-function sharedReal(Real: RealConstructor, length: number): RealArray {
-  const buffer = new SharedArrayBuffer(length * Real.BYTES_PER_ELEMENT);
-  return Real === Float32Array ? new Float32Array(buffer) : new Float64Array(buffer);
-}
-
-function isShared(array: ArrayBufferView): boolean {
-  return typeof SharedArrayBuffer === 'function' && array.buffer instanceof SharedArrayBuffer;
-}
-
 /** An index (named `name`) or an array of them (`name[i]`), each in [0, count). */
 function checkIndices(value: unknown, name: string, count: number): number[] {
   const single = typeof value === 'number';
@@ -785,42 +743,4 @@ function checkNonNegative(value: unknown, name: string): number {
 
 function weightsMode(value: unknown): 'sparse' | 'dense' | 'none' {
   return value === undefined ? 'sparse' : checkOneOf(value, 'options.weights', ['sparse', 'dense', 'none']);
-}
-
-/** The nonzeros of a dense rows x cols block. */
-function compress(dense: RealArray, rows: number, cols: number): SparseRows {
-  const indptr = new Int32Array(rows + 1);
-  let nonzero = 0;
-  for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) nonzero++;
-  const indices = new Int32Array(nonzero);
-  const values = dense instanceof Float32Array ? new Float32Array(nonzero) : new Float64Array(nonzero);
-  let at = 0;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const v = dense[r * cols + c];
-      if (v === 0) continue;
-      indices[at] = c;
-      values[at++] = v;
-    }
-    indptr[r + 1] = at;
-  }
-  return { rows, cols, indptr, indices, values };
-}
-
-function concatenate(parts: SparseRows[], rows: number, cols: number, Real: RealConstructor): SparseRows {
-  if (parts.length === 1) return parts[0];
-  const nonzero = parts.reduce((a, p) => a + p.indices.length, 0);
-  const indptr = new Int32Array(rows + 1);
-  const indices = new Int32Array(nonzero);
-  const values = new Real(nonzero);
-  let row = 0;
-  let at = 0;
-  for (const p of parts) {
-    for (let r = 1; r <= p.rows; r++) indptr[row + r] = at + p.indptr[r];
-    indices.set(p.indices, at);
-    values.set(p.values, at);
-    row += p.rows;
-    at += p.indices.length;
-  }
-  return { rows, cols, indptr, indices, values };
 }
